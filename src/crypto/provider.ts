@@ -1,0 +1,106 @@
+import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
+
+/**
+ * The crypto provider: every primitive the TLS engine uses goes through this interface, so
+ * implementations can be swapped (portable @noble/*, native node:crypto) and tests can inject
+ * deterministic randomness and ephemeral keys (RFC 8448 replays).
+ *
+ * Byte strings are Uint8Array. Methods that may need WebCrypto (RSA) are async; everything on
+ * the record hot path is synchronous.
+ */
+
+export type HashName = 'sha256' | 'sha384' | 'sha512';
+
+export const hashOutputLength: Record<HashName, number> = { sha256: 32, sha384: 48, sha512: 64 };
+
+/** A running hash; `fork` lets the transcript take intermediate digests without re-hashing. */
+export interface HashContext {
+  update(data: Uint8Array): void;
+  /** Finishes this context; it must not be used afterwards. */
+  digest(): Uint8Array;
+  /** An independent copy of the current state. */
+  fork(): HashContext;
+}
+
+export interface AeadCipher {
+  /** Length of the authentication tag appended by seal. */
+  readonly tagLength: number;
+  /** Returns ciphertext || tag. */
+  seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Returns the plaintext, or undefined when authentication fails (never throws for that). */
+  open(nonce: Uint8Array, additionalData: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | undefined;
+  /** Forgets the key where the implementation allows it. */
+  dispose(): void;
+}
+
+export type AeadName = 'AES-128-GCM' | 'AES-256-GCM' | 'CHACHA20-POLY1305';
+
+/** What a TLS 1.3 cipher suite is made of (RFC 8446 §B.4). */
+export interface CipherSuiteParams {
+  readonly suite: CipherSuite;
+  readonly aead: AeadName;
+  readonly keyLength: number;
+  /** Every TLS 1.3 AEAD here takes a 12-byte nonce (RFC 8446 §5.3). */
+  readonly ivLength: 12;
+  readonly hash: HashName;
+}
+
+/**
+ * The client's ephemeral key for one named group. For ECDH groups `complete` computes the shared
+ * secret from the server's share; for KEM groups (X25519MLKEM768) it decapsulates the server's
+ * ciphertext. Throws TLSError(illegal_parameter) for an invalid peer share.
+ */
+export interface KeyShareSecret {
+  readonly group: NamedGroup;
+  readonly publicKey: Uint8Array;
+  complete(peerShare: Uint8Array): Uint8Array;
+}
+
+export interface KeyExchangeAlgorithm {
+  readonly group: NamedGroup;
+  /** Client side: a fresh ephemeral key pair. */
+  generate(): KeyShareSecret;
+  /**
+   * Server side: answers the client's share with our own share (ECDH public key or KEM
+   * ciphertext) and the shared secret. Throws TLSError(illegal_parameter) for an invalid share.
+   */
+  respond(peerShare: Uint8Array): { publicKey: Uint8Array; sharedSecret: Uint8Array };
+}
+
+/** A private key able to produce CertificateVerify signatures. */
+export interface SigningKey {
+  /** The schemes this key can sign with, in the key's preference order. */
+  readonly schemes: readonly SignatureScheme[];
+  sign(scheme: SignatureScheme, message: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface CryptoProvider {
+  readonly name: string;
+
+  /** Cryptographically secure random bytes. */
+  random(length: number): Uint8Array;
+
+  hash(name: HashName): HashContext;
+  hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
+  hkdfExtract(name: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  hkdfExpand(name: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+
+  /** Cipher suites this provider implements, in its preference order. */
+  readonly cipherSuites: readonly CipherSuite[];
+  aead(name: AeadName, key: Uint8Array): AeadCipher;
+
+  /** Named groups this provider implements, in its preference order. */
+  readonly groups: readonly NamedGroup[];
+  keyExchange(group: NamedGroup): KeyExchangeAlgorithm | undefined;
+
+  /** Signature schemes this provider can verify. */
+  readonly signatureSchemes: readonly SignatureScheme[];
+  /**
+   * Verifies `signature` over `message` with the public key in `spki` (DER
+   * SubjectPublicKeyInfo). Resolves false for a bad signature or a key that does not fit the
+   * scheme; never rejects for those.
+   */
+  verify(scheme: SignatureScheme, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /** Loads a private key from DER PKCS#8 PrivateKeyInfo. Throws TLSError(INVALID_ARGUMENT) if unusable. */
+  importSigningKey(pkcs8: Uint8Array): Promise<SigningKey>;
+}
