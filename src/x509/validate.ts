@@ -1,0 +1,256 @@
+import type { CertificateSummary, GeneralNameValue, ParsedCertificate } from './certificate.js';
+import { CertificateError, type CertificateCheck, type CertificateErrorCode } from './certificate-error.js';
+import { Tag, bytesOf, childrenOf, equalBytes, readRoot } from './der.js';
+import { OID, signatureAlgorithmName } from './oids.js';
+import { certSignatureAlgorithm, describeAlgorithm, keyAlgorithmMismatch, type SignatureChecker } from './signature.js';
+import type { AlertName } from '../messages/registry.js';
+
+export type KeyPurpose = 'serverAuth' | 'clientAuth';
+
+export interface PathValidationOptions {
+  readonly now: Date;
+  readonly purpose: KeyPurpose;
+  readonly checker: SignatureChecker;
+  /** RSA keys below this size are CERT_WEAK (default policy: 2048). */
+  readonly minRsaBits: number;
+  /** Signature verdicts already computed in this verification (paths share edges). */
+  readonly signatureMemo: WeakMap<ParsedCertificate, Map<ParsedCertificate, Promise<boolean>>>;
+}
+
+/**
+ * Extensions we process, or accept knowing what they mean. Any other extension marked critical
+ * makes the certificate unusable (RFC 5280 §4.2: "A certificate-using system MUST reject the
+ * certificate if it encounters a critical extension it does not recognize").
+ * certificatePolicies is accepted without policy processing: with the RFC 5280 §6.1.1 inputs a
+ * TLS client uses (any-policy, no explicit policy required) it cannot invalidate a path.
+ */
+const understoodExtensions = new Set<string>([
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectAltName,
+  OID.nameConstraints,
+  OID.certificatePolicies,
+  OID.subjectKeyIdentifier,
+  OID.authorityKeyIdentifier,
+]);
+
+const purposeOid: Record<KeyPurpose, string> = { serverAuth: OID.serverAuth, clientAuth: OID.clientAuth };
+
+/**
+ * RFC 5280 §6.1 basic path validation of `path` (leaf first, trust anchor last; a single
+ * certificate is a pinned leaf that is its own anchor). Resolves to the first failure, walking
+ * from the anchor down to the leaf as §6.1.3 does, or undefined when the path is valid.
+ */
+export async function validatePath(path: readonly ParsedCertificate[], options: PathValidationOptions): Promise<CertificateError | undefined> {
+  const n = path.length;
+  for (let i = n - 1; i >= 0; i--) {
+    const cert = path[i]!;
+    const isAnchor = i === n - 1;
+    const isLeaf = i === 0;
+    const fail = (code: CertificateErrorCode, check: CertificateCheck, detail: string, alert?: AlertName) =>
+      new CertificateError(code, check, `${describePosition(cert, i, n)}: ${detail}`, {
+        depth: i,
+        certificate: cert.summary,
+        ...(alert ? { alert } : {}),
+      });
+
+    // (a) The key is one we can use, and strong enough to trust what it signs (or, for the
+    // leaf, the handshake signature it will make).
+    const key = cert.publicKey;
+    if (key.kind === 'unknown' || key.unsupportedCurve) {
+      return fail('CERT_INVALID', 'algorithm', `unsupported public key (${key.description})`, 'unsupported_certificate');
+    }
+    if ((key.kind === 'rsa' || key.kind === 'rsa-pss') && (key.bits ?? 0) < options.minRsaBits) {
+      return fail('CERT_WEAK', 'weakKey', `${key.description}-bit key is too weak (at least ${options.minRsaBits} bits are required)`);
+    }
+
+    // (b) §6.1.3 (a)(1): the signature, made by the previous certificate's key. The anchor's own
+    // signature is not checked: it is trusted by configuration, not by its signature.
+    if (!isAnchor) {
+      const issuer = path[i + 1]!;
+      const decoded = certSignatureAlgorithm(cert.signatureAlgorithmOid, cert.signatureParamsDer);
+      if (!decoded.ok) return fail('CERT_INVALID', 'algorithm', decoded.reason, 'unsupported_certificate');
+      const algorithm = decoded.algorithm;
+      if ('hash' in algorithm && (algorithm.hash === 'SHA-1' || algorithm.hash === 'MD5')) {
+        // SHA-1 certificate signatures are forgeable by chosen-prefix collision (SHAmbles, 2020).
+        const name = signatureAlgorithmName[cert.signatureAlgorithmOid] ?? describeAlgorithm(algorithm);
+        return fail('CERT_WEAK', 'weakSignature', `signed with ${name}, which is no longer secure (SHA-256 or better is required)`);
+      }
+      const mismatch = keyAlgorithmMismatch(algorithm, issuer.publicKey);
+      if (mismatch) return fail('CERT_BAD_SIGNATURE', 'signature', `signature does not fit the issuer "${issuer.subject}": ${mismatch}`);
+      if (!(await signatureValid(cert, issuer, options))) {
+        return fail('CERT_BAD_SIGNATURE', 'signature', `${describeAlgorithm(algorithm)} signature does not verify with the key of issuer "${issuer.subject}"`);
+      }
+    }
+
+    // (c) §6.1.3 (a)(2): validity at the validation time.
+    const now = options.now.getTime();
+    if (now < cert.notBefore.getTime()) {
+      return fail('CERT_NOT_YET_VALID', 'validity', `not valid before ${cert.notBefore.toISOString()} (validation time ${options.now.toISOString()})`);
+    }
+    if (now > cert.notAfter.getTime()) {
+      return fail('CERT_EXPIRED', 'validity', `expired on ${cert.notAfter.toISOString()} (validation time ${options.now.toISOString()})`);
+    }
+
+    // (d) §6.1.4 (o) / §6.1.5 (f): unrecognised critical extensions.
+    for (const [oid, info] of cert.extensions) {
+      if (info.critical && !understoodExtensions.has(oid)) {
+        return fail('CERT_INVALID', 'criticalExtension', `unrecognised critical extension ${oid}`, 'unsupported_certificate');
+      }
+    }
+
+    if (!isLeaf) {
+      // (e) §6.1.4 (k): only a CA may issue. v1 certificates are CAs only as trust anchors.
+      const bc = cert.basicConstraints;
+      if (isAnchor ? bc !== undefined && !bc.cA : !bc?.cA) {
+        return fail('CERT_INVALID', 'basicConstraints', `is not a CA (basicConstraints cA is ${bc ? 'false' : 'absent'}) but issued "${path[i - 1]!.subject}"`);
+      }
+      // (f) §6.1.4 (n): keyCertSign, when keyUsage is present.
+      if (cert.keyUsage !== undefined && !cert.hasKeyUsage('keyCertSign')) {
+        return fail('CERT_INVALID', 'keyUsage', 'keyUsage does not include keyCertSign, so it may not sign certificates');
+      }
+      // (g) §6.1.4 (l)/(m): pathLenConstraint counts the non-self-issued intermediates below.
+      if (bc?.pathLen !== undefined) {
+        let below = 0;
+        for (let j = 1; j < i; j++) if (!path[j]!.selfIssued) below++;
+        if (below > bc.pathLen) {
+          return fail('CERT_INVALID', 'pathLength', `pathLenConstraint ${bc.pathLen} allows ${bc.pathLen} intermediate CA(s) below it, the chain has ${below}`);
+        }
+      }
+      // (h) An EKU on an intermediate constrains what it may issue for (the CA/Browser Forum
+      // and Mozilla policy; RFC 5280 leaves it open). Not applied to anchors.
+      if (!isAnchor && !allowsPurpose(cert, options.purpose)) {
+        return fail('CERT_INVALID', 'extendedKeyUsage', `extendedKeyUsage (${cert.extKeyUsage!.map(ekuName).join(', ')}) does not allow ${options.purpose}`, 'unsupported_certificate');
+      }
+      // (i) §6.1.4 (g): name constraints bind every certificate below, except self-issued
+      // intermediates (§6.1.3 (b)).
+      if (cert.nameConstraints) {
+        for (let j = i - 1; j >= 0; j--) {
+          const sub = path[j]!;
+          if (j > 0 && sub.selfIssued) continue;
+          const violation = nameConstraintViolation(cert, sub);
+          if (violation) {
+            return new CertificateError('CERT_INVALID', 'nameConstraints', `${describePosition(sub, j, n)}: ${violation} (name constraints of "${cert.subject}")`, {
+              depth: j,
+              certificate: sub.summary,
+            });
+          }
+        }
+      }
+    } else {
+      // (j) The leaf signs the handshake (CertificateVerify), so it needs digitalSignature.
+      if (cert.keyUsage !== undefined && !cert.hasKeyUsage('digitalSignature')) {
+        return fail('CERT_INVALID', 'keyUsage', 'keyUsage does not include digitalSignature, which TLS 1.3 CertificateVerify needs', 'unsupported_certificate');
+      }
+      if (!allowsPurpose(cert, options.purpose)) {
+        return fail('CERT_INVALID', 'extendedKeyUsage', `extendedKeyUsage (${cert.extKeyUsage!.map(ekuName).join(', ')}) does not include ${options.purpose}`, 'unsupported_certificate');
+      }
+    }
+  }
+  return undefined;
+}
+
+function signatureValid(cert: ParsedCertificate, issuer: ParsedCertificate, options: PathValidationOptions): Promise<boolean> {
+  let byIssuer = options.signatureMemo.get(cert);
+  if (!byIssuer) options.signatureMemo.set(cert, (byIssuer = new Map()));
+  let verdict = byIssuer.get(issuer);
+  if (!verdict) {
+    const decoded = certSignatureAlgorithm(cert.signatureAlgorithmOid, cert.signatureParamsDer);
+    verdict = decoded.ok ? options.checker.verify(decoded.algorithm, issuer.spki, issuer.publicKey, cert.tbs, cert.signatureValue) : Promise.resolve(false);
+    byIssuer.set(issuer, verdict);
+  }
+  return verdict;
+}
+
+function allowsPurpose(cert: ParsedCertificate, purpose: KeyPurpose): boolean {
+  const eku = cert.extKeyUsage;
+  return eku === undefined || eku.includes(purposeOid[purpose]) || eku.includes(OID.anyExtendedKeyUsage);
+}
+
+function ekuName(oid: string): string {
+  return { [OID.serverAuth]: 'serverAuth', [OID.clientAuth]: 'clientAuth', [OID.anyExtendedKeyUsage]: 'anyExtendedKeyUsage' }[oid] ?? oid;
+}
+
+export function describePosition(cert: ParsedCertificate | CertificateSummary, index: number, pathLength: number): string {
+  const role = index === 0 ? (pathLength === 1 ? 'pinned certificate' : 'leaf') : index === pathLength - 1 ? 'trust anchor' : 'intermediate';
+  return `certificate ${index} (${role}) "${cert.subject}"`;
+}
+
+/** RFC 5280 §4.2.1.10: the first violation of `ca`'s name constraints by `cert`, or undefined. */
+export function nameConstraintViolation(ca: ParsedCertificate, cert: ParsedCertificate): string | undefined {
+  const { permitted, excluded } = ca.nameConstraints!;
+  const names: GeneralNameValue[] = [...cert.subjectAltNames];
+  // The subject is a directoryName too (§4.2.1.10: "Restrictions apply to the subject
+  // distinguished name and apply to subject alternative names").
+  if (rdnsOf(cert.subjectDer).length > 0) names.push({ type: 'dirName', value: cert.subject, bytes: cert.subjectDer });
+  for (const name of names) {
+    const typed = (list: readonly GeneralNameValue[]) => list.filter((c) => c.type === name.type);
+    const allowed = typed(permitted);
+    const denied = typed(excluded);
+    if (allowed.length === 0 && denied.length === 0) continue;
+    if (name.type !== 'dns' && name.type !== 'ip' && name.type !== 'dirName') {
+      // We cannot evaluate e-mail/URI/other constraints, and a constraint we cannot check must
+      // not be treated as satisfied.
+      return `${name.type} name "${name.value}" is subject to ${name.type} name constraints, which are not supported`;
+    }
+    const hit = (c: GeneralNameValue) => constraintMatches(c, name, false);
+    if (allowed.length > 0 && !allowed.some(hit)) {
+      return `${name.type === 'dirName' ? 'subject' : name.type.toUpperCase() + ' name'} "${name.value}" is outside the permitted subtrees (${allowed.map((c) => c.value || '""').join(', ')})`;
+    }
+    const blocked = denied.find((c) => constraintMatches(c, name, true));
+    if (blocked) return `${name.type === 'dirName' ? 'subject' : name.type.toUpperCase() + ' name'} "${name.value}" is in the excluded subtree "${blocked.value}"`;
+  }
+  return undefined;
+}
+
+function constraintMatches(constraint: GeneralNameValue, name: GeneralNameValue, excluding: boolean): boolean {
+  switch (name.type) {
+    case 'dns':
+      return dnsWithin(name.value, constraint.value, excluding);
+    case 'ip': {
+      const c = constraint.bytes!;
+      const ip = name.bytes!;
+      if (c.length !== ip.length * 2) return false; // IPv4 constraints do not bind IPv6 names and vice versa
+      for (let k = 0; k < ip.length; k++) if ((ip[k]! & c[ip.length + k]!) !== (c[k]! & c[ip.length + k]!)) return false;
+      return true;
+    }
+    case 'dirName': {
+      const base = rdnsOf(constraint.bytes!);
+      const subject = rdnsOf(name.bytes!);
+      return base.length <= subject.length && base.every((rdn, k) => equalBytes(rdn, subject[k]!));
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether DNS name `name` is in the subtree `constraint`: "example.com" covers itself and every
+ * name made by adding labels on the left; ".example.com" (a common form) only the latter; ""
+ * covers everything. For an exclusion, a wildcard SAN "*.example.com" is also caught by
+ * "host.example.com", a name the wildcard would match.
+ */
+function dnsWithin(name: string, constraint: string, excluding: boolean): boolean {
+  const n = name.toLowerCase().replace(/\.$/, '');
+  const c = constraint.toLowerCase().replace(/\.$/, '');
+  if (c === '') return true;
+  const within = c.startsWith('.') ? n.endsWith(c) : n === c || n.endsWith('.' + c);
+  if (within) return true;
+  if (excluding && n.startsWith('*.')) {
+    const rest = n.slice(2);
+    const dot = c.indexOf('.');
+    return dot > 0 && c.slice(dot + 1) === rest;
+  }
+  return false;
+}
+
+/** The RDN SETs of a Name, as DER (compared byte for byte). */
+function rdnsOf(nameDer: Uint8Array): Uint8Array[] {
+  try {
+    const root = readRoot(nameDer, Tag.SEQUENCE);
+    return childrenOf(nameDer, root).map((n) => bytesOf(nameDer, n));
+  } catch {
+    return [];
+  }
+}

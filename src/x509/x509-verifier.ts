@@ -1,0 +1,200 @@
+import { TLSError } from '../errors.js';
+import { ParsedCertificate, type CertificateSummary } from './certificate.js';
+import { CertificateError } from './certificate-error.js';
+import { checkIdentity } from './identity.js';
+import { candidatePaths, type PathSearchReport } from './path.js';
+import { WebCryptoSignatureChecker, type SignatureChecker } from './signature.js';
+import { TrustStore } from './truststore.js';
+import { validatePath, type KeyPurpose } from './validate.js';
+import type { CertificateVerifier, VerificationContext, VerificationResult } from './verifier.js';
+
+export interface X509VerifierOptions {
+  /** Trust anchors; default: Node's bundled Mozilla roots (TrustStore.system()). */
+  trustStore?: TrustStore | Promise<TrustStore>;
+  /** Validation time when the context gives none; default: the clock at each verification. */
+  now?: Date | (() => Date);
+  /** Most certificates in a path, leaf and anchor included (default 10). */
+  maxDepth?: number;
+  /** RSA keys under this many bits are CERT_WEAK (default 2048). */
+  minRsaBits?: number;
+  /** Signature arithmetic; default: a WebCryptoSignatureChecker shared by all verifiers. */
+  signatureChecker?: SignatureChecker;
+  /**
+   * Replaces the RFC 9525 name check for server certificates (like node:tls's
+   * checkServerIdentity): return an Error to reject, undefined to accept.
+   */
+  checkServerIdentity?: (serverName: string, leaf: CertificateSummary) => Error | undefined;
+  /**
+   * The last word on every verdict (like node:tls's rejectUnauthorized: false, but per
+   * connection and with the details): return a result to replace the verdict, or undefined
+   * to keep it. The original error stays available as `originalError`.
+   */
+  override?: (outcome: VerificationOutcome) => VerificationResult | undefined | Promise<VerificationResult | undefined>;
+}
+
+export interface VerificationOutcome {
+  readonly result: VerificationResult;
+  readonly context: VerificationContext;
+  /** The peer's certificates as sent (the ones that could be parsed), leaf first. */
+  readonly peerCertificates: readonly CertificateSummary[];
+  /** The validated path, leaf first, trust anchor last, when one was found. */
+  readonly path: readonly CertificateSummary[] | undefined;
+}
+
+/** A VerificationResult plus what a getPeerCertificate()/authorizationError API needs. */
+export type X509VerificationResult = VerificationResult & {
+  readonly peerCertificates: readonly CertificateSummary[];
+  readonly path: readonly CertificateSummary[] | undefined;
+  /** The verifier's own failure, kept when an override turned it into a success. */
+  readonly originalError: TLSError | undefined;
+};
+
+const defaultChecker = new WebCryptoSignatureChecker();
+
+/** Bounds on the path search (hostile peers can send many same-named certificates). */
+const MAX_STEPS = 64;
+const MAX_PATHS_VALIDATED = 8;
+
+/**
+ * The certificate verifier the handshake calls: path building (path.ts), RFC 5280 validation
+ * (validate.ts) and, for servers, RFC 9525 identity (identity.ts). Server certificates are
+ * checked for serverAuth, client certificates (mutual TLS) for clientAuth.
+ */
+export class X509Verifier implements CertificateVerifier {
+  private readonly options: X509VerifierOptions;
+  private readonly maxDepth: number;
+  private readonly minRsaBits: number;
+  private readonly checker: SignatureChecker;
+  private store: Promise<TrustStore> | undefined;
+
+  constructor(options: X509VerifierOptions = {}) {
+    this.options = options;
+    this.maxDepth = options.maxDepth ?? 10;
+    this.minRsaBits = options.minRsaBits ?? 2048;
+    this.checker = options.signatureChecker ?? defaultChecker;
+    if (this.maxDepth < 1) throw new TLSError('INVALID_ARGUMENT', 'maxDepth must be at least 1');
+  }
+
+  async verify(chain: readonly Uint8Array[], context: VerificationContext): Promise<X509VerificationResult> {
+    const { result, peerCertificates, path } = await this.evaluate(chain, context);
+    let final: VerificationResult = result;
+    if (this.options.override) {
+      const replaced = await this.options.override({ result, context, peerCertificates, path });
+      if (replaced) final = replaced;
+    }
+    const originalError = result.ok ? undefined : result.error;
+    return { ...final, peerCertificates, path, originalError };
+  }
+
+  private async evaluate(
+    chain: readonly Uint8Array[],
+    context: VerificationContext,
+  ): Promise<{ result: VerificationResult; peerCertificates: CertificateSummary[]; path: CertificateSummary[] | undefined }> {
+    const peerCertificates: CertificateSummary[] = [];
+    const failure = (error: CertificateError) => {
+      error.peerCertificates = peerCertificates;
+      return { result: { ok: false as const, error }, peerCertificates, path: undefined };
+    };
+    if (chain.length === 0) {
+      return failure(
+        new CertificateError('CERT_INVALID', 'empty', `the ${context.peerRole} sent no certificate`, {
+          alert: context.peerRole === 'client' ? 'certificate_required' : 'decode_error',
+        }),
+      );
+    }
+
+    // 1. Parse what the peer sent. The leaf must parse; extra certificates that do not are
+    //    ignored, as they cannot be anybody's issuer.
+    let leaf: ParsedCertificate;
+    try {
+      leaf = new ParsedCertificate(chain[0]!);
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      return failure(new CertificateError('CERT_INVALID', 'parse', `the ${context.peerRole}'s certificate (certificate 0) ${detail}`, { depth: 0, cause: error }));
+    }
+    peerCertificates.push(leaf.summary);
+    const pool: ParsedCertificate[] = [];
+    const seen = new Set<string>();
+    for (const der of chain.slice(1)) {
+      try {
+        const cert = new ParsedCertificate(der);
+        peerCertificates.push(cert.summary);
+        const key = cert.summary.fingerprint256;
+        if (seen.has(key) || key === leaf.summary.fingerprint256) continue;
+        seen.add(key);
+        pool.push(cert);
+      } catch {
+        continue;
+      }
+    }
+
+    // 2. Build candidate paths and validate them in turn; the first valid one wins.
+    const store = await (this.store ??= Promise.resolve(this.options.trustStore ?? TrustStore.system()));
+    const now = context.now ?? (typeof this.options.now === 'function' ? this.options.now() : this.options.now) ?? new Date();
+    const purpose: KeyPurpose = context.peerRole === 'server' ? 'serverAuth' : 'clientAuth';
+    const report: PathSearchReport = { deadEnd: [leaf], depthLimited: false, stepsExhausted: false };
+    const signatureMemo = new WeakMap();
+    let firstError: CertificateError | undefined;
+    let valid: ParsedCertificate[] | undefined;
+    let attempts = 0;
+    for (const candidate of candidatePaths(leaf, pool, store, { maxDepth: this.maxDepth, maxSteps: MAX_STEPS }, report)) {
+      const error = await validatePath(candidate, { now, purpose, checker: this.checker, minRsaBits: this.minRsaBits, signatureMemo });
+      if (!error) {
+        valid = candidate;
+        break;
+      }
+      firstError ??= error;
+      if (++attempts >= MAX_PATHS_VALIDATED) break;
+    }
+    if (!valid) return failure(firstError ?? untrusted(report, chain.length, store, this.maxDepth));
+    const path = valid.map((c) => c.summary);
+
+    // 3. The service identity (servers only; mutual TLS has no reference name for clients).
+    if (context.peerRole === 'server' && context.serverName !== undefined && context.serverName !== '') {
+      const error = this.identityError(leaf, context.serverName);
+      if (error) {
+        const failed = failure(error);
+        return { ...failed, path };
+      }
+    }
+    return { result: { ok: true }, peerCertificates, path };
+  }
+
+  private identityError(leaf: ParsedCertificate, serverName: string): CertificateError | undefined {
+    if (this.options.checkServerIdentity) {
+      const error = this.options.checkServerIdentity(serverName, leaf.summary);
+      if (!error) return undefined;
+      if (error instanceof CertificateError) return error;
+      return new CertificateError('CERT_HOSTNAME_MISMATCH', 'identity', error.message, { depth: 0, certificate: leaf.summary, cause: error });
+    }
+    const mismatch = checkIdentity(leaf, serverName);
+    if (!mismatch) return undefined;
+    return new CertificateError('CERT_HOSTNAME_MISMATCH', 'identity', `certificate 0 (leaf) "${leaf.subject}" is not valid for "${serverName}": ${mismatch.reason}`, {
+      depth: 0,
+      certificate: leaf.summary,
+    });
+  }
+}
+
+function untrusted(report: PathSearchReport, sent: number, store: TrustStore, maxDepth: number): CertificateError {
+  if (report.stepsExhausted) {
+    return new CertificateError('CERT_UNTRUSTED', 'path', `gave up building a path after ${MAX_STEPS} candidate issuers (the peer sent ${sent} certificates)`);
+  }
+  if (report.depthLimited) {
+    return new CertificateError('CERT_UNTRUSTED', 'depth', `no path to a trust anchor within the depth limit of ${maxDepth} certificates`);
+  }
+  const last = report.deadEnd[report.deadEnd.length - 1]!;
+  const index = report.deadEnd.length - 1;
+  const options = { depth: index, certificate: last.summary };
+  if (last.selfIssued) {
+    const what = index === 0 ? `the peer's certificate "${last.subject}" is self-signed` : `the chain ends at self-signed "${last.subject}"`;
+    return new CertificateError('CERT_UNTRUSTED', 'path', `${what} and is not a trust anchor (trust store: ${store.description})`, options);
+  }
+  return new CertificateError(
+    'CERT_UNTRUSTED',
+    'path',
+    `incomplete chain: no issuer "${last.issuer}" of certificate ${index} "${last.subject}" among the ${sent} certificate(s) the peer sent ` +
+      `or the trust anchors (${store.description}); the peer must send its intermediate certificates (missing issuers are not fetched)`,
+    options,
+  );
+}
