@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { decodeHandshake } from '../../src/messages/handshake.js';
+import { DEFAULT_MAX_HANDSHAKE_MESSAGE_SIZE, HandshakeReassembler, type AssembledMessage } from '../../src/messages/reassembler.js';
+import { bytesToHex, concatBytes } from '../../src/wire/bytes.js';
+import { expectAlert, rfc8448 } from './helpers.js';
+
+// RFC 8448 §3: the server's encrypted flight is one record carrying four handshake messages.
+const flight = ['encryptedExtensions', 'certificate', 'certificateVerify', 'serverFinished'].map((name) =>
+  rfc8448('section3_simple_1rtt', name),
+);
+const flightBytes = concatBytes(...flight);
+
+function drain(reassembler: HandshakeReassembler): AssembledMessage[] {
+  const out: AssembledMessage[] = [];
+  for (let m = reassembler.next(); m !== undefined; m = reassembler.next()) out.push(m);
+  return out;
+}
+
+function expectFlight(messages: AssembledMessage[]): void {
+  expect(messages.map((m) => bytesToHex(m.raw))).toEqual(flight.map(bytesToHex));
+  expect(messages.map((m) => m.type)).toEqual([8, 11, 15, 20]);
+  for (const m of messages) {
+    expect(bytesToHex(m.body)).toBe(bytesToHex(m.raw.subarray(4)));
+    expect(() => decodeHandshake(m.type, m.body)).not.toThrow();
+  }
+}
+
+describe('HandshakeReassembler', () => {
+  it('splits several messages pushed in one record', () => {
+    const r = new HandshakeReassembler();
+    r.push(flightBytes.slice());
+    expectFlight(drain(r));
+    expect(r.hasPartial).toBe(false);
+    expect(r.next()).toBeUndefined();
+  });
+
+  it('joins messages fed one byte per record', () => {
+    const ends = flight.map((_, k) => concatBytes(...flight.slice(0, k + 1)).length);
+    const r = new HandshakeReassembler();
+    const messages: AssembledMessage[] = [];
+    let boundaries = 0;
+    for (let i = 0; i < flightBytes.length; i++) {
+      r.push(flightBytes.slice(i, i + 1));
+      const got = drain(r);
+      messages.push(...got);
+      if (got.length > 0) boundaries++;
+      // Between messages nothing is buffered; inside one, something is.
+      expect(r.hasPartial).toBe(!ends.includes(i + 1));
+    }
+    expect(boundaries).toBe(4);
+    expectFlight(messages);
+  });
+
+  it('handles a split at every offset of two records', () => {
+    for (let cut = 0; cut <= flightBytes.length; cut++) {
+      const r = new HandshakeReassembler();
+      r.push(flightBytes.slice(0, cut));
+      const first = drain(r);
+      r.push(flightBytes.slice(cut));
+      expectFlight([...first, ...drain(r)]);
+      expect(r.hasPartial).toBe(false);
+    }
+  });
+
+  it('reports a partial message from its first byte, header included', () => {
+    const r = new HandshakeReassembler();
+    expect(r.hasPartial).toBe(false);
+    r.push(flight[3]!.slice(0, 1));
+    expect(r.hasPartial).toBe(true);
+    expect(r.next()).toBeUndefined();
+    r.push(flight[3]!.slice(1, 10));
+    expect(r.next()).toBeUndefined();
+    expect(r.hasPartial).toBe(true);
+    r.push(flight[3]!.slice(10));
+    expect(r.next()?.type).toBe(20);
+    expect(r.hasPartial).toBe(false);
+  });
+
+  it('returns fresh copies that do not alias the pushed records', () => {
+    const r = new HandshakeReassembler();
+    const record = flightBytes.slice();
+    r.push(record);
+    const [ee] = drain(r);
+    expect(ee!.raw.buffer).not.toBe(record.buffer);
+    record.fill(0);
+    expect(bytesToHex(ee!.raw)).toBe(bytesToHex(flight[0]!));
+  });
+
+  it('accepts empty bodies and ignores empty pushes', () => {
+    const r = new HandshakeReassembler();
+    r.push(new Uint8Array(0));
+    expect(r.hasPartial).toBe(false);
+    r.push(new Uint8Array([5, 0, 0, 0, 24, 0, 0, 1]));
+    expect(r.next()).toMatchObject({ type: 5, body: new Uint8Array(0) });
+    expect(r.next()).toBeUndefined();
+    expect(r.hasPartial).toBe(true);
+    r.push(new Uint8Array([1]));
+    expect(r.next()).toMatchObject({ type: 24, body: new Uint8Array([1]) });
+  });
+
+  it('joins a 64 KiB message arriving one byte per record in linear time', () => {
+    const length = 0x10000;
+    const message = new Uint8Array(4 + length).map((_, i) => i & 0xff);
+    message.set([11, 0x01, 0x00, 0x00]);
+    const r = new HandshakeReassembler();
+    for (let i = 0; i < message.length - 1; i++) {
+      r.push(message.subarray(i, i + 1));
+      expect(r.next()).toBeUndefined();
+    }
+    r.push(message.subarray(message.length - 1));
+    const got = r.next()!;
+    expect(got.raw).toEqual(message);
+    expect(r.hasPartial).toBe(false);
+  });
+
+  describe('size cap', () => {
+    it('rejects a declared length above the cap as soon as the header is complete (illegal_parameter)', () => {
+      const r = new HandshakeReassembler(100);
+      r.push(new Uint8Array([11, 0, 0]));
+      expect(r.next()).toBeUndefined();
+      r.push(new Uint8Array([101]));
+      expectAlert(() => r.next(), 'illegal_parameter');
+    });
+
+    it('accepts a message of exactly the cap', () => {
+      const r = new HandshakeReassembler(100);
+      r.push(concatBytes(new Uint8Array([11, 0, 0, 100]), new Uint8Array(100)));
+      expect(r.next()?.body.length).toBe(100);
+    });
+
+    it('defaults to 64 KiB plus room for a maximal ClientHello extensions block', () => {
+      expect(DEFAULT_MAX_HANDSHAKE_MESSAGE_SIZE).toBeGreaterThan(0x10000);
+      const r = new HandshakeReassembler();
+      r.push(new Uint8Array([1, 0xff, 0xff, 0xff]));
+      expectAlert(() => r.next(), 'illegal_parameter');
+    });
+  });
+});
