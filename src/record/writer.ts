@@ -1,0 +1,118 @@
+import { internalError } from '../errors.js';
+import { type AlertDescription, type AlertLevel, ContentType, ProtocolVersion } from '../messages/registry.js';
+import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, writeRecordHeader } from './framing.js';
+import type { RecordProtector } from './protection.js';
+
+// The connection takes everything it sends from here, change_cipher_spec included.
+export { changeCipherSpecRecord, checkChangeCipherSpec } from './change-cipher-spec.js';
+
+/**
+ * Cutting outgoing data into records (RFC 8446 §5.1): TLSPlaintext records before keys are
+ * installed, protected records after.
+ */
+
+/**
+ * RFC 8446 §5.1: 0x0303 everywhere, except that the record carrying an initial ClientHello
+ * (not one sent after HelloRetryRequest) may say 0x0301 for old middleboxes.
+ */
+export type LegacyRecordVersion = typeof ProtocolVersion.TLS1_0 | typeof ProtocolVersion.TLS1_2;
+
+/**
+ * Chooses how many zero bytes to append to a protected record's inner plaintext (RFC 8446
+ * §5.4). `room` is how much padding still fits in the record; larger answers are cut to it.
+ */
+export type PaddingPolicy = (contentLength: number, room: number) => number;
+
+export interface ProtectedRecordOptions {
+  /**
+   * Most content plus padding per record: 2^14 by default; with the peer's record_size_limit
+   * use maxFragmentForRecordSizeLimit (limit - 1, the type byte counts in TLS 1.3).
+   */
+  maxFragment?: number;
+  /** Default: no padding. */
+  padding?: PaddingPolicy;
+}
+
+/**
+ * Frames handshake, alert or change_cipher_spec bytes as TLSPlaintext records of at most
+ * `maxFragment` bytes. All records share one allocated buffer; each is a view of it.
+ */
+export function plaintextRecords(
+  type: number,
+  data: Uint8Array,
+  maxFragment = MAX_PLAINTEXT_LENGTH,
+  legacyVersion: LegacyRecordVersion = ProtocolVersion.TLS1_2,
+): Uint8Array[] {
+  if (type !== ContentType.handshake && type !== ContentType.alert && type !== ContentType.change_cipher_spec) {
+    // RFC 8446 §5.1: application data is never sent unprotected.
+    throw internalError(`content type ${type} cannot be sent in plaintext`);
+  }
+  checkCommon(type, data, maxFragment);
+  const count = Math.ceil(data.length / maxFragment);
+  const out = new Uint8Array(data.length + count * RECORD_HEADER_LENGTH);
+  const records: Uint8Array[] = [];
+  let at = 0;
+  for (let offset = 0; offset < data.length; offset += maxFragment) {
+    const length = Math.min(maxFragment, data.length - offset);
+    const start = at;
+    writeRecordHeader(out, at, type, legacyVersion, length);
+    at += RECORD_HEADER_LENGTH;
+    out.set(data.subarray(offset, offset + length), at);
+    at += length;
+    records.push(out.subarray(start, at));
+  }
+  return records;
+}
+
+/**
+ * Cuts handshake, alert or application data into protected records under `protector`, each
+ * holding at most `maxFragment` bytes of content plus padding. Empty application data still
+ * makes one (empty) record, which RFC 8446 §5.4 allows as cover traffic. Only the record
+ * buffers are allocated.
+ */
+export function protectedRecords(
+  protector: RecordProtector,
+  type: number,
+  data: Uint8Array,
+  options: ProtectedRecordOptions = {},
+): Uint8Array[] {
+  const maxFragment = options.maxFragment ?? MAX_PLAINTEXT_LENGTH;
+  const padding = options.padding;
+  checkCommon(type, data, maxFragment);
+  const records: Uint8Array[] = [];
+  let offset = 0;
+  do {
+    const length = Math.min(maxFragment, data.length - offset);
+    const room = maxFragment - length;
+    const paddingLength = padding ? Math.min(padding(length, room), room) : 0;
+    records.push(protector.protect(type, data.subarray(offset, offset + length), paddingLength));
+    offset += length;
+  } while (offset < data.length);
+  return records;
+}
+
+/** The two bytes of an alert message (RFC 8446 §6): level, then description. */
+export function alertMessage(level: AlertLevel, description: AlertDescription): Uint8Array {
+  return Uint8Array.of(level, description);
+}
+
+/** An alert as a TLSPlaintext record, for before any keys are installed. */
+export function plaintextAlertRecord(level: AlertLevel, description: AlertDescription): Uint8Array {
+  return plaintextRecords(ContentType.alert, alertMessage(level, description))[0]!;
+}
+
+/** Pads each record's content up to a multiple of `block` bytes (as far as the record allows). */
+export function padToMultipleOf(block: number): PaddingPolicy {
+  if (!Number.isInteger(block) || block < 1) throw internalError(`padding block ${block} must be a positive integer`);
+  return (contentLength) => (block - (contentLength % block)) % block;
+}
+
+function checkCommon(type: number, data: Uint8Array, maxFragment: number): void {
+  if (!Number.isInteger(maxFragment) || maxFragment < 1 || maxFragment > MAX_PLAINTEXT_LENGTH) {
+    throw internalError(`maximum fragment ${maxFragment} outside 1..${MAX_PLAINTEXT_LENGTH}`);
+  }
+  // RFC 8446 §5.1: handshake records are never empty; §6: an alert record is exactly one
+  // two-byte alert, never fragmented or coalesced.
+  if (type === ContentType.alert && data.length !== 2) throw internalError(`an alert record holds one 2-byte alert, not ${data.length} bytes`);
+  if (data.length === 0 && type !== ContentType.application_data) throw internalError(`refusing to send an empty record of content type ${type}`);
+}
