@@ -1,0 +1,95 @@
+import type { ClientConfig } from '../config.js';
+import type { KeyShareSecret } from '../crypto/provider.js';
+import { TLSError } from '../errors.js';
+import * as ext from '../messages/extensions.js';
+import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode } from '../messages/registry.js';
+import type { ClientHello, RawExtension } from '../messages/types.js';
+import { utf8 } from '../wire/bytes.js';
+
+/** What the client offered; every reply is checked against this, not against the wire. */
+export interface ClientOffer {
+  readonly config: ClientConfig;
+  readonly cipherSuites: readonly number[];
+  readonly groups: readonly NamedGroup[];
+  readonly signatureSchemes: readonly number[];
+  readonly random: Uint8Array;
+  readonly legacySessionId: Uint8Array;
+  /** The SNI host name sent, if any (never an IP literal, RFC 6066 §3). */
+  readonly sniHostName: string | undefined;
+  readonly alpnProtocols: readonly Uint8Array[];
+}
+
+/** The first ClientHello's invariant parts, chosen once and reused by a second ClientHello. */
+export function makeOffer(
+  config: ClientConfig,
+  resolved: { cipherSuites: readonly number[]; groups: readonly NamedGroup[]; signatureSchemes: readonly number[] },
+): ClientOffer {
+  const random = config.provider.random(32);
+  const compat = config.compatibilityMode ?? true;
+  return {
+    config,
+    ...resolved,
+    random,
+    legacySessionId: compat ? config.provider.random(32) : new Uint8Array(0),
+    sniHostName: config.serverName !== undefined && !isIpLiteral(config.serverName) ? config.serverName : undefined,
+    alpnProtocols: (config.alpnProtocols ?? []).map(utf8),
+  };
+}
+
+/** Builds a ClientHello carrying `shares`, and `cookie` when answering a HelloRetryRequest. */
+export function buildClientHello(offer: ClientOffer, shares: readonly KeyShareSecret[], cookie?: Uint8Array): ClientHello {
+  const extensions: RawExtension[] = [];
+  const add = (type: number, data: Uint8Array): void => {
+    extensions.push({ type, data });
+  };
+  if (offer.sniHostName !== undefined) add(ExtensionType.server_name, ext.buildServerNameClientHello(offer.sniHostName));
+  add(ExtensionType.supported_groups, ext.buildSupportedGroups(offer.groups));
+  add(ExtensionType.signature_algorithms, ext.buildSignatureAlgorithms(offer.signatureSchemes));
+  add(
+    ExtensionType.key_share,
+    ext.buildKeyShareClientHello(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))),
+  );
+  add(ExtensionType.supported_versions, ext.buildSupportedVersionsClientHello([ProtocolVersion.TLS1_3]));
+  // Sent even without a PSK: servers issue tickets only to clients that can use them.
+  add(ExtensionType.psk_key_exchange_modes, ext.buildPskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke]));
+  if (offer.alpnProtocols.length > 0) add(ExtensionType.application_layer_protocol_negotiation, ext.buildAlpn(offer.alpnProtocols));
+  if (offer.config.recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, ext.buildRecordSizeLimit(offer.config.recordSizeLimit));
+  if (cookie !== undefined) add(ExtensionType.cookie, ext.buildCookie(cookie));
+
+  const hello: ClientHello = {
+    type: HandshakeType.client_hello,
+    legacyVersion: ProtocolVersion.TLS1_2,
+    random: offer.random,
+    legacySessionId: offer.legacySessionId,
+    cipherSuites: [...offer.cipherSuites],
+    legacyCompressionMethods: new Uint8Array([0]),
+    extensions,
+  };
+  offer.config.customizeClientHello?.(hello);
+  return hello;
+}
+
+/** Generates the ephemeral keys for the groups the first ClientHello carries shares for. */
+export function initialKeyShares(offer: ClientOffer): KeyShareSecret[] {
+  const wanted = offer.config.keyShareGroups ?? defaultShareGroups(offer.groups);
+  return wanted.map((group) => {
+    if (!offer.groups.includes(group)) throw new TLSError('INVALID_ARGUMENT', `key share group 0x${group.toString(16)} is not in groups`);
+    const algorithm = offer.config.provider.keyExchange(group);
+    if (!algorithm) throw new TLSError('INVALID_ARGUMENT', `provider has no key exchange for group 0x${group.toString(16)}`);
+    return algorithm.generate();
+  });
+}
+
+/**
+ * One share for our first group; when that is the post-quantum hybrid, also X25519, which
+ * every TLS 1.3 server has (as browsers do), so servers without ML-KEM need no HelloRetryRequest.
+ */
+function defaultShareGroups(groups: readonly NamedGroup[]): NamedGroup[] {
+  const first = groups[0]!;
+  if (first === NamedGroup.X25519MLKEM768 && groups.includes(NamedGroup.x25519)) return [first, NamedGroup.x25519];
+  return [first];
+}
+
+export function isIpLiteral(name: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
+}

@@ -1,0 +1,62 @@
+import type { CipherSuiteParams } from '../crypto/provider.js';
+import { protocolError } from '../errors.js';
+import type { HandshakeContext, HandshakeState, SessionInfo } from '../handshake-context.js';
+import { resumptionPsk } from '../keyschedule.js';
+import * as ext from '../messages/extensions.js';
+import { ExtensionType, HandshakeType, extensionTypeName, handshakeTypeName } from '../messages/registry.js';
+import type { NewSessionTicket, ReceivedMessage } from '../messages/types.js';
+
+/** RFC 8446 §4.6.1: a ticket lifetime above seven days is a protocol error. */
+const MAX_TICKET_LIFETIME = 7 * 24 * 3600;
+
+/** After the handshake the server may send NewSessionTicket and KeyUpdate. */
+export class ClientConnected implements HandshakeState {
+  readonly name = 'ClientConnected';
+
+  constructor(
+    private readonly ctx: HandshakeContext,
+    private readonly suite: CipherSuiteParams,
+    private readonly resumptionMasterSecret: Uint8Array,
+    private readonly info: SessionInfo,
+  ) {}
+
+  async handle(received: ReceivedMessage): Promise<HandshakeState> {
+    const { message, raw } = received;
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+    switch (message.type) {
+      case HandshakeType.key_update:
+        this.ctx.peerKeyUpdate(message.requestUpdate === 1);
+        return this;
+      case HandshakeType.new_session_ticket:
+        this.acceptTicket(message);
+        return this;
+      default:
+        throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} after the handshake`);
+    }
+  }
+
+  private acceptTicket(message: NewSessionTicket): void {
+    if (message.lifetime > MAX_TICKET_LIFETIME) throw protocolError('illegal_parameter', 'ticket lifetime exceeds seven days');
+    let maxEarlyDataSize = 0;
+    for (const { type, data } of message.extensions) {
+      if (type === ExtensionType.early_data) maxEarlyDataSize = ext.parseEarlyDataNewSessionTicket(data);
+      else if (ext.extensionAllowedIn(type, 'NST') === false) {
+        throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in NewSessionTicket`);
+      }
+      // Unknown extensions in NewSessionTicket are ignored (RFC 8446 §4.6.1).
+    }
+    // A zero lifetime means "do not cache" (RFC 8446 §4.6.1).
+    if (message.lifetime === 0) return;
+    this.ctx.sessionTicket({
+      ticket: message.ticket.slice(),
+      psk: resumptionPsk(this.ctx.provider, this.suite.hash, this.resumptionMasterSecret, message.nonce),
+      cipherSuite: this.suite.suite,
+      serverName: this.info.serverName,
+      alpnProtocol: this.info.alpnProtocol,
+      lifetime: message.lifetime,
+      ageAdd: message.ageAdd,
+      receivedAt: Date.now(),
+      maxEarlyDataSize,
+    });
+  }
+}

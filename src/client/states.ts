@@ -1,0 +1,380 @@
+import type { CipherSuiteParams, KeyShareSecret } from '../crypto/provider.js';
+import { cipherSuiteParams } from '../crypto/suites.js';
+import { decodeError, protocolError } from '../errors.js';
+import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
+import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
+import * as ext from '../messages/extensions.js';
+import { findExtension, isHelloRetryRequest } from '../messages/handshake.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, extensionTypeName, namedGroupName } from '../messages/registry.js';
+import type { Certificate, ReceivedMessage, ServerHello } from '../messages/types.js';
+import { type ChainVerdict, checkCertificateVerify, checkFinished, verifyPeerChain } from '../peer-auth.js';
+import { Transcript } from '../transcript.js';
+import { bytesEqual, fromUtf8, zeroize } from '../wire/bytes.js';
+import { type ClientOffer, buildClientHello } from './client-hello.js';
+import { ClientConnected } from './connected.js';
+
+/**
+ * The TLS 1.3 client handshake (RFC 8446 §2, §4), one class per state:
+ * ExpectServerHello → ExpectEncryptedExtensions → ExpectCertificate → ExpectCertificateVerify
+ * → ExpectFinished → ClientConnected.
+ */
+
+/** The last 8 bytes of a ServerHello.random from a TLS 1.3 server forced down (RFC 8446 §4.1.3). */
+const DOWNGRADE_TLS12 = new Uint8Array([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01]);
+const DOWNGRADE_TLS11 = new Uint8Array([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x00]);
+
+/** Extensions a server may put in ServerHello / HelloRetryRequest (RFC 8446 §4.2 table). */
+const SERVER_HELLO_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.pre_shared_key]);
+const HELLO_RETRY_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.cookie]);
+
+/** What every state after ServerHello carries forward. */
+interface NegotiatedHandshake {
+  offer: ClientOffer;
+  suite: CipherSuiteParams;
+  group: number;
+  transcript: Transcript;
+  schedule: KeySchedule;
+  clientSecret: Uint8Array;
+  serverSecret: Uint8Array;
+  helloRetry: boolean;
+  /** Whether our change_cipher_spec went out already (it is sent once, RFC 8446 Appendix D.4). */
+  sentChangeCipherSpec: boolean;
+}
+
+interface ServerParameters {
+  alpnProtocol: string | undefined;
+  serverNameAcknowledged: boolean;
+}
+
+export class ExpectServerHello implements HandshakeState {
+  readonly name = 'ExpectServerHello';
+
+  constructor(
+    private readonly ctx: HandshakeContext,
+    private readonly offer: ClientOffer,
+    private readonly shares: readonly KeyShareSecret[],
+    private readonly transcript: Transcript,
+    /** Set after a HelloRetryRequest: the suite it chose, which ServerHello must repeat. */
+    private readonly retriedSuite?: number,
+    private readonly sentChangeCipherSpec = false,
+  ) {}
+
+  async handle(received: ReceivedMessage): Promise<HandshakeState> {
+    const { message: hello, raw } = expectType(received, HandshakeType.server_hello, this.name);
+    this.checkCommonFields(hello);
+    if (isHelloRetryRequest(hello)) return this.handleHelloRetryRequest(hello, raw);
+
+    // 1. The version: only TLS 1.3, announced in supported_versions.
+    const versionData = findExtension(hello.extensions, ExtensionType.supported_versions);
+    if (versionData === undefined) {
+      const tail = hello.random.subarray(24);
+      if (bytesEqual(tail, DOWNGRADE_TLS12) || bytesEqual(tail, DOWNGRADE_TLS11)) {
+        throw protocolError('illegal_parameter', 'server signals a downgrade from TLS 1.3 (RFC 8446 §4.1.3)');
+      }
+      throw protocolError('protocol_version', 'server does not support TLS 1.3');
+    }
+    checkSelectedVersion(ext.parseSupportedVersionsServerHello(versionData));
+    checkExtensionsAllowed(hello.extensions, SERVER_HELLO_EXTENSIONS, 'ServerHello');
+
+    // 2. The suite, repeated from a HelloRetryRequest if there was one.
+    const suite = this.offeredSuite(hello.cipherSuite);
+    if (this.retriedSuite !== undefined && hello.cipherSuite !== this.retriedSuite) {
+      throw protocolError('illegal_parameter', 'ServerHello cipher suite differs from the HelloRetryRequest');
+    }
+    if (findExtension(hello.extensions, ExtensionType.pre_shared_key) !== undefined) {
+      throw protocolError('unsupported_extension', 'ServerHello selects a PSK that was not offered');
+    }
+
+    // 3. The key share must answer one of ours.
+    const shareData = findExtension(hello.extensions, ExtensionType.key_share);
+    if (shareData === undefined) throw protocolError('missing_extension', 'ServerHello has no key_share');
+    const serverShare = ext.parseKeyShareServerHello(shareData);
+    const ours = this.shares.find((s) => s.group === serverShare.group);
+    if (!ours) throw protocolError('illegal_parameter', `ServerHello key share for ${namedGroupName(serverShare.group)} answers none of ours`);
+    const sharedSecret = ours.complete(serverShare.keyExchange);
+
+    // 4. Handshake secrets over ClientHello..ServerHello.
+    this.transcript.selectHash(suite.hash);
+    this.transcript.update(raw);
+    this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
+    const schedule = new KeySchedule(this.ctx.provider, suite.hash, undefined, this.ctx.onSecret);
+    schedule.enterHandshake(sharedSecret);
+    zeroize(sharedSecret);
+    const secrets = schedule.handshakeTrafficSecrets(this.transcript.current());
+    this.ctx.installReadKeys(suite, secrets.server, 'handshake');
+    this.ctx.installWriteKeys(suite, secrets.client, 'handshake');
+
+    return new ExpectEncryptedExtensions(this.ctx, {
+      offer: this.offer,
+      suite,
+      group: serverShare.group,
+      transcript: this.transcript,
+      schedule,
+      clientSecret: secrets.client,
+      serverSecret: secrets.server,
+      helloRetry: this.retriedSuite !== undefined,
+      sentChangeCipherSpec: this.sentChangeCipherSpec,
+    });
+  }
+
+  private checkCommonFields(hello: ServerHello): void {
+    if (!bytesEqual(hello.legacySessionIdEcho, this.offer.legacySessionId)) {
+      throw protocolError('illegal_parameter', 'ServerHello legacy_session_id_echo does not echo ours');
+    }
+    if (hello.legacyCompressionMethod !== 0) throw protocolError('illegal_parameter', 'ServerHello compression method is not null');
+  }
+
+  private offeredSuite(suite: number): CipherSuiteParams {
+    const params = cipherSuiteParams.get(suite);
+    if (!params || !this.offer.cipherSuites.includes(suite)) {
+      throw protocolError('illegal_parameter', `server chose cipher suite 0x${suite.toString(16)}, which was not offered`);
+    }
+    return params;
+  }
+
+  /** RFC 8446 §4.1.4: answer once, with a share for the requested group and the cookie. */
+  private handleHelloRetryRequest(retry: ServerHello, raw: Uint8Array): HandshakeState {
+    if (this.retriedSuite !== undefined) throw protocolError('unexpected_message', 'a second HelloRetryRequest');
+    const versionData = findExtension(retry.extensions, ExtensionType.supported_versions);
+    if (versionData === undefined) throw protocolError('protocol_version', 'HelloRetryRequest without supported_versions');
+    checkSelectedVersion(ext.parseSupportedVersionsServerHello(versionData));
+    checkExtensionsAllowed(retry.extensions, HELLO_RETRY_EXTENSIONS, 'HelloRetryRequest');
+    const suite = this.offeredSuite(retry.cipherSuite);
+
+    const groupData = findExtension(retry.extensions, ExtensionType.key_share);
+    const cookieData = findExtension(retry.extensions, ExtensionType.cookie);
+    if (groupData === undefined && cookieData === undefined) {
+      throw protocolError('illegal_parameter', 'HelloRetryRequest would not change the ClientHello');
+    }
+    let shares = this.shares;
+    if (groupData !== undefined) {
+      const group = ext.parseKeyShareHelloRetryRequest(groupData);
+      if (!this.offer.groups.includes(group as never)) {
+        throw protocolError('illegal_parameter', `HelloRetryRequest asks for ${namedGroupName(group)}, which was not offered`);
+      }
+      if (this.shares.some((s) => s.group === group)) {
+        throw protocolError('illegal_parameter', `HelloRetryRequest asks for ${namedGroupName(group)}, which already had a share`);
+      }
+      const algorithm = this.ctx.provider.keyExchange(group as never);
+      if (!algorithm) throw protocolError('illegal_parameter', `no key exchange for ${namedGroupName(group)}`);
+      shares = [algorithm.generate()];
+    }
+    const cookie = cookieData === undefined ? undefined : ext.parseCookie(cookieData);
+
+    // The transcript restarts from message_hash(ClientHello1) (RFC 8446 §4.4.1).
+    this.transcript.selectHash(suite.hash);
+    this.transcript.replaceWithMessageHash();
+    this.transcript.update(raw);
+    this.ctx.trace({ kind: 'message', direction: 'received', message: retry, raw });
+
+    const compat = this.offer.legacySessionId.length > 0;
+    if (compat && !this.sentChangeCipherSpec) this.ctx.sendChangeCipherSpec();
+    this.ctx.sendMessage(buildClientHello(this.offer, shares, cookie), this.transcript);
+    return new ExpectServerHello(this.ctx, this.offer, shares, this.transcript, retry.cipherSuite, compat || this.sentChangeCipherSpec);
+  }
+}
+
+class ExpectEncryptedExtensions implements HandshakeState {
+  readonly name = 'ExpectEncryptedExtensions';
+
+  constructor(
+    private readonly ctx: HandshakeContext,
+    private readonly hs: NegotiatedHandshake,
+  ) {}
+
+  async handle(received: ReceivedMessage): Promise<HandshakeState> {
+    const { message, raw } = expectType(received, HandshakeType.encrypted_extensions, this.name);
+    const { offer } = this.hs;
+    const params: ServerParameters = { alpnProtocol: undefined, serverNameAcknowledged: false };
+    for (const { type, data } of message.extensions) {
+      switch (type) {
+        case ExtensionType.server_name:
+          if (offer.sniHostName === undefined) throw unsolicited(type);
+          ext.parseEmptyExtension(data);
+          params.serverNameAcknowledged = true;
+          break;
+        case ExtensionType.supported_groups:
+          // The server's preferences, for later connections; validated, otherwise informational.
+          ext.parseSupportedGroups(data);
+          break;
+        case ExtensionType.application_layer_protocol_negotiation: {
+          if (offer.alpnProtocols.length === 0) throw unsolicited(type);
+          const chosen = ext.parseAlpn(data);
+          // RFC 7301 §3.1: exactly one name, which must be one we offered.
+          if (chosen.length !== 1 || !offer.alpnProtocols.some((p) => bytesEqual(p, chosen[0]!))) {
+            throw protocolError('illegal_parameter', 'server selected an ALPN protocol that was not offered');
+          }
+          params.alpnProtocol = fromUtf8(chosen[0]!);
+          break;
+        }
+        case ExtensionType.record_size_limit: {
+          if (offer.config.recordSizeLimit === undefined) throw unsolicited(type);
+          this.ctx.setPeerRecordSizeLimit(ext.parseRecordSizeLimit(data));
+          break;
+        }
+        default:
+          // RFC 8446 §4.2: a known extension that has no place in EncryptedExtensions is
+          // illegal_parameter; one we never offered is unsupported_extension.
+          if (ext.extensionAllowedIn(type, 'EE') === false) {
+            throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in EncryptedExtensions`);
+          }
+          throw unsolicited(type);
+      }
+    }
+    this.hs.transcript.update(raw);
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+    return new ExpectCertificate(this.ctx, this.hs, params);
+  }
+}
+
+class ExpectCertificate implements HandshakeState {
+  readonly name = 'ExpectCertificate';
+
+  constructor(
+    private readonly ctx: HandshakeContext,
+    private readonly hs: NegotiatedHandshake,
+    private readonly params: ServerParameters,
+  ) {}
+
+  async handle(received: ReceivedMessage): Promise<HandshakeState> {
+    if (received.message.type === HandshakeType.certificate_request) {
+      throw protocolError('unexpected_message', 'client certificates are not supported yet');
+    }
+    const { message, raw } = expectType(received, HandshakeType.certificate, this.name);
+    checkServerCertificateMessage(message);
+    this.hs.transcript.update(raw);
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+
+    const chain = message.entries.map((e) => e.data);
+    const config = this.hs.offer.config;
+    const verdict = await verifyPeerChain(
+      config.verifier,
+      chain,
+      { peerRole: 'server', ...(config.serverName !== undefined ? { serverName: config.serverName } : {}) },
+      config.rejectUnauthorized ?? true,
+    );
+    this.ctx.trace({ kind: 'verified', what: 'server certificate chain', ok: verdict.authorized, ...(verdict.error ? { detail: verdict.error.message } : {}) });
+    return new ExpectCertificateVerify(this.ctx, this.hs, this.params, chain, verdict);
+  }
+}
+
+function checkServerCertificateMessage(message: Certificate): void {
+  if (message.context.length !== 0) throw protocolError('illegal_parameter', 'server Certificate has a request context');
+  // RFC 8446 §4.4.2.4: an empty server Certificate is a decode_error.
+  if (message.entries.length === 0) throw decodeError('server sent an empty Certificate');
+  for (const entry of message.entries) {
+    for (const { type } of entry.extensions) {
+      // We request neither OCSP stapling nor SCTs, so any entry extension is unsolicited.
+      if (ext.extensionAllowedIn(type, 'CT') === false) {
+        throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in a CertificateEntry`);
+      }
+      throw unsolicited(type);
+    }
+  }
+}
+
+class ExpectCertificateVerify implements HandshakeState {
+  readonly name = 'ExpectCertificateVerify';
+
+  constructor(
+    private readonly ctx: HandshakeContext,
+    private readonly hs: NegotiatedHandshake,
+    private readonly params: ServerParameters,
+    private readonly chain: readonly Uint8Array[],
+    private readonly verdict: ChainVerdict,
+  ) {}
+
+  async handle(received: ReceivedMessage): Promise<HandshakeState> {
+    const { message, raw } = expectType(received, HandshakeType.certificate_verify, this.name);
+    await checkCertificateVerify(
+      this.ctx.provider,
+      message,
+      this.hs.offer.signatureSchemes,
+      this.chain[0]!,
+      'server',
+      this.hs.transcript.current(),
+    );
+    this.ctx.trace({ kind: 'verified', what: 'server CertificateVerify signature', ok: true });
+    this.hs.transcript.update(raw);
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+    return new ExpectFinished(this.ctx, this.hs, this.params, this.chain, this.verdict, message.scheme);
+  }
+}
+
+class ExpectFinished implements HandshakeState {
+  readonly name = 'ExpectFinished';
+
+  constructor(
+    private readonly ctx: HandshakeContext,
+    private readonly hs: NegotiatedHandshake,
+    private readonly params: ServerParameters,
+    private readonly chain: readonly Uint8Array[],
+    private readonly verdict: ChainVerdict,
+    private readonly signatureScheme: number,
+  ) {}
+
+  async handle(received: ReceivedMessage): Promise<HandshakeState> {
+    const { message, raw } = expectType(received, HandshakeType.finished, this.name);
+    const { transcript, schedule, suite, offer } = this.hs;
+    const provider = this.ctx.provider;
+
+    // 1. The server's Finished covers everything up to its CertificateVerify.
+    checkFinished(provider, suite.hash, message, this.hs.serverSecret, transcript.current());
+    this.ctx.trace({ kind: 'verified', what: 'server Finished', ok: true });
+    transcript.update(raw);
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+
+    // 2. Application secrets over ClientHello..server Finished; the server may already send data.
+    schedule.enterMaster();
+    const app = schedule.applicationSecrets(transcript.current());
+    this.ctx.installReadKeys(suite, app.server, 'application');
+
+    // 3. Our flight: change_cipher_spec in compatibility mode, then Finished.
+    if (offer.legacySessionId.length > 0 && !this.hs.sentChangeCipherSpec) this.ctx.sendChangeCipherSpec();
+    const verifyData = finishedVerifyData(provider, suite.hash, this.hs.clientSecret, transcript.current());
+    this.ctx.sendMessage({ type: HandshakeType.finished, verifyData }, transcript);
+    this.ctx.installWriteKeys(suite, app.client, 'application');
+    const resumptionMaster = schedule.resumptionMasterSecret(transcript.current());
+    zeroize(this.hs.clientSecret, this.hs.serverSecret);
+
+    const info: SessionInfo = {
+      version: 'TLSv1.3',
+      cipherSuite: suite.suite,
+      group: this.hs.group,
+      signatureScheme: this.signatureScheme,
+      alpnProtocol: this.params.alpnProtocol,
+      serverName: offer.sniHostName,
+      helloRetry: this.hs.helloRetry,
+      resumed: false,
+      earlyData: 'not_offered',
+      peerCertificates: this.chain,
+      authorized: this.verdict.authorized,
+      authorizationError: this.verdict.error,
+    };
+    this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
+    return new ClientConnected(this.ctx, suite, resumptionMaster, info);
+  }
+}
+
+function checkSelectedVersion(version: number): void {
+  if (version !== ProtocolVersion.TLS1_3) {
+    throw protocolError('illegal_parameter', `server selected version 0x${version.toString(16)}, which was not offered`);
+  }
+}
+
+function checkExtensionsAllowed(extensions: readonly { type: number }[], allowed: ReadonlySet<number>, where: string): void {
+  for (const { type } of extensions) {
+    if (!allowed.has(type)) {
+      if (ext.extensionAllowedIn(type, where === 'ServerHello' ? 'SH' : 'HRR') === false && ext.isKnownExtension(type)) {
+        throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in ${where}`);
+      }
+      throw unsolicited(type);
+    }
+  }
+}
+
+/** RFC 8446 §4.2: a reply extension the client never offered is unsupported_extension. */
+function unsolicited(type: number) {
+  return protocolError('unsupported_extension', `server sent ${extensionTypeName(type)}, which the client did not offer`);
+}
+

@@ -1,0 +1,118 @@
+import type { CryptoProvider, SigningKey } from './crypto/provider.js';
+import { cipherSuiteParams } from './crypto/suites.js';
+import { TLSError } from './errors.js';
+import type { ClientHello, EncryptedExtensions } from './messages/types.js';
+import { CipherSuite, NamedGroup, SignatureScheme } from './messages/registry.js';
+import type { SecretName } from './keyschedule.js';
+import type { CertificateVerifier } from './x509/verifier.js';
+
+/** The default signature schemes, strongest and cheapest-to-verify first. */
+export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
+  SignatureScheme.ecdsa_secp256r1_sha256,
+  SignatureScheme.ed25519,
+  SignatureScheme.ecdsa_secp384r1_sha384,
+  SignatureScheme.rsa_pss_rsae_sha256,
+  SignatureScheme.rsa_pss_pss_sha256,
+  SignatureScheme.ecdsa_secp521r1_sha512,
+  SignatureScheme.ed448,
+  SignatureScheme.rsa_pss_rsae_sha384,
+  SignatureScheme.rsa_pss_pss_sha384,
+  SignatureScheme.rsa_pss_rsae_sha512,
+  SignatureScheme.rsa_pss_pss_sha512,
+];
+
+/** What both sides configure. Lists are in preference order; omitted lists mean the provider's. */
+export interface CommonConfig {
+  provider: CryptoProvider;
+  cipherSuites?: readonly CipherSuite[];
+  /** Groups we support (supported_groups on the client, acceptable groups on the server). */
+  groups?: readonly NamedGroup[];
+  /** Schemes we accept from the peer in CertificateVerify. */
+  signatureSchemes?: readonly SignatureScheme[];
+  /** ALPN protocol names in preference order. */
+  alpnProtocols?: readonly string[];
+  /**
+   * RFC 8449 record_size_limit we announce (64..16385): the largest TLSInnerPlaintext we are
+   * willing to receive. Undefined: not announced (the protocol maximum applies).
+   */
+  recordSizeLimit?: number;
+  /** Validates the peer's certificate chain. */
+  verifier?: CertificateVerifier;
+  /**
+   * Called with every traffic secret as it is derived, with the ClientHello.random that names
+   * the connection in the NSS key log format (SSLKEYLOGFILE). Secrets are sensitive.
+   */
+  onSecret?: (name: SecretName, secret: Uint8Array, clientRandom: Uint8Array) => void;
+  /** Cap on a single handshake message we accept (bytes); bounds memory. */
+  maxHandshakeMessageSize?: number;
+}
+
+export interface ClientConfig extends CommonConfig {
+  /** Sent as SNI unless it is an IP literal; also the name the server certificate must match. */
+  serverName?: string;
+  /** Groups to send key shares for in the first ClientHello (default: the first group). */
+  keyShareGroups?: readonly NamedGroup[];
+  /**
+   * When false, a failed certificate check is reported (authorized = false) but the handshake
+   * continues, like node:tls's rejectUnauthorized. Default true.
+   */
+  rejectUnauthorized?: boolean;
+  /** RFC 8446 Appendix D.4: a legacy_session_id and change_cipher_spec records. Default true. */
+  compatibilityMode?: boolean;
+  /**
+   * Last chance to adjust the outgoing ClientHello (extension order, extra extensions), for
+   * interop testing and fingerprint control. The key shares and offers the engine made must
+   * stay as they are: replies are checked against the engine's own state.
+   */
+  customizeClientHello?: (hello: ClientHello) => void;
+}
+
+export interface ServerCertificate {
+  /** DER certificates, leaf first. */
+  chain: readonly Uint8Array[];
+  key: SigningKey;
+  /** Server names this certificate is for (exact or "*.example.com"); empty: any name. */
+  serverNames?: readonly string[];
+}
+
+export interface ServerConfig extends CommonConfig {
+  /** At least one; the first that fits the client's server name and signature schemes is used. */
+  certificates: readonly ServerCertificate[];
+  /**
+   * Produces the cookie sent in a HelloRetryRequest (RFC 8446 §4.2.2); the second ClientHello
+   * must echo it. Undefined: no cookie (the server keeps its HelloRetryRequest state).
+   */
+  helloRetryCookie?: () => Uint8Array;
+  /** Last chance to adjust EncryptedExtensions (interop testing); semantics must not change. */
+  customizeEncryptedExtensions?: (extensions: EncryptedExtensions) => void;
+}
+
+/** Fills defaults from the provider and rejects impossible settings up front. */
+export function resolveCommon(config: CommonConfig): Required<Pick<CommonConfig, 'cipherSuites' | 'groups' | 'signatureSchemes'>> {
+  const { provider } = config;
+  const cipherSuites = config.cipherSuites ?? provider.cipherSuites;
+  const groups = config.groups ?? provider.groups;
+  const signatureSchemes =
+    config.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES.filter((s) => provider.signatureSchemes.includes(s));
+  for (const suite of cipherSuites) {
+    if (!cipherSuiteParams.has(suite) || !provider.cipherSuites.includes(suite)) {
+      throw new TLSError('INVALID_ARGUMENT', `cipher suite 0x${suite.toString(16)} is not supported`);
+    }
+  }
+  for (const group of groups) {
+    if (!provider.groups.includes(group)) throw new TLSError('INVALID_ARGUMENT', `group 0x${group.toString(16)} is not supported`);
+  }
+  if (cipherSuites.length === 0) throw new TLSError('INVALID_ARGUMENT', 'no cipher suites configured');
+  if (groups.length === 0) throw new TLSError('INVALID_ARGUMENT', 'no groups configured');
+  if (signatureSchemes.length === 0) throw new TLSError('INVALID_ARGUMENT', 'no signature schemes configured');
+  const limit = config.recordSizeLimit;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 64 || limit > 16385)) {
+    throw new TLSError('INVALID_ARGUMENT', 'recordSizeLimit must be an integer in 64..16385');
+  }
+  for (const name of config.alpnProtocols ?? []) {
+    const length = new TextEncoder().encode(name).length;
+    if (length < 1 || length > 255) throw new TLSError('INVALID_ARGUMENT', 'ALPN protocol names must be 1..255 bytes');
+  }
+  return { cipherSuites, groups, signatureSchemes };
+}
+

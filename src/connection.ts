@@ -1,0 +1,495 @@
+import { ExpectServerHello } from './client/states.js';
+import { buildClientHello, initialKeyShares, makeOffer } from './client/client-hello.js';
+import { type ClientConfig, type ServerConfig, resolveCommon } from './config.js';
+import type { CipherSuiteParams, CryptoProvider } from './crypto/provider.js';
+import { TLSError, alertReceived, asTLSError, decodeError, protocolError } from './errors.js';
+import type { Epoch, HandshakeContext, HandshakeState, SessionInfo, SessionTicket, TraceEvent, TrafficSecrets } from './handshake-context.js';
+import { type SecretName, exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './keyschedule.js';
+import { decodeHandshake, encodeHandshake } from './messages/handshake.js';
+import { HandshakeReassembler } from './messages/reassembler.js';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest } from './messages/registry.js';
+import type { HandshakeMessage } from './messages/types.js';
+import { Deframer } from './record/deframer.js';
+import { RecordProtector } from './record/protection.js';
+import { changeCipherSpecRecord, checkChangeCipherSpec, plaintextRecords } from './record/writer.js';
+import { ExpectClientHello } from './server/states.js';
+import { Transcript } from './transcript.js';
+
+/**
+ * The sans-I/O TLS 1.3 connection: feed it transport bytes with `receive`, write application
+ * data with `write`, and it calls `send` with bytes for the transport and reports what
+ * happens through the other events. It owns the record layer and hands handshake messages to
+ * the client or server state machine.
+ */
+
+export interface ConnectionEvents {
+  /** Bytes for the transport, in order. */
+  send: (bytes: Uint8Array) => void;
+  /** The handshake completed; application data may flow both ways. */
+  handshake: (info: SessionInfo) => void;
+  /** Application data from the peer. */
+  data: (bytes: Uint8Array) => void;
+  /** The peer sent close_notify: it will send no more data (we still may). */
+  end: () => void;
+  /** A fatal error; the alert (if any) was sent and the connection is closed. */
+  error: (error: TLSError) => void;
+  /** The server issued a ticket (clients only). */
+  session: (ticket: SessionTicket) => void;
+  /** Structured trace of the handshake (for --trace). */
+  trace: (event: TraceEvent) => void;
+}
+
+type Listeners = { [K in keyof ConnectionEvents]: ConnectionEvents[K][] };
+
+/** Max bytes of plaintext we put in one record (RFC 8446 §5.1). */
+const MAX_FRAGMENT = 16384;
+const DEFAULT_MAX_HANDSHAKE_MESSAGE = 64 * 1024;
+
+export type ConnectionState = 'handshaking' | 'connected' | 'closed';
+
+export abstract class Connection {
+  private readonly listeners: Listeners = { send: [], handshake: [], data: [], end: [], error: [], session: [], trace: [] };
+  private readonly deframer = new Deframer();
+  private readonly reassembler: HandshakeReassembler;
+  private handshakeState: HandshakeState | undefined;
+  private reader: RecordProtector | undefined;
+  private writer: RecordProtector | undefined;
+  private readEpoch: Epoch = 'plaintext';
+  private readKeysChanged = false;
+  /** Handshake bytes waiting to be framed, so a flight shares records (RFC 8448 shows this). */
+  private pendingHandshake: Uint8Array[] = [];
+  private pendingHandshakeLength = 0;
+  private maxSendFragment = MAX_FRAGMENT;
+  /** The largest TLSInnerPlaintext we accept: ours once record_size_limit was agreed. */
+  private receiveLimit = MAX_FRAGMENT + 1;
+  private busy = false;
+  private idleWaiters: (() => void)[] = [];
+  private queuedWrites: Uint8Array[] = [];
+  private secrets: TrafficSecrets | undefined;
+  private sessionInfo: SessionInfo | undefined;
+  private failure: TLSError | undefined;
+  private receivedCloseNotify = false;
+  private sentCloseNotify = false;
+  private peerFinished = false;
+  private handshakeStarted = false;
+  /** An update we sent and the peer has not yet answered: do not answer its request twice. */
+  private keyUpdatePending = false;
+  /** Names this connection in key logs; known once a ClientHello was sent or received. */
+  private clientRandom = new Uint8Array(32);
+
+  protected constructor(
+    readonly role: 'client' | 'server',
+    maxHandshakeMessageSize: number | undefined,
+    private readonly ownRecordSizeLimit: number | undefined,
+    private readonly onSecret: ((name: SecretName, secret: Uint8Array, clientRandom: Uint8Array) => void) | undefined,
+  ) {
+    this.reassembler = new HandshakeReassembler(maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE);
+  }
+
+  on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): this {
+    this.listeners[event].push(listener);
+    return this;
+  }
+
+  private emit<K extends keyof ConnectionEvents>(event: K, ...args: Parameters<ConnectionEvents[K]>): void {
+    for (const listener of this.listeners[event]) (listener as (...a: Parameters<ConnectionEvents[K]>) => void)(...args);
+  }
+
+  get state(): ConnectionState {
+    if (this.failure || (this.sentCloseNotify && this.receivedCloseNotify)) return 'closed';
+    return this.sessionInfo ? 'connected' : 'handshaking';
+  }
+
+  /** What was negotiated; undefined until the handshake completes. */
+  get session(): SessionInfo | undefined {
+    return this.sessionInfo;
+  }
+
+  get error(): TLSError | undefined {
+    return this.failure;
+  }
+
+  /** Bytes received but not yet processed: a transport should stop reading while this is large. */
+  get bufferedBytes(): number {
+    return this.deframer.bufferedBytes;
+  }
+
+  /** Resolves once every received byte has been processed (handshake steps may be async). */
+  idle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  // ---- input ---------------------------------------------------------------------------
+
+  /** Feeds bytes from the transport, in any chunking. */
+  receive(bytes: Uint8Array): void {
+    if (this.failure || this.receivedCloseNotify) return;
+    try {
+      this.deframer.push(bytes);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.pump();
+  }
+
+  /**
+   * The transport closed. Before close_notify that is a truncation attack or a crash, which
+   * the application must not mistake for a clean end (RFC 8446 §6.1).
+   */
+  transportClosed(): void {
+    if (this.failure || this.receivedCloseNotify) return;
+    const where = this.sessionInfo ? 'without close_notify' : 'during the handshake';
+    const truncated = this.deframer.partialRecordBytes > 0 ? ` (${this.deframer.partialRecordBytes} bytes of a record cut off)` : '';
+    this.fail(new TLSError('CONNECTION_CLOSED', `transport closed ${where}${truncated}`), false);
+  }
+
+  private pump(): void {
+    if (this.busy) return;
+    try {
+      for (;;) {
+        if (this.failure || this.receivedCloseNotify) break;
+        const message = this.reassembler.next();
+        if (message) {
+          this.dispatchHandshake(message.type, message.body, message.raw);
+          if (this.busy) return;
+          continue;
+        }
+        const record = this.deframer.next();
+        if (!record) break;
+        this.processRecord(record.type, record.fragment, record.header);
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+    this.flushHandshake();
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    if (this.busy) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private processRecord(type: number, fragment: Uint8Array, header: Uint8Array): void {
+    if (type === ContentType.change_cipher_spec) {
+      // RFC 8446 §5: one byte 0x01, between the first ClientHello and the peer's Finished,
+      // is dropped; any other change_cipher_spec is unexpected.
+      if (!this.handshakeStarted || this.peerFinished) throw protocolError('unexpected_message', 'change_cipher_spec outside the handshake');
+      checkChangeCipherSpec(fragment);
+      return;
+    }
+    let contentType = type;
+    let content = fragment;
+    if (this.reader) {
+      if (type !== ContentType.application_data) throw protocolError('unexpected_message', 'unprotected record after keys were installed');
+      ({ type: contentType, content } = this.reader.unprotect(header, fragment));
+    } else if (type === ContentType.application_data) {
+      throw protocolError('unexpected_message', 'application data before the handshake');
+    }
+
+    switch (contentType) {
+      case ContentType.handshake:
+        if (content.length === 0) throw protocolError('unexpected_message', 'empty handshake record');
+        this.reassembler.push(content);
+        return;
+      case ContentType.alert:
+        this.processAlert(content);
+        return;
+      case ContentType.application_data:
+        if (this.readEpoch !== 'application') throw protocolError('unexpected_message', 'application data under handshake keys');
+        if (content.length > 0) this.emit('data', content);
+        return;
+      default:
+        throw protocolError('unexpected_message', `unexpected content type ${contentType} in a protected record`);
+    }
+  }
+
+  private processAlert(content: Uint8Array): void {
+    if (content.length !== 2) throw decodeError('alert record must hold exactly one alert');
+    const description = content[1]!;
+    if (description === AlertDescription.close_notify) {
+      this.receivedCloseNotify = true;
+      this.deframer.discard();
+      this.emit('end');
+      return;
+    }
+    // RFC 8446 §6: user_canceled is a warning that a close_notify follows; every other alert
+    // is fatal whatever level it claims.
+    if (description === AlertDescription.user_canceled) return;
+    this.fail(alertReceived(description), false);
+  }
+
+  private dispatchHandshake(type: number, body: Uint8Array, raw: Uint8Array): void {
+    const state = this.handshakeState;
+    if (!state) throw protocolError('unexpected_message', 'handshake message before the handshake started');
+    const message = decodeHandshake(type, body);
+    if (message.type === HandshakeType.client_hello) this.clientRandom = message.random.slice();
+    this.handshakeStarted = true;
+    this.busy = true;
+    this.readKeysChanged = false;
+    state.handle({ message, raw }).then(
+      (next) => {
+        this.handshakeState = next;
+        this.busy = false;
+        // RFC 8446 §5.1: a handshake message must not span a key change.
+        if (this.readKeysChanged && this.reassembler.hasPartial) {
+          this.fail(protocolError('unexpected_message', 'handshake message spans a key change'));
+        }
+        this.pump();
+      },
+      (error: unknown) => {
+        this.busy = false;
+        this.fail(error);
+        this.notifyIdle();
+      },
+    );
+  }
+
+  // ---- output --------------------------------------------------------------------------
+
+  /** Queues application data; before the handshake completes it is held until then. */
+  write(data: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    if (this.sentCloseNotify) throw new TLSError('CONNECTION_CLOSED', 'write after close');
+    if (!this.sessionInfo) {
+      this.queuedWrites.push(data.slice());
+      return;
+    }
+    this.sendProtected(ContentType.application_data, data);
+  }
+
+  /** Sends close_notify: we will write no more. Reading goes on until the peer closes. */
+  close(): void {
+    if (this.failure || this.sentCloseNotify) return;
+    this.sentCloseNotify = true;
+    this.sendAlert(AlertDescription.close_notify);
+  }
+
+  /** Sends KeyUpdate and moves to our next sending key (RFC 8446 §4.6.3). */
+  updateKeys(requestPeerUpdate = false): void {
+    if (!this.secrets || this.failure || this.sentCloseNotify) throw new TLSError('INVALID_ARGUMENT', 'KeyUpdate needs an open, established connection');
+    this.sendKeyUpdate(requestPeerUpdate);
+  }
+
+  /** RFC 8446 §7.5 / RFC 5705 keying material exporter. */
+  exportKeyingMaterial(length: number, label: string, context: Uint8Array = new Uint8Array(0)): Uint8Array {
+    if (!this.secrets) throw new TLSError('INVALID_ARGUMENT', 'keying material is available after the handshake');
+    return exportKeyingMaterial(this.provider(), this.secrets.suite.hash, this.secrets.exporter, label, context, length);
+  }
+
+  protected abstract provider(): CryptoProvider;
+
+  private sendKeyUpdate(requestPeerUpdate: boolean): void {
+    const secrets = this.secrets!;
+    const request = requestPeerUpdate ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested;
+    this.queueHandshake(encodeHandshake({ type: HandshakeType.key_update, requestUpdate: request }));
+    this.flushHandshake();
+    const mine = this.role === 'client' ? 'clientApplication' : 'serverApplication';
+    secrets[mine] = nextTrafficSecret(this.provider(), secrets.suite.hash, secrets[mine]);
+    this.setWriter(secrets.suite, secrets[mine]);
+    if (requestPeerUpdate) this.keyUpdatePending = true;
+  }
+
+  private sendProtected(type: number, data: Uint8Array): void {
+    const max = this.maxSendFragment;
+    for (let offset = 0; offset < data.length || (offset === 0 && data.length === 0); offset += max) {
+      this.emit('send', this.writer!.protect(type, data.subarray(offset, offset + max)));
+      if (data.length === 0) break;
+    }
+  }
+
+  private sendAlert(description: number): void {
+    this.flushHandshake();
+    const body = new Uint8Array([description === AlertDescription.close_notify || description === AlertDescription.user_canceled ? AlertLevel.warning : AlertLevel.fatal, description]);
+    if (this.writer) this.emit('send', this.writer.protect(ContentType.alert, body));
+    else for (const record of plaintextRecords(ContentType.alert, body, MAX_FRAGMENT)) this.emit('send', record);
+  }
+
+  private queueHandshake(raw: Uint8Array): void {
+    this.pendingHandshake.push(raw);
+    this.pendingHandshakeLength += raw.length;
+  }
+
+  private flushHandshake(): void {
+    if (this.pendingHandshakeLength === 0) return;
+    const data = this.pendingHandshake.length === 1 ? this.pendingHandshake[0]! : concat(this.pendingHandshake, this.pendingHandshakeLength);
+    this.pendingHandshake = [];
+    this.pendingHandshakeLength = 0;
+    if (this.writer) this.sendProtected(ContentType.handshake, data);
+    else {
+      // RFC 8446 §5.1: the first ClientHello may carry legacy_record_version 0x0301.
+      const version = this.role === 'client' && !this.handshakeStarted ? 0x0301 : 0x0303;
+      for (const record of plaintextRecords(ContentType.handshake, data, MAX_FRAGMENT, version)) this.emit('send', record);
+    }
+  }
+
+  private setWriter(suite: CipherSuiteParams, secret: Uint8Array): void {
+    const { key, iv } = trafficKeys(this.provider(), suite, secret);
+    this.writer?.dispose();
+    this.writer = new RecordProtector(this.provider().aead(suite.aead, key), iv);
+    key.fill(0);
+  }
+
+  private setReader(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void {
+    const { key, iv } = trafficKeys(this.provider(), suite, secret);
+    this.reader?.dispose();
+    this.reader = new RecordProtector(this.provider().aead(suite.aead, key), iv, { innerPlaintextLimit: this.receiveLimit });
+    key.fill(0);
+    this.readEpoch = epoch;
+    this.readKeysChanged = true;
+  }
+
+  // ---- failure -------------------------------------------------------------------------
+
+  private fail(error: unknown, sendAlert = true): void {
+    if (this.failure) return;
+    const tlsError = asTLSError(error);
+    this.failure = tlsError;
+    if (sendAlert && tlsError.code !== 'ALERT_RECEIVED' && tlsError.alertCode !== undefined) {
+      try {
+        this.sendAlert(tlsError.alertCode);
+      } catch {
+        // The alert is a courtesy; the error below is what matters.
+      }
+    }
+    this.pendingHandshake = [];
+    this.queuedWrites = [];
+    this.deframer.discard();
+    this.reader?.dispose();
+    this.writer?.dispose();
+    this.emit('error', tlsError);
+  }
+
+  // ---- the state machines' view --------------------------------------------------------
+
+  protected handshakeContext(): HandshakeContext {
+    const connection = this;
+    return {
+      provider: this.provider(),
+      onSecret: this.onSecret && ((name, secret) => connection.onSecret!(name, secret, connection.clientRandom)),
+      sendMessage: (message: HandshakeMessage, transcript: Transcript | undefined) => {
+        const raw = encodeHandshake(message);
+        if (message.type === HandshakeType.client_hello) connection.clientRandom = message.random.slice();
+        transcript?.update(raw);
+        connection.emit('trace', { kind: 'message', direction: 'sent', message, raw });
+        connection.queueHandshake(raw);
+        return raw;
+      },
+      sendChangeCipherSpec: () => {
+        connection.flushHandshake();
+        connection.emit('send', changeCipherSpecRecord());
+      },
+      installReadKeys: (suite, secret, epoch) => {
+        connection.setReader(suite, secret, epoch);
+        connection.emit('trace', { kind: 'keys', direction: 'read', epoch });
+        if (epoch === 'application') connection.peerFinished = true;
+      },
+      installWriteKeys: (suite, secret, epoch) => {
+        connection.flushHandshake();
+        connection.setWriter(suite, secret);
+        connection.emit('trace', { kind: 'keys', direction: 'write', epoch });
+      },
+      setPeerRecordSizeLimit: (limit) => {
+        // RFC 8449 §4: in TLS 1.3 the limit counts the content type byte. Both sides sent the
+        // extension, so ours now binds the peer too.
+        connection.maxSendFragment = Math.min(MAX_FRAGMENT, limit - 1);
+        if (connection.ownRecordSizeLimit !== undefined) connection.receiveLimit = Math.min(MAX_FRAGMENT + 1, connection.ownRecordSizeLimit);
+      },
+      complete: (info, secrets) => {
+        connection.secrets = secrets;
+        connection.sessionInfo = info;
+        connection.flushHandshake();
+        connection.emit('handshake', info);
+        const queued = connection.queuedWrites;
+        connection.queuedWrites = [];
+        for (const data of queued) connection.sendProtected(ContentType.application_data, data);
+      },
+      trace: (event) => connection.emit('trace', event),
+      peerKeyUpdate: (updateRequested) => {
+        const secrets = connection.secrets!;
+        const theirs = connection.role === 'client' ? 'serverApplication' : 'clientApplication';
+        secrets[theirs] = nextTrafficSecret(connection.provider(), secrets.suite.hash, secrets[theirs]);
+        connection.setReader(secrets.suite, secrets[theirs], 'application');
+        if (connection.keyUpdatePending) connection.keyUpdatePending = false;
+        else if (updateRequested && !connection.sentCloseNotify) connection.sendKeyUpdate(false);
+      },
+      sessionTicket: (ticket) => connection.emit('session', ticket),
+    };
+  }
+
+  protected setHandshakeState(state: HandshakeState): void {
+    this.handshakeState = state;
+  }
+
+  protected markHandshakeStarted(): void {
+    this.handshakeStarted = true;
+  }
+
+  protected flush(): void {
+    this.flushHandshake();
+  }
+
+  protected failWith(error: unknown): void {
+    this.fail(error);
+  }
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+export class ClientConnection extends Connection {
+  private started = false;
+
+  constructor(private readonly config: ClientConfig) {
+    super('client', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret);
+    resolveCommon(config);
+  }
+
+  protected provider(): CryptoProvider {
+    return this.config.provider;
+  }
+
+  /** Sends the ClientHello. Call once, after attaching listeners. */
+  start(): void {
+    if (this.started) throw new TLSError('INVALID_ARGUMENT', 'start() was already called');
+    this.started = true;
+    try {
+      const resolved = resolveCommon(this.config);
+      const offer = makeOffer(this.config, resolved);
+      const shares = initialKeyShares(offer);
+      const ctx = this.handshakeContext();
+      const transcript = new Transcript(this.config.provider);
+      ctx.sendMessage(buildClientHello(offer, shares), transcript);
+      this.flush();
+      this.markHandshakeStarted();
+      this.setHandshakeState(new ExpectServerHello(ctx, offer, shares, transcript));
+    } catch (error) {
+      this.failWith(error);
+    }
+  }
+}
+
+export class ServerConnection extends Connection {
+  constructor(private readonly config: ServerConfig) {
+    super('server', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret);
+    const resolved = resolveCommon(config);
+    if (config.certificates.length === 0) throw new TLSError('INVALID_ARGUMENT', 'a server needs at least one certificate');
+    this.setHandshakeState(new ExpectClientHello(this.handshakeContext(), { config, ...resolved }));
+  }
+
+  protected provider(): CryptoProvider {
+    return this.config.provider;
+  }
+}
+

@@ -1,0 +1,104 @@
+import type { CipherSuiteParams, CryptoProvider } from './crypto/provider.js';
+import { protocolError, type TLSError } from './errors.js';
+import { handshakeTypeName } from './messages/registry.js';
+import type { HandshakeMessage, ReceivedMessage } from './messages/types.js';
+import type { SecretObserver } from './keyschedule.js';
+import type { Transcript } from './transcript.js';
+
+/**
+ * What the client and server state machines share with the connection that drives them.
+ * A state is a type: it holds exactly what its step needs, `handle` checks the message,
+ * performs the step and returns the next state, or throws a TLSError carrying the alert.
+ */
+export interface HandshakeState {
+  /** For traces and errors: the state's name, e.g. "ExpectServerHello". */
+  readonly name: string;
+  handle(received: ReceivedMessage): Promise<HandshakeState>;
+}
+
+/** Which keys protect records in one direction. */
+export type Epoch = 'plaintext' | 'early' | 'handshake' | 'application';
+
+export interface SessionInfo {
+  version: 'TLSv1.3';
+  cipherSuite: number;
+  /** The (EC)DHE group; undefined for psk_ke resumption. */
+  group: number | undefined;
+  /** The scheme of the peer's CertificateVerify; undefined when it sent none. */
+  signatureScheme: number | undefined;
+  alpnProtocol: string | undefined;
+  serverName: string | undefined;
+  helloRetry: boolean;
+  resumed: boolean;
+  earlyData: 'accepted' | 'rejected' | 'not_offered';
+  /** The peer's chain as sent, leaf first (DER). */
+  peerCertificates: readonly Uint8Array[];
+  /** Whether the peer's chain passed verification. */
+  authorized: boolean;
+  authorizationError: TLSError | undefined;
+}
+
+/** Structured trace events; the CLI's --trace formats them, nothing listens by default. */
+export type TraceEvent =
+  | { kind: 'message'; direction: 'sent' | 'received'; message: HandshakeMessage; raw: Uint8Array }
+  | { kind: 'keys'; direction: 'read' | 'write'; epoch: Epoch }
+  | { kind: 'verified'; what: string; ok: boolean; detail?: string };
+
+export interface HandshakeContext {
+  readonly provider: CryptoProvider;
+  /** Sees every traffic secret as it is derived (key log, trace). */
+  readonly onSecret: SecretObserver | undefined;
+  /** Encodes and queues a handshake message under the current write keys; adds it to `transcript`. */
+  sendMessage(message: HandshakeMessage, transcript: Transcript | undefined): Uint8Array;
+  /** Queues the middlebox-compatibility change_cipher_spec record (RFC 8446 Appendix D.4). */
+  sendChangeCipherSpec(): void;
+  installReadKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void;
+  installWriteKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void;
+  /** The peer's RFC 8449 limit on our records' inner plaintext. */
+  setPeerRecordSizeLimit(limit: number): void;
+  /** The handshake is done: application data may flow; `secrets` serve KeyUpdate and exporters. */
+  complete(info: SessionInfo, secrets: TrafficSecrets): void;
+  trace(event: TraceEvent): void;
+  /** The peer moved to its next traffic secret; answer if it asked us to (RFC 8446 §4.6.3). */
+  peerKeyUpdate(updateRequested: boolean): void;
+  /** A ticket the server issued, ready to resume with. */
+  sessionTicket(ticket: SessionTicket): void;
+}
+
+/** A NewSessionTicket the client holds, with the PSK it stands for (RFC 8446 §4.6.1). */
+export interface SessionTicket {
+  ticket: Uint8Array;
+  psk: Uint8Array;
+  cipherSuite: number;
+  serverName: string | undefined;
+  alpnProtocol: string | undefined;
+  /** Seconds the ticket may be used for, as the server said (at most 7 days). */
+  lifetime: number;
+  ageAdd: number;
+  /** When it was received (ms since the epoch), for the obfuscated ticket age. */
+  receivedAt: number;
+  /** From the early_data extension; 0 when 0-RTT is not allowed. */
+  maxEarlyDataSize: number;
+}
+
+export interface TrafficSecrets {
+  suite: CipherSuiteParams;
+  clientApplication: Uint8Array;
+  serverApplication: Uint8Array;
+  exporter: Uint8Array;
+}
+
+/** The state machine decides whether a message is allowed here; anything else is unexpected. */
+export function expectType<T extends HandshakeMessage['type']>(
+  received: ReceivedMessage,
+  type: T,
+  state: string,
+): ReceivedMessage<Extract<HandshakeMessage, { type: T }>> {
+  if (received.message.type !== type) {
+    throw protocolError(
+      'unexpected_message',
+      `${state}: received ${handshakeTypeName(received.message.type)}, expected ${handshakeTypeName(type)}`,
+    );
+  }
+  return received as ReceivedMessage<Extract<HandshakeMessage, { type: T }>>;
+}

@@ -1,0 +1,213 @@
+import type { CipherSuiteParams, CryptoProvider, HashName } from './crypto/provider.js';
+import { hashOutputLength } from './crypto/provider.js';
+import { internalError } from './errors.js';
+import { utf8, zeroize } from './wire/bytes.js';
+import { Writer } from './wire/writer.js';
+
+/**
+ * The TLS 1.3 key schedule (RFC 8446 §7). Functions here are pure derivations over the
+ * provider's HKDF; `KeySchedule` walks the early → handshake → master secret chain of one
+ * handshake and reports every secret it derives to an optional observer (key log, trace).
+ */
+
+/** Names follow the NSS key log format, which is also what the trace prints. */
+export type SecretName =
+  | 'CLIENT_EARLY_TRAFFIC_SECRET'
+  | 'EARLY_EXPORTER_SECRET'
+  | 'CLIENT_HANDSHAKE_TRAFFIC_SECRET'
+  | 'SERVER_HANDSHAKE_TRAFFIC_SECRET'
+  | 'CLIENT_TRAFFIC_SECRET_0'
+  | 'SERVER_TRAFFIC_SECRET_0'
+  | 'EXPORTER_SECRET';
+
+export type SecretObserver = (name: SecretName, secret: Uint8Array) => void;
+
+/** HKDF-Expand-Label (RFC 8446 §7.1): the label is prefixed with "tls13 ". */
+export function hkdfExpandLabel(
+  provider: CryptoProvider,
+  hash: HashName,
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
+  const info = new Writer(10 + label.length + context.length)
+    .u16(length)
+    .opaque8(utf8(`tls13 ${label}`))
+    .opaque8(context)
+    .finish();
+  return provider.hkdfExpand(hash, secret, info, length);
+}
+
+/** Derive-Secret (RFC 8446 §7.1), given the transcript hash already computed. */
+export function deriveSecret(
+  provider: CryptoProvider,
+  hash: HashName,
+  secret: Uint8Array,
+  label: string,
+  transcriptHash: Uint8Array,
+): Uint8Array {
+  return hkdfExpandLabel(provider, hash, secret, label, transcriptHash, hashOutputLength[hash]);
+}
+
+export function emptyHash(provider: CryptoProvider, hash: HashName): Uint8Array {
+  return provider.hash(hash).digest();
+}
+
+/** Record protection key and IV from a traffic secret (RFC 8446 §7.3). */
+export function trafficKeys(
+  provider: CryptoProvider,
+  suite: CipherSuiteParams,
+  secret: Uint8Array,
+): { key: Uint8Array; iv: Uint8Array } {
+  return {
+    key: hkdfExpandLabel(provider, suite.hash, secret, 'key', new Uint8Array(0), suite.keyLength),
+    iv: hkdfExpandLabel(provider, suite.hash, secret, 'iv', new Uint8Array(0), suite.ivLength),
+  };
+}
+
+/** Finished verify_data (RFC 8446 §4.4.4) from the sender's handshake traffic secret. */
+export function finishedVerifyData(
+  provider: CryptoProvider,
+  hash: HashName,
+  baseKey: Uint8Array,
+  transcriptHash: Uint8Array,
+): Uint8Array {
+  const finishedKey = hkdfExpandLabel(provider, hash, baseKey, 'finished', new Uint8Array(0), hashOutputLength[hash]);
+  const verifyData = provider.hmac(hash, finishedKey, transcriptHash);
+  zeroize(finishedKey);
+  return verifyData;
+}
+
+/** application_traffic_secret_N+1 (RFC 8446 §7.2), used by KeyUpdate. */
+export function nextTrafficSecret(provider: CryptoProvider, hash: HashName, secret: Uint8Array): Uint8Array {
+  return hkdfExpandLabel(provider, hash, secret, 'traffic upd', new Uint8Array(0), hashOutputLength[hash]);
+}
+
+/** The PSK a NewSessionTicket stands for (RFC 8446 §4.6.1). */
+export function resumptionPsk(
+  provider: CryptoProvider,
+  hash: HashName,
+  resumptionMasterSecret: Uint8Array,
+  ticketNonce: Uint8Array,
+): Uint8Array {
+  return hkdfExpandLabel(provider, hash, resumptionMasterSecret, 'resumption', ticketNonce, hashOutputLength[hash]);
+}
+
+/** TLS-Exporter (RFC 8446 §7.5). */
+export function exportKeyingMaterial(
+  provider: CryptoProvider,
+  hash: HashName,
+  exporterSecret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
+  const perLabel = deriveSecret(provider, hash, exporterSecret, label, emptyHash(provider, hash));
+  const contextHash = provider.hash(hash);
+  contextHash.update(context);
+  const out = hkdfExpandLabel(provider, hash, perLabel, 'exporter', contextHash.digest(), length);
+  zeroize(perLabel);
+  return out;
+}
+
+/**
+ * One handshake's walk down the secret chain. Each stage's secret is kept only until the next
+ * stage is derived; observers see traffic secrets as they appear.
+ */
+export class KeySchedule {
+  private readonly hashLength: number;
+  private earlySecret: Uint8Array | undefined;
+  private handshakeSecret: Uint8Array | undefined;
+  private masterSecret: Uint8Array | undefined;
+
+  constructor(
+    private readonly provider: CryptoProvider,
+    readonly hash: HashName,
+    /** The PSK of a resumption, or undefined for a full handshake (a zero PSK is used). */
+    psk: Uint8Array | undefined,
+    private readonly observer?: SecretObserver,
+  ) {
+    this.hashLength = hashOutputLength[hash];
+    this.earlySecret = provider.hkdfExtract(hash, new Uint8Array(this.hashLength), psk ?? new Uint8Array(this.hashLength));
+  }
+
+  private early(): Uint8Array {
+    if (!this.earlySecret) throw internalError('key schedule: early secret already consumed');
+    return this.earlySecret;
+  }
+
+  /** binder_key: "res binder" for tickets, "ext binder" for external PSKs. */
+  binderKey(kind: 'resumption' | 'external'): Uint8Array {
+    const label = kind === 'resumption' ? 'res binder' : 'ext binder';
+    return deriveSecret(this.provider, this.hash, this.early(), label, emptyHash(this.provider, this.hash));
+  }
+
+  clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return this.observed('CLIENT_EARLY_TRAFFIC_SECRET', deriveSecret(this.provider, this.hash, this.early(), 'c e traffic', clientHelloHash));
+  }
+
+  earlyExporterMasterSecret(clientHelloHash: Uint8Array): Uint8Array {
+    return this.observed('EARLY_EXPORTER_SECRET', deriveSecret(this.provider, this.hash, this.early(), 'e exp master', clientHelloHash));
+  }
+
+  /** Mixes in the (EC)DHE shared secret, or zeros for psk_ke (RFC 8446 §7.1). */
+  enterHandshake(sharedSecret: Uint8Array | undefined): void {
+    const early = this.early();
+    const salt = deriveSecret(this.provider, this.hash, early, 'derived', emptyHash(this.provider, this.hash));
+    this.handshakeSecret = this.provider.hkdfExtract(this.hash, salt, sharedSecret ?? new Uint8Array(this.hashLength));
+    zeroize(salt, early);
+    this.earlySecret = undefined;
+  }
+
+  private handshake(): Uint8Array {
+    if (!this.handshakeSecret) throw internalError('key schedule: handshake secret not available');
+    return this.handshakeSecret;
+  }
+
+  /** Transcript through ServerHello. */
+  handshakeTrafficSecrets(helloHash: Uint8Array): { client: Uint8Array; server: Uint8Array } {
+    const hs = this.handshake();
+    return {
+      client: this.observed('CLIENT_HANDSHAKE_TRAFFIC_SECRET', deriveSecret(this.provider, this.hash, hs, 'c hs traffic', helloHash)),
+      server: this.observed('SERVER_HANDSHAKE_TRAFFIC_SECRET', deriveSecret(this.provider, this.hash, hs, 's hs traffic', helloHash)),
+    };
+  }
+
+  enterMaster(): void {
+    const hs = this.handshake();
+    const salt = deriveSecret(this.provider, this.hash, hs, 'derived', emptyHash(this.provider, this.hash));
+    this.masterSecret = this.provider.hkdfExtract(this.hash, salt, new Uint8Array(this.hashLength));
+    zeroize(salt, hs);
+    this.handshakeSecret = undefined;
+  }
+
+  private master(): Uint8Array {
+    if (!this.masterSecret) throw internalError('key schedule: master secret not available');
+    return this.masterSecret;
+  }
+
+  /** Transcript through the server Finished. */
+  applicationSecrets(serverFinishedHash: Uint8Array): { client: Uint8Array; server: Uint8Array; exporter: Uint8Array } {
+    const ms = this.master();
+    return {
+      client: this.observed('CLIENT_TRAFFIC_SECRET_0', deriveSecret(this.provider, this.hash, ms, 'c ap traffic', serverFinishedHash)),
+      server: this.observed('SERVER_TRAFFIC_SECRET_0', deriveSecret(this.provider, this.hash, ms, 's ap traffic', serverFinishedHash)),
+      exporter: this.observed('EXPORTER_SECRET', deriveSecret(this.provider, this.hash, ms, 'exp master', serverFinishedHash)),
+    };
+  }
+
+  /** Transcript through the client Finished; the last use of the master secret. */
+  resumptionMasterSecret(clientFinishedHash: Uint8Array): Uint8Array {
+    const ms = this.master();
+    const rms = deriveSecret(this.provider, this.hash, ms, 'res master', clientFinishedHash);
+    zeroize(ms);
+    this.masterSecret = undefined;
+    return rms;
+  }
+
+  private observed(name: SecretName, secret: Uint8Array): Uint8Array {
+    this.observer?.(name, secret);
+    return secret;
+  }
+}

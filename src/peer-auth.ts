@@ -1,0 +1,76 @@
+import type { CryptoProvider, HashName } from './crypto/provider.js';
+import { hashOutputLength } from './crypto/provider.js';
+import { TLSError, decodeError, protocolError } from './errors.js';
+import { finishedVerifyData } from './keyschedule.js';
+import { signatureSchemeName } from './messages/registry.js';
+import type { CertificateVerify, Finished } from './messages/types.js';
+import { concatBytes, constantTimeEqual, utf8 } from './wire/bytes.js';
+import { certificateSpki } from './x509/spki.js';
+import type { CertificateVerifier, VerificationContext } from './x509/verifier.js';
+
+/**
+ * Checks shared by both sides: the peer's chain, its CertificateVerify and its Finished.
+ */
+
+const SIGNATURE_PAD = new Uint8Array(64).fill(0x20);
+const SERVER_CONTEXT = utf8('TLS 1.3, server CertificateVerify');
+const CLIENT_CONTEXT = utf8('TLS 1.3, client CertificateVerify');
+
+/** The signed content (RFC 8446 §4.4.3): 64 spaces, a context string, 0, the transcript hash. */
+export function certificateVerifyContent(signer: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
+  return concatBytes(SIGNATURE_PAD, signer === 'server' ? SERVER_CONTEXT : CLIENT_CONTEXT, new Uint8Array([0]), transcriptHash);
+}
+
+export async function checkCertificateVerify(
+  provider: CryptoProvider,
+  message: CertificateVerify,
+  offeredSchemes: readonly number[],
+  leafCertificate: Uint8Array,
+  signer: 'server' | 'client',
+  transcriptHash: Uint8Array,
+): Promise<void> {
+  // RFC 8446 §4.4.3: the scheme must be one we offered in signature_algorithms.
+  if (!offeredSchemes.includes(message.scheme)) {
+    throw protocolError('illegal_parameter', `CertificateVerify uses ${signatureSchemeName(message.scheme)}, which was not offered`);
+  }
+  const spki = certificateSpki(leafCertificate);
+  const content = certificateVerifyContent(signer, transcriptHash);
+  const ok = await provider.verify(message.scheme as never, spki, content, message.signature);
+  if (!ok) throw protocolError('decrypt_error', `${signer} CertificateVerify signature (${signatureSchemeName(message.scheme)}) does not verify`);
+}
+
+/** Compares the peer's Finished in constant time (RFC 8446 §4.4.4). */
+export function checkFinished(
+  provider: CryptoProvider,
+  hash: HashName,
+  message: Finished,
+  peerHandshakeSecret: Uint8Array,
+  transcriptHash: Uint8Array,
+): void {
+  if (message.verifyData.length !== hashOutputLength[hash]) throw decodeError('Finished has the wrong length');
+  const expected = finishedVerifyData(provider, hash, peerHandshakeSecret, transcriptHash);
+  if (!constantTimeEqual(expected, message.verifyData)) throw protocolError('decrypt_error', 'peer Finished does not verify');
+}
+
+export interface ChainVerdict {
+  authorized: boolean;
+  error: TLSError | undefined;
+}
+
+/**
+ * Runs the configured verifier. With no verifier the chain is unauthenticated: that is a
+ * failure like any other, which `reject` turns into a fatal alert.
+ */
+export async function verifyPeerChain(
+  verifier: CertificateVerifier | undefined,
+  chain: readonly Uint8Array[],
+  context: VerificationContext,
+  reject: boolean,
+): Promise<ChainVerdict> {
+  const result = verifier
+    ? await verifier.verify(chain, context)
+    : { ok: false as const, error: new TLSError('CERT_UNTRUSTED', 'no certificate verifier is configured', { alert: 'certificate_unknown' }) };
+  if (result.ok) return { authorized: true, error: undefined };
+  if (reject) throw result.error;
+  return { authorized: false, error: result.error };
+}

@@ -1,0 +1,166 @@
+import type { ServerCertificate } from '../config.js';
+import type { CipherSuiteParams } from '../crypto/provider.js';
+import { cipherSuiteParams } from '../crypto/suites.js';
+import { protocolError } from '../errors.js';
+import * as ext from '../messages/extensions.js';
+import { findExtension } from '../messages/handshake.js';
+import { ExtensionType, ProtocolVersion, extensionTypeName } from '../messages/registry.js';
+import type { ClientHello } from '../messages/types.js';
+import { bytesEqual, fromUtf8 } from '../wire/bytes.js';
+
+/**
+ * Reading a ClientHello and choosing what the server will do with it. Pure functions of the
+ * ClientHello and the server's preferences; the state machine acts on the result.
+ */
+
+/** The ClientHello extensions the server acts on, parsed and validated. */
+export interface ClientHelloOffer {
+  serverName: string | undefined;
+  groups: readonly number[];
+  keyShares: readonly { group: number; keyExchange: Uint8Array }[];
+  signatureSchemes: readonly number[];
+  alpnProtocols: readonly Uint8Array[];
+  recordSizeLimit: number | undefined;
+  cookie: Uint8Array | undefined;
+  /** Offered PSK identities and early data are recognised; resumption is not implemented here. */
+  offersPsk: boolean;
+  offersEarlyData: boolean;
+}
+
+export function readClientHello(hello: ClientHello): ClientHelloOffer {
+  // RFC 8446 §4.1.2: TLS 1.3 requires exactly the null compression method.
+  if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
+    throw protocolError('illegal_parameter', 'ClientHello compression methods must be exactly [null]');
+  }
+  const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
+  if (versions === undefined || !ext.parseSupportedVersionsClientHello(versions).includes(ProtocolVersion.TLS1_3)) {
+    throw protocolError('protocol_version', 'client does not offer TLS 1.3');
+  }
+
+  const offer: ClientHelloOffer = {
+    serverName: undefined,
+    groups: [],
+    keyShares: [],
+    signatureSchemes: [],
+    alpnProtocols: [],
+    recordSizeLimit: undefined,
+    cookie: undefined,
+    offersPsk: false,
+    offersEarlyData: false,
+  };
+  let sawGroups = false;
+  let sawKeyShare = false;
+  for (const { type, data } of hello.extensions) {
+    if (ext.extensionAllowedIn(type, 'CH') === false) {
+      throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in ClientHello`);
+    }
+    switch (type) {
+      case ExtensionType.server_name:
+        offer.serverName = ext.parseServerNameClientHello(data);
+        break;
+      case ExtensionType.supported_groups:
+        offer.groups = ext.parseSupportedGroups(data);
+        sawGroups = true;
+        break;
+      case ExtensionType.key_share:
+        offer.keyShares = ext.parseKeyShareClientHello(data);
+        sawKeyShare = true;
+        break;
+      case ExtensionType.signature_algorithms:
+        offer.signatureSchemes = ext.parseSignatureAlgorithms(data);
+        break;
+      case ExtensionType.application_layer_protocol_negotiation:
+        offer.alpnProtocols = ext.parseAlpn(data);
+        break;
+      case ExtensionType.record_size_limit:
+        offer.recordSizeLimit = ext.parseRecordSizeLimit(data);
+        break;
+      case ExtensionType.cookie:
+        offer.cookie = ext.parseCookie(data);
+        break;
+      case ExtensionType.pre_shared_key:
+        ext.parsePreSharedKeyClientHello(data);
+        offer.offersPsk = true;
+        break;
+      case ExtensionType.early_data:
+        offer.offersEarlyData = true;
+        break;
+      default:
+        // Every other extension is validated by its parser when we know it, and ignored.
+        ext.validateExtension(type, data, 'CH');
+    }
+  }
+  // RFC 8446 §9.2: certificate-based handshakes need these, and supported_groups and
+  // key_share come together.
+  if (offer.signatureSchemes.length === 0) throw protocolError('missing_extension', 'ClientHello lacks signature_algorithms');
+  if (!sawGroups || !sawKeyShare) throw protocolError('missing_extension', 'ClientHello lacks supported_groups or key_share');
+  checkKeySharesMatchGroups(offer);
+  return offer;
+}
+
+/** RFC 8446 §4.2.8: shares in supported_groups order, at most one per group. */
+function checkKeySharesMatchGroups(offer: ClientHelloOffer): void {
+  let lastIndex = -1;
+  for (const share of offer.keyShares) {
+    const index = offer.groups.indexOf(share.group);
+    if (index < 0) throw protocolError('illegal_parameter', 'key share for a group not in supported_groups');
+    if (index <= lastIndex) throw protocolError('illegal_parameter', 'key shares are duplicated or out of supported_groups order');
+    lastIndex = index;
+  }
+}
+
+export function chooseCipherSuite(offered: readonly number[], ours: readonly number[]): CipherSuiteParams {
+  for (const suite of ours) if (offered.includes(suite)) return cipherSuiteParams.get(suite)!;
+  throw protocolError('handshake_failure', 'no cipher suite in common');
+}
+
+/**
+ * Our most preferred group the client sent a share for; failing that, our most preferred group
+ * it supports, which costs a HelloRetryRequest.
+ */
+export function chooseGroup(
+  offer: ClientHelloOffer,
+  ours: readonly number[],
+): { group: number; share: Uint8Array } | { group: number; share: undefined } {
+  for (const group of ours) {
+    const share = offer.keyShares.find((s) => s.group === group);
+    if (share) return { group, share: share.keyExchange };
+  }
+  for (const group of ours) if (offer.groups.includes(group)) return { group, share: undefined };
+  throw protocolError('handshake_failure', 'no key exchange group in common');
+}
+
+/** The first certificate that fits the server name, with the scheme it will sign with. */
+export function chooseCertificate(
+  certificates: readonly ServerCertificate[],
+  serverName: string | undefined,
+  clientSchemes: readonly number[],
+): { certificate: ServerCertificate; scheme: number } {
+  const byName = certificates.filter((c) => serverName === undefined || !c.serverNames?.length || c.serverNames.some((n) => nameMatches(n, serverName)));
+  // A client asking for a name we have no certificate for still gets our default one; it will
+  // reject it with a clear error, which beats an opaque handshake_failure.
+  for (const certificate of byName.length > 0 ? byName : certificates) {
+    const scheme = certificate.key.schemes.find((s) => clientSchemes.includes(s));
+    if (scheme !== undefined) return { certificate, scheme };
+  }
+  throw protocolError('handshake_failure', 'no certificate can sign with a scheme the client accepts');
+}
+
+function nameMatches(pattern: string, name: string): boolean {
+  const p = pattern.toLowerCase();
+  const n = name.toLowerCase();
+  if (p.startsWith('*.')) {
+    const dot = n.indexOf('.');
+    return dot > 0 && n.slice(dot + 1) === p.slice(2);
+  }
+  return p === n;
+}
+
+/** RFC 7301 §3.2: our first preference the client offers; none in common is fatal. */
+export function chooseAlpn(offered: readonly Uint8Array[], ours: readonly Uint8Array[]): { wire: Uint8Array; name: string } | undefined {
+  if (offered.length === 0 || ours.length === 0) return undefined;
+  for (const protocol of ours) {
+    if (offered.some((p) => bytesEqual(p, protocol))) return { wire: protocol, name: fromUtf8(protocol) ?? '' };
+  }
+  throw protocolError('no_application_protocol', 'no ALPN protocol in common');
+}
