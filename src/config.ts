@@ -83,6 +83,11 @@ export interface ServerConfig extends CommonConfig {
    * must echo it. Undefined: no cookie (the server keeps its HelloRetryRequest state).
    */
   helloRetryCookie?: () => Uint8Array;
+  /**
+   * Certificates for the name the client asked for (like node:tls's SNICallback); undefined or
+   * an empty list falls back to `certificates`. A rejection aborts with internal_error.
+   */
+  certificatesForName?: (serverName: string) => Promise<readonly ServerCertificate[] | undefined>;
   /** Last chance to adjust EncryptedExtensions (interop testing); semantics must not change. */
   customizeEncryptedExtensions?: (extensions: EncryptedExtensions) => void;
 }

@@ -243,8 +243,11 @@ export abstract class Connection {
       },
       (error: unknown) => {
         this.busy = false;
-        this.fail(error);
-        this.notifyIdle();
+        try {
+          this.fail(error);
+        } finally {
+          this.notifyIdle();
+        }
       },
     );
   }

@@ -50,11 +50,9 @@ export class ExpectClientHello implements HandshakeState {
     transcript.selectHash(suite.hash);
     transcript.replaceWithMessageHash();
     const cookie = this.server.config.helloRetryCookie?.();
-    const extensions: RawExtension[] = [
-      { type: ExtensionType.key_share, data: ext.buildKeyShareHelloRetryRequest(choice.group) },
-      { type: ExtensionType.supported_versions, data: ext.buildSupportedVersionsServerHello(ProtocolVersion.TLS1_3) },
-    ];
+    const extensions: RawExtension[] = [{ type: ExtensionType.key_share, data: ext.buildKeyShareHelloRetryRequest(choice.group) }];
     if (cookie !== undefined) extensions.push({ type: ExtensionType.cookie, data: ext.buildCookie(cookie) });
+    extensions.push({ type: ExtensionType.supported_versions, data: ext.buildSupportedVersionsServerHello(ProtocolVersion.TLS1_3) });
     this.ctx.sendMessage(
       {
         type: HandshakeType.server_hello,
@@ -135,7 +133,8 @@ async function serverFlight(
   const provider = ctx.provider;
 
   // 1. Everything that can fail on the client's choices is decided before anything is sent.
-  const { certificate, scheme } = chooseCertificate(config.certificates, offer.serverName, offer.signatureSchemes.filter((s) => server.signatureSchemes.includes(s)));
+  const candidates = (offer.serverName !== undefined && (await config.certificatesForName?.(offer.serverName))) || config.certificates;
+  const { certificate, scheme } = chooseCertificate(candidates, offer.serverName, offer.signatureSchemes.filter((s) => server.signatureSchemes.includes(s)));
   const alpn = chooseAlpn(offer.alpnProtocols, (config.alpnProtocols ?? []).map(utf8));
   const exchange = provider.keyExchange(group as never)!;
   const { publicKey, sharedSecret } = exchange.respond(clientShare);

@@ -1,0 +1,117 @@
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { ClientConfig } from '../config.js';
+import { ClientConnection } from '../connection.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { TLSError, asTLSError } from '../errors.js';
+import type { TraceEvent } from '../handshake-context.js';
+import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
+import { isIpLiteral } from '../client/client-hello.js';
+import { X509Verifier } from '../x509/x509-verifier.js';
+import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
+import { keylogLine } from './keylog.js';
+import { type PeerCertificate, toPeerCertificate } from './peer-certificate.js';
+import { defaultProvider } from './provider.js';
+import { TLSSocket } from './tls-socket.js';
+
+/** node:tls's connect options that wiretls honours, plus wiretls's own protocol knobs. */
+export interface ConnectOptions {
+  host?: string;
+  port?: number;
+  /** An established transport to run TLS over instead of opening a TCP connection. */
+  socket?: Duplex;
+  /** SNI and the name the certificate must match; defaults to `host` unless it is an IP. */
+  servername?: string;
+  ca?: PemInput;
+  cert?: PemInput;
+  key?: PemInput;
+  ALPNProtocols?: readonly (string | Uint8Array)[];
+  /** Default true: a certificate that fails verification aborts the handshake. */
+  rejectUnauthorized?: boolean;
+  checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
+  /** A `session` event's Buffer, to resume with. */
+  session?: Buffer;
+  /** Only 'TLSv1.3' (or lower, which still means TLS 1.3) is meaningful: wiretls speaks 1.3 only. */
+  minVersion?: string;
+  maxVersion?: string;
+  allowHalfOpen?: boolean;
+  timeout?: number;
+  provider?: CryptoProvider;
+  cipherSuites?: readonly CipherSuite[];
+  groups?: readonly NamedGroup[];
+  keyShareGroups?: readonly NamedGroup[];
+  signatureSchemes?: readonly SignatureScheme[];
+  recordSizeLimit?: number;
+  /** Called for every handshake trace event (what `wiretls connect --trace` prints). */
+  onTrace?: (event: TraceEvent) => void;
+}
+
+const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/**
+ * Opens a TLS 1.3 connection like node:tls's connect(): returns the socket at once, emits
+ * 'secureConnect' when the handshake is done and 'error' with a TLSError (stable `code`) when
+ * it fails. Usable as `createConnection` for node:https agents.
+ */
+export function connect(options: ConnectOptions, secureConnectListener?: () => void): TLSSocket {
+  checkVersions(options);
+  const host = options.host ?? 'localhost';
+  const transport = options.socket ?? netConnect({ host, port: options.port ?? 443 });
+  const socket = new TLSSocket(transport, options.allowHalfOpen === undefined ? {} : { allowHalfOpen: options.allowHalfOpen });
+  if (secureConnectListener) socket.once('secureConnect', secureConnectListener);
+  if (options.timeout !== undefined) socket.setTimeout(options.timeout);
+  configure(options, host).then(
+    (config) => {
+      if (socket.destroyed) return;
+      const connection = new ClientConnection({
+        ...config,
+        onSecret: (name, secret, clientRandom) => {
+          if (socket.listenerCount('keylog') > 0) socket.emit('keylog', Buffer.from(keylogLine(name, clientRandom, secret)));
+        },
+      });
+      if (options.onTrace) connection.on('trace', options.onTrace);
+      socket.attach(connection);
+      const begin = (): void => connection.start();
+      if (options.socket || !(transport as { connecting?: boolean }).connecting) begin();
+      else transport.once('connect', begin);
+    },
+    (error: unknown) => socket.destroy(asTLSError(error)),
+  );
+  return socket;
+}
+
+function checkVersions(options: ConnectOptions): void {
+  for (const [name, value] of [['minVersion', options.minVersion], ['maxVersion', options.maxVersion]] as const) {
+    if (value !== undefined && !VERSIONS.includes(value)) throw new TLSError('INVALID_ARGUMENT', `${name} must be one of ${VERSIONS.join(', ')}`);
+  }
+  if (options.maxVersion !== undefined && options.maxVersion !== 'TLSv1.3') {
+    throw new TLSError('INVALID_ARGUMENT', 'wiretls speaks TLS 1.3 only; maxVersion below TLSv1.3 leaves nothing to negotiate');
+  }
+}
+
+async function configure(options: ConnectOptions, host: string): Promise<ClientConfig> {
+  const provider = options.provider ?? defaultProvider();
+  const serverName = options.servername ?? (isIpLiteral(host) ? host : host);
+  const checkServerIdentity = options.checkServerIdentity;
+  const verifier = new X509Verifier({
+    trustStore: trustStoreFor(options.ca),
+    ...(checkServerIdentity ? { checkServerIdentity: (name: string, leaf) => checkServerIdentity(name, toPeerCertificate([leaf], false) as PeerCertificate) } : {}),
+  });
+  const config: ClientConfig = {
+    provider,
+    serverName,
+    verifier,
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+    alpnProtocols: (options.ALPNProtocols ?? []).map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))),
+  };
+  if (options.cipherSuites) config.cipherSuites = options.cipherSuites;
+  if (options.groups) config.groups = options.groups;
+  if (options.keyShareGroups) config.keyShareGroups = options.keyShareGroups;
+  if (options.signatureSchemes) config.signatureSchemes = options.signatureSchemes;
+  if (options.recordSizeLimit !== undefined) config.recordSizeLimit = options.recordSizeLimit;
+  if (options.cert !== undefined || options.key !== undefined) {
+    // Client certificates are loaded (and checked) now; sending them is mutual TLS's job.
+    await loadServerCertificates(provider, options.cert, options.key, 'client certificate');
+  }
+  return config;
+}

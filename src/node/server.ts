@@ -1,0 +1,102 @@
+import { Server as NetServer, type Socket } from 'node:net';
+import type { ServerCertificate, ServerConfig } from '../config.js';
+import { ServerConnection } from '../connection.js';
+import type { CryptoProvider } from '../crypto/provider.js';
+import { TLSError } from '../errors.js';
+import type { TraceEvent } from '../handshake-context.js';
+import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
+import { type PemInput, loadServerCertificates } from './credentials.js';
+import { keylogLine } from './keylog.js';
+import { defaultProvider } from './provider.js';
+import { TLSSocket } from './tls-socket.js';
+
+/** The credentials an SNICallback hands back (node:tls hands back a SecureContext). */
+export interface ServerIdentity {
+  cert: PemInput;
+  key: PemInput;
+}
+
+export interface ServerOptions {
+  /** One entry per certificate chain, with `key` at the same position (node:tls arrays). */
+  cert?: PemInput;
+  key?: PemInput;
+  SNICallback?: (servername: string, callback: (error: Error | null, identity?: ServerIdentity) => void) => void;
+  ALPNProtocols?: readonly string[];
+  /** Mutual TLS (requestCert / ca) needs the client-authentication support of the engine. */
+  requestCert?: boolean;
+  allowHalfOpen?: boolean;
+  provider?: CryptoProvider;
+  cipherSuites?: readonly CipherSuite[];
+  groups?: readonly NamedGroup[];
+  signatureSchemes?: readonly SignatureScheme[];
+  recordSizeLimit?: number;
+  /** Called for every handshake trace event of every connection. */
+  onTrace?: (socket: TLSSocket, event: TraceEvent) => void;
+}
+
+/**
+ * A TLS 1.3 server like node:tls's Server: a net.Server whose connections are wrapped in
+ * TLSSocket; 'secureConnection' fires after each handshake, 'tlsClientError' when one fails.
+ */
+export class Server extends NetServer {
+  private readonly ready: Promise<ServerConfig>;
+
+  constructor(options: ServerOptions, secureConnectionListener?: (socket: TLSSocket) => void) {
+    super({ allowHalfOpen: true });
+    if (options.requestCert) throw new TLSError('INVALID_ARGUMENT', 'requestCert (mutual TLS) is not supported yet');
+    const provider = options.provider ?? defaultProvider();
+    this.ready = buildConfig(provider, options);
+    // Report bad credentials once, as an 'error' event, rather than on every connection.
+    this.ready.catch((error: unknown) => this.emit('error', error));
+    if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
+    this.on('connection', (transport: Socket) => this.accept(transport, options));
+  }
+
+  private accept(transport: Socket, options: ServerOptions): void {
+    const socket = new TLSSocket(transport, { allowHalfOpen: options.allowHalfOpen ?? false });
+    socket.once('secureConnect', () => this.emit('secureConnection', socket));
+    socket.on('error', (error: Error) => {
+      if (!socket.getProtocol()) this.emit('tlsClientError', error, socket);
+    });
+    this.ready.then(
+      (config) => {
+        if (socket.destroyed) return;
+        const connection = new ServerConnection({
+          ...config,
+          onSecret: (name, secret, clientRandom) => {
+            if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(keylogLine(name, clientRandom, secret)), socket);
+          },
+        });
+        if (options.onTrace) connection.on('trace', (event) => options.onTrace!(socket, event));
+        socket.attach(connection);
+      },
+      () => transport.destroy(),
+    );
+  }
+}
+
+async function buildConfig(provider: CryptoProvider, options: ServerOptions): Promise<ServerConfig> {
+  const certificates = await loadServerCertificates(provider, options.cert, options.key, 'server options');
+  const config: ServerConfig = { provider, certificates };
+  if (options.ALPNProtocols) config.alpnProtocols = options.ALPNProtocols;
+  if (options.cipherSuites) config.cipherSuites = options.cipherSuites;
+  if (options.groups) config.groups = options.groups;
+  if (options.signatureSchemes) config.signatureSchemes = options.signatureSchemes;
+  if (options.recordSizeLimit !== undefined) config.recordSizeLimit = options.recordSizeLimit;
+  const sni = options.SNICallback;
+  if (sni) {
+    config.certificatesForName = (name) =>
+      new Promise<readonly ServerCertificate[] | undefined>((resolve, reject) => {
+        sni(name, (error, identity) => {
+          if (error) reject(error);
+          else if (!identity) resolve(undefined);
+          else loadServerCertificates(provider, identity.cert, identity.key, `SNICallback(${name})`).then(resolve, reject);
+        });
+      });
+  }
+  return config;
+}
+
+export function createServer(options: ServerOptions, secureConnectionListener?: (socket: TLSSocket) => void): Server {
+  return new Server(options, secureConnectionListener);
+}

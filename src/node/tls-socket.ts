@@ -1,0 +1,224 @@
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Connection } from '../connection.js';
+import { TLSError } from '../errors.js';
+import type { SessionInfo } from '../handshake-context.js';
+import { cipherSuiteName } from '../messages/registry.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { type PeerCertificate, toPeerCertificate } from './peer-certificate.js';
+import { serializeSession } from './session.js';
+
+/** Stop reading the transport while this many received bytes wait to be processed. */
+const INPUT_HIGH_WATER = 256 * 1024;
+
+/**
+ * A Duplex shaped like node:tls's TLSSocket for its common surface, over a wiretls
+ * Connection and any Duplex transport (a net.Socket usually). Plaintext goes in and out of
+ * this stream; records go to and from the transport. Back-pressure holds both ways: the
+ * transport's drain gates our writes, and our reader's demand gates reading the transport.
+ */
+export class TLSSocket extends Duplex {
+  readonly encrypted = true;
+  authorized = false;
+  authorizationError: Error | undefined = undefined;
+  alpnProtocol: string | false = false;
+  servername: string | undefined;
+  private info: SessionInfo | undefined;
+  private connection: Connection | undefined;
+  private transportPaused = false;
+  private readonly pendingWrites: { chunk: Buffer; callback: (error?: Error | null) => void }[] = [];
+
+  constructor(
+    readonly transport: Duplex,
+    options: { allowHalfOpen?: boolean } = {},
+  ) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false });
+    transport.on('error', (error: Error) => this.destroy(error));
+    transport.on('close', () => {
+      this.connection?.transportClosed();
+      if (!this.destroyed) this.destroy(this.connection?.error);
+    });
+  }
+
+  /** Starts the TLS session over the transport; `connection` is fully configured. */
+  attach(connection: Connection): void {
+    this.connection = connection;
+    connection.on('send', (bytes) => {
+      if (!this.transport.destroyed) this.transport.write(bytes);
+    });
+    connection.on('handshake', (info) => this.onHandshake(info));
+    connection.on('data', (bytes) => {
+      if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.pauseTransport();
+    });
+    connection.on('end', () => this.push(null));
+    connection.on('error', (error) => this.destroy(error));
+    connection.on('session', (ticket) => this.emit('session', serializeSession(ticket)));
+    this.transport.on('data', (chunk: Buffer) => {
+      connection.receive(chunk);
+      if (connection.bufferedBytes > INPUT_HIGH_WATER) {
+        this.pauseTransport();
+        void connection.idle().then(() => this.resumeTransport());
+      }
+    });
+    this.transport.on('end', () => connection.transportClosed());
+    for (const { chunk, callback } of this.pendingWrites.splice(0)) this._write(chunk, 'buffer' as BufferEncoding, callback);
+  }
+
+  private onHandshake(info: SessionInfo): void {
+    this.info = info;
+    this.authorized = info.authorized;
+    this.authorizationError = info.authorizationError;
+    this.alpnProtocol = info.alpnProtocol ?? false;
+    this.servername = info.serverName;
+    this.emit('secure');
+    this.emit('secureConnect');
+  }
+
+  private pauseTransport(): void {
+    if (this.transportPaused) return;
+    this.transportPaused = true;
+    this.transport.pause();
+  }
+
+  private resumeTransport(): void {
+    if (!this.transportPaused || this.readableLength > this.readableHighWaterMark) return;
+    this.transportPaused = false;
+    this.transport.resume();
+  }
+
+  override _read(): void {
+    this.resumeTransport();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const connection = this.connection;
+    if (!connection) {
+      this.pendingWrites.push({ chunk, callback });
+      return;
+    }
+    try {
+      connection.write(chunk);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    // The transport's own buffer is the queue: wait for it to drain before taking more.
+    if ((this.transport as Partial<Socket>).writableNeedDrain) this.transport.once('drain', () => callback());
+    else callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.connection?.close();
+    this.transport.end(() => callback());
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.transport.destroy();
+    callback(error);
+  }
+
+  // ---- node:tls's TLSSocket surface ----------------------------------------------------
+
+  getProtocol(): string | null {
+    return this.info ? 'TLSv1.3' : null;
+  }
+
+  getCipher(): { name: string; standardName: string; version: string } | undefined {
+    if (!this.info) return undefined;
+    const name = cipherSuiteName(this.info.cipherSuite);
+    return { name, standardName: name, version: 'TLSv1.3' };
+  }
+
+  /** What was negotiated, in wiretls's own terms (group, signature scheme, HRR, resumption). */
+  getSessionInfo(): SessionInfo | undefined {
+    return this.info;
+  }
+
+  getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
+    const chain = this.info?.peerCertificates ?? [];
+    const summaries = [];
+    for (const der of chain) {
+      try {
+        summaries.push(parseCertificate(der).summary);
+      } catch {
+        break; // keep what parses; the handshake already judged the chain
+      }
+    }
+    return toPeerCertificate(summaries, detailed);
+  }
+
+  isSessionReused(): boolean {
+    return this.info?.resumed ?? false;
+  }
+
+  exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer {
+    if (!this.connection) throw new TLSError('INVALID_ARGUMENT', 'not connected');
+    return Buffer.from(this.connection.exportKeyingMaterial(length, label, context ?? new Uint8Array(0)));
+  }
+
+  /** Sends KeyUpdate; with `requestPeer` the peer updates its sending keys too. */
+  updateKeys(requestPeer = false): void {
+    if (!this.connection) throw new TLSError('INVALID_ARGUMENT', 'not connected');
+    this.connection.updateKeys(requestPeer);
+  }
+
+  // net.Socket pass-throughs that HTTP clients call.
+  setNoDelay(noDelay?: boolean): this {
+    (this.transport as Partial<Socket>).setNoDelay?.(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    (this.transport as Partial<Socket>).setKeepAlive?.(enable, initialDelay);
+    return this;
+  }
+
+  setTimeout(timeout: number, callback?: () => void): this {
+    const socket = this.transport as Partial<Socket>;
+    if (socket.setTimeout) {
+      socket.setTimeout(timeout);
+      socket.removeAllListeners?.('timeout');
+      if (timeout > 0) socket.on?.('timeout', () => this.emit('timeout'));
+    }
+    if (callback) this.once('timeout', callback);
+    return this;
+  }
+
+  ref(): this {
+    (this.transport as Partial<Socket>).ref?.();
+    return this;
+  }
+
+  unref(): this {
+    (this.transport as Partial<Socket>).unref?.();
+    return this;
+  }
+
+  address(): ReturnType<Socket['address']> | Record<string, never> {
+    return (this.transport as Partial<Socket>).address?.() ?? {};
+  }
+
+  get remoteAddress(): string | undefined {
+    return (this.transport as Partial<Socket>).remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return (this.transport as Partial<Socket>).remotePort;
+  }
+
+  get remoteFamily(): string | undefined {
+    return (this.transport as Partial<Socket>).remoteFamily;
+  }
+
+  get localAddress(): string | undefined {
+    return (this.transport as Partial<Socket>).localAddress;
+  }
+
+  get localPort(): number | undefined {
+    return (this.transport as Partial<Socket>).localPort;
+  }
+
+  get connecting(): boolean {
+    return this.info === undefined && !this.destroyed;
+  }
+}
