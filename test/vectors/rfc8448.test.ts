@@ -299,6 +299,4 @@ describe('RFC 8448 replays', () => {
       if (trace.applicationData) expect(seen.data).toEqual([trace.applicationData.client]);
     });
   }
-
-});
 });
