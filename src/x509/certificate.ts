@@ -5,6 +5,7 @@ import { TLSError } from '../errors.js';
 import {
   Tag,
   bitLength,
+  unsignedInteger,
   bytesOf,
   childrenOf,
   contentOf,
@@ -106,9 +107,12 @@ function invalid(detail: string, cause?: unknown): TLSError {
 }
 
 /**
- * One X.509 certificate, parsed once. Byte-exact fields (the signed TBS, names, key) come from
- * our DER walk; the rest from pkijs. Throws TLSError(CERT_INVALID, bad_certificate) for anything
- * that is not a well-formed v1/v3 certificate.
+ * One X.509 certificate, parsed once, by a strict DER walk: the byte-exact fields (the signed
+ * TBS, names, key) must come from the original encoding anyway, and pkijs's schema matching
+ * measured ~0.5 ms per certificate (0.3 ms of it in one subjectAltName), several times the cost
+ * of the two signature checks of a warm validation. pkijs/asn1js remain for RSASSA-PSS
+ * parameters. Throws TLSError(CERT_INVALID, bad_certificate) for anything that is not a
+ * well-formed v1/v3 certificate.
  */
 export class ParsedCertificate {
   readonly der: Uint8Array;
@@ -184,23 +188,35 @@ export class ParsedCertificate {
     this.selfIssued = equalBytes(this.issuerDer, this.subjectDer);
     this.publicKey = describePublicKey(this.spki);
 
-    // 2. Everything else through pkijs.
-    let cert: pkijs.Certificate;
-    try {
-      const parsed = asn1js.fromBER(der);
-      if (parsed.offset === -1) throw new TypeError(parsed.result.error);
-      cert = new pkijs.Certificate({ schema: parsed.result });
-    } catch (error) {
-      throw invalid(error instanceof Error ? error.message : String(error), error);
+    // 2. The plain fields, from the same walk (a full pkijs.Certificate parse costs more than
+    //    everything else in a warm validation).
+    const extra = fields.slice(i + 6);
+    this.version = i === 1 ? versionOf(der, fields[0]!) : 1;
+    if (serialNode.tag !== Tag.INTEGER || validityNode.tag !== Tag.SEQUENCE) throw invalid('unexpected field types in tbsCertificate');
+    const serial = unsignedInteger(contentOf(der, serialNode));
+    this.serialNumber = serial.length === 1 && serial[0] === 0 ? '0' : toHex(serial); // as node:crypto prints it
+    const times = childrenOf(der, validityNode);
+    if (times.length !== 2) throw invalid('validity must have two times');
+    this.notBefore = parseTime(der, times[0]!);
+    this.notAfter = parseTime(der, times[1]!);
+    this.subject = formatName(bytesOf(der, subjectNode));
+    this.issuer = formatName(bytesOf(der, issuerNode));
+
+    // 3. Extensions; each known value is decoded by pkijs.
+    let extensionNodes: DerNode[] = [];
+    let lastTag = 0;
+    for (const node of extra) {
+      // [1] issuerUniqueID, [2] subjectUniqueID (v2+), [3] extensions (v3), in that order.
+      const allowed = node.tag === 0x81 || node.tag === 0x82 ? this.version >= 2 : node.tag === 0xa3 && this.version === 3;
+      if (!allowed || node.tag <= lastTag) throw invalid(`unexpected field [${node.tag & 0x1f}] in a version ${this.version} tbsCertificate`);
+      lastTag = node.tag;
+      if (node.tag === 0xa3) {
+        const [list] = childrenOf(der, node);
+        if (!list || list.tag !== Tag.SEQUENCE || list.end !== node.end) throw invalid('malformed extensions');
+        extensionNodes = childrenOf(der, list);
+        if (extensionNodes.length === 0) throw invalid('empty extensions'); // RFC 5280 §4.1: SIZE (1..MAX)
+      }
     }
-    this.version = cert.version + 1;
-    if (this.version > 3) throw invalid(`unknown version ${this.version}`);
-    this.serialNumber = toHex(cert.serialNumber.valueBlock.valueHexView);
-    this.notBefore = cert.notBefore.value;
-    this.notAfter = cert.notAfter.value;
-    if (Number.isNaN(this.notBefore.getTime()) || Number.isNaN(this.notAfter.getTime())) throw invalid('bad validity dates');
-    this.subject = formatName(cert.subject);
-    this.issuer = formatName(cert.issuer);
 
     const extensions = new Map<string, ExtensionInfo>();
     let basicConstraints: ParsedCertificate['basicConstraints'];
@@ -211,60 +227,108 @@ export class ParsedCertificate {
     let nameConstraints: NameConstraintsInfo | undefined;
     let subjectKeyId: Uint8Array | undefined;
     let authorityKeyId: Uint8Array | undefined;
-    if (cert.extensions && this.version !== 3) throw invalid(`a version ${this.version} certificate cannot have extensions`);
-    for (const ext of cert.extensions ?? []) {
+    for (const node of extensionNodes) {
+      // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+      const parts = node.tag === Tag.SEQUENCE ? childrenOf(der, node) : [];
+      const [oidNode, second, third] = parts;
+      const valueNode = parts.length === 3 ? third : second;
+      if (!oidNode || oidNode.tag !== Tag.OID || !valueNode || valueNode.tag !== Tag.OCTET_STRING || parts.length > 3) throw invalid('malformed extension');
+      let critical = false;
+      if (parts.length === 3) {
+        const flag = contentOf(der, second!);
+        if (second!.tag !== Tag.BOOLEAN || flag.length !== 1) throw invalid('malformed extension criticality');
+        critical = flag[0] !== 0;
+      }
+      const extnID = decodeOid(contentOf(der, oidNode));
+      const extnValue = contentOf(der, valueNode);
       // RFC 5280 §4.2: "A certificate MUST NOT include more than one instance of a particular extension."
-      if (extensions.has(ext.extnID)) throw invalid(`duplicate extension ${ext.extnID}`);
-      extensions.set(ext.extnID, { critical: ext.critical });
-      const value = ext.parsedValue as unknown;
-      const expect = <T>(ctor: abstract new (...args: never[]) => T, name: string): T => {
-        // pkijs hands back an empty default object with `parsingError` set when it cannot parse
-        // a known extension; a default BasicConstraints would silently read as "not a CA".
-        if (value instanceof ctor && !(value as { parsingError?: string }).parsingError) return value;
-        throw invalid(`malformed ${name} extension`);
+      if (extensions.has(extnID)) throw invalid(`duplicate extension ${extnID}`);
+      extensions.set(extnID, { critical });
+      // Each value is walked as DER: pkijs's schema matching costs ~0.3 ms for one
+      // subjectAltName (the GeneralName CHOICE), more than all the rest of a warm validation.
+      const value = (tag: number, name: string) => {
+        try {
+          return { bytes: extnValue, node: readRoot(extnValue, tag) };
+        } catch (error) {
+          throw invalid(`malformed ${name} extension`, error);
+        }
       };
-      switch (ext.extnID) {
+      switch (extnID) {
         case OID.basicConstraints: {
-          const bc = expect(pkijs.BasicConstraints, 'basicConstraints');
-          const len = bc.pathLenConstraint;
-          const pathLen = len === undefined ? undefined : typeof len === 'number' ? len : len.valueBlock.valueDec;
-          if (pathLen !== undefined && (!Number.isSafeInteger(pathLen) || pathLen < 0)) throw invalid('bad pathLenConstraint');
-          basicConstraints = { cA: bc.cA === true, pathLen };
+          // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL }
+          const { bytes, node } = value(Tag.SEQUENCE, 'basicConstraints');
+          const parts = childrenOf(bytes, node);
+          let k = 0;
+          let cA = false;
+          if (parts[k]?.tag === Tag.BOOLEAN) cA = contentOf(bytes, parts[k++]!)[0] !== 0;
+          let pathLen: number | undefined;
+          if (parts[k]?.tag === Tag.INTEGER) {
+            const n = contentOf(bytes, parts[k++]!);
+            if (n.length === 0 || n.length > 4 || (n[0]! & 0x80) !== 0) throw invalid('bad pathLenConstraint');
+            pathLen = n.reduce((acc, byte) => acc * 256 + byte, 0);
+          }
+          if (k !== parts.length) throw invalid('malformed basicConstraints extension');
+          basicConstraints = { cA, pathLen };
           break;
         }
         case OID.keyUsage: {
-          const bits = expect(asn1js.BitString, 'keyUsage').valueBlock.valueHexView;
+          const { bytes, node } = value(Tag.BIT_STRING, 'keyUsage');
+          const bits = contentOf(bytes, node);
+          if (bits.length < 1 || bits[0]! > 7) throw invalid('malformed keyUsage extension');
           keyUsage = 0;
-          for (let bit = 0; bit < Math.min(bits.length * 8, 16); bit++) {
-            if ((bits[bit >> 3]! >> (7 - (bit & 7))) & 1) keyUsage |= 1 << bit;
+          for (let bit = 0; bit < Math.min((bits.length - 1) * 8, 16); bit++) {
+            if ((bits[1 + (bit >> 3)]! >> (7 - (bit & 7))) & 1) keyUsage |= 1 << bit;
           }
           break;
         }
-        case OID.extKeyUsage:
-          extKeyUsage = [...expect(pkijs.ExtKeyUsage, 'extKeyUsage').keyPurposes];
-          break;
-        case OID.subjectAltName:
-          hasSubjectAltName = true;
-          subjectAltNames = expect(pkijs.AltName, 'subjectAltName').altNames.map((n) => generalName(n, false));
-          break;
-        case OID.nameConstraints: {
-          const nc = expect(pkijs.NameConstraints, 'nameConstraints');
-          const subtrees = (list: pkijs.GeneralSubtree[] | undefined) =>
-            (list ?? []).map((s) => {
-              // RFC 5280 §4.2.1.10: minimum MUST be zero and maximum MUST be absent.
-              const min = typeof s.minimum === 'number' ? s.minimum : s.minimum.valueBlock.valueDec;
-              if (min !== 0 || s.maximum !== undefined) throw invalid('name constraint with minimum/maximum');
-              return generalName(s.base, true);
-            });
-          nameConstraints = { permitted: subtrees(nc.permittedSubtrees), excluded: subtrees(nc.excludedSubtrees) };
+        case OID.extKeyUsage: {
+          // ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId
+          const { bytes, node } = value(Tag.SEQUENCE, 'extKeyUsage');
+          const purposes = childrenOf(bytes, node);
+          if (purposes.length === 0 || purposes.some((p) => p.tag !== Tag.OID)) throw invalid('malformed extKeyUsage extension');
+          extKeyUsage = purposes.map((p) => decodeOid(contentOf(bytes, p)));
           break;
         }
-        case OID.subjectKeyIdentifier:
-          subjectKeyId = expect(asn1js.OctetString, 'subjectKeyIdentifier').valueBlock.valueHexView;
+        case OID.subjectAltName: {
+          // GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName
+          const { bytes, node } = value(Tag.SEQUENCE, 'subjectAltName');
+          const names = childrenOf(bytes, node);
+          if (names.length === 0) throw invalid('empty subjectAltName');
+          hasSubjectAltName = true;
+          subjectAltNames = names.map((n) => generalName(bytes, n, false));
           break;
-        case OID.authorityKeyIdentifier:
-          authorityKeyId = expect(pkijs.AuthorityKeyIdentifier, 'authorityKeyIdentifier').keyIdentifier?.valueBlock.valueHexView;
+        }
+        case OID.nameConstraints: {
+          // NameConstraints ::= SEQUENCE { permittedSubtrees [0] GeneralSubtrees OPTIONAL, excludedSubtrees [1] GeneralSubtrees OPTIONAL }
+          // GeneralSubtree ::= SEQUENCE { base GeneralName, minimum [0] BaseDistance DEFAULT 0, maximum [1] BaseDistance OPTIONAL }
+          const { bytes, node } = value(Tag.SEQUENCE, 'nameConstraints');
+          const permitted: GeneralNameValue[] = [];
+          const excluded: GeneralNameValue[] = [];
+          for (const part of childrenOf(bytes, node)) {
+            if (part.tag !== 0xa0 && part.tag !== 0xa1) throw invalid('malformed nameConstraints extension');
+            for (const subtree of childrenOf(bytes, part)) {
+              const [base, ...bounds] = subtree.tag === Tag.SEQUENCE ? childrenOf(bytes, subtree) : [];
+              if (!base) throw invalid('malformed GeneralSubtree');
+              // RFC 5280 §4.2.1.10: minimum MUST be zero (so, in DER, absent) and maximum MUST be absent.
+              if (bounds.length > 0) throw invalid('name constraint with minimum/maximum');
+              (part.tag === 0xa0 ? permitted : excluded).push(generalName(bytes, base, true));
+            }
+          }
+          nameConstraints = { permitted, excluded };
           break;
+        }
+        case OID.subjectKeyIdentifier: {
+          const { bytes, node } = value(Tag.OCTET_STRING, 'subjectKeyIdentifier');
+          subjectKeyId = contentOf(bytes, node);
+          break;
+        }
+        case OID.authorityKeyIdentifier: {
+          // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] KeyIdentifier OPTIONAL, ... }
+          const { bytes, node } = value(Tag.SEQUENCE, 'authorityKeyIdentifier');
+          const keyId = childrenOf(bytes, node).find((n) => n.tag === 0x80);
+          authorityKeyId = keyId ? contentOf(bytes, keyId) : undefined;
+          break;
+        }
       }
     }
     this.extensions = extensions;
@@ -313,34 +377,58 @@ export function formatGeneralName(name: GeneralNameValue): string {
   return `${prefix}:${name.value}`;
 }
 
-function generalName(name: pkijs.GeneralName, inConstraint: boolean): GeneralNameValue {
-  const value = name.value as unknown;
-  switch (name.type) {
-    case 1:
-    case 2:
-    case 6: {
-      if (typeof value !== 'string') throw invalid('malformed GeneralName');
-      // IA5String: anything outside ASCII is an encoding error, and would defeat name matching.
+/** One GeneralName (RFC 5280 §4.2.1.6), IMPLICIT tags except directoryName. */
+function generalName(der: Uint8Array, node: DerNode, inConstraint: boolean): GeneralNameValue {
+  const content = contentOf(der, node);
+  switch (node.tag) {
+    case 0x81: // rfc822Name
+    case 0x82: // dNSName
+    case 0x86: {
+      // uniformResourceIdentifier; IA5String: anything outside ASCII is an encoding error, and
+      // would defeat name matching.
+      const value = String.fromCharCode(...content);
       if (!/^[\x20-\x7e]*$/.test(value)) throw invalid('GeneralName with non-ASCII characters');
-      return { type: name.type === 1 ? 'email' : name.type === 2 ? 'dns' : 'uri', value };
+      return { type: node.tag === 0x81 ? 'email' : node.tag === 0x82 ? 'dns' : 'uri', value };
     }
-    case 7: {
-      if (!(value instanceof asn1js.OctetString)) throw invalid('malformed iPAddress');
-      const bytes = value.valueBlock.valueHexView;
+    case 0x87: {
       const allowed = inConstraint ? [8, 32] : [4, 16];
-      if (!allowed.includes(bytes.length)) throw invalid(`iPAddress of ${bytes.length} bytes`);
-      const half = inConstraint ? bytes.length / 2 : bytes.length;
-      const text = formatIpAddress(bytes.subarray(0, half)) + (inConstraint ? `/${maskLength(bytes.subarray(half))}` : '');
-      return { type: 'ip', value: text, bytes };
+      if (!allowed.includes(content.length)) throw invalid(`iPAddress of ${content.length} bytes`);
+      const half = inConstraint ? content.length / 2 : content.length;
+      const text = formatIpAddress(content.subarray(0, half)) + (inConstraint ? `/${maskLength(content.subarray(half))}` : '');
+      return { type: 'ip', value: text, bytes: content };
     }
-    case 4: {
-      if (!(value instanceof pkijs.RelativeDistinguishedNames)) throw invalid('malformed directoryName');
-      const dn = new Uint8Array(value.valueBeforeDecode);
-      return { type: 'dirName', value: formatName(value), bytes: dn.length ? dn : new Uint8Array(value.toSchema().toBER()) };
+    case 0xa4: {
+      const [name] = childrenOf(der, node);
+      if (!name || name.tag !== Tag.SEQUENCE || name.end !== node.end) throw invalid('malformed directoryName');
+      const dn = bytesOf(der, name);
+      return { type: 'dirName', value: formatName(dn), bytes: dn };
     }
     default:
-      return { type: 'other', value: `[${name.type}]` };
+      return { type: 'other', value: `[${node.tag & 0x1f}]` };
   }
+}
+
+function versionOf(der: Uint8Array, node: DerNode): number {
+  const [integer] = childrenOf(der, node);
+  if (!integer || integer.tag !== Tag.INTEGER || integer.end !== node.end) throw invalid('malformed version');
+  const v = contentOf(der, integer);
+  // DER: version 1 is encoded by omitting the field.
+  if (v.length !== 1 || v[0]! > 2) throw invalid(`unknown version field`);
+  return v[0]! + 1;
+}
+
+/** RFC 5280 §4.1.2.5: UTCTime YYMMDDHHMMSSZ (1950-2049) or GeneralizedTime YYYYMMDDHHMMSSZ. */
+function parseTime(der: Uint8Array, node: DerNode): Date {
+  const text = String.fromCharCode(...contentOf(der, node));
+  const m =
+    node.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : node.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
+  if (!m) throw invalid(`bad time "${text}"`);
+  let year = Number(m[1]);
+  if (node.tag === 0x17) year += year >= 50 ? 1900 : 2000;
+  const [month, day, hour, minute, second] = [2, 3, 4, 5, 6].map((k) => Number(m[k]));
+  const date = new Date(Date.UTC(year, month! - 1, day, hour, minute, second));
+  if (date.getUTCMonth() !== month! - 1 || date.getUTCDate() !== day || hour! > 23 || minute! > 59 || second! > 59) throw invalid(`bad time "${text}"`);
+  return date;
 }
 
 function maskLength(mask: Uint8Array): string {
@@ -349,15 +437,51 @@ function maskLength(mask: Uint8Array): string {
   return String(bits);
 }
 
-function formatName(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues
-    .map((tv) => {
-      const key = attributeShortName[tv.type] ?? tv.type;
-      const raw = (tv.value as { valueBlock?: { value?: unknown } }).valueBlock?.value;
-      const text = typeof raw === 'string' ? raw : '#' + toHex(new Uint8Array(tv.value.toBER())).toLowerCase();
-      return `${key}=${text.replace(/([,+"\\<>;])/g, '\\$1')}`;
-    })
-    .join(', ');
+/** A Name as "K=V, K=V" in encoding order (multi-valued RDNs joined by " + "). */
+export function formatName(nameDer: Uint8Array): string {
+  try {
+    const rdns = childrenOf(nameDer, readRoot(nameDer, Tag.SEQUENCE));
+    return rdns
+      .map((rdn) =>
+        childrenOf(nameDer, rdn)
+          .map((atv) => {
+            const [oidNode, valueNode] = childrenOf(nameDer, atv);
+            if (!oidNode || !valueNode || oidNode.tag !== Tag.OID) throw invalid('malformed name attribute');
+            const oid = decodeOid(contentOf(nameDer, oidNode));
+            const text = directoryString(valueNode.tag, contentOf(nameDer, valueNode)) ?? '#' + toHex(bytesOf(nameDer, valueNode)).toLowerCase();
+            return `${attributeShortName[oid] ?? oid}=${text.replace(/([,+"\\<>;])/g, '\\$1')}`;
+          })
+          .join(' + '),
+      )
+      .join(', ');
+  } catch (error) {
+    if (error instanceof TLSError) throw error;
+    throw invalid('malformed name', error);
+  }
+}
+
+const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
+
+function directoryString(tag: number, content: Uint8Array): string | undefined {
+  switch (tag) {
+    case 0x0c: // UTF8String
+      return new TextDecoder('utf-8', { fatal: false }).decode(content);
+    case 0x13: // PrintableString
+    case 0x16: // IA5String
+    case 0x14: // TeletexString (in practice Latin-1)
+    case 0x1a: // VisibleString
+      return latin1(content);
+    case 0x1e: // BMPString (UTF-16BE)
+      return new TextDecoder('utf-16be').decode(content);
+    case 0x1c: {
+      // UniversalString (UTF-32BE)
+      let out = '';
+      for (let k = 0; k + 3 < content.length; k += 4) out += String.fromCodePoint(((content[k]! << 24) | (content[k + 1]! << 16) | (content[k + 2]! << 8) | content[k + 3]!) >>> 0);
+      return out;
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Key algorithm and size from a DER SubjectPublicKeyInfo. */

@@ -16,6 +16,7 @@ export interface DerNode {
 }
 
 export const Tag = {
+  BOOLEAN: 0x01,
   INTEGER: 0x02,
   BIT_STRING: 0x03,
   OCTET_STRING: 0x04,

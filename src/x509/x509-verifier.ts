@@ -1,6 +1,7 @@
 import { TLSError } from '../errors.js';
 import { ParsedCertificate, type CertificateSummary } from './certificate.js';
 import { CertificateError } from './certificate-error.js';
+import { bytesKey } from './der.js';
 import { checkIdentity } from './identity.js';
 import { candidatePaths, type PathSearchReport } from './path.js';
 import { WebCryptoSignatureChecker, type SignatureChecker } from './signature.js';
@@ -17,6 +18,12 @@ export interface X509VerifierOptions {
   maxDepth?: number;
   /** RSA keys under this many bits are CERT_WEAK (default 2048). */
   minRsaBits?: number;
+  /**
+   * Parsed peer certificates kept for reuse, by exact DER (default 256): the same intermediates
+   * and leaves come back on every connection, and parsing is most of the cost of a validation.
+   * Signatures and every check are still done on each verification. 0 disables.
+   */
+  parsedCacheSize?: number;
   /** Signature arithmetic; default: a WebCryptoSignatureChecker shared by all verifiers. */
   signatureChecker?: SignatureChecker;
   /**
@@ -66,12 +73,15 @@ export class X509Verifier implements CertificateVerifier {
   private readonly minRsaBits: number;
   private readonly checker: SignatureChecker;
   private store: Promise<TrustStore> | undefined;
+  private readonly parsed = new Map<string, ParsedCertificate>();
+  private readonly parsedCacheSize: number;
 
   constructor(options: X509VerifierOptions = {}) {
     this.options = options;
     this.maxDepth = options.maxDepth ?? 10;
     this.minRsaBits = options.minRsaBits ?? 2048;
     this.checker = options.signatureChecker ?? defaultChecker;
+    this.parsedCacheSize = options.parsedCacheSize ?? 256;
     if (this.maxDepth < 1) throw new TLSError('INVALID_ARGUMENT', 'maxDepth must be at least 1');
   }
 
@@ -107,7 +117,7 @@ export class X509Verifier implements CertificateVerifier {
     //    ignored, as they cannot be anybody's issuer.
     let leaf: ParsedCertificate;
     try {
-      leaf = new ParsedCertificate(chain[0]!);
+      leaf = this.parse(chain[0]!);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       return failure(new CertificateError('CERT_INVALID', 'parse', `the ${context.peerRole}'s certificate (certificate 0) ${detail}`, { depth: 0, cause: error }));
@@ -117,7 +127,7 @@ export class X509Verifier implements CertificateVerifier {
     const seen = new Set<string>();
     for (const der of chain.slice(1)) {
       try {
-        const cert = new ParsedCertificate(der);
+        const cert = this.parse(der);
         peerCertificates.push(cert.summary);
         const key = cert.summary.fingerprint256;
         if (seen.has(key) || key === leaf.summary.fingerprint256) continue;
@@ -158,6 +168,21 @@ export class X509Verifier implements CertificateVerifier {
       }
     }
     return { result: { ok: true }, peerCertificates, path };
+  }
+
+  private parse(der: Uint8Array): ParsedCertificate {
+    if (this.parsedCacheSize === 0) return new ParsedCertificate(der);
+    const key = bytesKey(der);
+    let cert = this.parsed.get(key);
+    if (cert) {
+      this.parsed.delete(key); // re-inserted below: Map order is the LRU order
+    } else {
+      // Our own copy: the caller's buffer may be reused for the next record.
+      cert = new ParsedCertificate(new Uint8Array(der));
+    }
+    this.parsed.set(key, cert);
+    if (this.parsed.size > this.parsedCacheSize) this.parsed.delete(this.parsed.keys().next().value!);
+    return cert;
   }
 
   private identityError(leaf: ParsedCertificate, serverName: string): CertificateError | undefined {

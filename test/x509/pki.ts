@@ -97,11 +97,13 @@ const keyUsageBits: Record<KeyUsage, number> = { digitalSignature: 0, keyEnciphe
 
 export function name(subject: CertOptions['subject']): pkijs.RelativeDistinguishedNames {
   const parts = typeof subject === 'string' ? [['O', 'wiretls x509 tests'] as [string, string], ['CN', subject] as [string, string]] : subject;
-  return new pkijs.RelativeDistinguishedNames({
-    typesAndValues: parts.map(
-      ([k, v]) => new pkijs.AttributeTypeAndValue({ type: attrOids[k] ?? k, value: k === 'C' ? new asn1js.PrintableString({ value: v }) : new asn1js.Utf8String({ value: v }) }),
-    ),
-  });
+  const typesAndValues = parts.map(
+    ([k, v]) => new pkijs.AttributeTypeAndValue({ type: attrOids[k] ?? k, value: k === 'C' ? new asn1js.PrintableString({ value: v }) : new asn1js.Utf8String({ value: v }) }),
+  );
+  // One RDN (SET) per attribute, as real certificates have; pkijs alone would put them all in
+  // one multi-valued RDN.
+  const der = encodeNode(Tag.SEQUENCE, ...typesAndValues.map((tv) => encodeNode(Tag.SET, new Uint8Array(tv.toSchema().toBER()))));
+  return new pkijs.RelativeDistinguishedNames({ typesAndValues, valueBeforeDecode: der.slice().buffer });
 }
 
 function generalName(text: string, constraint: boolean): pkijs.GeneralName {
