@@ -1,0 +1,181 @@
+import { TLSError } from '../errors.js';
+
+/**
+ * A strict DER walker for the few structures the crypto layer reads itself: SubjectPublicKeyInfo,
+ * PKCS#8 PrivateKeyInfo, RSA/EC key bodies and ECDSA-Sig-Value. It lives here, not in x509/,
+ * because crypto sits below x509 in the dependency order. Strict means: definite minimal
+ * lengths, no trailing bytes, no high tag numbers; a signature or key that is "almost DER" is
+ * rejected rather than repaired, so two parsers can never disagree about what was signed.
+ */
+export interface DerNode {
+  readonly tag: number;
+  /** Offset of the tag byte. */
+  readonly start: number;
+  readonly contentStart: number;
+  /** Offset just past the element. */
+  readonly end: number;
+}
+
+export const DerTag = {
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  SEQUENCE: 0x30,
+  /** [0] constructed, context-specific */
+  CONTEXT_0: 0xa0,
+  CONTEXT_1: 0xa1,
+  CONTEXT_2: 0xa2,
+  CONTEXT_3: 0xa3,
+} as const;
+
+export function derError(detail: string): TLSError {
+  return new TLSError('INVALID_ARGUMENT', `malformed DER: ${detail}`);
+}
+
+/** Reads the element starting at `at`, which must end by `limit`. */
+export function readElement(der: Uint8Array, at: number, limit: number = der.length): DerNode {
+  if (at + 2 > limit) throw derError('truncated element');
+  const tag = der[at]!;
+  if ((tag & 0x1f) === 0x1f) throw derError('high tag numbers are not used here');
+  let length = der[at + 1]!;
+  let contentStart = at + 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0) throw derError('indefinite length is not DER');
+    if (count > 4 || contentStart + count > limit) throw derError('bad length');
+    if (der[contentStart] === 0) throw derError('length has a leading zero byte');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + der[contentStart + i]!;
+    if (length < 0x80) throw derError('long-form length for a short element');
+    contentStart += count;
+  }
+  const end = contentStart + length;
+  if (end > limit) throw derError('element overruns its container');
+  return { tag, start: at, contentStart, end };
+}
+
+/** The whole input must be exactly one element with the expected tag. */
+export function readRoot(der: Uint8Array, expectedTag: number): DerNode {
+  const node = readElement(der, 0);
+  if (node.end !== der.length) throw derError('trailing bytes after the element');
+  expectTag(node, expectedTag);
+  return node;
+}
+
+export function expectTag(node: DerNode, tag: number): void {
+  if (node.tag !== tag) throw derError(`expected tag 0x${tag.toString(16)}, got 0x${node.tag.toString(16)}`);
+}
+
+export function childrenOf(der: Uint8Array, parent: DerNode): DerNode[] {
+  const out: DerNode[] = [];
+  for (let at = parent.contentStart; at < parent.end; ) {
+    const child = readElement(der, at, parent.end);
+    out.push(child);
+    at = child.end;
+  }
+  return out;
+}
+
+export function contentOf(der: Uint8Array, node: DerNode): Uint8Array {
+  return der.subarray(node.contentStart, node.end);
+}
+
+export function bytesOf(der: Uint8Array, node: DerNode): Uint8Array {
+  return der.subarray(node.start, node.end);
+}
+
+/** Dotted form of an OBJECT IDENTIFIER's content bytes. */
+export function decodeOid(content: Uint8Array): string {
+  if (content.length === 0) throw derError('empty OID');
+  const parts: number[] = [];
+  let value = 0;
+  for (let i = 0; i < content.length; i++) {
+    const byte = content[i]!;
+    if (value === 0 && byte === 0x80) throw derError('non-minimal OID arc');
+    value = value * 128 + (byte & 0x7f);
+    if (value > Number.MAX_SAFE_INTEGER / 128) throw derError('OID arc too large');
+    if ((byte & 0x80) === 0) {
+      if (parts.length === 0) {
+        const first = value < 80 ? Math.floor(value / 40) : 2;
+        parts.push(first, value - first * 40);
+      } else parts.push(value);
+      value = 0;
+    } else if (i === content.length - 1) throw derError('truncated OID');
+  }
+  return parts.join('.');
+}
+
+/**
+ * The magnitude of a non-negative INTEGER, without the sign byte. Rejects negative values and
+ * non-minimal encodings (a redundant leading 0x00 or 0xff), as DER requires.
+ */
+export function unsignedIntegerOf(der: Uint8Array, node: DerNode): Uint8Array {
+  expectTag(node, DerTag.INTEGER);
+  const content = contentOf(der, node);
+  if (content.length === 0) throw derError('empty INTEGER');
+  if (content[0]! & 0x80) throw derError('negative INTEGER');
+  if (content.length > 1 && content[0] === 0 && (content[1]! & 0x80) === 0) throw derError('non-minimal INTEGER');
+  return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
+}
+
+/** A small non-negative INTEGER (versions, salt lengths) as a number. */
+export function smallIntegerOf(der: Uint8Array, node: DerNode): number {
+  const magnitude = unsignedIntegerOf(der, node);
+  if (magnitude.length > 4) throw derError('INTEGER too large');
+  let value = 0;
+  for (const byte of magnitude) value = value * 256 + byte;
+  return value;
+}
+
+/** The contents of a BIT STRING that must have no unused bits (keys are whole octets). */
+export function bitStringBytesOf(der: Uint8Array, node: DerNode): Uint8Array {
+  expectTag(node, DerTag.BIT_STRING);
+  const content = contentOf(der, node);
+  if (content.length === 0 || content[0] !== 0) throw derError('BIT STRING with unused bits');
+  return content.subarray(1);
+}
+
+/** Tag-length-value with a minimal definite length. */
+export function encodeElement(tag: number, ...contents: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const c of contents) length += c.length;
+  const lengthBytes: number[] = [];
+  if (length < 0x80) lengthBytes.push(length);
+  else {
+    for (let n = length; n > 0; n = Math.floor(n / 256)) lengthBytes.unshift(n & 0xff);
+    lengthBytes.unshift(0x80 | lengthBytes.length);
+  }
+  const out = new Uint8Array(1 + lengthBytes.length + length);
+  out[0] = tag;
+  out.set(lengthBytes, 1);
+  let at = 1 + lengthBytes.length;
+  for (const c of contents) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** A non-negative INTEGER from big-endian magnitude bytes, with the sign byte DER needs. */
+export function encodeUnsignedInteger(magnitude: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
+  const trimmed = magnitude.subarray(i);
+  const body = trimmed.length === 0 ? new Uint8Array(1) : trimmed;
+  return body[0]! & 0x80 ? encodeElement(DerTag.INTEGER, new Uint8Array(1), body) : encodeElement(DerTag.INTEGER, body);
+}
+
+export function encodeOid(oid: string): Uint8Array {
+  const arcs = oid.split('.').map(Number);
+  const body: number[] = [];
+  const push = (n: number): void => {
+    const tmp = [n & 0x7f];
+    for (n = Math.floor(n / 128); n > 0; n = Math.floor(n / 128)) tmp.unshift((n & 0x7f) | 0x80);
+    body.push(...tmp);
+  };
+  push(arcs[0]! * 40 + arcs[1]!);
+  for (const arc of arcs.slice(2)) push(arc);
+  return encodeElement(DerTag.OID, Uint8Array.from(body));
+}

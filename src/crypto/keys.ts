@@ -1,0 +1,383 @@
+import { TLSError } from '../errors.js';
+import { SignatureScheme } from '../messages/registry.js';
+import {
+  DerTag,
+  type DerNode,
+  bitStringBytesOf,
+  childrenOf,
+  contentOf,
+  decodeOid,
+  derError,
+  encodeElement,
+  encodeOid,
+  expectTag,
+  readElement,
+  readRoot,
+  smallIntegerOf,
+  unsignedIntegerOf,
+} from './der.js';
+import { type HashName, hashOutputLength } from './provider.js';
+import { type EcCurve, ecdsaSchemeForCurve, rsaPssScheme, schemeAlgorithms } from './signature-schemes.js';
+
+/**
+ * Key formats the providers read (RFC 5280 SubjectPublicKeyInfo, RFC 5208/5958 PKCS#8), decoded
+ * into what a signer or verifier needs. Shared by every provider: nothing here does arithmetic.
+ */
+
+const OID = {
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  rsassaPss: '1.2.840.113549.1.1.10',
+  mgf1: '1.2.840.113549.1.1.8',
+  ecPublicKey: '1.2.840.10045.2.1',
+  ed25519: '1.3.101.112',
+  ed448: '1.3.101.113',
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
+} as const;
+
+const curveByOid: Record<string, EcCurve> = {
+  '1.2.840.10045.3.1.7': 'P-256',
+  '1.3.132.0.34': 'P-384',
+  '1.3.132.0.35': 'P-521',
+};
+
+const hashByOid: Record<string, HashName> = { [OID.sha256]: 'sha256', [OID.sha384]: 'sha384', [OID.sha512]: 'sha512' };
+
+/** Field size in bytes: scalar length, and half the uncompressed point body. */
+export const curveFieldLength: Record<EcCurve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
+
+const allHashes: readonly HashName[] = ['sha256', 'sha384', 'sha512'];
+
+export type PublicKeyInfo =
+  | { readonly type: 'ec'; readonly curve: EcCurve; /** SEC1 point as in the BIT STRING */ readonly point: Uint8Array }
+  | { readonly type: 'ed25519' | 'ed448'; readonly publicKey: Uint8Array }
+  | {
+      readonly type: 'rsa' | 'rsa-pss';
+      readonly modulusBits: number;
+      /** The DER RSAPublicKey inside the BIT STRING (same for both OIDs). */
+      readonly rsaPublicKey: Uint8Array;
+      /** Hashes this key may be used with for PSS; RSASSA-PSS-params can restrict them (RFC 4055 §3.1). */
+      readonly pssHashes: readonly HashName[];
+    };
+
+export type PrivateKeyInfo =
+  | {
+      readonly type: 'ec';
+      readonly curve: EcCurve;
+      /** Big-endian scalar, left-padded to the field length. */
+      readonly privateKey: Uint8Array;
+      /** The public point when the encoding carries it, to check the pair is consistent. */
+      readonly publicKey: Uint8Array | undefined;
+    }
+  | { readonly type: 'ed25519' | 'ed448'; readonly seed: Uint8Array }
+  | {
+      readonly type: 'rsa' | 'rsa-pss';
+      readonly modulusBits: number;
+      readonly pssHashes: readonly HashName[];
+      /** PKCS#8 with the rsaEncryption AlgorithmIdentifier, whatever the original OID was. */
+      readonly rsaEncryptionPkcs8: Uint8Array;
+    };
+
+/* ----------------------------------------------------------------------------------------- */
+/* SubjectPublicKeyInfo                                                                      */
+/* ----------------------------------------------------------------------------------------- */
+
+/**
+ * SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }.
+ * Throws TLSError(INVALID_ARGUMENT) for malformed or unsupported keys.
+ */
+export function parseSpki(spki: Uint8Array): PublicKeyInfo {
+  const root = readRoot(spki, DerTag.SEQUENCE);
+  const fields = childrenOf(spki, root);
+  if (fields.length !== 2) throw derError('SubjectPublicKeyInfo must have two fields');
+  const algorithm = readAlgorithmIdentifier(spki, fields[0]!);
+  const key = bitStringBytesOf(spki, fields[1]!);
+  switch (algorithm.oid) {
+    case OID.ecPublicKey: {
+      const curve = namedCurve(spki, algorithm.params);
+      const n = curveFieldLength[curve];
+      // RFC 5480 §2.2: uncompressed (04) must be supported, compressed (02/03) may be.
+      const ok = (key.length === 1 + 2 * n && key[0] === 0x04) || (key.length === 1 + n && (key[0] === 0x02 || key[0] === 0x03));
+      if (!ok) throw unsupported(`an ${curve} public key must be a SEC1 point`);
+      return { type: 'ec', curve, point: key };
+    }
+    case OID.ed25519:
+    case OID.ed448: {
+      // RFC 8410 §3: the parameters MUST be absent.
+      if (algorithm.params !== undefined) throw derError('EdDSA AlgorithmIdentifier must have no parameters');
+      const type = algorithm.oid === OID.ed25519 ? 'ed25519' : 'ed448';
+      if (key.length !== (type === 'ed25519' ? 32 : 57)) throw unsupported(`${type} public key has the wrong length`);
+      return { type, publicKey: key };
+    }
+    case OID.rsaEncryption:
+    case OID.rsassaPss: {
+      const rsa = algorithm.oid === OID.rsaEncryption;
+      if (rsa) expectNullOrAbsent(spki, algorithm.params);
+      const pssHashes = rsa ? allHashes : pssParamHashes(spki, algorithm.params);
+      return { type: rsa ? 'rsa' : 'rsa-pss', modulusBits: rsaPublicKeyModulusBits(key), rsaPublicKey: key, pssHashes };
+    }
+    default:
+      throw unsupported(`public key algorithm ${algorithm.oid} is not supported`);
+  }
+}
+
+/** The same RSA key as an rsaEncryption SubjectPublicKeyInfo. */
+export function rsaEncryptionSpki(rsaPublicKey: Uint8Array): Uint8Array {
+  return encodeElement(
+    DerTag.SEQUENCE,
+    rsaEncryptionAlgorithmIdentifier(),
+    encodeElement(DerTag.BIT_STRING, new Uint8Array(1), rsaPublicKey),
+  );
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* PKCS#8                                                                                    */
+/* ----------------------------------------------------------------------------------------- */
+
+/**
+ * OneAsymmetricKey ::= SEQUENCE { version, privateKeyAlgorithm, privateKey OCTET STRING,
+ * [0] attributes OPTIONAL, [1] publicKey OPTIONAL } (RFC 5958, which extends RFC 5208).
+ * Throws TLSError(INVALID_ARGUMENT) with a hint for the usual wrong inputs.
+ */
+export function parsePkcs8(der: Uint8Array): PrivateKeyInfo {
+  const root = readRoot(der, DerTag.SEQUENCE);
+  const fields = childrenOf(der, root);
+  if (fields.length >= 2 && fields[0]!.tag === DerTag.SEQUENCE) {
+    throw new TLSError('INVALID_ARGUMENT', 'the private key is an encrypted PKCS#8 (EncryptedPrivateKeyInfo); decrypt it first');
+  }
+  if (fields.length >= 2 && fields[0]!.tag === DerTag.INTEGER && fields[1]!.tag === DerTag.INTEGER) {
+    throw new TLSError('INVALID_ARGUMENT', 'the private key is a PKCS#1 RSAPrivateKey, not PKCS#8; convert it with `openssl pkcs8 -topk8 -nocrypt`');
+  }
+  if (fields.length >= 2 && fields[0]!.tag === DerTag.INTEGER && fields[1]!.tag === DerTag.OCTET_STRING) {
+    throw new TLSError('INVALID_ARGUMENT', 'the private key is a SEC1 ECPrivateKey, not PKCS#8; convert it with `openssl pkcs8 -topk8 -nocrypt`');
+  }
+  if (fields.length < 3) throw derError('PrivateKeyInfo is too short');
+  const version = smallIntegerOf(der, fields[0]!);
+  if (version !== 0 && version !== 1) throw derError(`PrivateKeyInfo version ${version} is unknown`);
+  const algorithm = readAlgorithmIdentifier(der, fields[1]!);
+  expectTag(fields[2]!, DerTag.OCTET_STRING);
+  const body = contentOf(der, fields[2]!);
+  switch (algorithm.oid) {
+    case OID.ecPublicKey:
+      return ecPrivateKey(der, algorithm.params, body);
+    case OID.ed25519:
+    case OID.ed448: {
+      if (algorithm.params !== undefined) throw derError('EdDSA AlgorithmIdentifier must have no parameters');
+      const type = algorithm.oid === OID.ed25519 ? 'ed25519' : 'ed448';
+      // RFC 8410 §7: CurvePrivateKey ::= OCTET STRING, wrapped in the PKCS#8 OCTET STRING.
+      const inner = readRoot(body, DerTag.OCTET_STRING);
+      const seed = contentOf(body, inner);
+      if (seed.length !== (type === 'ed25519' ? 32 : 57)) throw unsupported(`${type} private key has the wrong length`);
+      return { type, seed: seed.slice() };
+    }
+    case OID.rsaEncryption:
+    case OID.rsassaPss: {
+      const rsa = algorithm.oid === OID.rsaEncryption;
+      if (rsa) expectNullOrAbsent(der, algorithm.params);
+      const pssHashes = rsa ? allHashes : pssParamHashes(der, algorithm.params);
+      // RSAPrivateKey ::= SEQUENCE { version, modulus, publicExponent, privateExponent, ... }
+      const rsaKey = readRoot(body, DerTag.SEQUENCE);
+      const parts = childrenOf(body, rsaKey);
+      if (parts.length < 9) throw derError('RSAPrivateKey is too short');
+      const modulusBits = bitLength(unsignedIntegerOf(body, parts[1]!));
+      const rsaEncryptionPkcs8 = encodeElement(
+        DerTag.SEQUENCE,
+        encodeElement(DerTag.INTEGER, new Uint8Array(1)),
+        rsaEncryptionAlgorithmIdentifier(),
+        encodeElement(DerTag.OCTET_STRING, body),
+      );
+      return { type: rsa ? 'rsa' : 'rsa-pss', modulusBits, pssHashes, rsaEncryptionPkcs8 };
+    }
+    default:
+      throw unsupported(`private key algorithm ${algorithm.oid} is not supported`);
+  }
+}
+
+/** ECPrivateKey ::= SEQUENCE { version 1, privateKey OCTET STRING, [0] parameters OPTIONAL, [1] publicKey OPTIONAL } (RFC 5915). */
+function ecPrivateKey(der: Uint8Array, algorithmParams: DerNode | undefined, body: Uint8Array): PrivateKeyInfo {
+  const root = readRoot(body, DerTag.SEQUENCE);
+  const fields = childrenOf(body, root);
+  if (fields.length < 2 || smallIntegerOf(body, fields[0]!) !== 1) throw derError('ECPrivateKey version must be 1');
+  expectTag(fields[1]!, DerTag.OCTET_STRING);
+  let innerCurve: EcCurve | undefined;
+  let publicKey: Uint8Array | undefined;
+  for (const field of fields.slice(2)) {
+    if (field.tag === DerTag.CONTEXT_0) innerCurve = namedCurve(body, readElement(body, field.contentStart, field.end));
+    else if (field.tag === DerTag.CONTEXT_1) publicKey = bitStringBytesOf(body, readElement(body, field.contentStart, field.end));
+    else throw derError('unexpected field in ECPrivateKey');
+  }
+  const outerCurve = algorithmParams === undefined ? undefined : namedCurve(der, algorithmParams);
+  const curve = outerCurve ?? innerCurve;
+  if (curve === undefined) throw unsupported('the EC private key does not name its curve');
+  if (innerCurve !== undefined && innerCurve !== curve) throw unsupported('the EC private key names two different curves');
+  const n = curveFieldLength[curve];
+  const scalar = contentOf(body, fields[1]!);
+  if (scalar.length === 0 || scalar.length > n) throw unsupported(`the ${curve} private key has the wrong length`);
+  // RFC 5915 says the octet string is ceiling(log2(n)/8) long; pad if an encoder trimmed zeros.
+  const privateKey = new Uint8Array(n);
+  privateKey.set(scalar, n - scalar.length);
+  return { type: 'ec', curve, privateKey, publicKey: publicKey?.slice() };
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* Schemes a key fits                                                                        */
+/* ----------------------------------------------------------------------------------------- */
+
+/**
+ * RSASSA-PSS needs emLen >= hLen + sLen + 2 (RFC 8017 §9.1.1); TLS 1.3 uses sLen = hLen, so a
+ * small modulus cannot carry a large hash (e.g. SHA-512 needs more than 1040 bits).
+ */
+export function rsaModulusFitsPss(modulusBits: number, hash: HashName): boolean {
+  const emLen = Math.ceil((modulusBits - 1) / 8);
+  return emLen >= 2 * hashOutputLength[hash] + 2;
+}
+
+/**
+ * The TLS 1.3 CertificateVerify schemes a key can produce or verify, in the key's preference
+ * order. rsa_pkcs1_* are never listed: RFC 8446 §4.2.3 allows them only in certificates.
+ */
+export function schemesForKey(key: {
+  type: PublicKeyInfo['type'];
+  curve?: EcCurve;
+  modulusBits?: number;
+  pssHashes?: readonly HashName[];
+}): SignatureScheme[] {
+  switch (key.type) {
+    case 'ec':
+      return [ecdsaSchemeForCurve[key.curve!]];
+    case 'ed25519':
+      return [SignatureScheme.ed25519];
+    case 'ed448':
+      return [SignatureScheme.ed448];
+    case 'rsa':
+    case 'rsa-pss':
+      return key.pssHashes!.filter((h) => rsaModulusFitsPss(key.modulusBits!, h)).map((h) => rsaPssScheme(key.type as 'rsa' | 'rsa-pss', h));
+  }
+}
+
+/**
+ * The TLS 1.3 signature schemes the key in this SubjectPublicKeyInfo can be used with, in
+ * preference order (the server intersects them with the client's signature_algorithms).
+ * Throws TLSError(INVALID_ARGUMENT) for a malformed or unsupported key.
+ */
+export function schemesForPublicKey(spki: Uint8Array): SignatureScheme[] {
+  return schemesForKey(parseSpki(spki));
+}
+
+/** Whether a verified signature under `scheme` may come from this key (RFC 8446 §4.2.3). */
+export function publicKeyFitsScheme(key: PublicKeyInfo, scheme: number): boolean {
+  const algorithm = schemeAlgorithms.get(scheme);
+  if (algorithm === undefined) return false;
+  switch (algorithm.kind) {
+    case 'ecdsa':
+      return key.type === 'ec' && key.curve === algorithm.curve;
+    case 'ed25519':
+    case 'ed448':
+      return key.type === algorithm.kind;
+    case 'rsa-pss':
+      return key.type === algorithm.keyType && key.pssHashes.includes(algorithm.hash) && rsaModulusFitsPss(key.modulusBits, algorithm.hash);
+    case 'rsa-pkcs1':
+      return key.type === 'rsa';
+  }
+}
+
+/* ----------------------------------------------------------------------------------------- */
+/* helpers                                                                                   */
+/* ----------------------------------------------------------------------------------------- */
+
+function unsupported(detail: string): TLSError {
+  return new TLSError('INVALID_ARGUMENT', `unusable key: ${detail}`);
+}
+
+interface AlgorithmIdentifier {
+  readonly oid: string;
+  readonly params: DerNode | undefined;
+}
+
+/** AlgorithmIdentifier ::= SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL } */
+function readAlgorithmIdentifier(der: Uint8Array, node: DerNode): AlgorithmIdentifier {
+  expectTag(node, DerTag.SEQUENCE);
+  const parts = childrenOf(der, node);
+  if (parts.length < 1 || parts.length > 2) throw derError('AlgorithmIdentifier must have one or two fields');
+  expectTag(parts[0]!, DerTag.OID);
+  return { oid: decodeOid(contentOf(der, parts[0]!)), params: parts[1] };
+}
+
+function expectNullOrAbsent(der: Uint8Array, params: DerNode | undefined): void {
+  if (params === undefined) return;
+  if (params.tag !== DerTag.NULL || contentOf(der, params).length !== 0) throw derError('rsaEncryption parameters must be NULL');
+}
+
+/** RFC 5480 §2.1.1: only namedCurve; implicit and explicit curves are not supported. */
+function namedCurve(der: Uint8Array, params: DerNode | undefined): EcCurve {
+  if (params === undefined || params.tag !== DerTag.OID) throw unsupported('EC keys must use a named curve');
+  const oid = decodeOid(contentOf(der, params));
+  const curve = curveByOid[oid];
+  if (curve === undefined) throw unsupported(`EC curve ${oid} is not supported`);
+  return curve;
+}
+
+/** RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
+function rsaPublicKeyModulusBits(rsaPublicKey: Uint8Array): number {
+  const root = readRoot(rsaPublicKey, DerTag.SEQUENCE);
+  const parts = childrenOf(rsaPublicKey, root);
+  if (parts.length !== 2) throw derError('RSAPublicKey must have two fields');
+  const modulus = unsignedIntegerOf(rsaPublicKey, parts[0]!);
+  unsignedIntegerOf(rsaPublicKey, parts[1]!);
+  return bitLength(modulus);
+}
+
+function bitLength(magnitude: Uint8Array): number {
+  let i = 0;
+  while (i < magnitude.length && magnitude[i] === 0) i++;
+  if (i === magnitude.length) return 0;
+  return (magnitude.length - i - 1) * 8 + (32 - Math.clz32(magnitude[i]!));
+}
+
+/**
+ * RSASSA-PSS-params in an id-RSASSA-PSS key restrict how the key may sign (RFC 4055 §3.1):
+ * SEQUENCE { [0] hashAlgorithm DEFAULT sha1, [1] maskGenAlgorithm DEFAULT mgf1SHA1,
+ * [2] saltLength DEFAULT 20, [3] trailerField DEFAULT 1 }. TLS 1.3 signs with MGF1 over the same
+ * hash and a salt as long as the hash (RFC 8446 §4.2.3), so a restricted key fits exactly one
+ * hash, and only if its minimum salt length is not longer. No parameters: any hash.
+ */
+function pssParamHashes(der: Uint8Array, params: DerNode | undefined): readonly HashName[] {
+  if (params === undefined) return allHashes;
+  expectTag(params, DerTag.SEQUENCE);
+  let hashOid = OID.sha1 as string;
+  let mgfHashOid = OID.sha1 as string;
+  let saltLength = 20;
+  let trailer = 1;
+  for (const field of childrenOf(der, params)) {
+    const inner = readElement(der, field.contentStart, field.end);
+    if (inner.end !== field.end) throw derError('trailing bytes in RSASSA-PSS-params');
+    switch (field.tag) {
+      case DerTag.CONTEXT_0:
+        hashOid = readAlgorithmIdentifier(der, inner).oid;
+        break;
+      case DerTag.CONTEXT_1: {
+        const mgf = readAlgorithmIdentifier(der, inner);
+        if (mgf.oid !== OID.mgf1 || mgf.params === undefined) return [];
+        mgfHashOid = readAlgorithmIdentifier(der, mgf.params).oid;
+        break;
+      }
+      case DerTag.CONTEXT_2:
+        saltLength = smallIntegerOf(der, inner);
+        break;
+      case DerTag.CONTEXT_3:
+        trailer = smallIntegerOf(der, inner);
+        break;
+      default:
+        throw derError('unexpected field in RSASSA-PSS-params');
+    }
+  }
+  const hash = hashByOid[hashOid];
+  if (hash === undefined || mgfHashOid !== hashOid || trailer !== 1 || saltLength > hashOutputLength[hash]) return [];
+  return [hash];
+}
+
+function rsaEncryptionAlgorithmIdentifier(): Uint8Array {
+  return encodeElement(DerTag.SEQUENCE, encodeOid(OID.rsaEncryption), encodeElement(DerTag.NULL));
+}

@@ -1,0 +1,154 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed448 } from '@noble/curves/ed448.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { TLSError, internalError } from '../../errors.js';
+import { type SignatureScheme, signatureSchemeName } from '../../messages/registry.js';
+import { bytesEqual } from '../../wire/bytes.js';
+import { DerTag, childrenOf, readRoot, unsignedIntegerOf } from '../der.js';
+import { type PrivateKeyInfo, type PublicKeyInfo, curveFieldLength, parsePkcs8, parseSpki, publicKeyFitsScheme, schemesForKey } from '../keys.js';
+import type { SigningKey } from '../provider.js';
+import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';
+import { RsaPssSigner, RsaVerifyKeyCache, rsaVerify } from '../webcrypto-rsa.js';
+
+const ecdsaCurves: Record<EcCurve, typeof p256> = { 'P-256': p256, 'P-384': p384, 'P-521': p521 };
+
+/**
+ * Below 1024 bits RSA is broken outright. 1024 itself is weak (NIST SP 800-131A wants 2048)
+ * but still accepted, because RFC 8448's example server key is 1024 bits and replays use it;
+ * whether a peer's key is strong enough is the certificate policy's call, not the provider's.
+ */
+const MIN_RSA_SIGNING_BITS = 1024;
+
+/**
+ * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3), which is what TLS
+ * carries (RFC 8446 §4.2.3), turned into fixed-width r || s. Parsed strictly: BER leniency
+ * (long-form lengths, padded integers, trailing bytes) would make one signature have many
+ * encodings. High-S values are accepted: TLS has no low-S rule and OpenSSL emits both.
+ */
+export function ecdsaDerToCompact(signature: Uint8Array, scalarLength: number): Uint8Array | undefined {
+  try {
+    const root = readRoot(signature, DerTag.SEQUENCE);
+    const parts = childrenOf(signature, root);
+    if (parts.length !== 2) return undefined;
+    const r = unsignedIntegerOf(signature, parts[0]!);
+    const s = unsignedIntegerOf(signature, parts[1]!);
+    if (r.length > scalarLength || s.length > scalarLength) return undefined;
+    const compact = new Uint8Array(2 * scalarLength);
+    compact.set(r, scalarLength - r.length);
+    compact.set(s, 2 * scalarLength - s.length);
+    return compact;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Signature verification for every scheme in signature-schemes.ts; holds the RSA key cache. */
+export class NobleVerifier {
+  readonly #rsaKeys = new RsaVerifyKeyCache(64);
+
+  async verify(scheme: SignatureScheme, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    const algorithm = schemeAlgorithms.get(scheme);
+    if (algorithm === undefined) return false;
+    let key: PublicKeyInfo;
+    try {
+      key = parseSpki(spki);
+    } catch {
+      return false;
+    }
+    if (!publicKeyFitsScheme(key, scheme)) return false;
+    try {
+      switch (algorithm.kind) {
+        case 'ecdsa': {
+          if (key.type !== 'ec') return false;
+          const compact = ecdsaDerToCompact(signature, curveFieldLength[key.curve]);
+          if (compact === undefined) return false;
+          // prehash hashes with the curve's own hash, which is the scheme's hash in TLS 1.3.
+          return ecdsaCurves[key.curve].verify(compact, message, key.point, { prehash: true, lowS: false, format: 'compact' });
+        }
+        case 'ed25519':
+          if (key.type !== 'ed25519') return false;
+          // zip215: false is RFC 8032's strict decoding (canonical points and S < L).
+          return ed25519.verify(signature, message, key.publicKey, { zip215: false });
+        case 'ed448':
+          if (key.type !== 'ed448') return false;
+          return ed448.verify(signature, message, key.publicKey, { zip215: false });
+        case 'rsa-pss':
+        case 'rsa-pkcs1':
+          if (key.type !== 'rsa' && key.type !== 'rsa-pss') return false;
+          return await rsaVerify(this.#rsaKeys, key, algorithm.kind === 'rsa-pss' ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', algorithm.hash, message, signature);
+      }
+    } catch {
+      // noble throws for malformed encodings (bad point, S out of range): a failed verification.
+      return false;
+    }
+  }
+
+  /** Imported RSA keys currently cached (for tests). */
+  get cachedRsaKeys(): number {
+    return this.#rsaKeys.size;
+  }
+}
+
+/** A loaded private key; sign() refuses schemes outside `schemes`. */
+class NobleSigningKey implements SigningKey {
+  constructor(
+    readonly schemes: readonly SignatureScheme[],
+    private readonly signWith: (scheme: SignatureScheme, message: Uint8Array) => Promise<Uint8Array> | Uint8Array,
+  ) {}
+
+  async sign(scheme: SignatureScheme, message: Uint8Array): Promise<Uint8Array> {
+    if (!this.schemes.includes(scheme)) {
+      // The server must only pick schemes from `schemes`; anything else is our bug.
+      throw internalError(`this key cannot sign with ${signatureSchemeName(scheme)}`);
+    }
+    return this.signWith(scheme, message);
+  }
+}
+
+/**
+ * Loads a DER PKCS#8 private key. Throws TLSError(INVALID_ARGUMENT) for keys that cannot sign
+ * any TLS 1.3 scheme, with a message that says why.
+ */
+export async function importNobleSigningKey(pkcs8: Uint8Array): Promise<SigningKey> {
+  const key: PrivateKeyInfo = parsePkcs8(pkcs8);
+  switch (key.type) {
+    case 'ec': {
+      const curve = ecdsaCurves[key.curve];
+      if (!curve.utils.isValidSecretKey(key.privateKey)) throw unusable(`the ${key.curve} private scalar is out of range`);
+      if (key.publicKey !== undefined) {
+        const derived = curve.getPublicKey(key.privateKey, key.publicKey.length !== 1 + 2 * curveFieldLength[key.curve]);
+        if (!bytesEqual(derived, key.publicKey)) throw unusable(`the ${key.curve} public key does not match the private key`);
+      }
+      const privateKey = key.privateKey;
+      // DER output as TLS wants it; deterministic nonces (RFC 6979), so no RNG can leak the key.
+      return new NobleSigningKey(schemesForKey(key), (_scheme, message) => curve.sign(message, privateKey, { prehash: true, format: 'der' }));
+    }
+    case 'ed25519': {
+      const seed = key.seed;
+      return new NobleSigningKey(schemesForKey(key), (_scheme, message) => ed25519.sign(message, seed));
+    }
+    case 'ed448': {
+      const seed = key.seed;
+      return new NobleSigningKey(schemesForKey(key), (_scheme, message) => ed448.sign(message, seed));
+    }
+    case 'rsa':
+    case 'rsa-pss': {
+      if (key.modulusBits < MIN_RSA_SIGNING_BITS) throw unusable(`RSA modulus of ${key.modulusBits} bits is below ${MIN_RSA_SIGNING_BITS}`);
+      const schemes = schemesForKey(key);
+      if (schemes.length === 0) {
+        throw unusable('the RSASSA-PSS key parameters allow no TLS 1.3 scheme (hash must be SHA-256/384/512 with MGF1 over the same hash and salt length at most the hash length)');
+      }
+      const firstHash = (schemeAlgorithms.get(schemes[0]!) as { hash: 'sha256' | 'sha384' | 'sha512' }).hash;
+      const signer = await RsaPssSigner.load(key, firstHash);
+      return new NobleSigningKey(schemes, (scheme, message) => {
+        const algorithm = schemeAlgorithms.get(scheme);
+        if (algorithm?.kind !== 'rsa-pss') throw internalError(`${signatureSchemeName(scheme)} is not RSA-PSS`);
+        return signer.sign(algorithm.hash, message);
+      });
+    }
+  }
+}
+
+function unusable(detail: string): TLSError {
+  return new TLSError('INVALID_ARGUMENT', `unusable signing key: ${detail}`);
+}

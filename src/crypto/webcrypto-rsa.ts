@@ -1,0 +1,133 @@
+import type { webcrypto } from 'node:crypto';
+import { TLSError } from '../errors.js';
+import { type PrivateKeyInfo, type PublicKeyInfo, rsaEncryptionSpki } from './keys.js';
+import { type HashName, hashOutputLength } from './provider.js';
+
+/**
+ * RSA through WebCrypto (globalThis.crypto.subtle), so the portable provider needs no bignum
+ * code of its own: Node, Deno, Bun and browsers all ship RSA-PSS and RSASSA-PKCS1-v1_5 there.
+ * The type import above is erased at build time; only the global is used at run time.
+ */
+type CryptoKey = webcrypto.CryptoKey;
+type SubtleCrypto = webcrypto.SubtleCrypto;
+type RsaAlgorithm = 'RSA-PSS' | 'RSASSA-PKCS1-v1_5';
+
+const webCryptoHash: Record<HashName, string> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
+
+export function subtleCrypto(): SubtleCrypto | undefined {
+  return (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+}
+
+/**
+ * Imported verification keys, keyed by algorithm, hash and the exact SPKI bytes. Importing an
+ * RSA key costs on the order of 100 µs and a client sees the same few server keys over and over
+ * (every resumption-less reconnect, every chain), so a small LRU pays for itself. Bounded,
+ * because the bytes come from peers.
+ */
+export class RsaVerifyKeyCache {
+  readonly #entries = new Map<string, Promise<CryptoKey>>();
+
+  constructor(private readonly capacity = 64) {}
+
+  get(subtle: SubtleCrypto, algorithm: RsaAlgorithm, hash: HashName, spki: Uint8Array): Promise<CryptoKey> {
+    const id = `${algorithm}/${hash}/${latin1(spki)}`;
+    const hit = this.#entries.get(id);
+    if (hit !== undefined) {
+      // Map iteration order is insertion order: re-inserting marks the entry most recent.
+      this.#entries.delete(id);
+      this.#entries.set(id, hit);
+      return hit;
+    }
+    const imported = subtle.importKey('spki', spki, { name: algorithm, hash: webCryptoHash[hash] }, false, ['verify']);
+    this.#entries.set(id, imported);
+    // A key WebCrypto refuses is not worth remembering; let the next attempt fail afresh.
+    imported.catch(() => this.#entries.delete(id));
+    while (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value!);
+    return imported;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/**
+ * Verifies an RSA signature; resolves false for anything wrong (bad signature, key WebCrypto
+ * refuses, no WebCrypto at all) and never rejects.
+ */
+export async function rsaVerify(
+  cache: RsaVerifyKeyCache,
+  key: Extract<PublicKeyInfo, { type: 'rsa' | 'rsa-pss' }>,
+  algorithm: RsaAlgorithm,
+  hash: HashName,
+  message: Uint8Array,
+  signature: Uint8Array,
+): Promise<boolean> {
+  const subtle = subtleCrypto();
+  if (subtle === undefined) return false;
+  // The signature is an integer below the modulus written in exactly k octets (RFC 8017 §8.1.2 step 1).
+  if (signature.length !== Math.ceil(key.modulusBits / 8)) return false;
+  try {
+    // Node's WebCrypto refuses SPKI with the id-RSASSA-PSS OID ("Invalid key type"). The
+    // RSAPublicKey inside is the same, and the PSS restrictions were already enforced by
+    // publicKeyFitsScheme, so importing it under rsaEncryption verifies the same signatures.
+    const imported = await cache.get(subtle, algorithm, hash, rsaEncryptionSpki(key.rsaPublicKey));
+    const params = algorithm === 'RSA-PSS' ? { name: algorithm, saltLength: hashOutputLength[hash] } : { name: algorithm };
+    return await subtle.verify(params, imported, signature, message);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Signs with RSA-PSS, salt length = hash length (RFC 8446 §4.2.3). One CryptoKey per hash,
+ * imported on first use, because WebCrypto binds the hash at import time.
+ */
+export class RsaPssSigner {
+  readonly #keys = new Map<HashName, Promise<CryptoKey>>();
+
+  constructor(private readonly key: Extract<PrivateKeyInfo, { type: 'rsa' | 'rsa-pss' }>) {}
+
+  /** Imports once up front so an unusable key fails at load time, not mid-handshake. */
+  static async load(key: Extract<PrivateKeyInfo, { type: 'rsa' | 'rsa-pss' }>, firstHash: HashName): Promise<RsaPssSigner> {
+    const signer = new RsaPssSigner(key);
+    await signer.cryptoKey(firstHash);
+    return signer;
+  }
+
+  async sign(hash: HashName, message: Uint8Array): Promise<Uint8Array> {
+    const subtle = requireSubtle();
+    const cryptoKey = await this.cryptoKey(hash);
+    const signature = await subtle.sign({ name: 'RSA-PSS', saltLength: hashOutputLength[hash] }, cryptoKey, message);
+    return new Uint8Array(signature);
+  }
+
+  private cryptoKey(hash: HashName): Promise<CryptoKey> {
+    let pending = this.#keys.get(hash);
+    if (pending === undefined) {
+      // Same reason as in rsaVerify: Node refuses id-RSASSA-PSS PKCS#8, so it is re-wrapped as
+      // rsaEncryption; which hashes the key may use was decided from its parameters already.
+      pending = requireSubtle()
+        .importKey('pkcs8', this.key.rsaEncryptionPkcs8, { name: 'RSA-PSS', hash: webCryptoHash[hash] }, false, ['sign'])
+        .catch((cause: unknown) => {
+          this.#keys.delete(hash);
+          throw new TLSError('INVALID_ARGUMENT', 'WebCrypto refused the RSA private key', { cause });
+        });
+      this.#keys.set(hash, pending);
+    }
+    return pending;
+  }
+}
+
+function requireSubtle(): SubtleCrypto {
+  const subtle = subtleCrypto();
+  if (subtle === undefined) throw new TLSError('INVALID_ARGUMENT', 'RSA keys need WebCrypto (globalThis.crypto.subtle), which this runtime lacks');
+  return subtle;
+}
+
+/** One char per byte: a compact Map key for exactly these bytes. */
+function latin1(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return s;
+}
