@@ -26,33 +26,41 @@ function badInput(sourceName: string, problem: string, cause?: unknown): TLSErro
  */
 export function parsePem(text: string, sourceName: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  const lines = text.split(/\r?\n|\r/);
-  for (let i = 0; i < lines.length; i++) {
-    const begin = /^-----BEGIN ([^-]*)-----\s*$/.exec(lines[i]!.trim());
-    if (!begin) {
-      if (/-----END [^-]*-----/.test(lines[i]!)) throw badInput(sourceName, `line ${i + 1}: END line without a BEGIN line`);
-      continue;
+  const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
+  let at = 0;
+  for (;;) {
+    const begin = text.indexOf('-----BEGIN ', at);
+    const strayEnd = text.indexOf('-----END ', at);
+    if (strayEnd !== -1 && (begin === -1 || strayEnd < begin)) throw badInput(sourceName, `line ${lineOf(strayEnd)}: END line without a BEGIN line`);
+    if (begin === -1) break;
+    const labelEnd = text.indexOf('-----', begin + 11);
+    if (labelEnd === -1) throw badInput(sourceName, `line ${lineOf(begin)}: malformed BEGIN line`);
+    const label = text.slice(begin + 11, labelEnd);
+    const startLine = lineOf(begin);
+    const bodyStart = labelEnd + 5;
+    const end = text.indexOf('-----END ', bodyStart);
+    const nextBegin = text.indexOf('-----BEGIN ', bodyStart);
+    if (end === -1 || (nextBegin !== -1 && nextBegin < end)) {
+      throw badInput(sourceName, `the "${label}" block starting on line ${startLine} has no END line (truncated file?)`);
     }
-    const label = begin[1]!;
-    const startLine = i + 1;
+    const endLabelEnd = text.indexOf('-----', end + 9);
+    const endLabel = endLabelEnd === -1 ? text.slice(end + 9) : text.slice(end + 9, endLabelEnd);
+    if (endLabel !== label) throw badInput(sourceName, `line ${lineOf(end)}: "-----END ${endLabel}-----" closes a "${label}" block`);
+    let body = text.slice(bodyStart, end);
+    // RFC 1421 headers ("Proc-Type: 4,ENCRYPTED") come first, separated from the base64 by a blank line.
     const headers = new Map<string, string>();
-    let body = '';
-    let ended = false;
-    for (i++; i < lines.length; i++) {
-      const line = lines[i]!.trim();
-      const end = /^-----END ([^-]*)-----$/.exec(line);
-      if (end) {
-        if (end[1] !== label) throw badInput(sourceName, `line ${i + 1}: "-----END ${end[1]}-----" closes a "${label}" block`);
-        ended = true;
-        break;
+    if (body.includes(':')) {
+      const lines = body.split(/\r?\n/);
+      let k = 0;
+      for (; k < lines.length; k++) {
+        const header = /^\s*([A-Za-z-]+):\s*(.*?)\s*$/.exec(lines[k]!);
+        if (header) headers.set(header[1]!, header[2]!);
+        else if (lines[k]!.trim() !== '' || headers.size > 0) break;
       }
-      if (line.startsWith('-----BEGIN')) break;
-      const header = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
-      if (header && body === '') headers.set(header[1]!, header[2]!);
-      else body += line;
+      body = lines.slice(k).join('\n');
     }
-    if (!ended) throw badInput(sourceName, `the "${label}" block starting on line ${startLine} has no END line (truncated file?)`);
-    blocks.push({ label, headers, der: decodeBase64(body, sourceName, `the "${label}" block starting on line ${startLine}`) });
+    blocks.push({ label, headers, der: decodeBase64(body.replace(/\s+/g, ''), sourceName, `the "${label}" block starting on line ${startLine}`) });
+    at = endLabelEnd === -1 ? text.length : endLabelEnd + 5;
   }
   return blocks;
 }
@@ -61,6 +69,12 @@ export function decodeBase64(body: string, sourceName: string, what: string): Ui
   if (body.length === 0) throw badInput(sourceName, `${what} is empty`);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw badInput(sourceName, `${what} contains characters that are not base64`);
   if (body.length % 4 !== 0) throw badInput(sourceName, `${what} has truncated base64 (${body.length} characters is not a multiple of 4)`);
+  // Node's decoder is several times faster than atob; the input is already validated.
+  const NodeBuffer = (globalThis as { Buffer?: { from(s: string, encoding: 'base64'): Uint8Array } }).Buffer;
+  if (NodeBuffer) {
+    const buffer = NodeBuffer.from(body, 'base64');
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
   const binary = atob(body);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);

@@ -1,6 +1,6 @@
 import { TLSError } from '../errors.js';
 import { ParsedCertificate } from './certificate.js';
-import { Tag, bytesKey, bytesOf, childrenOf, readRoot } from './der.js';
+import { Tag, bytesKey, bytesOf, childrenOf, equalBytes, readRoot } from './der.js';
 import { decodePemCertificates } from './pem.js';
 
 interface Anchor {
@@ -17,7 +17,7 @@ interface Anchor {
 export class TrustStore {
   private readonly sources: () => Uint8Array[];
   private index: Map<string, Anchor[]> | undefined;
-  private exact: Map<string, Anchor> | undefined;
+  private count = 0;
   private parsedCount = 0;
   readonly description: string;
 
@@ -59,7 +59,8 @@ export class TrustStore {
   }
 
   get size(): number {
-    return this.ensureIndex().exactSize;
+    this.ensureIndex();
+    return this.count;
   }
 
   /** How many anchors have been parsed in full so far (the rest were only indexed). */
@@ -69,7 +70,7 @@ export class TrustStore {
 
   /** Anchors whose subject is `cert`'s issuer, parsed. */
   issuersOf(cert: ParsedCertificate): ParsedCertificate[] {
-    const list = this.ensureIndex().index.get(bytesKey(cert.issuerDer));
+    const list = this.ensureIndex().get(bytesKey(cert.issuerDer));
     if (!list) return [];
     const out: ParsedCertificate[] = [];
     for (const anchor of list) {
@@ -81,13 +82,19 @@ export class TrustStore {
 
   /** True when exactly this certificate is an anchor (a pinned self-signed leaf, or a root the peer sent). */
   contains(cert: ParsedCertificate): boolean {
-    return this.ensureIndex().exact.has(bytesKey(cert.der));
+    return this.exactly(cert) !== undefined;
   }
 
   /** The anchor entry for exactly this certificate, parsed (so its cached state is shared). */
   anchorFor(cert: ParsedCertificate): ParsedCertificate | undefined {
-    const anchor = this.ensureIndex().exact.get(bytesKey(cert.der));
+    const anchor = this.exactly(cert);
     return anchor ? (this.parse(anchor) ?? undefined) : undefined;
+  }
+
+  private exactly(cert: ParsedCertificate): Anchor | undefined {
+    return this.ensureIndex()
+      .get(bytesKey(cert.subjectDer))
+      ?.find((a) => equalBytes(a.der, cert.der));
   }
 
   private parse(anchor: Anchor): ParsedCertificate | null {
@@ -102,30 +109,26 @@ export class TrustStore {
     return anchor.parsed;
   }
 
-  private ensureIndex(): { index: Map<string, Anchor[]>; exact: Map<string, Anchor>; exactSize: number } {
-    if (!this.index || !this.exact) {
+  private ensureIndex(): Map<string, Anchor[]> {
+    if (!this.index) {
       const index = new Map<string, Anchor[]>();
-      const exact = new Map<string, Anchor>();
       for (const der of this.sources()) {
-        const key = bytesKey(der);
-        if (exact.has(key)) continue;
         let subject: Uint8Array;
         try {
           subject = subjectOf(der, this.description);
         } catch {
           continue; // a root we cannot even walk is no use as an issuer
         }
-        const anchor: Anchor = { der };
-        exact.set(key, anchor);
         const subjectKey = bytesKey(subject);
         const list = index.get(subjectKey);
-        if (list) list.push(anchor);
-        else index.set(subjectKey, [anchor]);
+        if (list?.some((a) => equalBytes(a.der, der))) continue;
+        if (list) list.push({ der });
+        else index.set(subjectKey, [{ der }]);
+        this.count++;
       }
       this.index = index;
-      this.exact = exact;
     }
-    return { index: this.index, exact: this.exact, exactSize: this.exact.size };
+    return this.index;
   }
 }
 

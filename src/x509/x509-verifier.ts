@@ -1,4 +1,4 @@
-import { TLSError } from '../errors.js';
+import { TLSError, asTLSError } from '../errors.js';
 import { ParsedCertificate, type CertificateSummary } from './certificate.js';
 import { CertificateError } from './certificate-error.js';
 import { bytesKey } from './der.js';
@@ -66,6 +66,10 @@ const MAX_PATHS_VALIDATED = 8;
  * The certificate verifier the handshake calls: path building (path.ts), RFC 5280 validation
  * (validate.ts) and, for servers, RFC 9525 identity (identity.ts). Server certificates are
  * checked for serverAuth, client certificates (mutual TLS) for clientAuth.
+ *
+ * The identity checked is context.serverName: the connection must pass the host it dialled
+ * there, also when it is an IP literal (which RFC 6066 keeps out of SNI). Without a name only
+ * the path is validated.
  */
 export class X509Verifier implements CertificateVerifier {
   private readonly options: X509VerifierOptions;
@@ -85,12 +89,27 @@ export class X509Verifier implements CertificateVerifier {
     if (this.maxDepth < 1) throw new TLSError('INVALID_ARGUMENT', 'maxDepth must be at least 1');
   }
 
+  /**
+   * Never rejects (the CertificateVerifier contract): a failure of our own, of the signature
+   * checker or of a caller hook becomes an INTERNAL_ERROR verdict.
+   */
   async verify(chain: readonly Uint8Array[], context: VerificationContext): Promise<X509VerificationResult> {
-    const { result, peerCertificates, path } = await this.evaluate(chain, context);
+    let evaluated: Awaited<ReturnType<X509Verifier['evaluate']>>;
+    try {
+      evaluated = await this.evaluate(chain, context);
+    } catch (error) {
+      const failure = asTLSError(error);
+      return { ok: false, error: failure, peerCertificates: [], path: undefined, originalError: failure };
+    }
+    const { result, peerCertificates, path } = evaluated;
     let final: VerificationResult = result;
     if (this.options.override) {
-      const replaced = await this.options.override({ result, context, peerCertificates, path });
-      if (replaced) final = replaced;
+      try {
+        const replaced = await this.options.override({ result, context, peerCertificates, path });
+        if (replaced) final = replaced;
+      } catch (error) {
+        final = { ok: false, error: asTLSError(error) };
+      }
     }
     const originalError = result.ok ? undefined : result.error;
     return { ...final, peerCertificates, path, originalError };

@@ -202,3 +202,21 @@ describe('the peer chain and caller overrides', () => {
     expect(loadCertificates(encodePem('CERTIFICATE', end.der), 'x')[0]).toEqual(end.der);
   });
 });
+
+test('the verifier reports instead of throwing, even when a hook throws', async () => {
+  const { root, intermediate, leaf: end } = simplePki();
+  const result = await verifyChain([end, intermediate], [root], {}, {
+    override: () => {
+      throw new Error('hook bug');
+    },
+  });
+  expect(result.ok).toBe(false);
+  if (!result.ok) expect(result.error.code).toBe('INTERNAL_ERROR');
+  const failing = await verifyChain([end, intermediate], [root], {}, {
+    signatureChecker: {
+      verify: () => Promise.reject(new Error('provider down')),
+    },
+  });
+  expect(failing.ok).toBe(false);
+  if (!failing.ok) expect(failing.error.message).toContain('provider down');
+});
