@@ -56,6 +56,12 @@ export abstract class Connection {
   private writer: RecordProtector | undefined;
   private readEpoch: Epoch = 'plaintext';
   private readKeysChanged = false;
+  /**
+   * Whether an unprotected alert is still believable although we read with keys: until the
+   * peer's first record authenticates, it may not have keys yet (a client rejecting our
+   * ServerHello can only answer in the clear).
+   */
+  private plaintextAlertsAllowed = true;
   /** Handshake bytes waiting to be framed, so a flight shares records (RFC 8448 shows this). */
   private pendingHandshake: Uint8Array[] = [];
   private pendingHandshakeLength = 0;
@@ -185,8 +191,17 @@ export abstract class Connection {
     let contentType = type;
     let content = fragment;
     if (this.reader) {
+      // RFC 8446 §6: alerts go out under the sender's current keys. A client that rejects the
+      // ServerHello never derives handshake keys, so its alert arrives in the clear while we
+      // already read with keys; refusing it would turn its alert into our unexpected_message.
+      // Accepted only until the peer's first protected record (as OpenSSL does).
+      if (type === ContentType.alert && this.plaintextAlertsAllowed) {
+        this.processAlert(fragment);
+        return;
+      }
       if (type !== ContentType.application_data) throw protocolError('unexpected_message', 'unprotected record after keys were installed');
       ({ type: contentType, content } = this.reader.unprotect(header, fragment));
+      this.plaintextAlertsAllowed = false;
     } else if (type === ContentType.application_data) {
       throw protocolError('unexpected_message', 'application data before the handshake');
     }
@@ -373,7 +388,10 @@ export abstract class Connection {
     const connection = this;
     return {
       provider: this.provider(),
-      onSecret: this.onSecret && ((name, secret) => connection.onSecret!(name, secret, connection.clientRandom)),
+      onSecret: (name, secret) => {
+        connection.emit('trace', { kind: 'secret', name });
+        connection.onSecret?.(name, secret, connection.clientRandom);
+      },
       sendMessage: (message: HandshakeMessage, transcript: Transcript | undefined) => {
         const raw = encodeHandshake(message);
         if (message.type === HandshakeType.client_hello) connection.clientRandom = message.random.slice();

@@ -2,7 +2,7 @@ import type { CipherSuiteParams, CryptoProvider } from './crypto/provider.js';
 import { protocolError, type TLSError } from './errors.js';
 import { handshakeTypeName } from './messages/registry.js';
 import type { HandshakeMessage, ReceivedMessage } from './messages/types.js';
-import type { SecretObserver } from './keyschedule.js';
+import type { SecretName, SecretObserver } from './keyschedule.js';
 import type { Transcript } from './transcript.js';
 
 /**
@@ -42,6 +42,8 @@ export interface SessionInfo {
 export type TraceEvent =
   | { kind: 'message'; direction: 'sent' | 'received'; message: HandshakeMessage; raw: Uint8Array }
   | { kind: 'keys'; direction: 'read' | 'write'; epoch: Epoch }
+  /** A secret was derived; the name only; values go to the key log alone. */
+  | { kind: 'secret'; name: SecretName }
   | { kind: 'verified'; what: string; ok: boolean; detail?: string };
 
 export interface HandshakeContext {

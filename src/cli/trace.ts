@@ -19,7 +19,7 @@ import { bytesToHex, fromUtf8 } from '../wire/bytes.js';
  * fields come from the same codecs the engine uses.
  */
 
-const FIELD_WIDTH = 22;
+const FIELD_WIDTH = 24;
 
 export function formatTraceEvent(event: TraceEvent, role: 'client' | 'server'): string {
   switch (event.kind) {
@@ -32,6 +32,8 @@ export function formatTraceEvent(event: TraceEvent, role: 'client' | 'server'): 
     }
     case 'keys':
       return `  ⚿   ${event.direction === 'read' ? 'reading' : 'writing'} with ${event.epoch} keys from here on`;
+    case 'secret':
+      return `  ⚷   derived ${event.name}`;
     case 'verified':
       return `  ${event.ok ? '✓' : '✗'}   ${event.what}${event.detail ? `: ${event.detail}` : ''}`;
   }

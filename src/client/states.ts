@@ -286,6 +286,7 @@ class ExpectCertificateVerify implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = expectType(received, HandshakeType.certificate_verify, this.name);
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     await checkCertificateVerify(
       this.ctx.provider,
       message,
@@ -296,7 +297,6 @@ class ExpectCertificateVerify implements HandshakeState {
     );
     this.ctx.trace({ kind: 'verified', what: 'server CertificateVerify signature', ok: true });
     this.hs.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     return new ExpectFinished(this.ctx, this.hs, this.params, this.chain, this.verdict, message.scheme);
   }
 }
@@ -319,10 +319,10 @@ class ExpectFinished implements HandshakeState {
     const provider = this.ctx.provider;
 
     // 1. The server's Finished covers everything up to its CertificateVerify.
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     checkFinished(provider, suite.hash, message, this.hs.serverSecret, transcript.current());
     this.ctx.trace({ kind: 'verified', what: 'server Finished', ok: true });
     transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
 
     // 2. Application secrets over ClientHello..server Finished; the server may already send data.
     schedule.enterMaster();

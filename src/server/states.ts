@@ -222,10 +222,10 @@ class ExpectClientFinished implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = expectType(received, HandshakeType.finished, this.name);
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     checkFinished(this.ctx.provider, this.suite.hash, message, this.clientSecret, this.transcript.current());
     this.ctx.trace({ kind: 'verified', what: 'client Finished', ok: true });
     this.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     this.ctx.installReadKeys(this.suite, this.app.client, 'application');
     const resumptionMaster = this.schedule.resumptionMasterSecret(this.transcript.current());
     zeroize(this.clientSecret, this.serverSecret);

@@ -1,0 +1,172 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import type { TraceEvent } from '../handshake-context.js';
+import { HandshakeType, cipherSuiteName, namedGroupName, signatureSchemeName } from '../messages/registry.js';
+import { connect } from '../node/connect.js';
+import type { TLSSocket } from '../node/tls-socket.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { type ParsedArgs, UsageError, flagList, flagSet, flagValue, integerFlag, parseArgs, parseHostPort } from './args.js';
+import { readInputFile } from './files.js';
+import { cipherSuiteByName, groupByName, signatureSchemeByName } from './names.js';
+import { type CliError, ExitStatus, classifyError } from './output.js';
+import { formatTraceEvent } from './trace.js';
+
+const FLAGS = {
+  servername: { value: true },
+  ca: { value: true },
+  insecure: {},
+  cert: { value: true },
+  key: { value: true },
+  groups: { value: true },
+  'key-shares': { value: true },
+  ciphers: { value: true },
+  sigalgs: { value: true },
+  alpn: { value: true },
+  'session-out': { value: true },
+  'session-in': { value: true },
+  'early-data': { value: true },
+  keylog: { value: true },
+  'key-update': {},
+  send: { value: true },
+  timeout: { value: true },
+  json: {},
+  trace: {},
+} as const;
+
+export const CONNECT_USAGE = `usage: wiretls connect HOST:PORT [--servername NAME] [--ca FILE] [--insecure]
+       [--groups LIST] [--key-shares LIST] [--ciphers LIST] [--sigalgs LIST] [--alpn LIST]
+       [--session-out FILE] [--keylog FILE] [--key-update] [--send TEXT] [--timeout SECONDS]
+       [--json] [--trace]`;
+
+/** What `--json` prints: exactly these fields, one object, at the end. */
+interface ConnectReport {
+  ok: boolean;
+  version: string | null;
+  cipher: string | null;
+  group: string | null;
+  signatureScheme: string | null;
+  alpn: string | null;
+  resumed: boolean;
+  earlyData: 'accepted' | 'rejected' | 'not_offered';
+  helloRetry: boolean;
+  verified: boolean;
+  peerCertificates: { subject: string; issuer: string; notAfter: string }[];
+  received: string;
+  receivedBytes: number;
+  error: CliError | null;
+}
+
+export async function connectCommand(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream }): Promise<number> {
+  const args = parseArgs(argv, FLAGS);
+  if (args.positional.length !== 1) throw new UsageError('connect needs exactly one HOST:PORT');
+  const { host, port } = parseHostPort(args.positional[0]!);
+  const options = buildOptions(args, host);
+  const json = flagSet(args, 'json');
+  const timeoutSeconds = integerFlag(args, 'timeout', 1, 86_400) ?? 10;
+  const sendText = flagValue(args, 'send');
+  const keylogFile = flagValue(args, 'keylog');
+  const sessionOut = flagValue(args, 'session-out');
+  if (keylogFile) writeFileSync(keylogFile, '', { flag: 'a' });
+
+  // With --json stdout holds the one JSON object, so the trace goes to stderr.
+  const traceOut = json ? io.stderr : io.stdout;
+  const peerChain: Uint8Array[] = [];
+  const onTrace = (event: TraceEvent): void => {
+    if (event.kind === 'message' && event.direction === 'received' && event.message.type === HandshakeType.certificate) {
+      peerChain.splice(0, peerChain.length, ...event.message.entries.map((e) => e.data));
+    }
+    if (flagSet(args, 'trace')) traceOut.write(`${formatTraceEvent(event, 'client')}\n`);
+  };
+
+  const received: Buffer[] = [];
+  let failure: unknown;
+  let socket: TLSSocket | undefined;
+  await new Promise<void>((resolve) => {
+    let handshakeDone = false;
+    const timer = setTimeout(() => {
+      // Before the handshake the timeout is a failure; after it, it just ends the reading.
+      if (!handshakeDone) failure = Object.assign(new Error(`no TLS session within ${timeoutSeconds} s`), { code: 'TIMEOUT' });
+      socket?.destroy();
+      resolve();
+    }, timeoutSeconds * 1000);
+    socket = connect({ ...options, host, port, onTrace });
+    if (keylogFile) socket.on('keylog', (line: Buffer) => appendFileSync(keylogFile, line));
+    if (sessionOut) socket.on('session', (session: Buffer) => writeFileSync(sessionOut, session));
+    socket.on('secureConnect', () => {
+      handshakeDone = true;
+      if (flagSet(args, 'key-update')) socket!.updateKeys(true);
+      if (sendText !== undefined) socket!.write(sendText);
+      else io.stdin.pipe(socket!, { end: false });
+    });
+    socket.on('data', (chunk: Buffer) => {
+      received.push(chunk);
+      if (!json) io.stdout.write(chunk);
+    });
+    socket.on('error', (error: Error) => {
+      failure ??= error;
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  io.stdin.unpipe?.(socket!);
+  socket!.destroy();
+
+  const info = socket!.getSessionInfo();
+  const classified = failure === undefined ? undefined : classifyError(failure);
+  const report: ConnectReport = {
+    ok: classified === undefined && info !== undefined,
+    version: info ? 'TLSv1.3' : null,
+    cipher: info ? cipherSuiteName(info.cipherSuite) : null,
+    group: info?.group !== undefined ? namedGroupName(info.group) : null,
+    signatureScheme: info?.signatureScheme !== undefined ? signatureSchemeName(info.signatureScheme) : null,
+    alpn: info?.alpnProtocol ?? null,
+    resumed: info?.resumed ?? false,
+    earlyData: info?.earlyData ?? 'not_offered',
+    helloRetry: info?.helloRetry ?? false,
+    verified: info?.authorized ?? false,
+    peerCertificates: summarize(info?.peerCertificates ?? peerChain),
+    received: Buffer.concat(received).toString('base64'),
+    receivedBytes: received.reduce((n, b) => n + b.length, 0),
+    error: classified?.error ?? null,
+  };
+  if (json) io.stdout.write(`${JSON.stringify(report)}\n`);
+  else if (classified) io.stderr.write(`wiretls: ${classified.error.code}${classified.error.alert ? ` (${classified.error.alert})` : ''}: ${classified.error.message}\n`);
+  return classified?.status ?? ExitStatus.ok;
+}
+
+function summarize(chain: readonly Uint8Array[]): ConnectReport['peerCertificates'] {
+  const out: ConnectReport['peerCertificates'] = [];
+  for (const der of chain) {
+    try {
+      const s = parseCertificate(der).summary;
+      out.push({ subject: s.subject, issuer: s.issuer, notAfter: s.notAfter.toISOString() });
+    } catch {
+      out.push({ subject: '(unparseable certificate)', issuer: '', notAfter: '' });
+    }
+  }
+  return out;
+}
+
+function buildOptions(args: ParsedArgs, host: string) {
+  for (const unsupported of ['cert', 'key', 'session-in', 'early-data'] as const) {
+    if (flagSet(args, unsupported)) throw new UsageError(`--${unsupported} needs resumption / client-certificate support, which this build does not have yet`);
+  }
+  const ca = flagValue(args, 'ca');
+  const groups = flagList(args, 'groups')?.map(groupByName);
+  const keyShares = flagList(args, 'key-shares')?.map(groupByName);
+  const ciphers = flagList(args, 'ciphers')?.map(cipherSuiteByName);
+  const sigalgs = flagList(args, 'sigalgs')?.map(signatureSchemeByName);
+  const alpn = flagList(args, 'alpn');
+  return {
+    servername: flagValue(args, 'servername') ?? host,
+    rejectUnauthorized: !flagSet(args, 'insecure'),
+    ...(ca !== undefined ? { ca: readInputFile(ca, '--ca') } : {}),
+    ...(groups ? { groups } : {}),
+    ...(keyShares ? { keyShareGroups: keyShares, groups: groups ?? keyShares } : {}),
+    ...(ciphers ? { cipherSuites: ciphers } : {}),
+    ...(sigalgs ? { signatureSchemes: sigalgs } : {}),
+    ...(alpn ? { ALPNProtocols: alpn } : {}),
+  };
+}
+

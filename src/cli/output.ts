@@ -1,0 +1,64 @@
+import type { TLSError } from '../errors.js';
+
+/** Exit statuses: a public contract other tools rely on. */
+export const ExitStatus = {
+  ok: 0,
+  usage: 1,
+  connectFailure: 2,
+  tlsFailure: 3,
+  certificateFailure: 4,
+} as const;
+
+/** The error codes `--json` reports; engine codes outside this list are folded in. */
+export type CliErrorCode =
+  | 'CERT_UNTRUSTED'
+  | 'CERT_EXPIRED'
+  | 'CERT_NOT_YET_VALID'
+  | 'CERT_HOSTNAME_MISMATCH'
+  | 'CERT_BAD_SIGNATURE'
+  | 'CERT_INVALID'
+  | 'CERT_WEAK'
+  | 'ALERT_RECEIVED'
+  | 'PROTOCOL_ERROR'
+  | 'CONNECT_FAILED'
+  | 'TIMEOUT';
+
+export interface CliError {
+  code: CliErrorCode;
+  alert: string | null;
+  message: string;
+}
+
+/** Maps anything that ended a connection to the CLI's error object and exit status. */
+export function classifyError(error: unknown): { error: CliError; status: number } {
+  const e = error as Partial<Omit<TLSError, 'code'>> & { code?: string; message?: string };
+  const message = e.message ?? String(error);
+  const alert = e.alert ?? null;
+  switch (e.code) {
+    case 'CERT_UNTRUSTED':
+    case 'CERT_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+    case 'CERT_HOSTNAME_MISMATCH':
+    case 'CERT_BAD_SIGNATURE':
+    case 'CERT_INVALID':
+    case 'CERT_WEAK':
+      return { error: { code: e.code, alert, message }, status: ExitStatus.certificateFailure };
+    case 'ALERT_RECEIVED':
+      return { error: { code: 'ALERT_RECEIVED', alert, message }, status: ExitStatus.tlsFailure };
+    case 'TIMEOUT':
+      return { error: { code: 'TIMEOUT', alert: null, message }, status: ExitStatus.connectFailure };
+    case 'CONNECT_FAILED':
+    case 'ECONNREFUSED':
+    case 'ECONNRESET':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'ETIMEDOUT':
+    case 'EADDRNOTAVAIL':
+      return { error: { code: 'CONNECT_FAILED', alert: null, message }, status: ExitStatus.connectFailure };
+    default:
+      // PROTOCOL_ERROR, and the engine's CONNECTION_CLOSED / INTERNAL_ERROR: the TLS session failed.
+      return { error: { code: 'PROTOCOL_ERROR', alert, message }, status: ExitStatus.tlsFailure };
+  }
+}

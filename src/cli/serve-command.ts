@@ -1,0 +1,156 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { cipherSuiteName, namedGroupName } from '../messages/registry.js';
+import { createServer, type Server } from '../node/server.js';
+import type { TLSSocket } from '../node/tls-socket.js';
+import { type ParsedArgs, UsageError, flagList, flagSet, flagValue, flagValues, integerFlag, parseArgs } from './args.js';
+import { readInputFile } from './files.js';
+import { cipherSuiteByName, groupByName, signatureSchemeByName } from './names.js';
+import { formatTraceEvent } from './trace.js';
+
+const FLAGS = {
+  host: { value: true },
+  port: { value: true },
+  cert: { value: true, repeat: true },
+  key: { value: true, repeat: true },
+  ca: { value: true },
+  'verify-client': { value: true },
+  groups: { value: true },
+  ciphers: { value: true },
+  sigalgs: { value: true },
+  alpn: { value: true },
+  www: {},
+  echo: {},
+  tickets: { value: true },
+  'early-data': {},
+  keylog: { value: true },
+  trace: {},
+} as const;
+
+export const SERVE_USAGE = `usage: wiretls serve --cert FILE --key FILE [--cert FILE --key FILE ...] [--host HOST] [--port PORT]
+       [--groups LIST] [--ciphers LIST] [--sigalgs LIST] [--alpn LIST] [--www | --echo]
+       [--keylog FILE] [--trace]`;
+
+export interface ServeIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Resolves when the server should stop (SIGINT/SIGTERM in the real CLI). */
+  stopSignal: Promise<unknown>;
+}
+
+/** `wiretls serve`: prints `listening on HOST:PORT` once ready; stops with close_notify to all. */
+export async function serveCommand(argv: readonly string[], io: ServeIo): Promise<number> {
+  const args = parseArgs(argv, FLAGS);
+  if (args.positional.length > 0) throw new UsageError(`unexpected argument "${args.positional[0]}"`);
+  const host = flagValue(args, 'host') ?? '127.0.0.1';
+  const port = integerFlag(args, 'port', 0, 65535) ?? 0;
+  const www = flagSet(args, 'www');
+  if (www && flagSet(args, 'echo')) throw new UsageError('--www and --echo exclude each other');
+  integerFlag(args, 'tickets', 0, 16);
+  const trace = flagSet(args, 'trace');
+  const keylog = flagValue(args, 'keylog');
+  if (keylog) writeFileSync(keylog, '', { flag: 'a' });
+
+  const server = createServer({
+    ...credentials(args),
+    ...protocolOptions(args),
+    ...(trace ? { onTrace: (socket: TLSSocket, event) => io.stdout.write(`[${peerName(socket)}] ${formatTraceEvent(event, 'server').replace(/\n/g, `\n[${peerName(socket)}] `)}\n`) } : {}),
+  });
+  const open = new Set<TLSSocket>();
+  server.on('secureConnection', (socket: TLSSocket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    socket.on('error', () => undefined);
+    if (www) answerHttp(socket);
+    else echo(socket);
+  });
+  server.on('tlsClientError', (error: Error & { code?: string; alert?: string }, socket: TLSSocket) => {
+    io.stderr.write(`[${peerName(socket)}] handshake failed: ${error.code ?? 'ERROR'}${error.alert ? ` (${error.alert})` : ''}: ${error.message}\n`);
+  });
+  if (keylog) server.on('keylog', (line: Buffer) => appendFileSync(keylog, line));
+
+  await listen(server, host, port);
+  const address = server.address() as AddressInfo;
+  io.stdout.write(`listening on ${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}\n`);
+
+  await io.stopSignal;
+  // close_notify to every connection, then stop accepting and wait (briefly) for them to go.
+  for (const socket of open) socket.end();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      for (const socket of open) socket.destroy();
+      resolve();
+    }, 2000);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return 0;
+}
+
+function credentials(args: ParsedArgs) {
+  const certs = flagValues(args, 'cert');
+  const keys = flagValues(args, 'key');
+  if (certs.length === 0) throw new UsageError('serve needs --cert FILE and --key FILE');
+  if (certs.length !== keys.length) throw new UsageError(`${certs.length} --cert but ${keys.length} --key: give them in pairs`);
+  for (const flag of ['ca', 'verify-client', 'early-data'] as const) {
+    if (flagSet(args, flag)) throw new UsageError(`--${flag} needs client-certificate / 0-RTT support, which this build does not have yet`);
+  }
+  return { cert: certs.map((f) => readInputFile(f, '--cert')), key: keys.map((f) => readInputFile(f, '--key')) };
+}
+
+function protocolOptions(args: ParsedArgs) {
+  const groups = flagList(args, 'groups')?.map(groupByName);
+  const ciphers = flagList(args, 'ciphers')?.map(cipherSuiteByName);
+  const sigalgs = flagList(args, 'sigalgs')?.map(signatureSchemeByName);
+  const alpn = flagList(args, 'alpn');
+  return {
+    ...(groups ? { groups } : {}),
+    ...(ciphers ? { cipherSuites: ciphers } : {}),
+    ...(sigalgs ? { signatureSchemes: sigalgs } : {}),
+    ...(alpn ? { ALPNProtocols: alpn } : {}),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function peerName(socket: TLSSocket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+}
+
+function echo(socket: TLSSocket): void {
+  socket.on('data', (chunk: Buffer) => socket.write(chunk));
+  socket.on('end', () => socket.end());
+}
+
+/** Like `openssl s_server -www`: any request gets a page naming what was negotiated. */
+function answerHttp(socket: TLSSocket): void {
+  let request = '';
+  socket.on('data', (chunk: Buffer) => {
+    if (request.length > 16_384) return;
+    request += chunk.toString('latin1');
+    if (!request.includes('\r\n\r\n') && !request.includes('\n\n')) return;
+    const info = socket.getSessionInfo()!;
+    const body = [
+      'wiretls test server',
+      `protocol: TLSv1.3`,
+      `cipher: ${cipherSuiteName(info.cipherSuite)}`,
+      `group: ${info.group === undefined ? 'none' : namedGroupName(info.group)}`,
+      `alpn: ${info.alpnProtocol ?? 'none'}`,
+      `server name: ${info.serverName ?? 'none'}`,
+      `hello retry: ${info.helloRetry ? 'yes' : 'no'}`,
+      `resumed: ${info.resumed ? 'yes' : 'no'}`,
+      '',
+    ].join('\n');
+    socket.end(`HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  });
+}
