@@ -7,7 +7,7 @@ import type { Epoch, HandshakeContext, HandshakeState, SessionInfo, SessionTicke
 import { type SecretName, exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './keyschedule.js';
 import { decodeHandshake, encodeHandshake } from './messages/handshake.js';
 import { HandshakeReassembler } from './messages/reassembler.js';
-import { AlertDescription, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest } from './messages/registry.js';
+import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, KeyUpdateRequest } from './messages/registry.js';
 import type { HandshakeMessage } from './messages/types.js';
 import { Deframer } from './record/deframer.js';
 import { RecordProtector } from './record/protection.js';
@@ -44,6 +44,12 @@ type Listeners = { [K in keyof ConnectionEvents]: ConnectionEvents[K][] };
 /** Max bytes of plaintext we put in one record (RFC 8446 §5.1). */
 const MAX_FRAGMENT = 16384;
 const DEFAULT_MAX_HANDSHAKE_MESSAGE = 64 * 1024;
+/**
+ * Ciphertext bytes of rejected 0-RTT data a server skips before giving up: a client may send
+ * what its ticket allowed (16384 is the common max_early_data_size), plus record overhead
+ * (OpenSSL allows the same margin).
+ */
+const MAX_SKIPPED_EARLY_DATA = 16384 + 256;
 
 export type ConnectionState = 'handshaking' | 'connected' | 'closed';
 
@@ -80,6 +86,11 @@ export abstract class Connection {
   private handshakeStarted = false;
   /** An update we sent and the peer has not yet answered: do not answer its request twice. */
   private keyUpdatePending = false;
+  /**
+   * Server only: what is left of the rejected 0-RTT data we may still skip (RFC 8446 §4.2.10).
+   * The server never accepts early data, so a ClientHello offering it arms this.
+   */
+  private earlyDataToSkip = 0;
   /** Names this connection in key logs; known once a ClientHello was sent or received. */
   private clientRandom = new Uint8Array(32);
 
@@ -200,9 +211,20 @@ export abstract class Connection {
         return;
       }
       if (type !== ContentType.application_data) throw protocolError('unexpected_message', 'unprotected record after keys were installed');
-      ({ type: contentType, content } = this.reader.unprotect(header, fragment));
+      try {
+        ({ type: contentType, content } = this.reader.unprotect(header, fragment));
+      } catch (error) {
+        // RFC 8446 §4.2.10: rejected 0-RTT records fail under the handshake keys and are
+        // dropped; the first record that deprotects starts the client's real flight.
+        if (error instanceof TLSError && error.alert === 'bad_record_mac' && this.readEpoch === 'handshake' && this.skipEarlyData(fragment.length)) return;
+        throw error;
+      }
+      this.earlyDataToSkip = 0;
       this.plaintextAlertsAllowed = false;
     } else if (type === ContentType.application_data) {
+      // RFC 8446 §4.2.10: after a HelloRetryRequest, 0-RTT records before the second
+      // ClientHello are dropped unread.
+      if (this.skipEarlyData(fragment.length)) return;
       throw protocolError('unexpected_message', 'application data before the handshake');
     }
 
@@ -221,6 +243,12 @@ export abstract class Connection {
       default:
         throw protocolError('unexpected_message', `unexpected content type ${contentType} in a protected record`);
     }
+  }
+
+  private skipEarlyData(length: number): boolean {
+    if (this.earlyDataToSkip === 0 || this.earlyDataToSkip < length) return false;
+    this.earlyDataToSkip -= length;
+    return true;
   }
 
   private processAlert(content: Uint8Array): void {
@@ -242,7 +270,11 @@ export abstract class Connection {
     const state = this.handshakeState;
     if (!state) throw protocolError('unexpected_message', 'handshake message before the handshake started');
     const message = decodeHandshake(type, body);
-    if (message.type === HandshakeType.client_hello) this.clientRandom = message.random.slice();
+    if (message.type === HandshakeType.client_hello) {
+      this.clientRandom = message.random.slice();
+      // A second ClientHello with early_data is rejected by the state machine.
+      if (this.role === 'server') this.earlyDataToSkip = message.extensions.some((e) => e.type === ExtensionType.early_data) ? MAX_SKIPPED_EARLY_DATA : 0;
+    }
     this.handshakeStarted = true;
     this.busy = true;
     this.readKeysChanged = false;
