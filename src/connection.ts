@@ -68,6 +68,8 @@ export abstract class Connection {
    * ServerHello can only answer in the clear).
    */
   private plaintextAlertsAllowed = true;
+  /** transportClosed() was called: no more bytes will come. */
+  private transportEnded = false;
   /** Handshake bytes waiting to be framed, so a flight shares records (RFC 8448 shows this). */
   private pendingHandshake: Uint8Array[] = [];
   private pendingHandshakeLength = 0;
@@ -157,6 +159,14 @@ export abstract class Connection {
    */
   transportClosed(): void {
     if (this.failure || this.receivedCloseNotify) return;
+    // Records that arrived before the end are read first (an alert or close_notify among them
+    // says why the peer left), after any handshake step still running; see checkTransportEnd.
+    this.transportEnded = true;
+    this.pump();
+  }
+
+  private checkTransportEnd(): void {
+    if (!this.transportEnded || this.busy || this.failure || this.receivedCloseNotify) return;
     const where = this.sessionInfo ? 'without close_notify' : 'during the handshake';
     const truncated = this.deframer.partialRecordBytes > 0 ? ` (${this.deframer.partialRecordBytes} bytes of a record cut off)` : '';
     this.fail(new TLSError('CONNECTION_CLOSED', `transport closed ${where}${truncated}`), false);
@@ -181,6 +191,7 @@ export abstract class Connection {
       this.fail(error);
     }
     this.flushHandshake();
+    this.checkTransportEnd();
     this.notifyIdle();
   }
 
@@ -238,6 +249,9 @@ export abstract class Connection {
         return;
       case ContentType.application_data:
         if (this.readEpoch !== 'application') throw protocolError('unexpected_message', 'application data under handshake keys');
+        // RFC 8446 §5.1: "if a handshake message is split over two or more records, there MUST
+        // NOT be any other records between them".
+        if (this.reassembler.hasPartial) throw protocolError('unexpected_message', 'application data inside a fragmented handshake message');
         if (content.length > 0) this.emit('data', content);
         return;
       default:
@@ -255,6 +269,13 @@ export abstract class Connection {
     if (content.length !== 2) throw decodeError('alert record must hold exactly one alert');
     const description = content[1]!;
     if (description === AlertDescription.close_notify) {
+      // RFC 8446 §6.1: the peer will send nothing more. Before our handshake completed that
+      // means it never will: a failure to report, not an end of data to wait past (the later
+      // transportClosed would be ignored and the handshake would hang).
+      if (!this.sessionInfo) {
+        this.fail(new TLSError('CONNECTION_CLOSED', 'peer sent close_notify during the handshake'), false);
+        return;
+      }
       this.receivedCloseNotify = true;
       this.deframer.discard();
       this.emit('end');

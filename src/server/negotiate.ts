@@ -50,6 +50,7 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
   };
   let sawGroups = false;
   let sawKeyShare = false;
+  let sawPskModes = false;
   for (const { type, data } of hello.extensions) {
     if (ext.extensionAllowedIn(type, 'CH') === false) {
       throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in ClientHello`);
@@ -85,6 +86,10 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
       case ExtensionType.early_data:
         offer.offersEarlyData = true;
         break;
+      case ExtensionType.psk_key_exchange_modes:
+        ext.parsePskKeyExchangeModes(data);
+        sawPskModes = true;
+        break;
       default:
         // Every other extension is validated by its parser when we know it, and ignored.
         ext.validateExtension(type, data, 'CH');
@@ -94,6 +99,9 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
   // key_share come together.
   if (offer.signatureSchemes.length === 0) throw protocolError('missing_extension', 'ClientHello lacks signature_algorithms');
   if (!sawGroups || !sawKeyShare) throw protocolError('missing_extension', 'ClientHello lacks supported_groups or key_share');
+  // RFC 8446 §4.2.9: "If clients offer "pre_shared_key" without a "psk_key_exchange_modes"
+  // extension, servers MUST abort the handshake" (no alert named; the extension is missing).
+  if (offer.offersPsk && !sawPskModes) throw protocolError('missing_extension', 'ClientHello offers a PSK without psk_key_exchange_modes');
   checkKeySharesMatchGroups(offer);
   return offer;
 }
