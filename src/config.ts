@@ -3,7 +3,10 @@ import { cipherSuiteParams } from './crypto/suites.js';
 import { TLSError } from './errors.js';
 import type { ClientHello, EncryptedExtensions } from './messages/types.js';
 import { CipherSuite, NamedGroup, SignatureScheme } from './messages/registry.js';
+import type { SessionTicket } from './handshake-context.js';
 import type { SecretName } from './keyschedule.js';
+import type { AntiReplay } from './server/anti-replay.js';
+import type { TicketStore } from './server/tickets.js';
 import type { CertificateVerifier } from './x509/verifier.js';
 
 /** The default signature schemes, strongest and cheapest-to-verify first. */
@@ -65,6 +68,17 @@ export interface ClientConfig extends CommonConfig {
    * stay as they are: replies are checked against the engine's own state.
    */
   customizeClientHello?: (hello: ClientHello) => void;
+  /** A ticket from an earlier connection (the `session` event) to resume with. */
+  session?: SessionTicket;
+  /**
+   * 0-RTT data sent with the ClientHello when `session` allows early data (RFC 8446 §2.3).
+   * It can be replayed by an attacker: send only what is safe to repeat. Whether the server
+   * took it is `session.earlyData` ('accepted' / 'rejected'); rejected data is the caller's
+   * to send again.
+   */
+  earlyData?: Uint8Array;
+  /** Clock (ms since the epoch) for ticket ages; for tests. */
+  now?: () => number;
 }
 
 export interface ServerCertificate {
@@ -88,6 +102,24 @@ export interface ServerConfig extends CommonConfig {
    * an empty list falls back to `certificates`. A rejection aborts with internal_error.
    */
   certificatesForName?: (serverName: string) => Promise<readonly ServerCertificate[] | undefined>;
+  /**
+   * Issues and redeems session tickets (RFC 8446 §4.6.1); share one store between the
+   * connections of a server. Undefined: no tickets, no resumption.
+   */
+  ticketStore?: TicketStore;
+  /** NewSessionTickets sent after each full handshake (default 2). */
+  ticketCount?: number;
+  /** Ticket lifetime in seconds (default 2 hours, at most 7 days). */
+  ticketLifetime?: number;
+  /**
+   * Most 0-RTT bytes accepted on a resumed connection (announced in tickets); 0 (default)
+   * refuses early data. Accepting it also needs `antiReplay`.
+   */
+  maxEarlyDataSize?: number;
+  /** Refuses replayed 0-RTT ClientHellos (RFC 8446 §8); shared by a server's connections. */
+  antiReplay?: AntiReplay;
+  /** Clock (ms since the epoch) for ticket ages; for tests. */
+  now?: () => number;
   /** Last chance to adjust EncryptedExtensions (interop testing); semantics must not change. */
   customizeEncryptedExtensions?: (extensions: EncryptedExtensions) => void;
 }

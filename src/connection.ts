@@ -1,5 +1,4 @@
-import { ExpectServerHello } from './client/states.js';
-import { buildClientHello, initialKeyShares, makeOffer } from './client/client-hello.js';
+import { startClientHandshake } from './client/start.js';
 import { type ClientConfig, type ServerConfig, resolveCommon } from './config.js';
 import type { CipherSuiteParams, CryptoProvider } from './crypto/provider.js';
 import { TLSError, alertReceived, asTLSError, decodeError, protocolError } from './errors.js';
@@ -13,7 +12,8 @@ import { Deframer } from './record/deframer.js';
 import { RecordProtector } from './record/protection.js';
 import { changeCipherSpecRecord, checkChangeCipherSpec, plaintextRecords } from './record/writer.js';
 import { ExpectClientHello } from './server/states.js';
-import { Transcript } from './transcript.js';
+import type { Transcript } from './transcript.js';
+import { concatBytes } from './wire/bytes.js';
 
 /**
  * The sans-I/O TLS 1.3 connection: feed it transport bytes with `receive`, write application
@@ -93,6 +93,8 @@ export abstract class Connection {
    * The server never accepts early data, so a ClientHello offering it arms this.
    */
   private earlyDataToSkip = 0;
+  /** Server only: 0-RTT bytes still allowed after we accepted early data. */
+  private earlyDataAllowed = 0;
   /** Names this connection in key logs; known once a ClientHello was sent or received. */
   private clientRandom = new Uint8Array(32);
 
@@ -248,7 +250,8 @@ export abstract class Connection {
         this.processAlert(content);
         return;
       case ContentType.application_data:
-        if (this.readEpoch !== 'application') throw protocolError('unexpected_message', 'application data under handshake keys');
+        if (this.readEpoch === 'early') this.countEarlyData(content.length);
+        else if (this.readEpoch !== 'application') throw protocolError('unexpected_message', 'application data under handshake keys');
         // RFC 8446 §5.1: "if a handshake message is split over two or more records, there MUST
         // NOT be any other records between them".
         if (this.reassembler.hasPartial) throw protocolError('unexpected_message', 'application data inside a fragmented handshake message');
@@ -257,6 +260,12 @@ export abstract class Connection {
       default:
         throw protocolError('unexpected_message', `unexpected content type ${contentType} in a protected record`);
     }
+  }
+
+  /** RFC 8446 §4.2.10: more 0-RTT data than we allowed is unexpected_message. */
+  private countEarlyData(length: number): void {
+    if (length > this.earlyDataAllowed) throw protocolError('unexpected_message', 'more 0-RTT data than max_early_data_size');
+    this.earlyDataAllowed -= length;
   }
 
   private skipEarlyData(length: number): boolean {
@@ -387,7 +396,7 @@ export abstract class Connection {
 
   private flushHandshake(): void {
     if (this.pendingHandshakeLength === 0) return;
-    const data = this.pendingHandshake.length === 1 ? this.pendingHandshake[0]! : concat(this.pendingHandshake, this.pendingHandshakeLength);
+    const data = this.pendingHandshake.length === 1 ? this.pendingHandshake[0]! : concatBytes(...this.pendingHandshake);
     this.pendingHandshake = [];
     this.pendingHandshakeLength = 0;
     if (this.writer) this.sendProtected(ContentType.handshake, data);
@@ -467,6 +476,19 @@ export abstract class Connection {
         connection.setWriter(suite, secret);
         connection.emit('trace', { kind: 'keys', direction: 'write', epoch });
       },
+      clearWriteKeys: () => {
+        connection.flushHandshake();
+        connection.writer?.dispose();
+        connection.writer = undefined;
+      },
+      sendEarlyData: (data) => {
+        connection.flushHandshake();
+        connection.sendProtected(ContentType.application_data, data);
+      },
+      acceptEarlyData: (maxBytes) => {
+        connection.earlyDataToSkip = 0;
+        connection.earlyDataAllowed = maxBytes;
+      },
       setPeerRecordSizeLimit: (limit) => {
         // RFC 8449 §4: in TLS 1.3 the limit counts the content type byte. Both sides sent the
         // extension, so ours now binds the peer too.
@@ -512,15 +534,6 @@ export abstract class Connection {
   }
 }
 
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 export class ClientConnection extends Connection {
   private started = false;
@@ -539,15 +552,10 @@ export class ClientConnection extends Connection {
     if (this.started) throw new TLSError('INVALID_ARGUMENT', 'start() was already called');
     this.started = true;
     try {
-      const resolved = resolveCommon(this.config);
-      const offer = makeOffer(this.config, resolved);
-      const shares = initialKeyShares(offer);
-      const ctx = this.handshakeContext();
-      const transcript = new Transcript(this.config.provider);
-      ctx.sendMessage(buildClientHello(offer, shares), transcript);
+      const state = startClientHandshake(this.handshakeContext(), this.config);
       this.flush();
       this.markHandshakeStarted();
-      this.setHandshakeState(new ExpectServerHello(ctx, offer, shares, transcript));
+      this.setHandshakeState(state);
     } catch (error) {
       this.failWith(error);
     }

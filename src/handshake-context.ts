@@ -56,6 +56,15 @@ export interface HandshakeContext {
   sendChangeCipherSpec(): void;
   installReadKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void;
   installWriteKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void;
+  /** Back to unprotected writing: a second ClientHello after 0-RTT goes in the clear. */
+  clearWriteKeys(): void;
+  /** Client 0-RTT: application data under the early keys just installed. */
+  sendEarlyData(data: Uint8Array): void;
+  /**
+   * Server: 0-RTT was accepted; application data under the early read keys, up to `maxBytes`
+   * (RFC 8446 §4.2.10), is delivered until EndOfEarlyData.
+   */
+  acceptEarlyData(maxBytes: number): void;
   /** The peer's RFC 8449 limit on our records' inner plaintext. */
   setPeerRecordSizeLimit(limit: number): void;
   /** The handshake is done: application data may flow; `secrets` serve KeyUpdate and exporters. */
@@ -81,6 +90,8 @@ export interface SessionTicket {
   receivedAt: number;
   /** From the early_data extension; 0 when 0-RTT is not allowed. */
   maxEarlyDataSize: number;
+  /** Whether the session it came from authenticated the server; a resumption inherits it. */
+  authorized: boolean;
 }
 
 export interface TrafficSecrets {

@@ -5,6 +5,7 @@ import * as ext from '../messages/extensions.js';
 import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode } from '../messages/registry.js';
 import type { ClientHello, RawExtension } from '../messages/types.js';
 import { utf8 } from '../wire/bytes.js';
+import { type Resumption, pskExtensionPlaceholder, usableTicket } from './psk.js';
 
 /** What the client offered; every reply is checked against this, not against the wire. */
 export interface ClientOffer {
@@ -17,6 +18,10 @@ export interface ClientOffer {
   /** The SNI host name sent, if any (never an IP literal, RFC 6066 §3). */
   readonly sniHostName: string | undefined;
   readonly alpnProtocols: readonly Uint8Array[];
+  /** The ticket offered for resumption, if any. */
+  readonly resumption: Resumption | undefined;
+  /** 0-RTT data, when the ticket allows it. */
+  readonly earlyData: Uint8Array | undefined;
 }
 
 /** The first ClientHello's invariant parts, chosen once and reused by a second ClientHello. */
@@ -26,18 +31,31 @@ export function makeOffer(
 ): ClientOffer {
   const random = config.provider.random(32);
   const compat = config.compatibilityMode ?? true;
+  const sniHostName = config.serverName !== undefined && !isIpLiteral(config.serverName) ? config.serverName : undefined;
+  const resumption = usableTicket(config.session, sniHostName, resolved.cipherSuites, (config.now ?? Date.now)());
+  const early = config.earlyData;
   return {
     config,
     ...resolved,
     random,
     legacySessionId: compat ? config.provider.random(32) : new Uint8Array(0),
-    sniHostName: config.serverName !== undefined && !isIpLiteral(config.serverName) ? config.serverName : undefined,
+    sniHostName,
     alpnProtocols: (config.alpnProtocols ?? []).map(utf8),
+    resumption,
+    earlyData: early !== undefined && resumption && early.length <= resumption.ticket.maxEarlyDataSize ? early : undefined,
   };
 }
 
-/** Builds a ClientHello carrying `shares`, and `cookie` when answering a HelloRetryRequest. */
-export function buildClientHello(offer: ClientOffer, shares: readonly KeyShareSecret[], cookie?: Uint8Array): ClientHello {
+/**
+ * Builds a ClientHello carrying `shares`; when answering a HelloRetryRequest, with its `cookie`
+ * and never early data (RFC 8446 §4.1.2). A PSK offer goes last with a zero binder, which
+ * `bindPsk` fills in once the message is final.
+ */
+export function buildClientHello(
+  offer: ClientOffer,
+  shares: readonly KeyShareSecret[],
+  retry?: { cookie: Uint8Array | undefined; keepPsk: boolean },
+): ClientHello {
   const extensions: RawExtension[] = [];
   const add = (type: number, data: Uint8Array): void => {
     extensions.push({ type, data });
@@ -54,7 +72,11 @@ export function buildClientHello(offer: ClientOffer, shares: readonly KeyShareSe
   add(ExtensionType.psk_key_exchange_modes, ext.buildPskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke]));
   if (offer.alpnProtocols.length > 0) add(ExtensionType.application_layer_protocol_negotiation, ext.buildAlpn(offer.alpnProtocols));
   if (offer.config.recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, ext.buildRecordSizeLimit(offer.config.recordSizeLimit));
-  if (cookie !== undefined) add(ExtensionType.cookie, ext.buildCookie(cookie));
+  if (retry?.cookie !== undefined) add(ExtensionType.cookie, ext.buildCookie(retry.cookie));
+  if (offer.earlyData !== undefined && !retry) add(ExtensionType.early_data, new Uint8Array(0));
+  const now = (offer.config.now ?? Date.now)();
+  const psk = offer.resumption && (!retry || retry.keepPsk) ? offer.resumption : undefined;
+  if (psk) add(ExtensionType.pre_shared_key, pskExtensionPlaceholder(psk, now));
 
   const hello: ClientHello = {
     type: HandshakeType.client_hello,

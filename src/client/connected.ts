@@ -57,6 +57,7 @@ export class ClientConnected implements HandshakeState {
       ageAdd: message.ageAdd,
       receivedAt: Date.now(),
       maxEarlyDataSize,
+      authorized: this.info.authorized,
     });
   }
 }

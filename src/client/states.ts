@@ -11,6 +11,7 @@ import { type ChainVerdict, checkCertificateVerify, checkFinished, verifyPeerCha
 import { Transcript } from '../transcript.js';
 import { bytesEqual, fromUtf8, zeroize } from '../wire/bytes.js';
 import { type ClientOffer, buildClientHello } from './client-hello.js';
+import { type Resumption, bindPsk } from './psk.js';
 import { ClientConnected } from './connected.js';
 
 /**
@@ -27,6 +28,14 @@ const DOWNGRADE_TLS11 = new Uint8Array([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44
 const SERVER_HELLO_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.pre_shared_key]);
 const HELLO_RETRY_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.cookie]);
 
+/** A ticket offered in the ClientHello, with the key schedule its PSK starts. */
+export interface PskAttempt {
+  resumption: Resumption;
+  schedule: KeySchedule;
+  /** 0-RTT data went out under the early keys, which stay our write keys until EndOfEarlyData. */
+  earlyData: boolean;
+}
+
 /** What every state after ServerHello carries forward. */
 interface NegotiatedHandshake {
   offer: ClientOffer;
@@ -39,11 +48,16 @@ interface NegotiatedHandshake {
   helloRetry: boolean;
   /** Whether our change_cipher_spec went out already (it is sent once, RFC 8446 Appendix D.4). */
   sentChangeCipherSpec: boolean;
+  /** The server accepted our PSK: no certificate follows. */
+  resumed: Resumption | undefined;
+  /** We sent 0-RTT data; EncryptedExtensions says whether it was taken. */
+  earlyDataSent: boolean;
 }
 
 interface ServerParameters {
   alpnProtocol: string | undefined;
   serverNameAcknowledged: boolean;
+  earlyDataAccepted: boolean;
 }
 
 export class ExpectServerHello implements HandshakeState {
@@ -54,6 +68,7 @@ export class ExpectServerHello implements HandshakeState {
     private readonly offer: ClientOffer,
     private readonly shares: readonly KeyShareSecret[],
     private readonly transcript: Transcript,
+    private readonly psk: PskAttempt | undefined,
     /** Set after a HelloRetryRequest: the suite it chose, which ServerHello must repeat. */
     private readonly retriedSuite?: number,
     private readonly sentChangeCipherSpec = false,
@@ -81,9 +96,7 @@ export class ExpectServerHello implements HandshakeState {
     if (this.retriedSuite !== undefined && hello.cipherSuite !== this.retriedSuite) {
       throw protocolError('illegal_parameter', 'ServerHello cipher suite differs from the HelloRetryRequest');
     }
-    if (findExtension(hello.extensions, ExtensionType.pre_shared_key) !== undefined) {
-      throw protocolError('unsupported_extension', 'ServerHello selects a PSK that was not offered');
-    }
+    const resumed = this.acceptedPsk(hello, suite);
 
     // 3. The key share must answer one of ours.
     const shareData = findExtension(hello.extensions, ExtensionType.key_share);
@@ -97,12 +110,14 @@ export class ExpectServerHello implements HandshakeState {
     this.transcript.selectHash(suite.hash);
     this.transcript.update(raw);
     this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
-    const schedule = new KeySchedule(this.ctx.provider, suite.hash, undefined, this.ctx.onSecret);
+    const schedule = resumed ? this.psk!.schedule : new KeySchedule(this.ctx.provider, suite.hash, undefined, this.ctx.onSecret);
     schedule.enterHandshake(sharedSecret);
     zeroize(sharedSecret);
     const secrets = schedule.handshakeTrafficSecrets(this.transcript.current());
     this.ctx.installReadKeys(suite, secrets.server, 'handshake');
-    this.ctx.installWriteKeys(suite, secrets.client, 'handshake');
+    // After 0-RTT our early keys stay in use until EndOfEarlyData (RFC 8446 §4.5).
+    const earlyDataSent = this.psk?.earlyData === true && this.retriedSuite === undefined;
+    if (!earlyDataSent) this.ctx.installWriteKeys(suite, secrets.client, 'handshake');
 
     return new ExpectEncryptedExtensions(this.ctx, {
       offer: this.offer,
@@ -114,7 +129,27 @@ export class ExpectServerHello implements HandshakeState {
       serverSecret: secrets.server,
       helloRetry: this.retriedSuite !== undefined,
       sentChangeCipherSpec: this.sentChangeCipherSpec,
+      resumed: resumed ? this.psk!.resumption : undefined,
+      earlyDataSent,
     });
+  }
+
+  /** RFC 8446 §4.2.11: the server may select our (only) PSK, with a suite of the PSK's hash. */
+  private acceptedPsk(hello: ServerHello, suite: CipherSuiteParams): boolean {
+    const data = findExtension(hello.extensions, ExtensionType.pre_shared_key);
+    if (data === undefined) return false;
+    if (!this.psk || (this.retriedSuite !== undefined && !this.pskKeptAfterRetry)) {
+      throw protocolError('unsupported_extension', 'ServerHello selects a PSK that was not offered');
+    }
+    if (ext.parsePreSharedKeyServerHello(data) !== 0) throw protocolError('illegal_parameter', 'ServerHello selects a PSK identity that was not offered');
+    if (suite.hash !== this.psk.resumption.suite.hash) throw protocolError('illegal_parameter', "ServerHello suite does not match the PSK's hash");
+    return true;
+  }
+
+  /** After a HelloRetryRequest, the PSK is offered again only if the suite's hash fits it. */
+  private get pskKeptAfterRetry(): boolean {
+    const retried = this.retriedSuite === undefined ? undefined : cipherSuiteParams.get(this.retriedSuite);
+    return this.psk !== undefined && retried?.hash === this.psk.resumption.suite.hash;
   }
 
   private checkCommonFields(hello: ServerHello): void {
@@ -169,8 +204,15 @@ export class ExpectServerHello implements HandshakeState {
 
     const compat = this.offer.legacySessionId.length > 0;
     if (compat && !this.sentChangeCipherSpec) this.ctx.sendChangeCipherSpec();
-    this.ctx.sendMessage(buildClientHello(this.offer, shares, cookie), this.transcript);
-    return new ExpectServerHello(this.ctx, this.offer, shares, this.transcript, retry.cipherSuite, compat || this.sentChangeCipherSpec);
+    // RFC 8446 §4.1.2: no early data in the second ClientHello, which itself goes in the clear;
+    // the PSK stays only if the chosen suite's hash fits it, with a binder over the new transcript.
+    if (this.psk?.earlyData) this.ctx.clearWriteKeys();
+    const keepPsk = this.psk !== undefined && suite.hash === this.psk.resumption.suite.hash;
+    const second = buildClientHello(this.offer, shares, { cookie, keepPsk });
+    if (keepPsk) bindPsk(this.ctx.provider, second, this.psk!.schedule, (truncated) => this.transcript.currentWith(truncated));
+    this.ctx.sendMessage(second, this.transcript);
+    const psk = keepPsk ? { ...this.psk!, earlyData: false } : undefined;
+    return new ExpectServerHello(this.ctx, this.offer, shares, this.transcript, psk, retry.cipherSuite, compat || this.sentChangeCipherSpec);
   }
 }
 
@@ -185,7 +227,7 @@ class ExpectEncryptedExtensions implements HandshakeState {
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = expectType(received, HandshakeType.encrypted_extensions, this.name);
     const { offer } = this.hs;
-    const params: ServerParameters = { alpnProtocol: undefined, serverNameAcknowledged: false };
+    const params: ServerParameters = { alpnProtocol: undefined, serverNameAcknowledged: false, earlyDataAccepted: false };
     for (const { type, data } of message.extensions) {
       switch (type) {
         case ExtensionType.server_name:
@@ -207,6 +249,11 @@ class ExpectEncryptedExtensions implements HandshakeState {
           params.alpnProtocol = fromUtf8(chosen[0]!);
           break;
         }
+        case ExtensionType.early_data:
+          if (!this.hs.earlyDataSent) throw unsolicited(type);
+          ext.parseEmptyExtension(data);
+          params.earlyDataAccepted = true;
+          break;
         case ExtensionType.record_size_limit: {
           if (offer.config.recordSizeLimit === undefined) throw unsolicited(type);
           this.ctx.setPeerRecordSizeLimit(ext.parseRecordSizeLimit(data));
@@ -223,6 +270,11 @@ class ExpectEncryptedExtensions implements HandshakeState {
     }
     this.hs.transcript.update(raw);
     this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+    // A resumed session is authenticated by the PSK: Finished follows directly (RFC 8446 §2.2).
+    if (this.hs.resumed) {
+      const verdict = { authorized: this.hs.resumed.ticket.authorized, error: undefined };
+      return new ExpectFinished(this.ctx, this.hs, params, [], verdict, undefined);
+    }
     return new ExpectCertificate(this.ctx, this.hs, params);
   }
 }
@@ -310,7 +362,7 @@ class ExpectFinished implements HandshakeState {
     private readonly params: ServerParameters,
     private readonly chain: readonly Uint8Array[],
     private readonly verdict: ChainVerdict,
-    private readonly signatureScheme: number,
+    private readonly signatureScheme: number | undefined,
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
@@ -329,7 +381,12 @@ class ExpectFinished implements HandshakeState {
     const app = schedule.applicationSecrets(transcript.current());
     this.ctx.installReadKeys(suite, app.server, 'application');
 
-    // 3. Our flight: change_cipher_spec in compatibility mode, then Finished.
+    // 3. Our flight: EndOfEarlyData under the early keys if the server took our 0-RTT data
+    // (RFC 8446 §4.5), change_cipher_spec in compatibility mode, then Finished.
+    if (this.hs.earlyDataSent) {
+      if (this.params.earlyDataAccepted) this.ctx.sendMessage({ type: HandshakeType.end_of_early_data }, transcript);
+      this.ctx.installWriteKeys(suite, this.hs.clientSecret, 'handshake');
+    }
     if (offer.legacySessionId.length > 0 && !this.hs.sentChangeCipherSpec) this.ctx.sendChangeCipherSpec();
     const verifyData = finishedVerifyData(provider, suite.hash, this.hs.clientSecret, transcript.current());
     this.ctx.sendMessage({ type: HandshakeType.finished, verifyData }, transcript);
@@ -345,8 +402,8 @@ class ExpectFinished implements HandshakeState {
       alpnProtocol: this.params.alpnProtocol,
       serverName: offer.sniHostName,
       helloRetry: this.hs.helloRetry,
-      resumed: false,
-      earlyData: 'not_offered',
+      resumed: this.hs.resumed !== undefined,
+      earlyData: this.hs.earlyDataSent ? (this.params.earlyDataAccepted ? 'accepted' : 'rejected') : offer.earlyData && this.hs.helloRetry ? 'rejected' : 'not_offered',
       peerCertificates: this.chain,
       authorized: this.verdict.authorized,
       authorizationError: this.verdict.error,

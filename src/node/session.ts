@@ -21,6 +21,7 @@ export function serializeSession(ticket: SessionTicket): Buffer {
       ageAdd: ticket.ageAdd,
       receivedAt: ticket.receivedAt,
       maxEarlyDataSize: ticket.maxEarlyDataSize,
+      authorized: ticket.authorized,
     }),
   );
 }
@@ -54,5 +55,7 @@ export function deserializeSession(data: Uint8Array): SessionTicket {
     ageAdd: number('ageAdd'),
     receivedAt: number('receivedAt'),
     maxEarlyDataSize: number('maxEarlyDataSize'),
+    // A resumed session inherits this verdict; anything but an explicit true is unverified.
+    authorized: parsed.authorized === true,
   };
 }

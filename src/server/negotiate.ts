@@ -7,6 +7,7 @@ import { findExtension } from '../messages/handshake.js';
 import { ExtensionType, ProtocolVersion, extensionTypeName } from '../messages/registry.js';
 import type { ClientHello } from '../messages/types.js';
 import { bytesEqual, fromUtf8 } from '../wire/bytes.js';
+import type { PskOffer } from './resumption.js';
 
 /**
  * Reading a ClientHello and choosing what the server will do with it. Pure functions of the
@@ -22,8 +23,10 @@ export interface ClientHelloOffer {
   alpnProtocols: readonly Uint8Array[];
   recordSizeLimit: number | undefined;
   cookie: Uint8Array | undefined;
-  /** Offered PSK identities and early data are recognised; resumption is not implemented here. */
-  offersPsk: boolean;
+  /** The offered tickets with their binders, and the key exchange modes allowed with them. */
+  psk: PskOffer | undefined;
+  /** psk_key_exchange_modes: whether tickets we issue can be used (RFC 8446 §4.2.9). */
+  pskModes: readonly number[];
   offersEarlyData: boolean;
 }
 
@@ -45,12 +48,13 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
     alpnProtocols: [],
     recordSizeLimit: undefined,
     cookie: undefined,
-    offersPsk: false,
+    psk: undefined,
+    pskModes: [],
     offersEarlyData: false,
   };
   let sawGroups = false;
   let sawKeyShare = false;
-  let sawPskModes = false;
+  let pskModes: number[] | undefined;
   for (const { type, data } of hello.extensions) {
     if (ext.extensionAllowedIn(type, 'CH') === false) {
       throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in ClientHello`);
@@ -79,16 +83,16 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
       case ExtensionType.cookie:
         offer.cookie = ext.parseCookie(data);
         break;
-      case ExtensionType.pre_shared_key:
-        ext.parsePreSharedKeyClientHello(data);
-        offer.offersPsk = true;
+      case ExtensionType.pre_shared_key: {
+        const offered = ext.parsePreSharedKeyClientHello(data);
+        offer.psk = { offered, modes: [], bindersLength: ext.pskBindersLength(offered.binders) };
         break;
+      }
       case ExtensionType.early_data:
         offer.offersEarlyData = true;
         break;
       case ExtensionType.psk_key_exchange_modes:
-        ext.parsePskKeyExchangeModes(data);
-        sawPskModes = true;
+        pskModes = ext.parsePskKeyExchangeModes(data);
         break;
       default:
         // Every other extension is validated by its parser when we know it, and ignored.
@@ -101,7 +105,9 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
   if (!sawGroups || !sawKeyShare) throw protocolError('missing_extension', 'ClientHello lacks supported_groups or key_share');
   // RFC 8446 §4.2.9: "If clients offer "pre_shared_key" without a "psk_key_exchange_modes"
   // extension, servers MUST abort the handshake" (no alert named; the extension is missing).
-  if (offer.offersPsk && !sawPskModes) throw protocolError('missing_extension', 'ClientHello offers a PSK without psk_key_exchange_modes');
+  if (offer.psk && pskModes === undefined) throw protocolError('missing_extension', 'ClientHello offers a PSK without psk_key_exchange_modes');
+  if (offer.psk) offer.psk.modes = pskModes!;
+  offer.pskModes = pskModes ?? [];
   checkKeySharesMatchGroups(offer);
   return offer;
 }

@@ -1,16 +1,18 @@
-import type { ServerConfig } from '../config.js';
-import type { CipherSuiteParams } from '../crypto/provider.js';
+import type { ServerCertificate, ServerConfig } from '../config.js';
+import type { CipherSuiteParams, HashName } from '../crypto/provider.js';
 import { protocolError } from '../errors.js';
 import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
-import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
+import { KeySchedule, finishedVerifyData, resumptionPsk } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { HELLO_RETRY_REQUEST_RANDOM } from '../messages/handshake.js';
-import { ExtensionType, HandshakeType, ProtocolVersion } from '../messages/registry.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, type SignatureScheme } from '../messages/registry.js';
 import type { ClientHello, EncryptedExtensions, RawExtension, ReceivedMessage } from '../messages/types.js';
 import { certificateVerifyContent, checkFinished } from '../peer-auth.js';
 import { Transcript } from '../transcript.js';
 import { bytesEqual, utf8, zeroize } from '../wire/bytes.js';
 import { ServerConnected } from './connected.js';
+import { type AcceptedPsk, acceptPsk } from './resumption.js';
+import { MAX_TICKET_LIFETIME_SECONDS } from './tickets.js';
 import { type ClientHelloOffer, chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup, readClientHello } from './negotiate.js';
 
 /**
@@ -43,7 +45,18 @@ export class ExpectClientHello implements HandshakeState {
     const suite = chooseCipherSuite(hello.cipherSuites, this.server.cipherSuites);
     const choice = chooseGroup(offer, this.server.groups);
     if (choice.share !== undefined) {
-      return serverFlight(this.ctx, this.server, hello, offer, suite, choice.group, choice.share, transcript, false, false);
+      const binderHash = offer.psk ? hashOf(this.ctx, suite.hash, raw.subarray(0, raw.length - offer.psk.bindersLength)) : undefined;
+      return serverFlight(this.ctx, this.server, {
+        hello,
+        offer,
+        suite,
+        group: choice.group,
+        clientShare: choice.share,
+        transcript,
+        binderHash,
+        helloRetry: false,
+        sentChangeCipherSpec: false,
+      });
     }
 
     // RFC 8446 §4.1.4: ask for a share of the group we chose.
@@ -88,9 +101,12 @@ class ExpectSecondClientHello implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message: hello, raw } = expectType(received, HandshakeType.client_hello, this.name);
-    this.transcript.update(raw);
     this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
     const offer = readClientHello(hello);
+    // The binder covers message_hash(ClientHello1), the HelloRetryRequest and this ClientHello
+    // up to its binders (RFC 8446 §4.2.11.2).
+    const binderHash = offer.psk ? this.transcript.currentWith(raw.subarray(0, raw.length - offer.psk.bindersLength)) : undefined;
+    this.transcript.update(raw);
 
     // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the retried parts.
     if (
@@ -109,38 +125,71 @@ class ExpectSecondClientHello implements HandshakeState {
     if (this.cookie === undefined && offer.cookie !== undefined) throw protocolError('illegal_parameter', 'cookie that was never sent');
     const share = offer.keyShares.length === 1 && offer.keyShares[0]!.group === this.group ? offer.keyShares[0]! : undefined;
     if (!share) throw protocolError('illegal_parameter', 'second ClientHello lacks exactly one share for the requested group');
-    return serverFlight(this.ctx, this.server, hello, offer, this.suite, this.group, share.keyExchange, this.transcript, true, this.sentChangeCipherSpec);
+    return serverFlight(this.ctx, this.server, {
+      hello,
+      offer,
+      suite: this.suite,
+      group: this.group,
+      clientShare: share.keyExchange,
+      transcript: this.transcript,
+      binderHash,
+      helloRetry: true,
+      sentChangeCipherSpec: this.sentChangeCipherSpec,
+    });
   }
 }
 
+/** What the server knows once it has a ClientHello it can answer with a ServerHello. */
+interface AcceptedHello {
+  hello: ClientHello;
+  offer: ClientHelloOffer;
+  suite: CipherSuiteParams;
+  group: number;
+  clientShare: Uint8Array;
+  transcript: Transcript;
+  /** Transcript hash the PSK binders cover, when the client offered PSKs. */
+  binderHash: Uint8Array | undefined;
+  helloRetry: boolean;
+  sentChangeCipherSpec: boolean;
+}
+
+function hashOf(ctx: HandshakeContext, hash: HashName, data: Uint8Array): Uint8Array {
+  const h = ctx.provider.hash(hash);
+  h.update(data);
+  return h.digest();
+}
+
 /**
- * ServerHello, then (protected) EncryptedExtensions, Certificate, CertificateVerify, Finished,
- * and the switch to application keys for sending (RFC 8446 §2).
+ * ServerHello, then (protected) EncryptedExtensions, Certificate, CertificateVerify (not when
+ * resuming), Finished, and the switch to application keys for sending (RFC 8446 §2).
  */
-async function serverFlight(
-  ctx: HandshakeContext,
-  server: ResolvedServerConfig,
-  hello: ClientHello,
-  offer: ClientHelloOffer,
-  suite: CipherSuiteParams,
-  group: number,
-  clientShare: Uint8Array,
-  transcript: Transcript,
-  helloRetry: boolean,
-  sentChangeCipherSpec: boolean,
-): Promise<HandshakeState> {
+async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig, accepted: AcceptedHello): Promise<HandshakeState> {
   const { config } = server;
+  const { hello, offer, suite, group, transcript } = accepted;
   const provider = ctx.provider;
+  const now = (config.now ?? Date.now)();
 
   // 1. Everything that can fail on the client's choices is decided before anything is sent.
-  const candidates = (offer.serverName !== undefined && (await config.certificatesForName?.(offer.serverName))) || config.certificates;
-  const { certificate, scheme } = chooseCertificate(candidates, offer.serverName, offer.signatureSchemes.filter((s) => server.signatureSchemes.includes(s)));
+  const psk =
+    config.ticketStore && offer.psk && accepted.binderHash
+      ? acceptPsk(provider, config.ticketStore, offer.psk, suite, offer.serverName, now, accepted.binderHash, ctx.onSecret)
+      : undefined;
   const alpn = chooseAlpn(offer.alpnProtocols, (config.alpnProtocols ?? []).map(utf8));
-  const exchange = provider.keyExchange(group as never)!;
-  const { publicKey, sharedSecret } = exchange.respond(clientShare);
+  const credentials = psk ? undefined : await chooseCredentials(server, offer);
+  const earlyData = decideEarlyData(server, accepted, psk, alpn?.name, now);
+  const { publicKey, sharedSecret } = provider.keyExchange(group as never)!.respond(accepted.clientShare);
 
   // 2. ServerHello and the handshake secrets.
   transcript.selectHash(suite.hash);
+  const schedule = psk?.schedule ?? new KeySchedule(provider, suite.hash, undefined, ctx.onSecret);
+  // The early secret needs the transcript through ClientHello, before ServerHello joins it.
+  const clientEarlySecret = earlyData === 'accepted' ? schedule.clientEarlyTrafficSecret(transcript.current()) : undefined;
+  const serverHelloExtensions: RawExtension[] = [];
+  if (psk) serverHelloExtensions.push({ type: ExtensionType.pre_shared_key, data: ext.buildPreSharedKeyServerHello(psk.identityIndex) });
+  serverHelloExtensions.push(
+    { type: ExtensionType.key_share, data: ext.buildKeyShareServerHello({ group, keyExchange: publicKey }) },
+    { type: ExtensionType.supported_versions, data: ext.buildSupportedVersionsServerHello(ProtocolVersion.TLS1_3) },
+  );
   ctx.sendMessage(
     {
       type: HandshakeType.server_hello,
@@ -149,15 +198,11 @@ async function serverFlight(
       legacySessionIdEcho: hello.legacySessionId,
       cipherSuite: suite.suite,
       legacyCompressionMethod: 0,
-      extensions: [
-        { type: ExtensionType.key_share, data: ext.buildKeyShareServerHello({ group, keyExchange: publicKey }) },
-        { type: ExtensionType.supported_versions, data: ext.buildSupportedVersionsServerHello(ProtocolVersion.TLS1_3) },
-      ],
+      extensions: serverHelloExtensions,
     },
     transcript,
   );
-  if (hello.legacySessionId.length > 0 && !sentChangeCipherSpec) ctx.sendChangeCipherSpec();
-  const schedule = new KeySchedule(provider, suite.hash, undefined, ctx.onSecret);
+  if (hello.legacySessionId.length > 0 && !accepted.sentChangeCipherSpec) ctx.sendChangeCipherSpec();
   schedule.enterHandshake(sharedSecret);
   zeroize(sharedSecret);
   const hs = schedule.handshakeTrafficSecrets(transcript.current());
@@ -171,23 +216,26 @@ async function serverFlight(
     ctx.setPeerRecordSizeLimit(offer.recordSizeLimit);
     encrypted.extensions.push({ type: ExtensionType.record_size_limit, data: ext.buildRecordSizeLimit(config.recordSizeLimit ?? 16385) });
   }
+  if (earlyData === 'accepted') encrypted.extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
   config.customizeEncryptedExtensions?.(encrypted);
   ctx.sendMessage(encrypted, transcript);
 
-  // 4. Certificate and CertificateVerify over the transcript so far.
-  ctx.sendMessage(
-    { type: HandshakeType.certificate, context: new Uint8Array(0), entries: certificate.chain.map((data) => ({ data, extensions: [] })) },
-    transcript,
-  );
-  const signature = await certificate.key.sign(scheme as never, certificateVerifyContent('server', transcript.current()));
-  ctx.sendMessage({ type: HandshakeType.certificate_verify, scheme, signature }, transcript);
+  // 4. Certificate and CertificateVerify over the transcript so far (full handshakes only).
+  if (credentials) {
+    const { certificate, scheme } = credentials;
+    ctx.sendMessage(
+      { type: HandshakeType.certificate, context: new Uint8Array(0), entries: certificate.chain.map((data) => ({ data, extensions: [] })) },
+      transcript,
+    );
+    const signature = await certificate.key.sign(scheme as SignatureScheme, certificateVerifyContent('server', transcript.current()));
+    ctx.sendMessage({ type: HandshakeType.certificate_verify, scheme, signature }, transcript);
+  }
 
   // 5. Finished, then application keys for sending: 0.5-RTT data may follow.
   ctx.sendMessage({ type: HandshakeType.finished, verifyData: finishedVerifyData(provider, suite.hash, hs.server, transcript.current()) }, transcript);
   schedule.enterMaster();
   const app = schedule.applicationSecrets(transcript.current());
   ctx.installWriteKeys(suite, app.server, 'application');
-  ctx.installReadKeys(suite, hs.client, 'handshake');
 
   const info: SessionInfo = {
     version: 'TLSv1.3',
@@ -196,14 +244,84 @@ async function serverFlight(
     signatureScheme: undefined,
     alpnProtocol: alpn?.name,
     serverName: offer.serverName,
-    helloRetry,
-    resumed: false,
-    earlyData: offer.offersEarlyData ? 'rejected' : 'not_offered',
-    peerCertificates: [],
+    helloRetry: accepted.helloRetry,
+    resumed: psk !== undefined,
+    earlyData,
+    peerCertificates: psk?.state.clientCertificates ?? [],
     authorized: false,
     authorizationError: undefined,
   };
-  return new ExpectClientFinished(ctx, suite, schedule, transcript, hs.client, hs.server, app, info);
+  const finish: ClientFinishedContext = { suite, schedule, transcript, clientSecret: hs.client, serverSecret: hs.server, app, info, pskModes: offer.pskModes };
+  if (clientEarlySecret) {
+    // RFC 8446 §4.2.10: read the client's 0-RTT data until EndOfEarlyData.
+    ctx.installReadKeys(suite, clientEarlySecret, 'early');
+    zeroize(clientEarlySecret);
+    ctx.acceptEarlyData(psk!.state.maxEarlyDataSize);
+    return new ExpectEndOfEarlyData(ctx, server, finish);
+  }
+  ctx.installReadKeys(suite, hs.client, 'handshake');
+  return new ExpectClientFinished(ctx, server, finish);
+}
+
+async function chooseCredentials(server: ResolvedServerConfig, offer: ClientHelloOffer): Promise<{ certificate: ServerCertificate; scheme: number }> {
+  const { config } = server;
+  const candidates = (offer.serverName !== undefined && (await config.certificatesForName?.(offer.serverName))) || config.certificates;
+  return chooseCertificate(candidates, offer.serverName, offer.signatureSchemes.filter((s) => server.signatureSchemes.includes(s)));
+}
+
+/**
+ * RFC 8446 §4.2.10: 0-RTT is taken only on the first ClientHello, with the ticket's suite and
+ * ALPN, when the ticket allowed it, we allow it, and the anti-replay record admits it.
+ */
+function decideEarlyData(
+  server: ResolvedServerConfig,
+  accepted: AcceptedHello,
+  psk: AcceptedPsk | undefined,
+  alpn: string | undefined,
+  now: number,
+): SessionInfo['earlyData'] {
+  if (!accepted.offer.offersEarlyData) return 'not_offered';
+  const { config } = server;
+  const ok =
+    psk !== undefined &&
+    psk.identityIndex === 0 &&
+    !accepted.helloRetry &&
+    (config.maxEarlyDataSize ?? 0) > 0 &&
+    psk.state.maxEarlyDataSize > 0 &&
+    psk.state.cipherSuite === accepted.suite.suite &&
+    psk.state.alpnProtocol === alpn &&
+    config.antiReplay !== undefined &&
+    config.antiReplay.admit(psk.binder, psk.clientTicketAgeMs, psk.state.issuedAt, now);
+  return ok ? 'accepted' : 'rejected';
+}
+
+interface ClientFinishedContext {
+  suite: CipherSuiteParams;
+  schedule: KeySchedule;
+  transcript: Transcript;
+  clientSecret: Uint8Array;
+  serverSecret: Uint8Array;
+  app: { client: Uint8Array; server: Uint8Array; exporter: Uint8Array };
+  info: SessionInfo;
+  pskModes: readonly number[];
+}
+
+class ExpectEndOfEarlyData implements HandshakeState {
+  readonly name = 'ExpectEndOfEarlyData';
+
+  constructor(
+    private readonly ctx: HandshakeContext,
+    private readonly server: ResolvedServerConfig,
+    private readonly finish: ClientFinishedContext,
+  ) {}
+
+  async handle(received: ReceivedMessage): Promise<HandshakeState> {
+    const { message, raw } = expectType(received, HandshakeType.end_of_early_data, this.name);
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+    this.finish.transcript.update(raw);
+    this.ctx.installReadKeys(this.finish.suite, this.finish.clientSecret, 'handshake');
+    return new ExpectClientFinished(this.ctx, this.server, this.finish);
+  }
 }
 
 class ExpectClientFinished implements HandshakeState {
@@ -211,31 +329,53 @@ class ExpectClientFinished implements HandshakeState {
 
   constructor(
     private readonly ctx: HandshakeContext,
-    private readonly suite: CipherSuiteParams,
-    private readonly schedule: KeySchedule,
-    private readonly transcript: Transcript,
-    private readonly clientSecret: Uint8Array,
-    private readonly serverSecret: Uint8Array,
-    private readonly app: { client: Uint8Array; server: Uint8Array; exporter: Uint8Array },
-    private readonly info: SessionInfo,
+    private readonly server: ResolvedServerConfig,
+    private readonly finish: ClientFinishedContext,
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = expectType(received, HandshakeType.finished, this.name);
+    const { suite, transcript, schedule, app, info } = this.finish;
     this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
-    checkFinished(this.ctx.provider, this.suite.hash, message, this.clientSecret, this.transcript.current());
+    checkFinished(this.ctx.provider, suite.hash, message, this.finish.clientSecret, transcript.current());
     this.ctx.trace({ kind: 'verified', what: 'client Finished', ok: true });
-    this.transcript.update(raw);
-    this.ctx.installReadKeys(this.suite, this.app.client, 'application');
-    const resumptionMaster = this.schedule.resumptionMasterSecret(this.transcript.current());
-    zeroize(this.clientSecret, this.serverSecret);
-    this.ctx.complete(this.info, {
-      suite: this.suite,
-      clientApplication: this.app.client,
-      serverApplication: this.app.server,
-      exporter: this.app.exporter,
-    });
+    transcript.update(raw);
+    this.ctx.installReadKeys(suite, app.client, 'application');
+    const resumptionMaster = schedule.resumptionMasterSecret(transcript.current());
+    zeroize(this.finish.clientSecret, this.finish.serverSecret);
+    this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
+    this.issueTickets(resumptionMaster);
     return new ServerConnected(this.ctx, resumptionMaster);
   }
-}
 
+  /** RFC 8446 §4.6.1: tickets for clients that can use them (psk_dhe_ke, the mode we resume with). */
+  private issueTickets(resumptionMaster: Uint8Array): void {
+    const { config } = this.server;
+    const store = config.ticketStore;
+    if (!store || !this.finish.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) return;
+    const provider = this.ctx.provider;
+    const lifetime = Math.min(config.ticketLifetime ?? 7200, MAX_TICKET_LIFETIME_SECONDS);
+    const maxEarlyDataSize = config.antiReplay ? (config.maxEarlyDataSize ?? 0) : 0;
+    const count = config.ticketCount ?? 2;
+    for (let i = 0; i < count; i++) {
+      // A distinct nonce per ticket gives each its own PSK.
+      const nonce = new Uint8Array([i >> 8, i & 0xff]);
+      const ageAdd = new DataView(provider.random(4).buffer).getUint32(0);
+      const psk = resumptionPsk(provider, this.finish.suite.hash, resumptionMaster, nonce);
+      const ticket = store.seal({
+        psk,
+        cipherSuite: this.finish.suite.suite,
+        issuedAt: (config.now ?? Date.now)(),
+        lifetime,
+        ageAdd,
+        maxEarlyDataSize,
+        alpnProtocol: this.finish.info.alpnProtocol,
+        serverName: this.finish.info.serverName,
+        clientCertificates: this.finish.info.peerCertificates,
+      });
+      zeroize(psk);
+      const extensions = maxEarlyDataSize > 0 ? [{ type: ExtensionType.early_data, data: ext.buildEarlyDataNewSessionTicket(maxEarlyDataSize) }] : [];
+      this.ctx.sendMessage({ type: HandshakeType.new_session_ticket, lifetime, ageAdd, nonce, ticket, extensions }, undefined);
+    }
+  }
+}

@@ -13,6 +13,9 @@ import type { CertificateVerify, ClientHello, EncryptedExtensions, RawExtension 
 import { bytesToHex, hexToBytes } from '../../src/wire/bytes.js';
 import { certificateSpki } from '../../src/x509/spki.js';
 import { pinnedLeafVerifier } from '../helpers/fixtures.js';
+import type { ServerConfig } from '../../src/config.js';
+import { AntiReplay } from '../../src/server/anti-replay.js';
+import type { ResumptionState, TicketStore } from '../../src/server/tickets.js';
 
 /**
  * RFC 8448 replayed through the real client and server state machines: each side is fed the
@@ -49,7 +52,7 @@ const SUITE = cipherSuiteParams.get(CipherSuite.TLS_AES_128_GCM_SHA256)!;
 const FFDHE = [0x0100, 0x0101, 0x0102, 0x0103, 0x0104];
 /** NSS's signature_algorithms in these traces, legacy TLS 1.2 schemes (DSA, SHA-1) included. */
 const NSS_SIGNATURE_ALGORITHMS = [0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201, 0x0402, 0x0502, 0x0602, 0x0202];
-const NSS_EXTENSION_ORDER = [0x0000, 0xff01, 0x000a, 0x0023, 0x0033, 0x002b, 0x000d, 0x002c, 0x002d, 0x001c, 0x0015];
+const NSS_EXTENSION_ORDER = [0x0000, 0xff01, 0x000a, 0x0023, 0x0033, 0x002a, 0x002b, 0x000d, 0x002c, 0x002d, 0x001c, 0x0015, 0x0029];
 const RENEGOTIATION_INFO = 0xff01;
 const SESSION_TICKET = 0x0023;
 
@@ -67,7 +70,10 @@ function nssClientHello(options: { advertiseFfdhe: boolean; sessionTicket: boole
     hello.extensions = NSS_EXTENSION_ORDER.filter((t) => byType.has(t)).map((t) => byType.get(t)!);
     const length = encodeHandshake(hello).length;
     if (length >= 256 && length < 512) {
-      hello.extensions.push({ type: ExtensionType.padding, data: ext.buildPadding(512 - length - 4) });
+      // The padding goes before pre_shared_key, which must stay last.
+      const at = hello.extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
+      const padding = { type: ExtensionType.padding, data: ext.buildPadding(512 - length - 4) };
+      hello.extensions.splice(at < 0 ? hello.extensions.length : at, 0, padding);
     }
   };
 }
@@ -75,7 +81,7 @@ function nssClientHello(options: { advertiseFfdhe: boolean; sessionTicket: boole
 /** NSS's EncryptedExtensions: its supported_groups first, then record_size_limit, server_name. */
 function nssEncryptedExtensions(serverGroups: readonly number[]) {
   return (message: EncryptedExtensions): void => {
-    const order = [ExtensionType.supported_groups, ExtensionType.record_size_limit, ExtensionType.server_name] as number[];
+    const order = [ExtensionType.supported_groups, ExtensionType.record_size_limit, ExtensionType.server_name, ExtensionType.early_data] as number[];
     message.extensions.push({ type: ExtensionType.supported_groups, data: ext.buildSupportedGroups(serverGroups) });
     message.extensions.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
   };
@@ -164,6 +170,42 @@ function records(trace: Trace, from: 'client' | 'server'): string[] {
   return trace.records.filter((r) => r.from === from).map((r) => r.hex);
 }
 
+/** Feeds the client's records to a server, writing and closing where the trace's server does. */
+async function feedServer(server: ServerConnection, trace: Trace): Promise<void> {
+  for (const r of trace.records) {
+    if (r.from !== 'client') continue;
+    if (r.label.includes('close_notify')) server.close();
+    server.receive(hexToBytes(r.hex));
+    await server.idle();
+    if (r.label === 'client application data' && trace.applicationData) server.write(hexToBytes(trace.applicationData.server));
+  }
+}
+
+/** Feeds the server's records to a client, writing and closing where the trace's client does. */
+async function feedClient(client: ClientConnection, trace: Trace): Promise<void> {
+  for (const r of trace.records) {
+    if (r.from !== 'server') continue;
+    if (r.label.includes('application data') && trace.applicationData) client.write(hexToBytes(trace.applicationData.client));
+    if (r.label.includes('close_notify')) client.close();
+    client.receive(hexToBytes(r.hex));
+    await client.idle();
+  }
+}
+
+/** A ticket store standing in for NSS's: it hands out the trace's ticket for the trace's PSK. */
+function traceTicketIssuer(trace: Trace): Partial<ServerConfig> {
+  const ticket = trace.ticket!;
+  const ticketStore: TicketStore = {
+    seal(state) {
+      expect(bytesToHex(state.psk)).toBe(trace.secrets.resumptionPsk);
+      expect(state.lifetime).toBe(ticket.lifetime);
+      return hexToBytes(ticket.ticket);
+    },
+    open: () => undefined,
+  };
+  return { ticketStore, ticketCount: 1, ticketLifetime: ticket.lifetime, maxEarlyDataSize: ticket.maxEarlyDataSize, antiReplay: new AntiReplay() };
+}
+
 interface Replay {
   trace: string;
   clientGroups: NamedGroup[];
@@ -245,13 +287,7 @@ describe('RFC 8448 replays', () => {
       });
       const seen = observe(client);
       client.start();
-      for (const r of trace.records) {
-        if (r.from !== 'server') continue;
-        if (r.label.includes('application data') && trace.applicationData) client.write(hexToBytes(trace.applicationData.client));
-        if (r.label.includes('close_notify')) client.close();
-        client.receive(hexToBytes(r.hex));
-        await client.idle();
-      }
+      await feedClient(client, trace);
       expect(seen.errors).toEqual([]);
       expect(seen.sent).toEqual(records(trace, 'client'));
       expect(seen.ended()).toBe(true);
@@ -269,7 +305,10 @@ describe('RFC 8448 replays', () => {
     });
 
     it(`${replay.trace}: the server puts the trace's records on the wire and derives its secrets`, async () => {
-      const { provider, extracts } = traceProvider([trace.server.random!], serverEphemeral(trace));
+      // §3's server issues one ticket: its age_add comes from the provider's randomness, the
+      // ticket bytes (NSS's own format) from a store that checks what it is asked to seal.
+      const randoms = trace.ticket ? [trace.server.random!, trace.ticket.ageAdd] : [trace.server.random!];
+      const { provider, extracts } = traceProvider(randoms, serverEphemeral(trace));
       const recorder = secretsRecorder();
       const server = new ServerConnection({
         provider,
@@ -279,24 +318,101 @@ describe('RFC 8448 replays', () => {
         recordSizeLimit: 16385,
         customizeEncryptedExtensions: nssEncryptedExtensions(replay.serverAdvertisedGroups),
         ...(trace.cookie ? { helloRetryCookie: () => hexToBytes(trace.cookie!) } : {}),
+        ...(trace.ticket ? traceTicketIssuer(trace) : {}),
         onSecret: recorder.onSecret,
       });
       const seen = observe(server);
-      for (const r of trace.records) {
-        if (r.from !== 'client') continue;
-        if (r.label.includes('close_notify')) server.close();
-        server.receive(hexToBytes(r.hex));
-        await server.idle();
-      }
-      // Session tickets are the resumption work's; the server sends none yet, so its records
-      // after the handshake sit one sequence number earlier than NSS's and are compared
-      // by content instead.
-      const expected = records(trace, 'server').filter((hex) => !trace.records.some((r) => r.hex === hex && (r.label === 'NewSessionTicket' || (trace.ticket && r.label.startsWith('server a')))));
-      expect(seen.sent.slice(0, expected.length)).toEqual(expected);
+      await feedServer(server, trace);
       expect(seen.errors).toEqual([]);
+      expect(seen.sent).toEqual(records(trace, 'server'));
       expect(seen.ended()).toBe(true);
       expectSecrets(trace, provider, extracts, recorder.secrets);
       if (trace.applicationData) expect(seen.data).toEqual([trace.applicationData.client]);
     });
   }
+});
+
+describe('RFC 8448 §4 resumed 0-RTT handshake replay', () => {
+  const trace = loadTrace('resumed-0rtt');
+  const simple = loadTrace('simple-1rtt');
+  const NOW = 1_700_000_000_000;
+  const ticket = trace.ticket!;
+  const ticketAge = (trace.ticket as unknown as { ticketAgeMs: number }).ticketAgeMs;
+  const early = (trace.applicationData as unknown as { clientEarly: string }).clientEarly;
+
+  it('the client resumes with the §3 ticket, sends 0-RTT data and puts the trace on the wire', async () => {
+    const { provider, extracts } = traceProvider([trace.client.random!], clientEphemeral(trace));
+    const recorder = secretsRecorder();
+    const client = new ClientConnection({
+      provider,
+      serverName: 'server',
+      cipherSuites: SUITES,
+      groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1],
+      recordSizeLimit: 16385,
+      compatibilityMode: false,
+      verifier: pinnedLeafVerifier(hexToBytes(simple.server.certificate!)),
+      customizeClientHello: nssClientHello({ advertiseFfdhe: true, sessionTicket: false }),
+      session: {
+        ticket: hexToBytes(ticket.ticket),
+        psk: hexToBytes(trace.secrets.resumptionPsk!),
+        cipherSuite: CipherSuite.TLS_AES_128_GCM_SHA256,
+        serverName: 'server',
+        alpnProtocol: undefined,
+        lifetime: ticket.lifetime,
+        ageAdd: parseInt(ticket.ageAdd, 16),
+        receivedAt: NOW - ticketAge,
+        maxEarlyDataSize: simple.ticket!.maxEarlyDataSize,
+        authorized: true,
+      },
+      earlyData: hexToBytes(early),
+      now: () => NOW,
+      onSecret: recorder.onSecret,
+    });
+    const seen = observe(client);
+    client.start();
+    await feedClient(client, trace);
+    expect(seen.errors).toEqual([]);
+    expect(seen.sent).toEqual(records(trace, 'client'));
+    expect(extracts.slice(0, 3).map(bytesToHex)).toEqual([trace.secrets.early, trace.secrets.handshake, trace.secrets.master]);
+    expect(recorder.secrets.get('CLIENT_EARLY_TRAFFIC_SECRET')).toBe(trace.secrets.clientEarlyTraffic);
+    expect(client.session).toMatchObject({ resumed: true, earlyData: 'accepted', authorized: true });
+    expect(seen.data).toEqual([trace.applicationData!.server]);
+  });
+
+  it('the server takes the PSK and the 0-RTT data and puts the trace on the wire', async () => {
+    const { provider, extracts } = traceProvider([trace.server.random!], serverEphemeral(trace));
+    const recorder = secretsRecorder();
+    const state: ResumptionState = {
+      psk: hexToBytes(trace.secrets.resumptionPsk!),
+      cipherSuite: CipherSuite.TLS_AES_128_GCM_SHA256,
+      issuedAt: NOW - ticketAge,
+      lifetime: ticket.lifetime,
+      ageAdd: parseInt(ticket.ageAdd, 16),
+      maxEarlyDataSize: simple.ticket!.maxEarlyDataSize,
+      alpnProtocol: undefined,
+      serverName: 'server',
+      clientCertificates: [],
+    };
+    const server = new ServerConnection({
+      provider,
+      certificates: [{ chain: [hexToBytes(simple.server.certificate!)], key: traceSigningKey(provider, simple) }],
+      cipherSuites: SUITES,
+      groups: [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1],
+      recordSizeLimit: 16385,
+      customizeEncryptedExtensions: nssEncryptedExtensions([0x001d, 0x0017, 0x0018, 0x0019, ...FFDHE]),
+      ticketStore: { seal: () => new Uint8Array(0), open: (t) => (bytesToHex(t) === ticket.ticket ? state : undefined) },
+      ticketCount: 0,
+      maxEarlyDataSize: simple.ticket!.maxEarlyDataSize,
+      antiReplay: new AntiReplay({ now: () => NOW }),
+      now: () => NOW,
+      onSecret: recorder.onSecret,
+    });
+    const seen = observe(server);
+    await feedServer(server, trace);
+    expect(seen.errors).toEqual([]);
+    expect(seen.sent).toEqual(records(trace, 'server'));
+    expect(extracts.slice(0, 3).map(bytesToHex)).toEqual([trace.secrets.early, trace.secrets.handshake, trace.secrets.master]);
+    expect(server.session).toMatchObject({ resumed: true, earlyData: 'accepted' });
+    expect(seen.data).toEqual([early, trace.applicationData!.client]);
+  });
 });
