@@ -68,6 +68,11 @@ export interface ClientConfig extends CommonConfig {
    * stay as they are: replies are checked against the engine's own state.
    */
   customizeClientHello?: (hello: ClientHello) => void;
+  /**
+   * Sent when the server asks for a client certificate (mutual TLS), in the handshake or
+   * after it (post_handshake_auth is offered when this is set).
+   */
+  certificate?: CertifiedKey;
   /** A ticket from an earlier connection (the `session` event) to resume with. */
   session?: SessionTicket;
   /**
@@ -81,10 +86,14 @@ export interface ClientConfig extends CommonConfig {
   now?: () => number;
 }
 
-export interface ServerCertificate {
+/** A certificate chain with the private key of its leaf. */
+export interface CertifiedKey {
   /** DER certificates, leaf first. */
   chain: readonly Uint8Array[];
   key: SigningKey;
+}
+
+export interface ServerCertificate extends CertifiedKey {
   /** Server names this certificate is for (exact or "*.example.com"); empty: any name. */
   serverNames?: readonly string[];
 }
@@ -102,6 +111,16 @@ export interface ServerConfig extends CommonConfig {
    * an empty list falls back to `certificates`. A rejection aborts with internal_error.
    */
   certificatesForName?: (serverName: string) => Promise<readonly ServerCertificate[] | undefined>;
+  /**
+   * Client certificates (mutual TLS): 'none' (default) asks for none; 'optional' asks and
+   * accepts an empty answer; 'require' ends a handshake without one (certificate_required).
+   * A certificate that is sent is checked by `verifier` (for clientAuth).
+   */
+  clientAuth?: 'none' | 'optional' | 'require';
+  /** DER distinguished names of acceptable client CAs, sent as certificate_authorities. */
+  certificateAuthorities?: readonly Uint8Array[];
+  /** When false, a client certificate that fails verification is reported, not fatal. Default true. */
+  rejectUnauthorized?: boolean;
   /**
    * Issues and redeems session tickets (RFC 8446 §4.6.1); share one store between the
    * connections of a server. Undefined: no tickets, no resumption.

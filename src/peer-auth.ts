@@ -2,7 +2,7 @@ import type { CryptoProvider, HashName } from './crypto/provider.js';
 import { hashOutputLength } from './crypto/provider.js';
 import { TLSError, decodeError, protocolError } from './errors.js';
 import { finishedVerifyData } from './keyschedule.js';
-import { signatureSchemeName } from './messages/registry.js';
+import { SignatureScheme, signatureSchemeName } from './messages/registry.js';
 import type { CertificateVerify, Finished } from './messages/types.js';
 import { concatBytes, constantTimeEqual, utf8 } from './wire/bytes.js';
 import { certificateSpki } from './x509/spki.js';
@@ -13,6 +13,19 @@ import type { CertificateVerifier, VerificationContext } from './x509/verifier.j
  */
 
 const SIGNATURE_PAD = new Uint8Array(64).fill(0x20);
+const TLS13_CERTIFICATE_VERIFY_SCHEMES: ReadonlySet<number> = new Set([
+  SignatureScheme.ecdsa_secp256r1_sha256,
+  SignatureScheme.ecdsa_secp384r1_sha384,
+  SignatureScheme.ecdsa_secp521r1_sha512,
+  SignatureScheme.rsa_pss_rsae_sha256,
+  SignatureScheme.rsa_pss_rsae_sha384,
+  SignatureScheme.rsa_pss_rsae_sha512,
+  SignatureScheme.rsa_pss_pss_sha256,
+  SignatureScheme.rsa_pss_pss_sha384,
+  SignatureScheme.rsa_pss_pss_sha512,
+  SignatureScheme.ed25519,
+  SignatureScheme.ed448,
+]);
 const SERVER_CONTEXT = utf8('TLS 1.3, server CertificateVerify');
 const CLIENT_CONTEXT = utf8('TLS 1.3, client CertificateVerify');
 
@@ -29,13 +42,14 @@ export async function checkCertificateVerify(
   signer: 'server' | 'client',
   transcriptHash: Uint8Array,
 ): Promise<void> {
-  // RFC 8446 §4.4.3: the scheme must be one we offered in signature_algorithms.
-  if (!offeredSchemes.includes(message.scheme)) {
+  // RFC 8446 §4.4.3: the scheme must be one we offered in signature_algorithms, and never
+  // PKCS#1 v1.5 or SHA-1, which TLS 1.3 allows only in certificates (§4.2.3).
+  if (!offeredSchemes.includes(message.scheme) || !TLS13_CERTIFICATE_VERIFY_SCHEMES.has(message.scheme)) {
     throw protocolError('illegal_parameter', `CertificateVerify uses ${signatureSchemeName(message.scheme)}, which was not offered`);
   }
   const spki = certificateSpki(leafCertificate);
   const content = certificateVerifyContent(signer, transcriptHash);
-  const ok = await provider.verify(message.scheme as never, spki, content, message.signature);
+  const ok = await provider.verify(message.scheme as SignatureScheme, spki, content, message.signature);
   if (!ok) throw protocolError('decrypt_error', `${signer} CertificateVerify signature (${signatureSchemeName(message.scheme)}) does not verify`);
 }
 

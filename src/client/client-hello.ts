@@ -72,6 +72,8 @@ export function buildClientHello(
   add(ExtensionType.psk_key_exchange_modes, ext.buildPskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke]));
   if (offer.alpnProtocols.length > 0) add(ExtensionType.application_layer_protocol_negotiation, ext.buildAlpn(offer.alpnProtocols));
   if (offer.config.recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, ext.buildRecordSizeLimit(offer.config.recordSizeLimit));
+  // RFC 8446 §4.2.6: offered when we have a certificate to answer a later request with.
+  if (offer.config.certificate) add(ExtensionType.post_handshake_auth, new Uint8Array(0));
   if (retry?.cookie !== undefined) add(ExtensionType.cookie, ext.buildCookie(retry.cookie));
   if (offer.earlyData !== undefined && !retry) add(ExtensionType.early_data, new Uint8Array(0));
   const now = (offer.config.now ?? Date.now)();

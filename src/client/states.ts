@@ -6,10 +6,11 @@ import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension, isHelloRetryRequest } from '../messages/handshake.js';
 import { ExtensionType, HandshakeType, ProtocolVersion, extensionTypeName, namedGroupName } from '../messages/registry.js';
-import type { Certificate, ReceivedMessage, ServerHello } from '../messages/types.js';
+import type { Certificate, CertificateRequest, ReceivedMessage, ServerHello } from '../messages/types.js';
 import { type ChainVerdict, checkCertificateVerify, checkFinished, verifyPeerChain } from '../peer-auth.js';
 import { Transcript } from '../transcript.js';
 import { bytesEqual, fromUtf8, zeroize } from '../wire/bytes.js';
+import { type ClientCertificateRequest, readCertificateRequest, sendClientCertificate } from './client-auth.js';
 import { type ClientOffer, buildClientHello } from './client-hello.js';
 import { type Resumption, bindPsk } from './psk.js';
 import { ClientConnected } from './connected.js';
@@ -52,6 +53,8 @@ interface NegotiatedHandshake {
   resumed: Resumption | undefined;
   /** We sent 0-RTT data; EncryptedExtensions says whether it was taken. */
   earlyDataSent: boolean;
+  /** The server asked for our certificate (set by ExpectCertificate). */
+  certificateRequest?: ClientCertificateRequest;
 }
 
 interface ServerParameters {
@@ -289,8 +292,12 @@ class ExpectCertificate implements HandshakeState {
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    if (received.message.type === HandshakeType.certificate_request) {
-      throw protocolError('unexpected_message', 'client certificates are not supported yet');
+    if (received.message.type === HandshakeType.certificate_request && !this.hs.certificateRequest) {
+      const { message, raw } = received as ReceivedMessage<CertificateRequest>;
+      this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+      this.hs.certificateRequest = readCertificateRequest(message, false);
+      this.hs.transcript.update(raw);
+      return this;
     }
     const { message, raw } = expectType(received, HandshakeType.certificate, this.name);
     checkServerCertificateMessage(message);
@@ -388,6 +395,7 @@ class ExpectFinished implements HandshakeState {
       this.ctx.installWriteKeys(suite, this.hs.clientSecret, 'handshake');
     }
     if (offer.legacySessionId.length > 0 && !this.hs.sentChangeCipherSpec) this.ctx.sendChangeCipherSpec();
+    if (this.hs.certificateRequest) await sendClientCertificate(this.ctx, offer.config.certificate, this.hs.certificateRequest, transcript);
     const verifyData = finishedVerifyData(provider, suite.hash, this.hs.clientSecret, transcript.current());
     this.ctx.sendMessage({ type: HandshakeType.finished, verifyData }, transcript);
     this.ctx.installWriteKeys(suite, app.client, 'application');

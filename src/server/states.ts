@@ -10,6 +10,7 @@ import type { ClientHello, EncryptedExtensions, RawExtension, ReceivedMessage } 
 import { certificateVerifyContent, checkFinished } from '../peer-auth.js';
 import { Transcript } from '../transcript.js';
 import { bytesEqual, utf8, zeroize } from '../wire/bytes.js';
+import { type ClientAuthPolicy, ExpectClientCertificate, certificateRequest } from './client-auth.js';
 import { ServerConnected } from './connected.js';
 import { type AcceptedPsk, acceptPsk } from './resumption.js';
 import { MAX_TICKET_LIFETIME_SECONDS } from './tickets.js';
@@ -220,6 +221,10 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
   config.customizeEncryptedExtensions?.(encrypted);
   ctx.sendMessage(encrypted, transcript);
 
+  // RFC 8446 §4.3.2: a client certificate is asked for in full handshakes only.
+  const clientAuth = credentials ? clientAuthPolicy(server) : undefined;
+  if (clientAuth) ctx.sendMessage(certificateRequest(clientAuth, new Uint8Array(0)), transcript);
+
   // 4. Certificate and CertificateVerify over the transcript so far (full handshakes only).
   if (credentials) {
     const { certificate, scheme } = credentials;
@@ -260,7 +265,29 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
     return new ExpectEndOfEarlyData(ctx, server, finish);
   }
   ctx.installReadKeys(suite, hs.client, 'handshake');
-  return new ExpectClientFinished(ctx, server, finish);
+  if (!clientAuth) return new ExpectClientFinished(ctx, server, finish);
+  return new ExpectClientCertificate(ctx, clientAuth, new Uint8Array(0), transcript, (identity) => {
+    if (identity) {
+      info.peerCertificates = identity.chain;
+      info.authorized = identity.verdict.authorized;
+      info.authorizationError = identity.verdict.error;
+      info.signatureScheme = identity.scheme;
+    }
+    return new ExpectClientFinished(ctx, server, finish);
+  });
+}
+
+function clientAuthPolicy(server: ResolvedServerConfig): ClientAuthPolicy | undefined {
+  const { config } = server;
+  const mode = config.clientAuth ?? 'none';
+  if (mode === 'none') return undefined;
+  return {
+    mode,
+    schemes: server.signatureSchemes,
+    certificateAuthorities: config.certificateAuthorities ?? [],
+    verifier: config.verifier,
+    rejectUnauthorized: config.rejectUnauthorized ?? true,
+  };
 }
 
 async function chooseCredentials(server: ResolvedServerConfig, offer: ClientHelloOffer): Promise<{ certificate: ServerCertificate; scheme: number }> {

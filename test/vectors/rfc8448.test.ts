@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ClientConnection, type Connection, ServerConnection } from '../../src/connection.js';
-import { nobleProvider } from '../../src/crypto/noble/index.js';
+import { testProvider } from '../helpers/provider.js';
 import type { CryptoProvider, SigningKey } from '../../src/crypto/provider.js';
 import { cipherSuiteParams } from '../../src/crypto/suites.js';
 import type { SessionTicket } from '../../src/handshake-context.js';
@@ -90,7 +90,7 @@ function nssEncryptedExtensions(serverGroups: readonly number[]) {
 /** A provider whose randomness and ephemeral keys are the trace's, recording HKDF-Extract outputs. */
 function traceProvider(randoms: string[], ephemeral: [NamedGroup, string][]): { provider: CryptoProvider; extracts: Uint8Array[] } {
   const queue = randoms.map(hexToBytes);
-  const base = nobleProvider({
+  const base = testProvider({
     random: (n) => {
       const next = queue.shift();
       if (!next || next.length !== n) throw new Error(`trace provider: no ${n}-byte random left`);
@@ -111,15 +111,16 @@ function traceProvider(randoms: string[], ephemeral: [NamedGroup, string][]): { 
 }
 
 /**
- * The trace's RSA-PSS signature is randomised, so the server cannot reproduce it by signing.
- * This key checks that the content the server asks to sign is what the trace's signature
- * covers, then answers with the trace's signature.
+ * The trace's signatures (RSA-PSS, ECDSA) are randomised and RFC 8448 does not publish every
+ * private key, so the signer cannot reproduce them. This key checks that the content it is
+ * asked to sign is what the trace's signature covers, then answers with that signature.
  */
-function traceSigningKey(provider: CryptoProvider, trace: Trace): SigningKey {
-  const verify = decodeHandshake(15, hexToBytes(trace.messages.CertificateVerify!).subarray(4)) as CertificateVerify;
-  const spki = certificateSpki(hexToBytes(trace.server.certificate!));
+function traceSigningKey(provider: CryptoProvider, trace: Trace, who: 'server' | 'client' = 'server'): SigningKey {
+  const message = who === 'server' ? trace.messages.CertificateVerify! : trace.messages.ClientCertificateVerify!;
+  const verify = decodeHandshake(15, hexToBytes(message).subarray(4)) as CertificateVerify;
+  const spki = certificateSpki(hexToBytes(trace[who].certificate!));
   return {
-    schemes: [SignatureScheme.rsa_pss_rsae_sha256],
+    schemes: [verify.scheme as SignatureScheme],
     async sign(scheme, content) {
       expect(scheme).toBe(verify.scheme);
       expect(await provider.verify(scheme, spki, content, verify.signature)).toBe(true);
@@ -414,5 +415,59 @@ describe('RFC 8448 §4 resumed 0-RTT handshake replay', () => {
     expect(extracts.slice(0, 3).map(bytesToHex)).toEqual([trace.secrets.early, trace.secrets.handshake, trace.secrets.master]);
     expect(server.session).toMatchObject({ resumed: true, earlyData: 'accepted' });
     expect(seen.data).toEqual([early, trace.applicationData!.client]);
+  });
+});
+
+describe('RFC 8448 §6 client authentication replay', () => {
+  const trace = loadTrace('client-authentication');
+  const groups = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1];
+
+  it('the client answers the CertificateRequest and puts the trace on the wire', async () => {
+    const { provider, extracts } = traceProvider([trace.client.random!], clientEphemeral(trace));
+    const recorder = secretsRecorder();
+    const client = new ClientConnection({
+      provider,
+      serverName: 'server',
+      cipherSuites: SUITES,
+      groups,
+      keyShareGroups: [NamedGroup.x25519],
+      recordSizeLimit: 16385,
+      compatibilityMode: false,
+      verifier: pinnedLeafVerifier(hexToBytes(trace.server.certificate!)),
+      certificate: { chain: [hexToBytes(trace.client.certificate!)], key: traceSigningKey(provider, trace, 'client') },
+      customizeClientHello: nssClientHello({ advertiseFfdhe: true, sessionTicket: false }),
+      onSecret: recorder.onSecret,
+    });
+    const seen = observe(client);
+    client.start();
+    await feedClient(client, trace);
+    expect(seen.errors).toEqual([]);
+    expect(seen.sent).toEqual(records(trace, 'client'));
+    expectSecrets(trace, provider, extracts, recorder.secrets);
+  });
+
+  it('the server asks for, receives and verifies the client certificate, byte for byte', async () => {
+    const { provider, extracts } = traceProvider([trace.server.random!], serverEphemeral(trace));
+    const recorder = secretsRecorder();
+    const server = new ServerConnection({
+      provider,
+      certificates: [{ chain: [hexToBytes(trace.server.certificate!)], key: traceSigningKey(provider, trace, 'server') }],
+      cipherSuites: SUITES,
+      groups,
+      // NSS's CertificateRequest lists its whole signature_algorithms, legacy schemes included.
+      signatureSchemes: NSS_SIGNATURE_ALGORITHMS as SignatureScheme[],
+      recordSizeLimit: 16385,
+      clientAuth: 'require',
+      verifier: pinnedLeafVerifier(hexToBytes(trace.client.certificate!)),
+      customizeEncryptedExtensions: nssEncryptedExtensions([0x001d, 0x0017, 0x0018, 0x0019, ...FFDHE]),
+      onSecret: recorder.onSecret,
+    });
+    const seen = observe(server);
+    await feedServer(server, trace);
+    expect(seen.errors).toEqual([]);
+    expect(seen.sent).toEqual(records(trace, 'server'));
+    expectSecrets(trace, provider, extracts, recorder.secrets);
+    expect(server.session).toMatchObject({ authorized: true, signatureScheme: SignatureScheme.rsa_pss_rsae_sha256 });
+    expect(bytesToHex(server.session!.peerCertificates[0]!)).toBe(trace.client.certificate);
   });
 });
