@@ -11,6 +11,7 @@ import type { HandshakeMessage } from './messages/types.js';
 import { Deframer } from './record/deframer.js';
 import { RecordProtector } from './record/protection.js';
 import { changeCipherSpecRecord, checkChangeCipherSpec, plaintextRecords } from './record/writer.js';
+import { ServerConnected } from './server/connected.js';
 import { ExpectClientHello } from './server/states.js';
 import type { Transcript } from './transcript.js';
 import { concatBytes } from './wire/bytes.js';
@@ -37,6 +38,8 @@ export interface ConnectionEvents {
   session: (ticket: SessionTicket) => void;
   /** Structured trace of the handshake (for --trace). */
   trace: (event: TraceEvent) => void;
+  /** Server: post-handshake client authentication completed (see `session`). */
+  authenticated: (info: SessionInfo) => void;
 }
 
 type Listeners = { [K in keyof ConnectionEvents]: ConnectionEvents[K][] };
@@ -54,7 +57,7 @@ const MAX_SKIPPED_EARLY_DATA = 16384 + 256;
 export type ConnectionState = 'handshaking' | 'connected' | 'closed';
 
 export abstract class Connection {
-  private readonly listeners: Listeners = { send: [], handshake: [], data: [], end: [], error: [], session: [], trace: [] };
+  private readonly listeners: Listeners = { send: [], handshake: [], data: [], end: [], error: [], session: [], trace: [], authenticated: [] };
   private readonly deframer = new Deframer();
   private readonly reassembler: HandshakeReassembler;
   private handshakeState: HandshakeState | undefined;
@@ -514,7 +517,13 @@ export abstract class Connection {
         else if (updateRequested && !connection.sentCloseNotify) connection.sendKeyUpdate(false);
       },
       sessionTicket: (ticket) => connection.emit('session', ticket),
+      applicationSecret: (side) => connection.secrets![side === 'client' ? 'clientApplication' : 'serverApplication'],
+      peerAuthenticated: () => connection.emit('authenticated', connection.sessionInfo!),
     };
+  }
+
+  protected currentState(): HandshakeState | undefined {
+    return this.handshakeState;
   }
 
   protected setHandshakeState(state: HandshakeState): void {
@@ -572,6 +581,17 @@ export class ServerConnection extends Connection {
 
   protected provider(): CryptoProvider {
     return this.config.provider;
+  }
+
+  /**
+   * Asks the client for a certificate now (post-handshake authentication, RFC 8446 §4.6.2);
+   * the 'authenticated' event reports the result. The client must have offered it.
+   */
+  requestClientCertificate(): void {
+    const state = this.currentState();
+    if (!(state instanceof ServerConnected) || this.error) throw new TLSError('INVALID_ARGUMENT', 'client authentication needs an established connection');
+    state.requestCertificate();
+    this.flush();
   }
 }
 

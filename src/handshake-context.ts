@@ -74,6 +74,10 @@ export interface HandshakeContext {
   peerKeyUpdate(updateRequested: boolean): void;
   /** A ticket the server issued, ready to resume with. */
   sessionTicket(ticket: SessionTicket): void;
+  /** The current (post-KeyUpdate) application traffic secret of one side. */
+  applicationSecret(side: 'client' | 'server'): Uint8Array;
+  /** Post-handshake authentication of the client finished: the session info was updated. */
+  peerAuthenticated(): void;
 }
 
 /** A NewSessionTicket the client holds, with the PSK it stands for (RFC 8446 §4.6.1). */

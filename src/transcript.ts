@@ -53,6 +53,16 @@ export class Transcript {
     return fork.digest();
   }
 
+  /** An independent copy, for post-handshake authentication over the handshake's transcript. */
+  fork(): Transcript {
+    if (!this.context) throw internalError('transcript forked before the hash was chosen');
+    const copy = new Transcript(this.provider);
+    copy.hashName = this.hashName;
+    copy.pending = undefined;
+    copy.context = this.context.fork();
+    return copy;
+  }
+
   /**
    * After a HelloRetryRequest the first ClientHello is replaced by message_hash(Hash(CH1))
    * (RFC 8446 §4.4.1).

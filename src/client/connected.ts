@@ -1,10 +1,13 @@
 import type { CipherSuiteParams } from '../crypto/provider.js';
 import { protocolError } from '../errors.js';
 import type { HandshakeContext, HandshakeState, SessionInfo } from '../handshake-context.js';
-import { resumptionPsk } from '../keyschedule.js';
+import { finishedVerifyData, resumptionPsk } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { ExtensionType, HandshakeType, extensionTypeName, handshakeTypeName } from '../messages/registry.js';
-import type { NewSessionTicket, ReceivedMessage } from '../messages/types.js';
+import type { CertificateRequest, NewSessionTicket, ReceivedMessage } from '../messages/types.js';
+import type { Transcript } from '../transcript.js';
+import type { CertifiedKey } from '../config.js';
+import { readCertificateRequest, sendClientCertificate } from './client-auth.js';
 
 /** RFC 8446 §4.6.1: a ticket lifetime above seven days is a protocol error. */
 const MAX_TICKET_LIFETIME = 7 * 24 * 3600;
@@ -18,6 +21,8 @@ export class ClientConnected implements HandshakeState {
     private readonly suite: CipherSuiteParams,
     private readonly resumptionMasterSecret: Uint8Array,
     private readonly info: SessionInfo,
+    /** Post-handshake authentication: the handshake transcript and what we answer with. */
+    private readonly postHandshake: { transcript: Transcript; certificate: CertifiedKey | undefined },
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
@@ -30,9 +35,28 @@ export class ClientConnected implements HandshakeState {
       case HandshakeType.new_session_ticket:
         this.acceptTicket(message);
         return this;
+      case HandshakeType.certificate_request:
+        await this.answerCertificateRequest(message, raw);
+        return this;
       default:
         throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} after the handshake`);
     }
+  }
+
+  /**
+   * RFC 8446 §4.6.2: only if we offered post_handshake_auth. The answer's transcript is the
+   * handshake's plus this request's messages; its Finished is keyed by our current
+   * application traffic secret.
+   */
+  private async answerCertificateRequest(message: CertificateRequest, raw: Uint8Array): Promise<void> {
+    const { certificate } = this.postHandshake;
+    if (!certificate) throw protocolError('unexpected_message', 'post-handshake CertificateRequest without post_handshake_auth');
+    const request = readCertificateRequest(message, true);
+    const transcript = this.postHandshake.transcript.fork();
+    transcript.update(raw);
+    await sendClientCertificate(this.ctx, certificate, request, transcript);
+    const verifyData = finishedVerifyData(this.ctx.provider, this.suite.hash, this.ctx.applicationSecret('client'), transcript.current());
+    this.ctx.sendMessage({ type: HandshakeType.finished, verifyData }, transcript);
   }
 
   private acceptTicket(message: NewSessionTicket): void {

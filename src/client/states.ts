@@ -417,7 +417,7 @@ class ExpectFinished implements HandshakeState {
       authorizationError: this.verdict.error,
     };
     this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
-    return new ClientConnected(this.ctx, suite, resumptionMaster, info);
+    return new ClientConnected(this.ctx, suite, resumptionMaster, info, { transcript, certificate: offer.config.certificate });
   }
 }
 

@@ -28,6 +28,8 @@ export interface ClientHelloOffer {
   /** psk_key_exchange_modes: whether tickets we issue can be used (RFC 8446 §4.2.9). */
   pskModes: readonly number[];
   offersEarlyData: boolean;
+  /** post_handshake_auth: the client will answer a CertificateRequest after the handshake. */
+  postHandshakeAuth: boolean;
 }
 
 export function readClientHello(hello: ClientHello): ClientHelloOffer {
@@ -51,6 +53,7 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
     psk: undefined,
     pskModes: [],
     offersEarlyData: false,
+    postHandshakeAuth: false,
   };
   let sawGroups = false;
   let sawKeyShare = false;
@@ -88,6 +91,10 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
         offer.psk = { offered, modes: [], bindersLength: ext.pskBindersLength(offered.binders) };
         break;
       }
+      case ExtensionType.post_handshake_auth:
+        ext.parseEmptyExtension(data);
+        offer.postHandshakeAuth = true;
+        break;
       case ExtensionType.early_data:
         offer.offersEarlyData = true;
         break;

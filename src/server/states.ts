@@ -256,7 +256,17 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
     authorized: false,
     authorizationError: undefined,
   };
-  const finish: ClientFinishedContext = { suite, schedule, transcript, clientSecret: hs.client, serverSecret: hs.server, app, info, pskModes: offer.pskModes };
+  const finish: ClientFinishedContext = {
+    suite,
+    schedule,
+    transcript,
+    clientSecret: hs.client,
+    serverSecret: hs.server,
+    app,
+    info,
+    pskModes: offer.pskModes,
+    postHandshakeAuth: offer.postHandshakeAuth,
+  };
   if (clientEarlySecret) {
     // RFC 8446 §4.2.10: read the client's 0-RTT data until EndOfEarlyData.
     ctx.installReadKeys(suite, clientEarlySecret, 'early');
@@ -277,9 +287,11 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
   });
 }
 
-function clientAuthPolicy(server: ResolvedServerConfig): ClientAuthPolicy | undefined {
+/** The configured client-certificate policy; `fallback` applies where it says 'none'. */
+function clientAuthPolicy(server: ResolvedServerConfig, fallback: 'none' | 'optional' = 'none'): ClientAuthPolicy | undefined {
   const { config } = server;
-  const mode = config.clientAuth ?? 'none';
+  const configured = config.clientAuth ?? 'none';
+  const mode = configured === 'none' ? fallback : configured;
   if (mode === 'none') return undefined;
   return {
     mode,
@@ -331,6 +343,7 @@ interface ClientFinishedContext {
   app: { client: Uint8Array; server: Uint8Array; exporter: Uint8Array };
   info: SessionInfo;
   pskModes: readonly number[];
+  postHandshakeAuth: boolean;
 }
 
 class ExpectEndOfEarlyData implements HandshakeState {
@@ -372,7 +385,13 @@ class ExpectClientFinished implements HandshakeState {
     zeroize(this.finish.clientSecret, this.finish.serverSecret);
     this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
     this.issueTickets(resumptionMaster);
-    return new ServerConnected(this.ctx, resumptionMaster);
+    zeroize(resumptionMaster);
+    return new ServerConnected(this.ctx, {
+      offered: this.finish.postHandshakeAuth,
+      policy: clientAuthPolicy(this.server, 'optional')!,
+      transcript,
+      info,
+    });
   }
 
   /** RFC 8446 §4.6.1: tickets for clients that can use them (psk_dhe_ke, the mode we resume with). */

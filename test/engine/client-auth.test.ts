@@ -74,4 +74,31 @@ describe('client certificates', () => {
     expect(server.session).toMatchObject({ authorized: false, peerCertificates: [] });
     expect(ends.client.errors).toEqual([]);
   });
+
+  it('post-handshake authentication: the server asks after the handshake, data flows on', async () => {
+    const { client, server, ends } = await connect({}, { certificate: await clientCertificate() });
+    const authenticated: unknown[] = [];
+    server.on('authenticated', (info) => authenticated.push(info));
+    expect(server.session).toMatchObject({ authorized: false, peerCertificates: [] });
+    server.requestClientCertificate();
+    client.write(new Uint8Array([1, 2, 3]));
+    await settle(client, server);
+    expect(ends.server.errors).toEqual([]);
+    expect(authenticated).toHaveLength(1);
+    expect(server.session).toMatchObject({ authorized: true });
+    expect(server.session!.peerCertificates).toHaveLength(2);
+    expect(ends.server.received.at(-1)).toEqual(new Uint8Array([1, 2, 3]));
+    // A second request after a KeyUpdate: the Finished key follows the new secret.
+    client.updateKeys(true);
+    await settle(client, server);
+    server.requestClientCertificate();
+    await settle(client, server);
+    expect(authenticated).toHaveLength(2);
+    expect(ends.client.errors).toEqual([]);
+  });
+
+  it('post-handshake authentication needs the client to have offered it', async () => {
+    const { server } = await connect({}, {});
+    expect(() => server.requestClientCertificate()).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
 });
