@@ -4,6 +4,7 @@ import { HandshakeType, cipherSuiteName, namedGroupName, signatureSchemeName } f
 import { connect } from '../node/connect.js';
 import type { TLSSocket } from '../node/tls-socket.js';
 import { parseCertificate } from '../x509/certificate.js';
+import { TrustStore } from '../x509/truststore.js';
 import { type ParsedArgs, UsageError, flagList, flagSet, flagValue, integerFlag, parseArgs, parseHostPort } from './args.js';
 import { readInputFile } from './files.js';
 import { cipherSuiteByName, groupByName, signatureSchemeByName } from './names.js';
@@ -31,6 +32,9 @@ const FLAGS = {
   json: {},
   trace: {},
 } as const;
+
+/** How long we wait for the peer's close_notify after sending ours at --timeout. */
+const CLOSE_GRACE_MS = 500;
 
 export const CONNECT_USAGE = `usage: wiretls connect HOST:PORT [--servername NAME] [--ca FILE] [--insecure]
        [--groups LIST] [--key-shares LIST] [--ciphers LIST] [--sigalgs LIST] [--alpn LIST]
@@ -82,13 +86,21 @@ export async function connectCommand(argv: readonly string[], io: { stdout: Node
   let socket: TLSSocket | undefined;
   await new Promise<void>((resolve) => {
     let handshakeDone = false;
-    const timer = setTimeout(() => {
-      // Before the handshake the timeout is a failure; after it, it just ends the reading.
-      if (!handshakeDone) failure = Object.assign(new Error(`no TLS session within ${timeoutSeconds} s`), { code: 'TIMEOUT' });
-      socket?.destroy();
-      resolve();
-    }, timeoutSeconds * 1000);
+    let closing = false;
     socket = connect({ ...options, host, port, onTrace });
+    const timer = setTimeout(() => {
+      // Before the handshake the timeout is a failure; after it, it just ends the reading,
+      // politely: close_notify, then a moment for the peer's before we let go.
+      if (!handshakeDone) {
+        failure = Object.assign(new Error(`no TLS session within ${timeoutSeconds} s`), { code: 'TIMEOUT' });
+        socket!.destroy();
+        resolve();
+        return;
+      }
+      closing = true;
+      socket!.end();
+      setTimeout(resolve, CLOSE_GRACE_MS).unref();
+    }, timeoutSeconds * 1000);
     if (keylogFile) socket.on('keylog', (line: Buffer) => appendFileSync(keylogFile, line));
     if (sessionOut) socket.on('session', (session: Buffer) => writeFileSync(sessionOut, session));
     socket.on('secureConnect', () => {
@@ -102,7 +114,8 @@ export async function connectCommand(argv: readonly string[], io: { stdout: Node
       if (!json) io.stdout.write(chunk);
     });
     socket.on('error', (error: Error) => {
-      failure ??= error;
+      // Once we chose to end, how the peer goes away no longer decides the outcome.
+      if (!closing) failure ??= error;
     });
     socket.on('close', () => {
       clearTimeout(timer);
@@ -152,7 +165,8 @@ function buildOptions(args: ParsedArgs, host: string) {
   for (const unsupported of ['cert', 'key', 'session-in', 'early-data'] as const) {
     if (flagSet(args, unsupported)) throw new UsageError(`--${unsupported} needs resumption / client-certificate support, which this build does not have yet`);
   }
-  const ca = flagValue(args, 'ca');
+  const caFile = flagValue(args, 'ca');
+  const ca = caFile === undefined ? undefined : readCaFile(caFile);
   const groups = flagList(args, 'groups')?.map(groupByName);
   const keyShares = flagList(args, 'key-shares')?.map(groupByName);
   const ciphers = flagList(args, 'ciphers')?.map(cipherSuiteByName);
@@ -161,7 +175,7 @@ function buildOptions(args: ParsedArgs, host: string) {
   return {
     servername: flagValue(args, 'servername') ?? host,
     rejectUnauthorized: !flagSet(args, 'insecure'),
-    ...(ca !== undefined ? { ca: readInputFile(ca, '--ca') } : {}),
+    ...(ca !== undefined ? { ca } : {}),
     ...(groups ? { groups } : {}),
     ...(keyShares ? { keyShareGroups: keyShares, groups: groups ?? keyShares } : {}),
     ...(ciphers ? { cipherSuites: ciphers } : {}),
@@ -170,3 +184,13 @@ function buildOptions(args: ParsedArgs, host: string) {
   };
 }
 
+/** A --ca file must hold certificates: anything else is a usage error naming the file. */
+function readCaFile(path: string): Buffer {
+  const pem = readInputFile(path, '--ca');
+  try {
+    TrustStore.fromPem(pem, `--ca ${path}`);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return pem;
+}

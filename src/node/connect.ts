@@ -6,7 +6,6 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError, asTLSError } from '../errors.js';
 import type { TraceEvent } from '../handshake-context.js';
 import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
-import { isIpLiteral } from '../client/client-hello.js';
 import { X509Verifier } from '../x509/x509-verifier.js';
 import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
 import { keylogLine } from './keylog.js';
@@ -17,7 +16,7 @@ import { TLSSocket } from './tls-socket.js';
 /** node:tls's connect options that wiretls honours, plus wiretls's own protocol knobs. */
 export interface ConnectOptions {
   host?: string;
-  port?: number;
+  port?: number | string;
   /** An established transport to run TLS over instead of opening a TCP connection. */
   socket?: Duplex;
   /** SNI and the name the certificate must match; defaults to `host` unless it is an IP. */
@@ -55,12 +54,16 @@ const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
  */
 export function connect(options: ConnectOptions, secureConnectListener?: () => void): TLSSocket {
   checkVersions(options);
+  // Bad `ca` PEM throws here, before any socket exists, as node:tls's connect() does.
+  const trustStore = trustStoreFor(options.ca);
   const host = options.host ?? 'localhost';
-  const transport = options.socket ?? netConnect({ host, port: options.port ?? 443 });
+  // allowHalfOpen on TCP always: the peer's FIN after its close_notify must not end our
+  // writing side; the TLSSocket's own allowHalfOpen decides when we end.
+  const transport = options.socket ?? netConnect({ host, port: Number(options.port ?? 443), allowHalfOpen: true });
   const socket = new TLSSocket(transport, options.allowHalfOpen === undefined ? {} : { allowHalfOpen: options.allowHalfOpen });
   if (secureConnectListener) socket.once('secureConnect', secureConnectListener);
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
-  configure(options, host).then(
+  configure(options, host, trustStore).then(
     (config) => {
       if (socket.destroyed) return;
       const connection = new ClientConnection({
@@ -89,12 +92,13 @@ function checkVersions(options: ConnectOptions): void {
   }
 }
 
-async function configure(options: ConnectOptions, host: string): Promise<ClientConfig> {
+async function configure(options: ConnectOptions, host: string, trustStore: ReturnType<typeof trustStoreFor>): Promise<ClientConfig> {
   const provider = options.provider ?? defaultProvider();
-  const serverName = options.servername ?? (isIpLiteral(host) ? host : host);
+  // An IP host is still the name to check (against IP SANs); the engine leaves it out of SNI.
+  const serverName = options.servername ?? host;
   const checkServerIdentity = options.checkServerIdentity;
   const verifier = new X509Verifier({
-    trustStore: trustStoreFor(options.ca),
+    trustStore,
     ...(checkServerIdentity ? { checkServerIdentity: (name: string, leaf) => checkServerIdentity(name, toPeerCertificate([leaf], false) as PeerCertificate) } : {}),
   });
   const config: ClientConfig = {

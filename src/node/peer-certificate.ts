@@ -24,6 +24,26 @@ function nameObject(dn: string): Record<string, string> {
   return out;
 }
 
+/**
+ * node:tls's subjectaltname spelling (OpenSSL's): "IP Address:" and IPv6 as eight upper-case
+ * groups without zero compression ("0:0:0:0:0:0:0:1"), so code that parses node's string —
+ * checkServerIdentity implementations do — reads ours the same way.
+ */
+function altNameText(name: string): string {
+  if (!name.startsWith('IP:')) return name;
+  const address = name.slice(3);
+  return `IP Address:${address.includes(':') ? expandIpv6(address) : address}`;
+}
+
+function expandIpv6(text: string): string {
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const groups = (part: string | undefined): string[] => (part ? part.split(':') : []);
+  const left = groups(head);
+  const right = groups(tail);
+  const middle = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...middle, ...right].map((g) => parseInt(g, 16).toString(16).toUpperCase()).join(':');
+}
+
 /** node:tls prints dates like "Jan  1 00:00:00 2025 GMT". */
 function opensslDate(date: Date): string {
   const month = date.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
@@ -39,7 +59,7 @@ export function toPeerCertificate(summaries: readonly CertificateSummary[], deta
     const cert: PeerCertificate = {
       subject: nameObject(s.subject),
       issuer: nameObject(s.issuer),
-      subjectaltname: s.subjectAltNames.join(', '),
+      subjectaltname: s.subjectAltNames.map(altNameText).join(', '),
       valid_from: opensslDate(s.notBefore),
       valid_to: opensslDate(s.notAfter),
       fingerprint256: s.fingerprint256,

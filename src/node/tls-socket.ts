@@ -33,10 +33,34 @@ export class TLSSocket extends Duplex {
     options: { allowHalfOpen?: boolean } = {},
   ) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
-    transport.on('error', (error: Error) => this.destroy(error));
-    transport.on('close', () => {
-      this.connection?.transportClosed();
-      if (!this.destroyed) this.destroy(this.connection?.error);
+    // A transport failure before the TCP connection was up is CONNECT_FAILED. 'connect' is
+    // passed on as node:tls's TLSSocket does (http's req.setTimeout waits for it).
+    let transportUp = !(transport as Partial<Socket>).connecting;
+    transport.once('connect', () => {
+      transportUp = true;
+      this.emit('connect');
+    });
+    transport.on('error', (error: Error) => this.destroy(transportError(error, transportUp)));
+    transport.on('close', () => this.onTransportClose());
+  }
+
+  /**
+   * The transport is gone. A close before close_notify is a truncation the engine reports as
+   * an error ('error' → destroy), possibly only after an asynchronous handshake step still
+   * running (records queued behind it are read first, close_notify among them). A clean
+   * close ends the socket once the reader has taken the data, as net.Socket does.
+   */
+  private onTransportClose(): void {
+    const connection = this.connection;
+    if (!connection) {
+      if (!this.destroyed) this.destroy(new TLSError('CONNECTION_CLOSED', 'transport closed before the handshake started'));
+      return;
+    }
+    connection.transportClosed();
+    void connection.idle().then(() => {
+      if (this.destroyed || connection.error) return;
+      if (this.readableEnded) this.destroy();
+      else this.once('end', () => this.destroy());
     });
   }
 
@@ -50,7 +74,12 @@ export class TLSSocket extends Duplex {
     connection.on('data', (bytes) => {
       if (!this.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) this.pauseTransport();
     });
-    connection.on('end', () => this.push(null));
+    // read(0) as net.Socket does at EOF: with nothing buffered, 'end' fires now even if
+    // nobody reads, so a closed connection reaches 'close'.
+    connection.on('end', () => {
+      this.push(null);
+      this.read(0);
+    });
     connection.on('error', (error) => this.destroy(error));
     connection.on('session', (ticket) => this.emit('session', serializeSession(ticket)));
     this.transport.on('data', (chunk: Buffer) => {
@@ -108,7 +137,15 @@ export class TLSSocket extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.connection?.close();
+    // end() right after connect(): the engine holds writes until the handshake is done, and
+    // a close_notify now would overtake them. 'secure' fires inside the engine's completion
+    // before it flushes those writes, so close on the next tick. (A failed handshake
+    // destroys us instead.)
+    if (!this.info) {
+      this.once('secure', () => process.nextTick(() => this._final(callback)));
+      return;
+    }
+    this.connection!.close();
     this.transport.end(() => callback());
   }
 
@@ -218,7 +255,20 @@ export class TLSSocket extends Duplex {
     return (this.transport as Partial<Socket>).localPort;
   }
 
+  /** Like net.Socket's: the TCP connection is being set up (the handshake is 'secureConnect'). */
   get connecting(): boolean {
-    return this.info === undefined && !this.destroyed;
+    return (this.transport as Partial<Socket>).connecting ?? false;
   }
+}
+
+/**
+ * Transport failures as TLSErrors with the engine's stable codes: before the TCP connection
+ * is up it is CONNECT_FAILED (refused, unreachable), afterwards the session was cut off
+ * (CONNECTION_CLOSED, e.g. a reset). The system error stays as `cause` (its code, errno).
+ */
+function transportError(error: Error, connected: boolean): TLSError {
+  if (error instanceof TLSError) return error;
+  return connected
+    ? new TLSError('CONNECTION_CLOSED', `transport failed: ${error.message}`, { cause: error })
+    : new TLSError('CONNECT_FAILED', error.message, { cause: error });
 }

@@ -1,0 +1,273 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type Server, type Socket, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pkiPath } from '../helpers/fixtures.js';
+import { type Spawned, start } from '../helpers/processes.js';
+import { closeServer, listen } from '../node/support.js';
+import { ensureBuilt, expectOneLine, runCli, stopCliProcesses } from './cli.js';
+
+/**
+ * `wiretls connect`, run as a user runs it (node dist/cli/main.js), against `openssl
+ * s_server`: the --json object (exactly the fields of the contract), the exit statuses, the
+ * usage errors, --trace and --keylog.
+ */
+
+const TIMEOUT = 20_000;
+const ROOT = pkiPath('root.pem');
+let dir: string;
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'wiretls-cli-'));
+}, 120_000);
+
+afterAll(async () => {
+  stopCliProcesses();
+  await Promise.all(servers.map(closeServer));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** `openssl s_server` for one connection with the ECDSA P-256 chain; resolves with its port. */
+async function sServer(args: readonly string[] = []): Promise<{ port: number; process: Spawned }> {
+  const process = start('openssl', [
+    's_server', '-accept', '127.0.0.1:0', '-tls1_3', '-naccept', '1',
+    '-cert', pkiPath('server-ecdsa-p256.pem'), '-key', pkiPath('server-ecdsa-p256-key.pem'), '-cert_chain', pkiPath('intermediate.pem'),
+    ...args,
+  ]);
+  const match = await process.waitFor(/ACCEPT 127\.0\.0\.1:(\d+)/);
+  return { port: Number(match[1]), process };
+}
+
+const FIELDS = [
+  'ok', 'version', 'cipher', 'group', 'signatureScheme', 'alpn', 'resumed', 'earlyData', 'helloRetry', 'verified',
+  'peerCertificates', 'received', 'receivedBytes', 'error',
+];
+
+interface Report {
+  ok: boolean;
+  version: string | null;
+  cipher: string | null;
+  group: string | null;
+  signatureScheme: string | null;
+  alpn: string | null;
+  resumed: boolean;
+  earlyData: string;
+  helloRetry: boolean;
+  verified: boolean;
+  peerCertificates: { subject: string; issuer: string; notAfter: string }[];
+  received: string;
+  receivedBytes: number;
+  error: { code: string; alert: string | null; message: string } | null;
+}
+
+/** --json prints exactly one JSON object, with exactly the contract's fields, in order. */
+function parseReport(stdout: string): Report {
+  const lines = stdout.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  const report = JSON.parse(lines[0]!) as Report;
+  expect(Object.keys(report)).toEqual(FIELDS);
+  if (report.error) expect(Object.keys(report.error)).toEqual(['code', 'alert', 'message']);
+  return report;
+}
+
+describe('wiretls connect --json against openssl s_server -rev', () => {
+  it(
+    'reports the session and what the server answered; exit 0',
+    async () => {
+      const server = await sServer(['-rev']);
+      // s_server -rev answers each line reversed; --timeout ends the reading afterwards.
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--send', 'hello\n', '--timeout', '1']);
+      expect(result.status).toBe(0);
+      const report = parseReport(result.stdout);
+      expect(report).toMatchObject({
+        ok: true,
+        version: 'TLSv1.3',
+        group: 'x25519',
+        signatureScheme: 'ecdsa_secp256r1_sha256',
+        alpn: null,
+        resumed: false,
+        earlyData: 'not_offered',
+        helloRetry: false,
+        verified: true,
+        error: null,
+      });
+      expect(['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']).toContain(report.cipher);
+      expect(Buffer.from(report.received, 'base64').toString()).toBe('olleh\n');
+      expect(report.receivedBytes).toBe(6);
+      expect(report.peerCertificates).toEqual([
+        { subject: 'CN=wiretls test server (ECDSA P-256), O=wiretls test PKI', issuer: 'CN=wiretls test intermediate CA, O=wiretls test PKI', notAfter: '2125-01-01T00:00:00.000Z' },
+        { subject: 'CN=wiretls test intermediate CA, O=wiretls test PKI', issuer: 'CN=wiretls test root CA, O=wiretls test PKI', notAfter: '2125-01-01T00:00:00.000Z' },
+      ]);
+      // The negotiated suite is the one s_server reports.
+      await server.process.waitFor(/Ciphersuite: (\S+)/);
+      expect(server.process.output()).toContain(`Ciphersuite: ${report.cipher}`);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '--ciphers, --key-shares and --alpn: the chosen suite, a HelloRetryRequest and the protocol show in the report',
+    async () => {
+      const server = await sServer(['-rev', '-groups', 'P-384', '-alpn', 'h2']);
+      const result = await runCli([
+        'connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--send', 'abc\n', '--timeout', '1',
+        '--ciphers', 'TLS_AES_256_GCM_SHA384', '--key-shares', 'x25519', '--groups', 'x25519,secp384r1', '--alpn', 'http/1.1,h2',
+      ]);
+      expect(result.status).toBe(0);
+      const report = parseReport(result.stdout);
+      expect(report).toMatchObject({ ok: true, cipher: 'TLS_AES_256_GCM_SHA384', group: 'secp384r1', helloRetry: true, alpn: 'h2', verified: true });
+      expect(Buffer.from(report.received, 'base64').toString()).toBe('cba\n');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '--trace prints the handshake (to stderr under --json); --keylog writes NSS lines',
+    async () => {
+      const server = await sServer(['-rev']);
+      const keylog = join(dir, 'keys.log');
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--trace', '--keylog', keylog, '--send', 'x\n', '--timeout', '1']);
+      expect(result.status).toBe(0);
+      parseReport(result.stdout);
+      for (const step of ['ClientHello', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished', 'x25519']) {
+        expect(result.stderr).toContain(step);
+      }
+      expect(result.stderr).toMatch(/derived .*HANDSHAKE_TRAFFIC_SECRET/);
+      expect(result.stderr).toMatch(/✓/);
+      const lines = readFileSync(keylog, 'utf8').trimEnd().split('\n');
+      expect(lines.map((l) => l.split(' ')[0]).sort()).toEqual(['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'EXPORTER_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0']);
+      for (const line of lines) expect(line).toMatch(/^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]{64}$/);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'without --json: stdin is sent and the received data goes to stdout as it is',
+    async () => {
+      const server = await sServer(['-rev']);
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--timeout', '1'], { stdin: 'from stdin\n' });
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe('nidts morf\n');
+    },
+    TIMEOUT,
+  );
+});
+
+describe('wiretls connect exit statuses', () => {
+  it(
+    '1: an unknown flag, one line on stderr',
+    async () => {
+      const result = await runCli(['connect', '127.0.0.1:1', '--bogus']);
+      expect(result.status).toBe(1);
+      expect(expectOneLine(result.stderr)).toMatch(/unknown option --bogus/);
+      expect(result.stdout).toBe('');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '1: an unreadable --ca file, one line naming it',
+    async () => {
+      const missing = join(dir, 'no-such-root.pem');
+      const result = await runCli(['connect', '127.0.0.1:1', '--ca', missing, '--json']);
+      expect(result.status).toBe(1);
+      expect(expectOneLine(result.stderr)).toContain(missing);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '1: a --ca file that holds no certificate, one line',
+    async () => {
+      const result = await runCli(['connect', '127.0.0.1:1', '--ca', pkiPath('README.md')]);
+      expect(result.status).toBe(1);
+      expectOneLine(result.stderr);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '2: a closed port, CONNECT_FAILED',
+    async () => {
+      const probe = createServer();
+      const port = await listen(probe);
+      await closeServer(probe);
+      const result = await runCli(['connect', `127.0.0.1:${port}`, '--ca', ROOT, '--json']);
+      expect(result.status).toBe(2);
+      const report = parseReport(result.stdout);
+      expect(report.ok).toBe(false);
+      expect(report.error).toMatchObject({ code: 'CONNECT_FAILED', alert: null });
+      expect(report.error!.message).toMatch(/ECONNREFUSED/);
+      const plain = await runCli(['connect', `127.0.0.1:${port}`, '--ca', ROOT]);
+      expect(plain.status).toBe(2);
+      expect(expectOneLine(plain.stderr)).toMatch(/CONNECT_FAILED/);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '2: a server that accepts TCP but never answers, TIMEOUT',
+    async () => {
+      const sockets: Socket[] = [];
+      const silent = createServer((socket) => sockets.push(socket));
+      servers.push(silent);
+      const port = await listen(silent);
+      const result = await runCli(['connect', `127.0.0.1:${port}`, '--ca', ROOT, '--json', '--timeout', '1']);
+      for (const socket of sockets) socket.destroy();
+      expect(result.status).toBe(2);
+      expect(parseReport(result.stdout).error).toMatchObject({ code: 'TIMEOUT' });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '3: a cipher suite the server refuses, the alert it sent',
+    async () => {
+      const server = await sServer(['-ciphersuites', 'TLS_AES_256_GCM_SHA384']);
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--ciphers', 'TLS_AES_128_GCM_SHA256']);
+      expect(result.status).toBe(3);
+      const report = parseReport(result.stdout);
+      expect(report).toMatchObject({ ok: false, version: null, cipher: null, verified: false });
+      expect(report.error).toMatchObject({ code: 'ALERT_RECEIVED', alert: 'handshake_failure' });
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '4: no --ca, so the test root is unknown: CERT_UNTRUSTED, the chain still listed',
+    async () => {
+      const server = await sServer();
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--servername', 'localhost', '--json']);
+      expect(result.status).toBe(4);
+      const report = parseReport(result.stdout);
+      expect(report.ok).toBe(false);
+      expect(report.verified).toBe(false);
+      expect(report.error).toMatchObject({ code: 'CERT_UNTRUSTED' });
+      expect(report.peerCertificates).toHaveLength(2);
+      await server.process.exited;
+      expect(server.process.output()).toMatch(/alert unknown ca|SSL alert number 48/);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '4: a name the certificate does not cover, CERT_HOSTNAME_MISMATCH; --insecure connects anyway',
+    async () => {
+      const server = await sServer(['-rev']);
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'elsewhere.example', '--json']);
+      expect(result.status).toBe(4);
+      expect(parseReport(result.stdout).error).toMatchObject({ code: 'CERT_HOSTNAME_MISMATCH' });
+
+      const again = await sServer(['-rev']);
+      const insecure = await runCli(['connect', `127.0.0.1:${again.port}`, '--servername', 'elsewhere.example', '--insecure', '--json', '--send', 'ok\n', '--timeout', '1']);
+      expect(insecure.status).toBe(0);
+      const report = parseReport(insecure.stdout);
+      expect(report).toMatchObject({ ok: true, verified: false, error: null });
+      expect(Buffer.from(report.received, 'base64').toString()).toBe('ko\n');
+    },
+    TIMEOUT,
+  );
+});
