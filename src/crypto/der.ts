@@ -1,11 +1,13 @@
 import { TLSError } from '../errors.js';
+import { concatBytes } from '../wire/bytes.js';
 
 /**
- * A strict DER walker for the few structures the crypto layer reads itself: SubjectPublicKeyInfo,
- * PKCS#8 PrivateKeyInfo, RSA/EC key bodies and ECDSA-Sig-Value. It lives here, not in x509/,
- * because crypto sits below x509 in the dependency order. Strict means: definite minimal
- * lengths, no trailing bytes, no high tag numbers; a signature or key that is "almost DER" is
- * rejected rather than repaired, so two parsers can never disagree about what was signed.
+ * The project's one DER reader, for the structures crypto/ reads itself (SubjectPublicKeyInfo,
+ * PKCS#8 PrivateKeyInfo, RSA/EC key bodies, ECDSA-Sig-Value) and for x509/ (certificates, names,
+ * extensions). It lives here, not in x509/, because crypto sits below x509 in the dependency
+ * order. Strict means: definite minimal lengths, no trailing bytes, no high tag numbers; a
+ * signature, key or certificate that is "almost DER" is rejected rather than repaired, so two
+ * parsers can never disagree about what was signed.
  */
 export interface DerNode {
   readonly tag: number;
@@ -17,12 +19,14 @@ export interface DerNode {
 }
 
 export const DerTag = {
+  BOOLEAN: 0x01,
   INTEGER: 0x02,
   BIT_STRING: 0x03,
   OCTET_STRING: 0x04,
   NULL: 0x05,
   OID: 0x06,
   SEQUENCE: 0x30,
+  SET: 0x31,
   /** [0] constructed, context-specific */
   CONTEXT_0: 0xa0,
   CONTEXT_1: 0xa1,
@@ -34,49 +38,126 @@ export function derError(detail: string): TLSError {
   return new TLSError('INVALID_ARGUMENT', `malformed DER: ${detail}`);
 }
 
-/** Reads the element starting at `at`, which must end by `limit`. */
-export function readElement(der: Uint8Array, at: number, limit: number = der.length): DerNode {
-  if (at + 2 > limit) throw derError('truncated element');
-  const tag = der[at]!;
-  if ((tag & 0x1f) === 0x1f) throw derError('high tag numbers are not used here');
-  let length = der[at + 1]!;
-  let contentStart = at + 2;
-  if (length & 0x80) {
-    const count = length & 0x7f;
-    if (count === 0) throw derError('indefinite length is not DER');
-    if (count > 4 || contentStart + count > limit) throw derError('bad length');
-    if (der[contentStart] === 0) throw derError('length has a leading zero byte');
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + der[contentStart + i]!;
-    if (length < 0x80) throw derError('long-form length for a short element');
-    contentStart += count;
+/**
+ * Turns a DER failure into the error its layer owes: a key handed to crypto/ is the caller's
+ * INVALID_ARGUMENT, a peer's certificate is CERT_INVALID with bad_certificate (x509/).
+ */
+export type DerFailure = (detail: string) => TLSError;
+
+/** The reading half of the walker; every function throws `fail(detail)` on malformed input. */
+export interface DerReader {
+  /** Reads the element starting at `at`, which must end by `limit`. */
+  readElement(der: Uint8Array, at: number, limit?: number): DerNode;
+  /** The whole input must be exactly one element with the expected tag. */
+  readRoot(der: Uint8Array, expectedTag: number): DerNode;
+  expectTag(node: DerNode, tag: number): void;
+  childrenOf(der: Uint8Array, parent: DerNode): DerNode[];
+  /** Dotted form of an OBJECT IDENTIFIER's content bytes. */
+  decodeOid(content: Uint8Array): string;
+  /**
+   * The magnitude of a non-negative INTEGER, without the sign byte. Rejects negative values and
+   * non-minimal encodings (a redundant leading 0x00 or 0xff), as DER requires.
+   */
+  unsignedIntegerOf(der: Uint8Array, node: DerNode): Uint8Array;
+  /** A small non-negative INTEGER (versions, salt lengths) as a number. */
+  smallIntegerOf(der: Uint8Array, node: DerNode): number;
+  /** The contents of a BIT STRING that must have no unused bits (keys are whole octets). */
+  bitStringBytesOf(der: Uint8Array, node: DerNode): Uint8Array;
+}
+
+/** The strict reader, failing with the caller's error type. */
+export function derReader(fail: DerFailure): DerReader {
+  function readElement(der: Uint8Array, at: number, limit: number = der.length): DerNode {
+    if (at + 2 > limit) throw fail('truncated element');
+    const tag = der[at]!;
+    if ((tag & 0x1f) === 0x1f) throw fail('high tag numbers are not used here');
+    let length = der[at + 1]!;
+    let contentStart = at + 2;
+    if (length & 0x80) {
+      const count = length & 0x7f;
+      if (count === 0) throw fail('indefinite length is not DER');
+      if (count > 4 || contentStart + count > limit) throw fail('bad length');
+      if (der[contentStart] === 0) throw fail('length has a leading zero byte');
+      length = 0;
+      for (let i = 0; i < count; i++) length = length * 256 + der[contentStart + i]!;
+      if (length < 0x80) throw fail('long-form length for a short element');
+      contentStart += count;
+    }
+    const end = contentStart + length;
+    if (end > limit) throw fail('element overruns its container');
+    return { tag, start: at, contentStart, end };
   }
-  const end = contentStart + length;
-  if (end > limit) throw derError('element overruns its container');
-  return { tag, start: at, contentStart, end };
-}
 
-/** The whole input must be exactly one element with the expected tag. */
-export function readRoot(der: Uint8Array, expectedTag: number): DerNode {
-  const node = readElement(der, 0);
-  if (node.end !== der.length) throw derError('trailing bytes after the element');
-  expectTag(node, expectedTag);
-  return node;
-}
-
-export function expectTag(node: DerNode, tag: number): void {
-  if (node.tag !== tag) throw derError(`expected tag 0x${tag.toString(16)}, got 0x${node.tag.toString(16)}`);
-}
-
-export function childrenOf(der: Uint8Array, parent: DerNode): DerNode[] {
-  const out: DerNode[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
-    const child = readElement(der, at, parent.end);
-    out.push(child);
-    at = child.end;
+  function readRoot(der: Uint8Array, expectedTag: number): DerNode {
+    const node = readElement(der, 0);
+    if (node.end !== der.length) throw fail('trailing bytes after the element');
+    expectTag(node, expectedTag);
+    return node;
   }
-  return out;
+
+  function expectTag(node: DerNode, tag: number): void {
+    if (node.tag !== tag) throw fail(`expected tag 0x${tag.toString(16)}, got 0x${node.tag.toString(16)}`);
+  }
+
+  function childrenOf(der: Uint8Array, parent: DerNode): DerNode[] {
+    const out: DerNode[] = [];
+    for (let at = parent.contentStart; at < parent.end; ) {
+      const child = readElement(der, at, parent.end);
+      out.push(child);
+      at = child.end;
+    }
+    return out;
+  }
+
+  function decodeOid(content: Uint8Array): string {
+    if (content.length === 0) throw fail('empty OID');
+    const parts: number[] = [];
+    let value = 0;
+    for (let i = 0; i < content.length; i++) {
+      const byte = content[i]!;
+      if (value === 0 && byte === 0x80) throw fail('non-minimal OID arc');
+      value = value * 128 + (byte & 0x7f);
+      if (value > Number.MAX_SAFE_INTEGER / 128) throw fail('OID arc too large');
+      if ((byte & 0x80) === 0) {
+        if (parts.length === 0) {
+          const first = value < 80 ? Math.floor(value / 40) : 2;
+          parts.push(first, value - first * 40);
+        } else parts.push(value);
+        value = 0;
+      } else if (i === content.length - 1) throw fail('truncated OID');
+    }
+    return parts.join('.');
+  }
+
+  function unsignedIntegerOf(der: Uint8Array, node: DerNode): Uint8Array {
+    expectTag(node, DerTag.INTEGER);
+    const content = contentOf(der, node);
+    if (content.length === 0) throw fail('empty INTEGER');
+    if (content[0]! & 0x80) throw fail('negative INTEGER');
+    if (content.length > 1 && content[0] === 0 && (content[1]! & 0x80) === 0) throw fail('non-minimal INTEGER');
+    return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
+  }
+
+  function smallIntegerOf(der: Uint8Array, node: DerNode): number {
+    const magnitude = unsignedIntegerOf(der, node);
+    if (magnitude.length > 4) throw fail('INTEGER too large');
+    let value = 0;
+    for (const byte of magnitude) value = value * 256 + byte;
+    return value;
+  }
+
+  function bitStringBytesOf(der: Uint8Array, node: DerNode): Uint8Array {
+    expectTag(node, DerTag.BIT_STRING);
+    const content = contentOf(der, node);
+    if (content.length === 0 || content[0] !== 0) throw fail('BIT STRING with unused bits');
+    return content.subarray(1);
+  }
+
+  return { readElement, readRoot, expectTag, childrenOf, decodeOid, unsignedIntegerOf, smallIntegerOf, bitStringBytesOf };
 }
+
+/** crypto/'s reader: a malformed key or signature is the caller's INVALID_ARGUMENT. */
+export const { readElement, readRoot, expectTag, childrenOf, decodeOid, unsignedIntegerOf, smallIntegerOf, bitStringBytesOf } = derReader(derError);
 
 export function contentOf(der: Uint8Array, node: DerNode): Uint8Array {
   return der.subarray(node.contentStart, node.end);
@@ -86,83 +167,41 @@ export function bytesOf(der: Uint8Array, node: DerNode): Uint8Array {
   return der.subarray(node.start, node.end);
 }
 
-/** Dotted form of an OBJECT IDENTIFIER's content bytes. */
-export function decodeOid(content: Uint8Array): string {
-  if (content.length === 0) throw derError('empty OID');
-  const parts: number[] = [];
-  let value = 0;
-  for (let i = 0; i < content.length; i++) {
-    const byte = content[i]!;
-    if (value === 0 && byte === 0x80) throw derError('non-minimal OID arc');
-    value = value * 128 + (byte & 0x7f);
-    if (value > Number.MAX_SAFE_INTEGER / 128) throw derError('OID arc too large');
-    if ((byte & 0x80) === 0) {
-      if (parts.length === 0) {
-        const first = value < 80 ? Math.floor(value / 40) : 2;
-        parts.push(first, value - first * 40);
-      } else parts.push(value);
-      value = 0;
-    } else if (i === content.length - 1) throw derError('truncated OID');
-  }
-  return parts.join('.');
-}
-
 /**
- * The magnitude of a non-negative INTEGER, without the sign byte. Rejects negative values and
- * non-minimal encodings (a redundant leading 0x00 or 0xff), as DER requires.
+ * Big-endian bytes without their leading zero bytes (one byte is kept for zero). Lenient on
+ * purpose: for magnitudes that are sized or re-encoded (serial numbers, key sizes), not for
+ * checking that an INTEGER is DER; unsignedIntegerOf does that.
  */
-export function unsignedIntegerOf(der: Uint8Array, node: DerNode): Uint8Array {
-  expectTag(node, DerTag.INTEGER);
-  const content = contentOf(der, node);
-  if (content.length === 0) throw derError('empty INTEGER');
-  if (content[0]! & 0x80) throw derError('negative INTEGER');
-  if (content.length > 1 && content[0] === 0 && (content[1]! & 0x80) === 0) throw derError('non-minimal INTEGER');
-  return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
+export function withoutLeadingZeros(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < bytes.length - 1 && bytes[i] === 0) i++;
+  return bytes.subarray(i);
 }
 
-/** A small non-negative INTEGER (versions, salt lengths) as a number. */
-export function smallIntegerOf(der: Uint8Array, node: DerNode): number {
-  const magnitude = unsignedIntegerOf(der, node);
-  if (magnitude.length > 4) throw derError('INTEGER too large');
-  let value = 0;
-  for (const byte of magnitude) value = value * 256 + byte;
-  return value;
-}
-
-/** The contents of a BIT STRING that must have no unused bits (keys are whole octets). */
-export function bitStringBytesOf(der: Uint8Array, node: DerNode): Uint8Array {
-  expectTag(node, DerTag.BIT_STRING);
-  const content = contentOf(der, node);
-  if (content.length === 0 || content[0] !== 0) throw derError('BIT STRING with unused bits');
-  return content.subarray(1);
+/** Bits in a big-endian magnitude (an RSA modulus size), leading zero bytes ignored. */
+export function bitLength(magnitude: Uint8Array): number {
+  const m = withoutLeadingZeros(magnitude);
+  if (m.length === 0 || (m.length === 1 && m[0] === 0)) return 0;
+  return (m.length - 1) * 8 + (32 - Math.clz32(m[0]!));
 }
 
 /** Tag-length-value with a minimal definite length. */
 export function encodeElement(tag: number, ...contents: Uint8Array[]): Uint8Array {
   let length = 0;
   for (const c of contents) length += c.length;
-  const lengthBytes: number[] = [];
-  if (length < 0x80) lengthBytes.push(length);
+  const header: number[] = [];
+  if (length < 0x80) header.push(length);
   else {
-    for (let n = length; n > 0; n = Math.floor(n / 256)) lengthBytes.unshift(n & 0xff);
-    lengthBytes.unshift(0x80 | lengthBytes.length);
+    for (let n = length; n > 0; n = Math.floor(n / 256)) header.unshift(n & 0xff);
+    header.unshift(0x80 | header.length);
   }
-  const out = new Uint8Array(1 + lengthBytes.length + length);
-  out[0] = tag;
-  out.set(lengthBytes, 1);
-  let at = 1 + lengthBytes.length;
-  for (const c of contents) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  header.unshift(tag);
+  return concatBytes(Uint8Array.from(header), ...contents);
 }
 
 /** A non-negative INTEGER from big-endian magnitude bytes, with the sign byte DER needs. */
 export function encodeUnsignedInteger(magnitude: Uint8Array): Uint8Array {
-  let i = 0;
-  while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
-  const trimmed = magnitude.subarray(i);
+  const trimmed = withoutLeadingZeros(magnitude);
   const body = trimmed.length === 0 ? new Uint8Array(1) : trimmed;
   return body[0]! & 0x80 ? encodeElement(DerTag.INTEGER, new Uint8Array(1), body) : encodeElement(DerTag.INTEGER, body);
 }

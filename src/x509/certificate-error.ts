@@ -1,3 +1,4 @@
+import { derReader } from '../crypto/der.js';
 import { TLSError, type TLSErrorCode } from '../errors.js';
 import type { AlertName } from '../messages/registry.js';
 import type { CertificateSummary } from './certificate.js';
@@ -48,6 +49,17 @@ export type CertificateCheck =
   | 'weakSignature'
   | 'identity'
   | 'empty';
+
+/** A DER failure inside a certificate, name or key: the peer sent something unparseable. */
+export function malformed(detail: string): TLSError {
+  return new TLSError('CERT_INVALID', `malformed DER: ${detail}`, { alert: 'bad_certificate' });
+}
+
+/**
+ * crypto/der.ts's strict reader, failing with `malformed`. x509 reads DER only through these;
+ * pem.ts and the trust store reword the failure for files (INVALID_ARGUMENT naming the source).
+ */
+export const { readElement, readRoot, childrenOf, decodeOid } = derReader(malformed);
 
 /**
  * A failed certificate verdict. Besides the TLSError contract (code, alert, message) it says

@@ -2,20 +2,9 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { TLSError } from '../errors.js';
-import {
-  Tag,
-  bitLength,
-  unsignedInteger,
-  bytesOf,
-  childrenOf,
-  contentOf,
-  decodeOid,
-  equalBytes,
-  readNode,
-  readRoot,
-  toHex,
-  type DerNode,
-} from './der.js';
+import { DerTag, bitLength, bytesOf, contentOf, withoutLeadingZeros, type DerNode } from '../crypto/der.js';
+import { bytesEqual, bytesToHex } from '../wire/bytes.js';
+import { childrenOf, decodeOid, readElement, readRoot } from './certificate-error.js';
 import { OID, attributeShortName, signatureAlgorithmName } from './oids.js';
 import { formatIpAddress } from './identity.js';
 
@@ -152,11 +141,11 @@ export class ParsedCertificate {
   constructor(der: Uint8Array) {
     this.der = der;
     // 1. The byte-exact walk: Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }.
-    const root = readRoot(der, Tag.SEQUENCE);
+    const root = readRoot(der, DerTag.SEQUENCE);
     const top = childrenOf(der, root);
     if (top.length !== 3) throw invalid('Certificate must have 3 fields');
     const [tbsNode, sigAlgNode, sigValueNode] = top as [DerNode, DerNode, DerNode];
-    if (tbsNode.tag !== Tag.SEQUENCE || sigAlgNode.tag !== Tag.SEQUENCE || sigValueNode.tag !== Tag.BIT_STRING) {
+    if (tbsNode.tag !== DerTag.SEQUENCE || sigAlgNode.tag !== DerTag.SEQUENCE || sigValueNode.tag !== DerTag.BIT_STRING) {
       throw invalid('unexpected field types in Certificate');
     }
     this.tbs = bytesOf(der, tbsNode);
@@ -165,36 +154,36 @@ export class ParsedCertificate {
     if (sigValue.length < 1 || sigValue[0] !== 0) throw invalid('signatureValue has unused bits');
     this.signatureValue = sigValue.subarray(1);
     const algFields = childrenOf(der, sigAlgNode);
-    if (algFields.length < 1 || algFields.length > 2 || algFields[0]!.tag !== Tag.OID) throw invalid('bad signatureAlgorithm');
+    if (algFields.length < 1 || algFields.length > 2 || algFields[0]!.tag !== DerTag.OID) throw invalid('bad signatureAlgorithm');
     this.signatureAlgorithmOid = decodeOid(contentOf(der, algFields[0]!));
-    this.signatureParamsDer = algFields[1] && algFields[1].tag !== Tag.NULL ? bytesOf(der, algFields[1]) : undefined;
+    this.signatureParamsDer = algFields[1] && algFields[1].tag !== DerTag.NULL ? bytesOf(der, algFields[1]) : undefined;
 
     const fields = childrenOf(der, tbsNode);
     let i = 0;
     if (fields[0]?.tag === 0xa0) i++;
     const [serialNode, innerAlgNode, issuerNode, validityNode, subjectNode, spkiNode] = fields.slice(i, i + 6);
     if (!spkiNode || !serialNode || !innerAlgNode || !issuerNode || !validityNode || !subjectNode) throw invalid('tbsCertificate is truncated');
-    if (issuerNode.tag !== Tag.SEQUENCE || subjectNode.tag !== Tag.SEQUENCE || spkiNode.tag !== Tag.SEQUENCE) {
+    if (issuerNode.tag !== DerTag.SEQUENCE || subjectNode.tag !== DerTag.SEQUENCE || spkiNode.tag !== DerTag.SEQUENCE) {
       throw invalid('unexpected field types in tbsCertificate');
     }
     // RFC 5280 §4.1.1.2: the signature field inside the TBS MUST match the outer one, or the
     // signer could be made to vouch for a different algorithm than the one checked.
-    if (!equalBytes(bytesOf(der, innerAlgNode), this.signatureAlgorithmDer)) {
+    if (!bytesEqual(bytesOf(der, innerAlgNode), this.signatureAlgorithmDer)) {
       throw invalid('tbsCertificate.signature differs from signatureAlgorithm');
     }
     this.issuerDer = bytesOf(der, issuerNode);
     this.subjectDer = bytesOf(der, subjectNode);
     this.spki = bytesOf(der, spkiNode);
-    this.selfIssued = equalBytes(this.issuerDer, this.subjectDer);
+    this.selfIssued = bytesEqual(this.issuerDer, this.subjectDer);
     this.publicKey = describePublicKey(this.spki);
 
     // 2. The plain fields, from the same walk (a full pkijs.Certificate parse costs more than
     //    everything else in a warm validation).
     const extra = fields.slice(i + 6);
     this.version = i === 1 ? versionOf(der, fields[0]!) : 1;
-    if (serialNode.tag !== Tag.INTEGER || validityNode.tag !== Tag.SEQUENCE) throw invalid('unexpected field types in tbsCertificate');
-    const serial = unsignedInteger(contentOf(der, serialNode));
-    this.serialNumber = serial.length === 1 && serial[0] === 0 ? '0' : toHex(serial); // as node:crypto prints it
+    if (serialNode.tag !== DerTag.INTEGER || validityNode.tag !== DerTag.SEQUENCE) throw invalid('unexpected field types in tbsCertificate');
+    const serial = withoutLeadingZeros(contentOf(der, serialNode));
+    this.serialNumber = serial.length === 1 && serial[0] === 0 ? '0' : bytesToHex(serial).toUpperCase(); // as node:crypto prints it
     const times = childrenOf(der, validityNode);
     if (times.length !== 2) throw invalid('validity must have two times');
     this.notBefore = parseTime(der, times[0]!);
@@ -212,7 +201,7 @@ export class ParsedCertificate {
       lastTag = node.tag;
       if (node.tag === 0xa3) {
         const [list] = childrenOf(der, node);
-        if (!list || list.tag !== Tag.SEQUENCE || list.end !== node.end) throw invalid('malformed extensions');
+        if (!list || list.tag !== DerTag.SEQUENCE || list.end !== node.end) throw invalid('malformed extensions');
         extensionNodes = childrenOf(der, list);
         if (extensionNodes.length === 0) throw invalid('empty extensions'); // RFC 5280 §4.1: SIZE (1..MAX)
       }
@@ -229,14 +218,14 @@ export class ParsedCertificate {
     let authorityKeyId: Uint8Array | undefined;
     for (const node of extensionNodes) {
       // Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-      const parts = node.tag === Tag.SEQUENCE ? childrenOf(der, node) : [];
+      const parts = node.tag === DerTag.SEQUENCE ? childrenOf(der, node) : [];
       const [oidNode, second, third] = parts;
       const valueNode = parts.length === 3 ? third : second;
-      if (!oidNode || oidNode.tag !== Tag.OID || !valueNode || valueNode.tag !== Tag.OCTET_STRING || parts.length > 3) throw invalid('malformed extension');
+      if (!oidNode || oidNode.tag !== DerTag.OID || !valueNode || valueNode.tag !== DerTag.OCTET_STRING || parts.length > 3) throw invalid('malformed extension');
       let critical = false;
       if (parts.length === 3) {
         const flag = contentOf(der, second!);
-        if (second!.tag !== Tag.BOOLEAN || flag.length !== 1) throw invalid('malformed extension criticality');
+        if (second!.tag !== DerTag.BOOLEAN || flag.length !== 1) throw invalid('malformed extension criticality');
         critical = flag[0] !== 0;
       }
       const extnID = decodeOid(contentOf(der, oidNode));
@@ -256,13 +245,13 @@ export class ParsedCertificate {
       switch (extnID) {
         case OID.basicConstraints: {
           // BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL }
-          const { bytes, node } = value(Tag.SEQUENCE, 'basicConstraints');
+          const { bytes, node } = value(DerTag.SEQUENCE, 'basicConstraints');
           const parts = childrenOf(bytes, node);
           let k = 0;
           let cA = false;
-          if (parts[k]?.tag === Tag.BOOLEAN) cA = contentOf(bytes, parts[k++]!)[0] !== 0;
+          if (parts[k]?.tag === DerTag.BOOLEAN) cA = contentOf(bytes, parts[k++]!)[0] !== 0;
           let pathLen: number | undefined;
-          if (parts[k]?.tag === Tag.INTEGER) {
+          if (parts[k]?.tag === DerTag.INTEGER) {
             const n = contentOf(bytes, parts[k++]!);
             if (n.length === 0 || n.length > 4 || (n[0]! & 0x80) !== 0) throw invalid('bad pathLenConstraint');
             pathLen = n.reduce((acc, byte) => acc * 256 + byte, 0);
@@ -272,7 +261,7 @@ export class ParsedCertificate {
           break;
         }
         case OID.keyUsage: {
-          const { bytes, node } = value(Tag.BIT_STRING, 'keyUsage');
+          const { bytes, node } = value(DerTag.BIT_STRING, 'keyUsage');
           const bits = contentOf(bytes, node);
           if (bits.length < 1 || bits[0]! > 7) throw invalid('malformed keyUsage extension');
           keyUsage = 0;
@@ -283,15 +272,15 @@ export class ParsedCertificate {
         }
         case OID.extKeyUsage: {
           // ExtKeyUsageSyntax ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId
-          const { bytes, node } = value(Tag.SEQUENCE, 'extKeyUsage');
+          const { bytes, node } = value(DerTag.SEQUENCE, 'extKeyUsage');
           const purposes = childrenOf(bytes, node);
-          if (purposes.length === 0 || purposes.some((p) => p.tag !== Tag.OID)) throw invalid('malformed extKeyUsage extension');
+          if (purposes.length === 0 || purposes.some((p) => p.tag !== DerTag.OID)) throw invalid('malformed extKeyUsage extension');
           extKeyUsage = purposes.map((p) => decodeOid(contentOf(bytes, p)));
           break;
         }
         case OID.subjectAltName: {
           // GeneralNames ::= SEQUENCE SIZE (1..MAX) OF GeneralName
-          const { bytes, node } = value(Tag.SEQUENCE, 'subjectAltName');
+          const { bytes, node } = value(DerTag.SEQUENCE, 'subjectAltName');
           const names = childrenOf(bytes, node);
           if (names.length === 0) throw invalid('empty subjectAltName');
           hasSubjectAltName = true;
@@ -301,13 +290,13 @@ export class ParsedCertificate {
         case OID.nameConstraints: {
           // NameConstraints ::= SEQUENCE { permittedSubtrees [0] GeneralSubtrees OPTIONAL, excludedSubtrees [1] GeneralSubtrees OPTIONAL }
           // GeneralSubtree ::= SEQUENCE { base GeneralName, minimum [0] BaseDistance DEFAULT 0, maximum [1] BaseDistance OPTIONAL }
-          const { bytes, node } = value(Tag.SEQUENCE, 'nameConstraints');
+          const { bytes, node } = value(DerTag.SEQUENCE, 'nameConstraints');
           const permitted: GeneralNameValue[] = [];
           const excluded: GeneralNameValue[] = [];
           for (const part of childrenOf(bytes, node)) {
             if (part.tag !== 0xa0 && part.tag !== 0xa1) throw invalid('malformed nameConstraints extension');
             for (const subtree of childrenOf(bytes, part)) {
-              const [base, ...bounds] = subtree.tag === Tag.SEQUENCE ? childrenOf(bytes, subtree) : [];
+              const [base, ...bounds] = subtree.tag === DerTag.SEQUENCE ? childrenOf(bytes, subtree) : [];
               if (!base) throw invalid('malformed GeneralSubtree');
               // RFC 5280 §4.2.1.10: minimum MUST be zero (so, in DER, absent) and maximum MUST be absent.
               if (bounds.length > 0) throw invalid('name constraint with minimum/maximum');
@@ -318,13 +307,13 @@ export class ParsedCertificate {
           break;
         }
         case OID.subjectKeyIdentifier: {
-          const { bytes, node } = value(Tag.OCTET_STRING, 'subjectKeyIdentifier');
+          const { bytes, node } = value(DerTag.OCTET_STRING, 'subjectKeyIdentifier');
           subjectKeyId = contentOf(bytes, node);
           break;
         }
         case OID.authorityKeyIdentifier: {
           // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] KeyIdentifier OPTIONAL, ... }
-          const { bytes, node } = value(Tag.SEQUENCE, 'authorityKeyIdentifier');
+          const { bytes, node } = value(DerTag.SEQUENCE, 'authorityKeyIdentifier');
           const keyId = childrenOf(bytes, node).find((n) => n.tag === 0x80);
           authorityKeyId = keyId ? contentOf(bytes, keyId) : undefined;
           break;
@@ -358,7 +347,7 @@ export class ParsedCertificate {
       notBefore: this.notBefore,
       notAfter: this.notAfter,
       subjectAltNames: this.subjectAltNames.map(formatGeneralName),
-      fingerprint256: toHex(sha256(this.der), ':'),
+      fingerprint256: bytesToHex(sha256(this.der)).toUpperCase().replace(/..(?!$)/g, '$&:'),
       serialNumber: this.serialNumber,
       publicKey: this.publicKey.description,
       signatureAlgorithm: signatureAlgorithmName[this.signatureAlgorithmOid] ?? this.signatureAlgorithmOid,
@@ -366,6 +355,17 @@ export class ParsedCertificate {
       raw: this.der,
     });
   }
+}
+
+/**
+ * A Map key standing for exactly these bytes, one char per byte (subject names and keys in the
+ * path builder and trust store, whole certificates in the verifier's cache): half the length of
+ * hex and no per-byte formatting.
+ */
+export function bytesKey(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 4096) s += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return s;
 }
 
 export function parseCertificate(der: Uint8Array): ParsedCertificate {
@@ -399,7 +399,7 @@ function generalName(der: Uint8Array, node: DerNode, inConstraint: boolean): Gen
     }
     case 0xa4: {
       const [name] = childrenOf(der, node);
-      if (!name || name.tag !== Tag.SEQUENCE || name.end !== node.end) throw invalid('malformed directoryName');
+      if (!name || name.tag !== DerTag.SEQUENCE || name.end !== node.end) throw invalid('malformed directoryName');
       const dn = bytesOf(der, name);
       return { type: 'dirName', value: formatName(dn), bytes: dn };
     }
@@ -410,7 +410,7 @@ function generalName(der: Uint8Array, node: DerNode, inConstraint: boolean): Gen
 
 function versionOf(der: Uint8Array, node: DerNode): number {
   const [integer] = childrenOf(der, node);
-  if (!integer || integer.tag !== Tag.INTEGER || integer.end !== node.end) throw invalid('malformed version');
+  if (!integer || integer.tag !== DerTag.INTEGER || integer.end !== node.end) throw invalid('malformed version');
   const v = contentOf(der, integer);
   // DER: version 1 is encoded by omitting the field.
   if (v.length !== 1 || v[0]! > 2) throw invalid(`unknown version field`);
@@ -440,15 +440,15 @@ function maskLength(mask: Uint8Array): string {
 /** A Name as "K=V, K=V" in encoding order (multi-valued RDNs joined by " + "). */
 export function formatName(nameDer: Uint8Array): string {
   try {
-    const rdns = childrenOf(nameDer, readRoot(nameDer, Tag.SEQUENCE));
+    const rdns = childrenOf(nameDer, readRoot(nameDer, DerTag.SEQUENCE));
     return rdns
       .map((rdn) =>
         childrenOf(nameDer, rdn)
           .map((atv) => {
             const [oidNode, valueNode] = childrenOf(nameDer, atv);
-            if (!oidNode || !valueNode || oidNode.tag !== Tag.OID) throw invalid('malformed name attribute');
+            if (!oidNode || !valueNode || oidNode.tag !== DerTag.OID) throw invalid('malformed name attribute');
             const oid = decodeOid(contentOf(nameDer, oidNode));
-            const text = directoryString(valueNode.tag, contentOf(nameDer, valueNode)) ?? '#' + toHex(bytesOf(nameDer, valueNode)).toLowerCase();
+            const text = directoryString(valueNode.tag, contentOf(nameDer, valueNode)) ?? '#' + bytesToHex(bytesOf(nameDer, valueNode));
             return `${attributeShortName[oid] ?? oid}=${text.replace(/([,+"\\<>;])/g, '\\$1')}`;
           })
           .join(' + '),
@@ -486,11 +486,11 @@ function directoryString(tag: number, content: Uint8Array): string | undefined {
 
 /** Key algorithm and size from a DER SubjectPublicKeyInfo. */
 export function describePublicKey(spki: Uint8Array): PublicKeyInfo {
-  const root = readRoot(spki, Tag.SEQUENCE);
+  const root = readRoot(spki, DerTag.SEQUENCE);
   const [algNode, keyNode] = childrenOf(spki, root);
-  if (!algNode || !keyNode || algNode.tag !== Tag.SEQUENCE || keyNode.tag !== Tag.BIT_STRING) throw invalid('bad SubjectPublicKeyInfo');
+  if (!algNode || !keyNode || algNode.tag !== DerTag.SEQUENCE || keyNode.tag !== DerTag.BIT_STRING) throw invalid('bad SubjectPublicKeyInfo');
   const [oidNode, paramsNode] = childrenOf(spki, algNode);
-  if (!oidNode || oidNode.tag !== Tag.OID) throw invalid('bad SubjectPublicKeyInfo algorithm');
+  if (!oidNode || oidNode.tag !== DerTag.OID) throw invalid('bad SubjectPublicKeyInfo algorithm');
   const algorithmOid = decodeOid(contentOf(spki, oidNode));
   const keyBits = contentOf(spki, keyNode);
   if (keyBits[0] !== 0) throw invalid('subjectPublicKey has unused bits');
@@ -498,16 +498,16 @@ export function describePublicKey(spki: Uint8Array): PublicKeyInfo {
     case OID.rsaEncryption:
     case OID.rsassaPss: {
       const key = keyBits.subarray(1);
-      const seq = readRoot(key, Tag.SEQUENCE);
-      const modulus = readNode(key, seq.contentStart, seq.end);
-      if (modulus.tag !== Tag.INTEGER) throw invalid('bad RSA public key');
+      const seq = readRoot(key, DerTag.SEQUENCE);
+      const modulus = readElement(key, seq.contentStart, seq.end);
+      if (modulus.tag !== DerTag.INTEGER) throw invalid('bad RSA public key');
       const bits = bitLength(contentOf(key, modulus));
       if (algorithmOid === OID.rsaEncryption) return { kind: 'rsa', algorithmOid, bits, description: `RSA ${bits}` };
       const pssHash = paramsNode ? pssParams(bytesOf(spki, paramsNode)).hash : undefined;
       return { kind: 'rsa-pss', algorithmOid, bits, description: `RSA-PSS ${bits}`, ...(pssHash ? { pssHash } : {}) };
     }
     case OID.ecPublicKey: {
-      if (!paramsNode || paramsNode.tag !== Tag.OID) {
+      if (!paramsNode || paramsNode.tag !== DerTag.OID) {
         return { kind: 'ec', algorithmOid, unsupportedCurve: 'explicit parameters', description: 'ECDSA (explicit curve parameters)' };
       }
       const curveOid = decodeOid(contentOf(spki, paramsNode));

@@ -1,5 +1,5 @@
 import type { ParsedCertificate } from './certificate.js';
-import { equalBytes } from './der.js';
+import { bytesEqual } from '../wire/bytes.js';
 
 /**
  * Service identity checks (RFC 9525, which obsoletes RFC 6125): the reference identity is the
@@ -149,7 +149,7 @@ export function checkIdentity(cert: ParsedCertificate, serverName: string): Iden
   if (ref.type === 'invalid') return { reason: `the requested name "${serverName}" ${ref.reason}` };
   if (ref.type === 'ip') {
     const ips = cert.subjectAltNames.filter((n) => n.type === 'ip');
-    if (ips.some((n) => n.bytes !== undefined && equalBytes(n.bytes, ref.bytes))) return undefined;
+    if (ips.some((n) => n.bytes !== undefined && bytesEqual(n.bytes, ref.bytes))) return undefined;
     return {
       reason: ips.length
         ? `IP address ${serverName} is not among the certificate's IP addresses (${ips.map((n) => n.value).join(', ')})`

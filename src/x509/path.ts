@@ -1,5 +1,5 @@
-import type { ParsedCertificate } from './certificate.js';
-import { bytesKey, equalBytes } from './der.js';
+import { bytesEqual } from '../wire/bytes.js';
+import { bytesKey, type ParsedCertificate } from './certificate.js';
 import type { TrustStore } from './truststore.js';
 
 export interface PathSearchLimits {
@@ -83,12 +83,12 @@ export function* candidatePaths(
 
 /** Same certificate, or same name and key (a re-issued copy): either would make a loop. */
 function inPath(path: readonly ParsedCertificate[], cert: ParsedCertificate): boolean {
-  return path.some((p) => p === cert || equalBytes(p.der, cert.der) || (equalBytes(p.subjectDer, cert.subjectDer) && equalBytes(p.spki, cert.spki)));
+  return path.some((p) => p === cert || bytesEqual(p.der, cert.der) || (bytesEqual(p.subjectDer, cert.subjectDer) && bytesEqual(p.spki, cert.spki)));
 }
 
 function byKeyId(child: ParsedCertificate, candidates: ParsedCertificate[]): ParsedCertificate[] {
   const aki = child.authorityKeyId;
   if (!aki || candidates.length < 2) return candidates;
-  const rank = (c: ParsedCertificate) => (c.subjectKeyId === undefined ? 1 : equalBytes(c.subjectKeyId, aki) ? 0 : 2);
+  const rank = (c: ParsedCertificate) => (c.subjectKeyId === undefined ? 1 : bytesEqual(c.subjectKeyId, aki) ? 0 : 2);
   return [...candidates].sort((a, b) => rank(a) - rank(b));
 }

@@ -1,6 +1,7 @@
 import { TLSError } from '../errors.js';
 import { ParsedCertificate } from './certificate.js';
-import { Tag, bytesOf, childrenOf, contentOf, decodeOid, encodeNode, encodeOid, readRoot, type DerNode } from './der.js';
+import { DerTag, bytesOf, contentOf, encodeElement, encodeOid, type DerNode } from '../crypto/der.js';
+import { childrenOf, decodeOid, readRoot } from './certificate-error.js';
 import { OID } from './oids.js';
 
 /**
@@ -91,7 +92,7 @@ export function encodePem(label: string, der: Uint8Array): string {
 const certificateLabels = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'X.509 CERTIFICATE']);
 
 function isDer(input: string | Uint8Array): input is Uint8Array {
-  return typeof input !== 'string' && input.length > 0 && input[0] === Tag.SEQUENCE;
+  return typeof input !== 'string' && input.length > 0 && input[0] === DerTag.SEQUENCE;
 }
 
 function asText(input: string | Uint8Array): string {
@@ -200,18 +201,18 @@ export function describePrivateKey(pkcs8: Uint8Array, sourceName = 'private key'
 function derPrivateKey(der: Uint8Array, sourceName: string): Uint8Array {
   const top = walk(der, sourceName, (root) => childrenOf(der, root));
   // EncryptedPrivateKeyInfo ::= SEQUENCE { AlgorithmIdentifier, OCTET STRING }
-  if (top.length === 2 && top[0]!.tag === Tag.SEQUENCE && top[1]!.tag === Tag.OCTET_STRING) {
+  if (top.length === 2 && top[0]!.tag === DerTag.SEQUENCE && top[1]!.tag === DerTag.OCTET_STRING) {
     throw badInput(sourceName, 'the private key is encrypted (PKCS#8 EncryptedPrivateKeyInfo); decrypt it with `openssl pkey -inform DER -in FILE -out key.pem`');
   }
-  if (top.length >= 3 && top[0]!.tag === Tag.INTEGER && top[1]!.tag === Tag.SEQUENCE) return checkPkcs8(der, sourceName);
-  if (top.length >= 2 && top[0]!.tag === Tag.INTEGER && top[1]!.tag === Tag.OCTET_STRING) return sec1ToPkcs8(der, sourceName);
-  if (top.length === 9 && top.every((n) => n.tag === Tag.INTEGER)) return pkcs1ToPkcs8(der, sourceName);
+  if (top.length >= 3 && top[0]!.tag === DerTag.INTEGER && top[1]!.tag === DerTag.SEQUENCE) return checkPkcs8(der, sourceName);
+  if (top.length >= 2 && top[0]!.tag === DerTag.INTEGER && top[1]!.tag === DerTag.OCTET_STRING) return sec1ToPkcs8(der, sourceName);
+  if (top.length === 9 && top.every((n) => n.tag === DerTag.INTEGER)) return pkcs1ToPkcs8(der, sourceName);
   throw badInput(sourceName, 'DER input is not a PKCS#8, SEC1 or PKCS#1 private key');
 }
 
 function walk<T>(der: Uint8Array, sourceName: string, f: (root: DerNode) => T): T {
   try {
-    return f(readRoot(der, Tag.SEQUENCE));
+    return f(readRoot(der, DerTag.SEQUENCE));
   } catch (error) {
     if (error instanceof TLSError && error.code === 'INVALID_ARGUMENT') throw error;
     const detail = error instanceof Error ? error.message : String(error);
@@ -223,15 +224,15 @@ function pkcs8Fields(der: Uint8Array, sourceName: string): { algorithmOid: strin
   return walk(der, sourceName, (root) => {
     // PrivateKeyInfo / OneAsymmetricKey ::= SEQUENCE { version, AlgorithmIdentifier, OCTET STRING, [0] attributes, [1] publicKey }
     const [version, alg, key] = childrenOf(der, root);
-    if (!version || !alg || !key || version.tag !== Tag.INTEGER || alg.tag !== Tag.SEQUENCE || key.tag !== Tag.OCTET_STRING) {
+    if (!version || !alg || !key || version.tag !== DerTag.INTEGER || alg.tag !== DerTag.SEQUENCE || key.tag !== DerTag.OCTET_STRING) {
       throw badInput(sourceName, 'not a PKCS#8 PrivateKeyInfo');
     }
     const v = contentOf(der, version);
     if (v.length !== 1 || v[0]! > 1) throw badInput(sourceName, 'unknown PKCS#8 version');
     const [oid, params] = childrenOf(der, alg);
-    if (!oid || oid.tag !== Tag.OID) throw badInput(sourceName, 'PKCS#8 AlgorithmIdentifier without an OID');
+    if (!oid || oid.tag !== DerTag.OID) throw badInput(sourceName, 'PKCS#8 AlgorithmIdentifier without an OID');
     const algorithmOid = decodeOid(contentOf(der, oid));
-    const curveOid = params?.tag === Tag.OID ? decodeOid(contentOf(der, params)) : undefined;
+    const curveOid = params?.tag === DerTag.OID ? decodeOid(contentOf(der, params)) : undefined;
     return { algorithmOid, curveOid, privateKey: contentOf(der, key) };
   });
 }
@@ -251,7 +252,7 @@ function checkPkcs8(der: Uint8Array, sourceName: string): Uint8Array {
 
 function walkOctetString(der: Uint8Array): Uint8Array | undefined {
   try {
-    const node = readRoot(der, Tag.OCTET_STRING);
+    const node = readRoot(der, DerTag.OCTET_STRING);
     return contentOf(der, node);
   } catch {
     return undefined;
@@ -259,7 +260,7 @@ function walkOctetString(der: Uint8Array): Uint8Array | undefined {
 }
 
 function pkcs8(algorithm: Uint8Array, privateKey: Uint8Array): Uint8Array {
-  return encodeNode(Tag.SEQUENCE, new Uint8Array([Tag.INTEGER, 1, 0]), algorithm, encodeNode(Tag.OCTET_STRING, privateKey));
+  return encodeElement(DerTag.SEQUENCE, new Uint8Array([DerTag.INTEGER, 1, 0]), algorithm, encodeElement(DerTag.OCTET_STRING, privateKey));
 }
 
 /** RFC 5915 ECPrivateKey → PKCS#8 with the curve moved into the AlgorithmIdentifier (RFC 5915 §3). */
@@ -267,15 +268,15 @@ function sec1ToPkcs8(der: Uint8Array, sourceName: string): Uint8Array {
   return walk(der, sourceName, (root) => {
     const fields = childrenOf(der, root);
     const [version, key] = fields;
-    if (!version || !key || version.tag !== Tag.INTEGER || key.tag !== Tag.OCTET_STRING || contentOf(der, version)[0] !== 1) {
+    if (!version || !key || version.tag !== DerTag.INTEGER || key.tag !== DerTag.OCTET_STRING || contentOf(der, version)[0] !== 1) {
       throw badInput(sourceName, 'not a SEC1 ECPrivateKey');
     }
     const params = fields.find((f) => f.tag === 0xa0);
     const curve = params ? childrenOf(der, params)[0] : undefined;
-    if (!curve || curve.tag !== Tag.OID) throw badInput(sourceName, 'SEC1 EC key without a named curve; convert it with `openssl pkey -in FILE -out key.pem`');
+    if (!curve || curve.tag !== DerTag.OID) throw badInput(sourceName, 'SEC1 EC key without a named curve; convert it with `openssl pkey -in FILE -out key.pem`');
     const curveOid = decodeOid(contentOf(der, curve));
     if (!curveNames[curveOid]) throw badInput(sourceName, `EC private key on unsupported curve ${curveOid}; use P-256, P-384 or P-521`);
-    const algorithm = encodeNode(Tag.SEQUENCE, encodeOid(OID.ecPublicKey), bytesOf(der, curve));
+    const algorithm = encodeElement(DerTag.SEQUENCE, encodeOid(OID.ecPublicKey), bytesOf(der, curve));
     return pkcs8(algorithm, der);
   });
 }
@@ -284,8 +285,8 @@ function sec1ToPkcs8(der: Uint8Array, sourceName: string): Uint8Array {
 function pkcs1ToPkcs8(der: Uint8Array, sourceName: string): Uint8Array {
   return walk(der, sourceName, (root) => {
     const fields = childrenOf(der, root);
-    if (fields.length < 9 || fields.some((f) => f.tag !== Tag.INTEGER)) throw badInput(sourceName, 'not a PKCS#1 RSAPrivateKey');
-    const algorithm = encodeNode(Tag.SEQUENCE, encodeOid(OID.rsaEncryption), new Uint8Array([Tag.NULL, 0]));
+    if (fields.length < 9 || fields.some((f) => f.tag !== DerTag.INTEGER)) throw badInput(sourceName, 'not a PKCS#1 RSAPrivateKey');
+    const algorithm = encodeElement(DerTag.SEQUENCE, encodeOid(OID.rsaEncryption), new Uint8Array([DerTag.NULL, 0]));
     return pkcs8(algorithm, der);
   });
 }

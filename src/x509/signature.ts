@@ -1,5 +1,6 @@
-import { Tag, bytesOf, childrenOf, contentOf, encodeNode, encodeOid, readRoot, bytesKey, toArrayBuffer, unsignedInteger } from './der.js';
-import { pssParams, type CertHash, type NamedCurve, type PublicKeyInfo } from './certificate.js';
+import { DerTag, bytesOf, contentOf, encodeElement, encodeOid, withoutLeadingZeros } from '../crypto/der.js';
+import { bytesKey, pssParams, type CertHash, type NamedCurve, type PublicKeyInfo } from './certificate.js';
+import { childrenOf, readRoot } from './certificate-error.js';
 import { OID } from './oids.js';
 import type { webcrypto } from 'node:crypto';
 
@@ -194,7 +195,7 @@ async function makeVerifier(a: CertSignatureAlgorithm, spki: Uint8Array, key: Pu
   // WebCrypto only imports RSA keys labelled rsaEncryption; an id-RSASSA-PSS key is the same
   // RSAPublicKey under another OID (its parameter restrictions are enforced before we get here).
   const der = key.kind === 'rsa-pss' ? asRsaEncryptionSpki(spki) : spki;
-  const cryptoKey = await subtle.importKey('spki', toArrayBuffer(der), importAs.params, false, ['verify']);
+  const cryptoKey = await subtle.importKey('spki', der as BufferSource, importAs.params, false, ['verify']);
   const fieldSize = key.curve ? curveFieldBytes[key.curve] : 0;
   return async (algorithm, data, signature) => {
     switch (algorithm.kind) {
@@ -225,14 +226,14 @@ function nodeCrypto(): Promise<NodeCrypto | undefined> {
 /** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } to fixed-width r || s, or undefined. */
 export function ecdsaDerToRaw(signature: Uint8Array, size: number): Uint8Array | undefined {
   try {
-    const seq = readRoot(signature, Tag.SEQUENCE);
+    const seq = readRoot(signature, DerTag.SEQUENCE);
     const parts = childrenOf(signature, seq);
-    if (parts.length !== 2 || parts.some((p) => p.tag !== Tag.INTEGER)) return undefined;
+    if (parts.length !== 2 || parts.some((p) => p.tag !== DerTag.INTEGER)) return undefined;
     const out = new Uint8Array(2 * size);
     for (let i = 0; i < 2; i++) {
       const content = contentOf(signature, parts[i]!);
       if (content.length === 0 || (content[0]! & 0x80) !== 0) return undefined; // negative
-      const magnitude = unsignedInteger(content);
+      const magnitude = withoutLeadingZeros(content);
       if (magnitude.length > size) return undefined;
       out.set(magnitude, (i + 1) * size - magnitude.length);
     }
@@ -243,8 +244,8 @@ export function ecdsaDerToRaw(signature: Uint8Array, size: number): Uint8Array |
 }
 
 function asRsaEncryptionSpki(spki: Uint8Array): Uint8Array {
-  const root = readRoot(spki, Tag.SEQUENCE);
+  const root = readRoot(spki, DerTag.SEQUENCE);
   const [, keyNode] = childrenOf(spki, root);
-  const algorithm = encodeNode(Tag.SEQUENCE, encodeOid(OID.rsaEncryption), new Uint8Array([Tag.NULL, 0]));
-  return encodeNode(Tag.SEQUENCE, algorithm, bytesOf(spki, keyNode!));
+  const algorithm = encodeElement(DerTag.SEQUENCE, encodeOid(OID.rsaEncryption), new Uint8Array([DerTag.NULL, 0]));
+  return encodeElement(DerTag.SEQUENCE, algorithm, bytesOf(spki, keyNode!));
 }

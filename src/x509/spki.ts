@@ -1,4 +1,11 @@
+import { DerTag, bytesOf, derReader } from '../crypto/der.js';
 import { TLSError } from '../errors.js';
+
+function badCertificate(detail: string): TLSError {
+  return new TLSError('CERT_INVALID', `peer certificate cannot be parsed: ${detail}`, { alert: 'bad_certificate' });
+}
+
+const { readElement } = derReader((detail) => badCertificate(`malformed DER: ${detail}`));
 
 /**
  * Pulls the DER SubjectPublicKeyInfo out of a DER certificate without a full X.509 parse:
@@ -7,49 +14,17 @@ import { TLSError } from '../errors.js';
  * serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, ... }, ... }.
  */
 export function certificateSpki(certificate: Uint8Array): Uint8Array {
-  const cert = derElement(certificate, 0);
-  if (cert.tag !== 0x30 || cert.end !== certificate.length) throw badCertificate('not a DER SEQUENCE');
-  const tbs = derElement(certificate, cert.contentStart);
-  if (tbs.tag !== 0x30) throw badCertificate('tbsCertificate is not a SEQUENCE');
-  let at = tbs.contentStart;
-  let field = derElement(certificate, at);
-  if (field.tag === 0xa0) {
-    at = field.end; // explicit [0] version
-    field = derElement(certificate, at);
-  }
+  const cert = readElement(certificate, 0);
+  if (cert.tag !== DerTag.SEQUENCE || cert.end !== certificate.length) throw badCertificate('not a DER SEQUENCE');
+  const tbs = readElement(certificate, cert.contentStart, cert.end);
+  if (tbs.tag !== DerTag.SEQUENCE) throw badCertificate('tbsCertificate is not a SEQUENCE');
+  let field = readElement(certificate, tbs.contentStart, tbs.end);
+  if (field.tag === DerTag.CONTEXT_0) field = readElement(certificate, field.end, tbs.end); // explicit [0] version
   // serialNumber, signature, issuer, validity, subject precede the key.
   for (let i = 0; i < 5; i++) {
-    at = field.end;
-    if (at >= tbs.end) throw badCertificate('tbsCertificate is truncated');
-    field = derElement(certificate, at);
+    if (field.end >= tbs.end) throw badCertificate('tbsCertificate is truncated');
+    field = readElement(certificate, field.end, tbs.end);
   }
-  if (field.tag !== 0x30 || field.end > tbs.end) throw badCertificate('subjectPublicKeyInfo is not a SEQUENCE');
-  return certificate.subarray(at, field.end);
-}
-
-interface DerElement {
-  tag: number;
-  contentStart: number;
-  end: number;
-}
-
-function derElement(der: Uint8Array, at: number): DerElement {
-  if (at + 2 > der.length) throw badCertificate('truncated DER');
-  const tag = der[at]!;
-  let length = der[at + 1]!;
-  let contentStart = at + 2;
-  if (length & 0x80) {
-    const count = length & 0x7f;
-    if (count === 0 || count > 4 || contentStart + count > der.length) throw badCertificate('bad DER length');
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + der[contentStart + i]!;
-    contentStart += count;
-  }
-  const end = contentStart + length;
-  if (end > der.length) throw badCertificate('DER element overruns its container');
-  return { tag, contentStart, end };
-}
-
-function badCertificate(detail: string): TLSError {
-  return new TLSError('CERT_INVALID', `peer certificate cannot be parsed: ${detail}`, { alert: 'bad_certificate' });
+  if (field.tag !== DerTag.SEQUENCE) throw badCertificate('subjectPublicKeyInfo is not a SEQUENCE');
+  return bytesOf(certificate, field);
 }

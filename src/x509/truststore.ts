@@ -1,6 +1,8 @@
 import { TLSError } from '../errors.js';
-import { ParsedCertificate } from './certificate.js';
-import { Tag, bytesKey, bytesOf, childrenOf, equalBytes, readRoot } from './der.js';
+import { DerTag, bytesOf } from '../crypto/der.js';
+import { bytesEqual } from '../wire/bytes.js';
+import { ParsedCertificate, bytesKey } from './certificate.js';
+import { childrenOf, readRoot } from './certificate-error.js';
 import { decodePemCertificates } from './pem.js';
 
 interface Anchor {
@@ -94,7 +96,7 @@ export class TrustStore {
   private exactly(cert: ParsedCertificate): Anchor | undefined {
     return this.ensureIndex()
       .get(bytesKey(cert.subjectDer))
-      ?.find((a) => equalBytes(a.der, cert.der));
+      ?.find((a) => bytesEqual(a.der, cert.der));
   }
 
   private parse(anchor: Anchor): ParsedCertificate | null {
@@ -121,7 +123,7 @@ export class TrustStore {
         }
         const subjectKey = bytesKey(subject);
         const list = index.get(subjectKey);
-        if (list?.some((a) => equalBytes(a.der, der))) continue;
+        if (list?.some((a) => bytesEqual(a.der, der))) continue;
         if (list) list.push({ der });
         else index.set(subjectKey, [{ der }]);
         this.count++;
@@ -137,13 +139,13 @@ let systemStore: Promise<TrustStore> | undefined;
 /** The subject Name's DER, found without a full parse. */
 function subjectOf(der: Uint8Array, sourceName: string): Uint8Array {
   try {
-    const cert = readRoot(der, Tag.SEQUENCE);
+    const cert = readRoot(der, DerTag.SEQUENCE);
     const tbs = childrenOf(der, cert)[0];
-    if (!tbs || tbs.tag !== Tag.SEQUENCE) throw new TLSError('CERT_INVALID', 'no tbsCertificate');
+    if (!tbs || tbs.tag !== DerTag.SEQUENCE) throw new TLSError('CERT_INVALID', 'no tbsCertificate');
     const fields = childrenOf(der, tbs);
     const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
     const subject = fields[offset + 4];
-    if (!subject || subject.tag !== Tag.SEQUENCE) throw new TLSError('CERT_INVALID', 'no subject');
+    if (!subject || subject.tag !== DerTag.SEQUENCE) throw new TLSError('CERT_INVALID', 'no subject');
     return bytesOf(der, subject);
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);

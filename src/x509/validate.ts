@@ -1,6 +1,7 @@
 import type { CertificateSummary, GeneralNameValue, ParsedCertificate } from './certificate.js';
-import { CertificateError, type CertificateCheck, type CertificateErrorCode } from './certificate-error.js';
-import { Tag, bytesOf, childrenOf, equalBytes, readRoot } from './der.js';
+import { DerTag, bytesOf } from '../crypto/der.js';
+import { bytesEqual } from '../wire/bytes.js';
+import { CertificateError, childrenOf, readRoot, type CertificateCheck, type CertificateErrorCode } from './certificate-error.js';
 import { OID, signatureAlgorithmName } from './oids.js';
 import { certSignatureAlgorithm, describeAlgorithm, keyAlgorithmMismatch, type SignatureChecker } from './signature.js';
 import type { AlertName } from '../messages/registry.js';
@@ -218,7 +219,7 @@ function constraintMatches(constraint: GeneralNameValue, name: GeneralNameValue,
     case 'dirName': {
       const base = rdnsOf(constraint.bytes!);
       const subject = rdnsOf(name.bytes!);
-      return base.length <= subject.length && base.every((rdn, k) => equalBytes(rdn, subject[k]!));
+      return base.length <= subject.length && base.every((rdn, k) => bytesEqual(rdn, subject[k]!));
     }
     default:
       return false;
@@ -248,7 +249,7 @@ function dnsWithin(name: string, constraint: string, excluding: boolean): boolea
 /** The RDN SETs of a Name, as DER (compared byte for byte). */
 function rdnsOf(nameDer: Uint8Array): Uint8Array[] {
   try {
-    const root = readRoot(nameDer, Tag.SEQUENCE);
+    const root = readRoot(nameDer, DerTag.SEQUENCE);
     return childrenOf(nameDer, root).map((n) => bytesOf(nameDer, n));
   } catch {
     return [];

@@ -1,7 +1,6 @@
 import { TLSError, asTLSError } from '../errors.js';
-import { ParsedCertificate, type CertificateSummary } from './certificate.js';
+import { ParsedCertificate, bytesKey, type CertificateSummary } from './certificate.js';
 import { CertificateError } from './certificate-error.js';
-import { bytesKey } from './der.js';
 import { checkIdentity } from './identity.js';
 import { candidatePaths, type PathSearchReport } from './path.js';
 import { WebCryptoSignatureChecker, type SignatureChecker } from './signature.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { describe, expect, test } from 'vitest';
 import { TLSError } from '../../src/errors.js';
-import { Tag, encodeNode, encodeOid } from '../../src/x509/der.js';
+import { DerTag as Tag, encodeElement as encodeNode, encodeOid } from '../../src/crypto/der.js';
 import { loadCertificates, parseCertificate } from '../../src/x509/index.js';
 import { OID } from '../../src/x509/oids.js';
 import { issue, simplePki } from './pki.js';

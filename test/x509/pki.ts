@@ -6,7 +6,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { constants, createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { Tag, encodeNode, readNode } from '../../src/x509/der.js';
+import { DerTag as Tag, encodeElement as encodeNode, readElement as readNode } from '../../src/crypto/der.js';
 import { OID } from '../../src/x509/oids.js';
 import { parseIpAddress } from '../../src/x509/identity.js';
 

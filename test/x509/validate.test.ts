@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Tag, encodeNode } from '../../src/x509/der.js';
+import { DerTag as Tag, encodeElement as encodeNode } from '../../src/crypto/der.js';
 import { expectFailure, expectOk, verifyChain } from './helpers.js';
 import { NOW, ca, leaf, simplePki, tamper, testKey } from './pki.js';
 
