@@ -2,11 +2,12 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import type { TraceEvent } from '../handshake-context.js';
 import { HandshakeType, cipherSuiteName, namedGroupName, signatureSchemeName } from '../messages/registry.js';
 import { connect } from '../node/connect.js';
+import { deserializeSession } from '../node/session.js';
 import type { TLSSocket } from '../node/tls-socket.js';
 import { parseCertificate } from '../x509/certificate.js';
-import { TrustStore } from '../x509/truststore.js';
+import { loadCertificates, loadPrivateKey } from '../x509/pem.js';
 import { type ParsedArgs, UsageError, flagList, flagSet, flagValue, integerFlag, parseArgs, parseHostPort } from './args.js';
-import { readInputFile } from './files.js';
+import { readCaFile, readInputFile } from './files.js';
 import { cipherSuiteByName, groupByName, signatureSchemeByName } from './names.js';
 import { type CliError, ExitStatus, classifyError } from './output.js';
 import { formatTraceEvent } from './trace.js';
@@ -37,8 +38,9 @@ const FLAGS = {
 const CLOSE_GRACE_MS = 500;
 
 export const CONNECT_USAGE = `usage: wiretls connect HOST:PORT [--servername NAME] [--ca FILE] [--insecure]
-       [--groups LIST] [--key-shares LIST] [--ciphers LIST] [--sigalgs LIST] [--alpn LIST]
-       [--session-out FILE] [--keylog FILE] [--key-update] [--send TEXT] [--timeout SECONDS]
+       [--cert FILE --key FILE] [--groups LIST] [--key-shares LIST] [--ciphers LIST] [--sigalgs LIST]
+       [--alpn LIST] [--session-out FILE] [--session-in FILE [--early-data FILE]] [--keylog FILE]
+       [--key-update] [--send TEXT] [--timeout SECONDS]
        [--json] [--trace]`;
 
 /** What `--json` prints: exactly these fields, one object, at the end. */
@@ -105,6 +107,8 @@ export async function connectCommand(argv: readonly string[], io: { stdout: Node
     if (sessionOut) socket.on('session', (session: Buffer) => writeFileSync(sessionOut, session));
     socket.on('secureConnect', () => {
       handshakeDone = true;
+      // 0-RTT the server refused was not delivered: it goes again, now as ordinary data.
+      if (options.earlyData && socket!.getSessionInfo()?.earlyData !== 'accepted') socket!.write(options.earlyData);
       if (flagSet(args, 'key-update')) socket!.updateKeys(true);
       if (sendText !== undefined) socket!.write(sendText);
       else io.stdin.pipe(socket!, { end: false });
@@ -162,9 +166,6 @@ function summarize(chain: readonly Uint8Array[]): ConnectReport['peerCertificate
 }
 
 function buildOptions(args: ParsedArgs, host: string) {
-  for (const unsupported of ['cert', 'key', 'session-in', 'early-data'] as const) {
-    if (flagSet(args, unsupported)) throw new UsageError(`--${unsupported} needs resumption / client-certificate support, which this build does not have yet`);
-  }
   const caFile = flagValue(args, 'ca');
   const ca = caFile === undefined ? undefined : readCaFile(caFile);
   const groups = flagList(args, 'groups')?.map(groupByName);
@@ -181,16 +182,40 @@ function buildOptions(args: ParsedArgs, host: string) {
     ...(ciphers ? { cipherSuites: ciphers } : {}),
     ...(sigalgs ? { signatureSchemes: sigalgs } : {}),
     ...(alpn ? { ALPNProtocols: alpn } : {}),
+    ...clientCertificate(args),
+    ...resumption(args),
   };
 }
 
-/** A --ca file must hold certificates: anything else is a usage error naming the file. */
-function readCaFile(path: string): Buffer {
-  const pem = readInputFile(path, '--ca');
+/** --cert/--key: sent if the server asks. Checked now so a bad file is a usage error. */
+function clientCertificate(args: ParsedArgs): { cert?: Buffer; key?: Buffer } {
+  const certFile = flagValue(args, 'cert');
+  const keyFile = flagValue(args, 'key');
+  if (certFile === undefined && keyFile === undefined) return {};
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('--cert and --key go together');
+  const cert = readInputFile(certFile, '--cert');
+  const key = readInputFile(keyFile, '--key');
   try {
-    TrustStore.fromPem(pem, `--ca ${path}`);
+    loadCertificates(cert, `--cert ${certFile}`);
+    loadPrivateKey(key, `--key ${keyFile}`);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return pem;
+  return { cert, key };
 }
+
+/** --session-in (a --session-out file) and --early-data FILE (0-RTT, needs the session). */
+function resumption(args: ParsedArgs): { session?: Buffer; earlyData?: Buffer } {
+  const sessionFile = flagValue(args, 'session-in');
+  const earlyFile = flagValue(args, 'early-data');
+  if (earlyFile !== undefined && sessionFile === undefined) throw new UsageError('--early-data needs --session-in: 0-RTT rides on a resumed session');
+  if (sessionFile === undefined) return {};
+  const session = readInputFile(sessionFile, '--session-in');
+  try {
+    deserializeSession(session);
+  } catch (error) {
+    throw new UsageError(`--session-in ${sessionFile}: ${(error as Error).message}`);
+  }
+  return { session, ...(earlyFile !== undefined ? { earlyData: readInputFile(earlyFile, '--early-data') } : {}) };
+}
+

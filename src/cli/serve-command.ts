@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { cipherSuiteName, namedGroupName } from '../messages/registry.js';
 import { createServer, type Server } from '../node/server.js';
 import type { TLSSocket } from '../node/tls-socket.js';
+import { parseCertificate } from '../x509/certificate.js';
 import { type ParsedArgs, UsageError, flagList, flagSet, flagValue, flagValues, integerFlag, parseArgs } from './args.js';
-import { readInputFile } from './files.js';
+import { readCaFile, readInputFile } from './files.js';
 import { cipherSuiteByName, groupByName, signatureSchemeByName } from './names.js';
 import { formatTraceEvent } from './trace.js';
 
@@ -27,9 +28,12 @@ const FLAGS = {
   trace: {},
 } as const;
 
+/** max_early_data_size announced in tickets with --early-data. */
+const EARLY_DATA_LIMIT = 16_384;
+
 export const SERVE_USAGE = `usage: wiretls serve --cert FILE --key FILE [--cert FILE --key FILE ...] [--host HOST] [--port PORT]
-       [--groups LIST] [--ciphers LIST] [--sigalgs LIST] [--alpn LIST] [--www | --echo]
-       [--keylog FILE] [--trace]`;
+       [--ca FILE --verify-client optional|require] [--groups LIST] [--ciphers LIST] [--sigalgs LIST]
+       [--alpn LIST] [--www | --echo] [--tickets N] [--early-data] [--keylog FILE] [--trace]`;
 
 export interface ServeIo {
   stdout: NodeJS.WritableStream;
@@ -46,14 +50,18 @@ export async function serveCommand(argv: readonly string[], io: ServeIo): Promis
   const port = integerFlag(args, 'port', 0, 65535) ?? 0;
   const www = flagSet(args, 'www');
   if (www && flagSet(args, 'echo')) throw new UsageError('--www and --echo exclude each other');
-  integerFlag(args, 'tickets', 0, 16);
+  const tickets = integerFlag(args, 'tickets', 0, 16) ?? 2;
   const trace = flagSet(args, 'trace');
   const keylog = flagValue(args, 'keylog');
   if (keylog) writeFileSync(keylog, '', { flag: 'a' });
 
   const server = createServer({
     ...credentials(args),
+    ...clientAuthentication(args),
     ...protocolOptions(args),
+    tickets,
+    // 0-RTT needs tickets that allow it; 16 KiB is what OpenSSL and most servers announce.
+    ...(flagSet(args, 'early-data') ? { maxEarlyDataSize: EARLY_DATA_LIMIT } : {}),
     ...(trace ? { onTrace: (socket: TLSSocket, event) => io.stdout.write(`[${peerName(socket)}] ${formatTraceEvent(event, 'server').replace(/\n/g, `\n[${peerName(socket)}] `)}\n`) } : {}),
   });
   const open = new Set<TLSSocket>();
@@ -94,10 +102,20 @@ function credentials(args: ParsedArgs) {
   const keys = flagValues(args, 'key');
   if (certs.length === 0) throw new UsageError('serve needs --cert FILE and --key FILE');
   if (certs.length !== keys.length) throw new UsageError(`${certs.length} --cert but ${keys.length} --key: give them in pairs`);
-  for (const flag of ['ca', 'verify-client', 'early-data'] as const) {
-    if (flagSet(args, flag)) throw new UsageError(`--${flag} needs client-certificate / 0-RTT support, which this build does not have yet`);
-  }
   return { cert: certs.map((f) => readInputFile(f, '--cert')), key: keys.map((f) => readInputFile(f, '--key')) };
+}
+
+/** --verify-client optional|require with --ca: the roots client certificates must chain to. */
+function clientAuthentication(args: ParsedArgs) {
+  const mode = flagValue(args, 'verify-client');
+  const ca = flagValue(args, 'ca');
+  if (mode === undefined) {
+    if (ca !== undefined) throw new UsageError('--ca on serve is for client certificates: add --verify-client optional|require');
+    return {};
+  }
+  if (mode !== 'optional' && mode !== 'require') throw new UsageError(`--verify-client takes optional or require, not "${mode}"`);
+  if (ca === undefined) throw new UsageError('--verify-client needs --ca FILE (the roots client certificates must chain to)');
+  return { clientAuth: mode, ca: readCaFile(ca) } as const;
 }
 
 function protocolOptions(args: ParsedArgs) {
@@ -149,8 +167,19 @@ function answerHttp(socket: TLSSocket): void {
       `server name: ${info.serverName ?? 'none'}`,
       `hello retry: ${info.helloRetry ? 'yes' : 'no'}`,
       `resumed: ${info.resumed ? 'yes' : 'no'}`,
+      `early data: ${info.earlyData}`,
+      `client certificate: ${clientSubject(info.peerCertificates)}${info.peerCertificates.length > 0 ? (info.authorized ? ' (verified)' : ' (NOT verified)') : ''}`,
       '',
     ].join('\n');
     socket.end(`HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   });
+}
+
+function clientSubject(chain: readonly Uint8Array[]): string {
+  if (chain.length === 0) return 'none';
+  try {
+    return parseCertificate(chain[0]!).summary.subject;
+  } catch {
+    return '(unparseable)';
+  }
 }

@@ -4,13 +4,14 @@ import type { ClientConfig } from '../config.js';
 import { ClientConnection } from '../connection.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError, asTLSError } from '../errors.js';
-import type { TraceEvent } from '../handshake-context.js';
+import type { SessionTicket, TraceEvent } from '../handshake-context.js';
 import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
 import { X509Verifier } from '../x509/x509-verifier.js';
 import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
 import { keylogLine } from './keylog.js';
 import { type PeerCertificate, toPeerCertificate } from './peer-certificate.js';
 import { defaultProvider } from './provider.js';
+import { deserializeSession } from './session.js';
 import { TLSSocket } from './tls-socket.js';
 
 /** node:tls's connect options that wiretls honours, plus wiretls's own protocol knobs. */
@@ -28,8 +29,14 @@ export interface ConnectOptions {
   /** Default true: a certificate that fails verification aborts the handshake. */
   rejectUnauthorized?: boolean;
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
-  /** A `session` event's Buffer, to resume with. */
+  /** A `session` event's Buffer, to resume with (RFC 8446 §2.2). */
   session?: Buffer;
+  /**
+   * 0-RTT data sent with the ClientHello when `session` allows it (wiretls's own option;
+   * node:tls has no client 0-RTT). An attacker can replay it: only what is safe to repeat.
+   * getSessionInfo().earlyData says whether the server took it; rejected data is yours to resend.
+   */
+  earlyData?: Uint8Array;
   /** Only 'TLSv1.3' (or lower, which still means TLS 1.3) is meaningful: wiretls speaks 1.3 only. */
   minVersion?: string;
   maxVersion?: string;
@@ -54,8 +61,10 @@ const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
  */
 export function connect(options: ConnectOptions, secureConnectListener?: () => void): TLSSocket {
   checkVersions(options);
-  // Bad `ca` PEM throws here, before any socket exists, as node:tls's connect() does.
+  // Bad `ca` PEM or `session` data throws here, before any socket exists, as node:tls's
+  // connect() does with bad options.
   const trustStore = trustStoreFor(options.ca);
+  const session = options.session === undefined ? undefined : deserializeSession(options.session);
   const host = options.host ?? 'localhost';
   // allowHalfOpen on TCP always: the peer's FIN after its close_notify must not end our
   // writing side; the TLSSocket's own allowHalfOpen decides when we end.
@@ -63,7 +72,7 @@ export function connect(options: ConnectOptions, secureConnectListener?: () => v
   const socket = new TLSSocket(transport, options.allowHalfOpen === undefined ? {} : { allowHalfOpen: options.allowHalfOpen });
   if (secureConnectListener) socket.once('secureConnect', secureConnectListener);
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
-  configure(options, host, trustStore).then(
+  configure(options, host, trustStore, session).then(
     (config) => {
       if (socket.destroyed) return;
       const connection = new ClientConnection({
@@ -92,7 +101,7 @@ function checkVersions(options: ConnectOptions): void {
   }
 }
 
-async function configure(options: ConnectOptions, host: string, trustStore: ReturnType<typeof trustStoreFor>): Promise<ClientConfig> {
+async function configure(options: ConnectOptions, host: string, trustStore: ReturnType<typeof trustStoreFor>, session: SessionTicket | undefined): Promise<ClientConfig> {
   const provider = options.provider ?? defaultProvider();
   // An IP host is still the name to check (against IP SANs); the engine leaves it out of SNI.
   const serverName = options.servername ?? host;
@@ -113,9 +122,13 @@ async function configure(options: ConnectOptions, host: string, trustStore: Retu
   if (options.keyShareGroups) config.keyShareGroups = options.keyShareGroups;
   if (options.signatureSchemes) config.signatureSchemes = options.signatureSchemes;
   if (options.recordSizeLimit !== undefined) config.recordSizeLimit = options.recordSizeLimit;
+  if (session) config.session = session;
+  if (options.earlyData !== undefined) config.earlyData = options.earlyData;
   if (options.cert !== undefined || options.key !== undefined) {
-    // Client certificates are loaded (and checked) now; sending them is mutual TLS's job.
-    await loadServerCertificates(provider, options.cert, options.key, 'client certificate');
+    // Sent only if the server asks (CertificateRequest); one chain, its key.
+    const [certified, ...more] = await loadServerCertificates(provider, options.cert, options.key, 'client certificate');
+    if (more.length > 0) throw new TLSError('INVALID_ARGUMENT', 'client certificate: give one cert chain and one key');
+    config.certificate = certified!;
   }
   return config;
 }

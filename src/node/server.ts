@@ -2,10 +2,12 @@ import { Server as NetServer, type Socket } from 'node:net';
 import type { ServerCertificate, ServerConfig } from '../config.js';
 import { ServerConnection } from '../connection.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { TLSError } from '../errors.js';
 import type { TraceEvent } from '../handshake-context.js';
 import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
-import { type PemInput, loadServerCertificates } from './credentials.js';
+import { AntiReplay } from '../server/anti-replay.js';
+import { StatelessTicketStore } from '../server/tickets.js';
+import { X509Verifier } from '../x509/x509-verifier.js';
+import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
 import { keylogLine } from './keylog.js';
 import { defaultProvider } from './provider.js';
 import { TLSSocket } from './tls-socket.js';
@@ -22,8 +24,30 @@ export interface ServerOptions {
   key?: PemInput;
   SNICallback?: (servername: string, callback: (error: Error | null, identity?: ServerIdentity) => void) => void;
   ALPNProtocols?: readonly string[];
-  /** Mutual TLS (requestCert / ca) needs the client-authentication support of the engine. */
+  /**
+   * Mutual TLS, as in node:tls: ask each client for a certificate and check it against `ca`
+   * (default: the Mozilla roots). With rejectUnauthorized (the default) a client without a
+   * valid certificate is refused (certificate_required / the check's alert); with
+   * rejectUnauthorized: false it is let in with socket.authorized = false.
+   */
   requestCert?: boolean;
+  ca?: PemInput;
+  rejectUnauthorized?: boolean;
+  /**
+   * The engine's client-authentication mode, when node's pair above cannot say it: 'optional'
+   * lets a client send no certificate but refuses a bad one. Overrides requestCert.
+   */
+  clientAuth?: 'none' | 'optional' | 'require';
+  /**
+   * NewSessionTickets after each full handshake (default 2; 0 issues none). Tickets are
+   * sealed with a key this server makes at start and rotates, so they resume only here.
+   */
+  tickets?: number;
+  /**
+   * Accept this many bytes of 0-RTT data on resumed connections (default 0: refuse). Early
+   * data can be replayed by an attacker; a replay cache refuses repeats within 10 s.
+   */
+  maxEarlyDataSize?: number;
   allowHalfOpen?: boolean;
   provider?: CryptoProvider;
   cipherSuites?: readonly CipherSuite[];
@@ -43,7 +67,6 @@ export class Server extends NetServer {
 
   constructor(options: ServerOptions, secureConnectionListener?: (socket: TLSSocket) => void) {
     super({ allowHalfOpen: true });
-    if (options.requestCert) throw new TLSError('INVALID_ARGUMENT', 'requestCert (mutual TLS) is not supported yet');
     const provider = options.provider ?? defaultProvider();
     this.ready = buildConfig(provider, options);
     // Report bad credentials once, as an 'error' event, rather than on every connection.
@@ -78,6 +101,22 @@ export class Server extends NetServer {
 async function buildConfig(provider: CryptoProvider, options: ServerOptions): Promise<ServerConfig> {
   const certificates = await loadServerCertificates(provider, options.cert, options.key, 'server options');
   const config: ServerConfig = { provider, certificates };
+  const strict = options.rejectUnauthorized !== false;
+  const clientAuth = options.clientAuth ?? (options.requestCert ? (strict ? 'require' : 'optional') : 'none');
+  if (clientAuth !== 'none') {
+    config.clientAuth = clientAuth;
+    config.rejectUnauthorized = strict;
+    config.verifier = new X509Verifier({ trustStore: trustStoreFor(options.ca) });
+  }
+  const tickets = options.tickets ?? 2;
+  if (tickets > 0) {
+    config.ticketStore = new StatelessTicketStore(provider);
+    config.ticketCount = tickets;
+    if (options.maxEarlyDataSize) {
+      config.maxEarlyDataSize = options.maxEarlyDataSize;
+      config.antiReplay = new AntiReplay();
+    }
+  }
   if (options.ALPNProtocols) config.alpnProtocols = options.ALPNProtocols;
   if (options.cipherSuites) config.cipherSuites = options.cipherSuites;
   if (options.groups) config.groups = options.groups;

@@ -73,13 +73,14 @@ function parseReport(stdout: string): Report {
   return report;
 }
 
-describe('wiretls connect --json against openssl s_server -rev', () => {
+// Each test runs its own peers and mostly waits on processes: they run concurrently.
+describe.concurrent('wiretls connect --json against openssl s_server -rev', () => {
   it(
     'reports the session and what the server answered; exit 0',
     async () => {
       const server = await sServer(['-rev']);
-      // s_server -rev answers each line reversed; --timeout ends the reading afterwards.
-      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--send', 'hello\n', '--timeout', '1']);
+      // s_server -rev answers each line reversed, and a CLOSE line with close_notify.
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--send', 'hello\nCLOSE\n']);
       expect(result.status).toBe(0);
       const report = parseReport(result.stdout);
       expect(report).toMatchObject({
@@ -113,7 +114,7 @@ describe('wiretls connect --json against openssl s_server -rev', () => {
     async () => {
       const server = await sServer(['-rev', '-groups', 'P-384', '-alpn', 'h2']);
       const result = await runCli([
-        'connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--send', 'abc\n', '--timeout', '1',
+        'connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--send', 'abc\nCLOSE\n',
         '--ciphers', 'TLS_AES_256_GCM_SHA384', '--key-shares', 'x25519', '--groups', 'x25519,secp384r1', '--alpn', 'http/1.1,h2',
       ]);
       expect(result.status).toBe(0);
@@ -129,7 +130,7 @@ describe('wiretls connect --json against openssl s_server -rev', () => {
     async () => {
       const server = await sServer(['-rev']);
       const keylog = join(dir, 'keys.log');
-      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--trace', '--keylog', keylog, '--send', 'x\n', '--timeout', '1']);
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--trace', '--keylog', keylog, '--send', 'x\nCLOSE\n']);
       expect(result.status).toBe(0);
       parseReport(result.stdout);
       for (const step of ['ClientHello', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished', 'x25519']) {
@@ -148,7 +149,7 @@ describe('wiretls connect --json against openssl s_server -rev', () => {
     'without --json: stdin is sent and the received data goes to stdout as it is',
     async () => {
       const server = await sServer(['-rev']);
-      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--timeout', '1'], { stdin: 'from stdin\n' });
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost'], { stdin: 'from stdin\nCLOSE\n' });
       expect(result.status).toBe(0);
       expect(result.stdout).toBe('nidts morf\n');
     },
@@ -156,7 +157,7 @@ describe('wiretls connect --json against openssl s_server -rev', () => {
   );
 });
 
-describe('wiretls connect exit statuses', () => {
+describe.concurrent('wiretls connect exit statuses', () => {
   it(
     '1: an unknown flag, one line on stderr',
     async () => {
@@ -262,7 +263,7 @@ describe('wiretls connect exit statuses', () => {
       expect(parseReport(result.stdout).error).toMatchObject({ code: 'CERT_HOSTNAME_MISMATCH' });
 
       const again = await sServer(['-rev']);
-      const insecure = await runCli(['connect', `127.0.0.1:${again.port}`, '--servername', 'elsewhere.example', '--insecure', '--json', '--send', 'ok\n', '--timeout', '1']);
+      const insecure = await runCli(['connect', `127.0.0.1:${again.port}`, '--servername', 'elsewhere.example', '--insecure', '--json', '--send', 'ok\nCLOSE\n']);
       expect(insecure.status).toBe(0);
       const report = parseReport(insecure.stdout);
       expect(report).toMatchObject({ ok: true, verified: false, error: null });

@@ -69,7 +69,8 @@ function run(command: string, args: string[], ms = 10_000): Promise<{ status: nu
   });
 }
 
-describe('wiretls serve', () => {
+// Each test runs its own server and mostly waits on processes: they run concurrently.
+describe.concurrent('wiretls serve', () => {
   it(
     '--www answers curl --cacert with a page naming the negotiated parameters',
     async () => {
@@ -148,16 +149,17 @@ describe('wiretls serve', () => {
   it(
     'usage errors exit 1 with one line: no --cert, an unreadable key, an unknown group',
     async () => {
-      for (const args of [
+      const cases = [
         ['serve', '--port', '0'],
         ['serve', '--port', '0', '--cert', pkiPath('server-ecdsa-p256-chain.pem'), '--key', pkiPath('no-such-key.pem')],
         ['serve', '--port', '0', ...CREDENTIALS, '--groups', 'not-a-group'],
         ['serve', '--port', '0', '--cert', pkiPath('server-ecdsa-p256-chain.pem'), '--key', pkiPath('root.pem')],
-      ]) {
-        const result = await runCli(args, { timeoutMs: 10_000 });
-        expect(result.status, args.join(' ')).toBe(1);
+      ];
+      const results = await Promise.all(cases.map((args) => runCli(args, { timeoutMs: 15_000 })));
+      results.forEach((result, i) => {
+        expect(result.status, cases[i]!.join(' ')).toBe(1);
         expectOneLine(result.stderr);
-      }
+      });
     },
     TIMEOUT,
   );

@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs';
+import type { Server as NetServer } from 'node:net';
+import * as tls from 'node:tls';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TLSError } from '../../src/errors.js';
+import { connect } from '../../src/node/connect.js';
+import type { PeerCertificate } from '../../src/node/peer-certificate.js';
+import { type ServerOptions, createServer } from '../../src/node/server.js';
+import type { TLSSocket } from '../../src/node/tls-socket.js';
+import { pkiPath } from '../helpers/fixtures.js';
+import { ROOT_PEM, closeServer, listen, serverPem, waitError, waitEvent } from './support.js';
+
+/**
+ * Resumption, 0-RTT and mutual TLS through the Node API, each side against node:tls: the
+ * `session` event and option, createServer's tickets and maxEarlyDataSize, requestCert/ca
+ * with rejectUnauthorized, and connect()'s cert/key.
+ */
+
+const TIMEOUT = 15_000;
+const CLIENT = { cert: readFileSync(pkiPath('client-ecdsa-p256-chain.pem')), key: readFileSync(pkiPath('client-ecdsa-p256-key.pem')) };
+const servers: NetServer[] = [];
+const sockets: { destroy(): void }[] = [];
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await Promise.all(servers.map(closeServer));
+});
+
+async function nodeServer(options: tls.TlsOptions, onSecure: (socket: tls.TLSSocket) => void = () => undefined): Promise<{ port: number; next: () => Promise<tls.TLSSocket> }> {
+  const server = tls.createServer({ ...serverPem('ecdsa-p256'), ...options }, (socket) => {
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => socket.write(chunk));
+    onSecure(socket);
+  });
+  server.on('tlsClientError', () => undefined);
+  servers.push(server);
+  const port = await listen(server);
+  return { port, next: () => waitEvent<[tls.TLSSocket]>(server, 'secureConnection').then(([s]) => s) };
+}
+
+async function wiretlsServer(options: ServerOptions): Promise<{ server: ReturnType<typeof createServer>; port: number; next: () => Promise<TLSSocket> }> {
+  const server = createServer({ ...serverPem('ecdsa-p256'), ...options }, (socket) => {
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => socket.write(chunk));
+  });
+  server.on('tlsClientError', () => undefined);
+  servers.push(server);
+  const port = await listen(server);
+  return { server, port, next: () => waitEvent<[TLSSocket]>(server, 'secureConnection').then(([s]) => s) };
+}
+
+function wiretls(port: number, extra: Record<string, unknown> = {}): TLSSocket {
+  const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: ROOT_PEM, ...extra });
+  sockets.push(socket);
+  return socket;
+}
+
+function nodeClient(port: number, extra: tls.ConnectionOptions = {}): tls.TLSSocket {
+  const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: ROOT_PEM, ...extra });
+  socket.on('error', () => undefined);
+  sockets.push(socket);
+  return socket;
+}
+
+describe('resumption', () => {
+  it(
+    "connect() resumes with node:tls's ticket (the 'session' event, then the session option)",
+    async () => {
+      const { port, next } = await nodeServer({});
+      const first = wiretls(port);
+      const [session] = await waitEvent<[Buffer]>(first, 'session');
+      expect(first.isSessionReused()).toBe(false);
+      first.end();
+      const accepted = next();
+      const second = wiretls(port, { session });
+      await waitEvent(second, 'secureConnect');
+      expect(second.isSessionReused()).toBe(true);
+      expect(second.getSessionInfo()!.resumed).toBe(true);
+      // The resumed session inherits the first one's verified server.
+      expect(second.authorized).toBe(true);
+      expect((await accepted).isSessionReused()).toBe(true);
+      second.end();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "createServer's tickets resume node:tls clients; tickets: 0 issues none",
+    async () => {
+      const { port, next } = await wiretlsServer({});
+      const first = nodeClient(port);
+      const [session] = await waitEvent<[Buffer]>(first, 'session');
+      first.end();
+      const accepted = next();
+      const second = nodeClient(port, { session });
+      await waitEvent(second, 'secureConnect');
+      expect(second.isSessionReused()).toBe(true);
+      expect((await accepted).isSessionReused()).toBe(true);
+      second.end();
+
+      const none = await wiretlsServer({ tickets: 0 });
+      const client = nodeClient(none.port);
+      let sessions = 0;
+      client.on('session', () => sessions++);
+      await waitEvent(client, 'secureConnect');
+      client.write('x');
+      await waitEvent(client, 'data');
+      expect(sessions).toBe(0);
+      client.end();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'connect() with earlyData ↔ createServer({ maxEarlyDataSize }): 0-RTT accepted, delivered first',
+    async () => {
+      const { port, next } = await wiretlsServer({ maxEarlyDataSize: 16_384 });
+      const first = wiretls(port);
+      const [session] = await waitEvent<[Buffer]>(first, 'session');
+      first.end();
+      const accepted = next();
+      const second = wiretls(port, { session, earlyData: Buffer.from('sent in 0-RTT; ') });
+      await waitEvent(second, 'secureConnect');
+      expect(second.getSessionInfo()!.earlyData).toBe('accepted');
+      second.write('sent after');
+      const serverSide = await accepted;
+      expect(serverSide.isSessionReused()).toBe(true);
+      let echoed = '';
+      while (echoed.length < 'sent in 0-RTT; sent after'.length) echoed += String((await waitEvent<[Buffer]>(second, 'data'))[0]);
+      expect(echoed).toBe('sent in 0-RTT; sent after');
+      second.end();
+
+      // A server that takes no early data: the session resumes, the 0-RTT data is rejected.
+      const strict = await wiretlsServer({});
+      const one = wiretls(strict.port);
+      const [strictSession] = await waitEvent<[Buffer]>(one, 'session');
+      one.end();
+      const two = wiretls(strict.port, { session: strictSession, earlyData: Buffer.from('maybe') });
+      await waitEvent(two, 'secureConnect');
+      // Its tickets allow no early data, so none is offered (the data stays the caller's to send).
+      expect(two.getSessionInfo()).toMatchObject({ resumed: true, earlyData: 'not_offered' });
+      two.end();
+    },
+    TIMEOUT,
+  );
+});
+
+describe('mutual TLS', () => {
+  it(
+    'createServer({ requestCert, ca }): a node:tls client with a certificate is authorized and seen',
+    async () => {
+      const { port, next } = await wiretlsServer({ requestCert: true, ca: ROOT_PEM });
+      const accepted = next();
+      const client = nodeClient(port, CLIENT);
+      await waitEvent(client, 'secureConnect');
+      const socket = await accepted;
+      expect(socket.authorized).toBe(true);
+      expect(socket.authorizationError).toBeUndefined();
+      expect((socket.getPeerCertificate() as PeerCertificate).subject.CN).toBe('wiretls test client (ECDSA P-256)');
+      client.end();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'requestCert refuses a client without a certificate (certificate_required), unless rejectUnauthorized: false',
+    async () => {
+      const { server, port } = await wiretlsServer({ requestCert: true, ca: ROOT_PEM });
+      const refused = waitEvent<[TLSError]>(server, 'tlsClientError');
+      const client = nodeClient(port);
+      const clientError = waitError(client);
+      const [error] = await refused;
+      expect(error.alert).toBe('certificate_required');
+      expect((await clientError).message).toMatch(/certificate required/i);
+
+      const lenient = await wiretlsServer({ requestCert: true, ca: ROOT_PEM, rejectUnauthorized: false });
+      const accepted = lenient.next();
+      const anonymous = nodeClient(lenient.port);
+      await waitEvent(anonymous, 'secureConnect');
+      const socket = await accepted;
+      expect(socket.authorized).toBe(false);
+      expect(socket.getPeerCertificate()).toEqual({});
+      anonymous.end();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "connect() with cert/key: node:tls's server (requestCert, ca) authorizes it",
+    async () => {
+      const { port, next } = await nodeServer({ requestCert: true, rejectUnauthorized: true, ca: ROOT_PEM });
+      const accepted = next();
+      const client = wiretls(port, CLIENT);
+      await waitEvent(client, 'secureConnect');
+      const socket = await accepted;
+      expect(socket.authorized).toBe(true);
+      expect(socket.getPeerCertificate().subject.CN).toBe('wiretls test client (ECDSA P-256)');
+      client.end();
+    },
+    TIMEOUT,
+  );
+});
