@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkiPath } from '../helpers/fixtures.js';
@@ -16,8 +16,12 @@ const TIMEOUT = 20_000;
 const clients: tls.TLSSocket[] = [];
 
 beforeAll(() => ensureBuilt(), 120_000);
+/** curl runs, stopped by PID in afterAll with the rest. */
+const others = new Set<ChildProcess>();
+
 afterAll(() => {
   for (const client of clients) client.destroy();
+  for (const child of others) if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
   stopCliProcesses();
 });
 
@@ -53,6 +57,7 @@ function utf8(latin1: string): string {
 function run(command: string, args: string[], ms = 10_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    others.add(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -63,6 +68,7 @@ function run(command: string, args: string[], ms = 10_000): Promise<{ status: nu
     }, ms);
     child.on('error', reject);
     child.on('close', (status) => {
+      others.delete(child);
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
     });
