@@ -50,9 +50,18 @@ const DEFAULT_MAX_HANDSHAKE_MESSAGE = 64 * 1024;
 /**
  * Ciphertext bytes of rejected 0-RTT data a server skips before giving up: a client may send
  * what its ticket allowed (16384 is the common max_early_data_size), plus record overhead
- * (OpenSSL allows the same margin).
+ * (OpenSSL allows the same margin). A server that allows more skips more: see
+ * earlyDataSkipBudget.
  */
 const MAX_SKIPPED_EARLY_DATA = 16384 + 256;
+
+/**
+ * RFC 8446 §4.2.10: rejected early data is skipped "up to the configured max_early_data_size",
+ * counted here as ciphertext: the allowance plus 256 bytes of record overhead per full record.
+ */
+function earlyDataSkipBudget(maxEarlyDataSize: number): number {
+  return Math.max(MAX_SKIPPED_EARLY_DATA, maxEarlyDataSize + 256 * (Math.ceil(maxEarlyDataSize / MAX_FRAGMENT) + 1));
+}
 
 export type ConnectionState = 'handshaking' | 'connected' | 'closed';
 
@@ -93,9 +102,11 @@ export abstract class Connection {
   private keyUpdatePending = false;
   /**
    * Server only: what is left of the rejected 0-RTT data we may still skip (RFC 8446 §4.2.10).
-   * The server never accepts early data, so a ClientHello offering it arms this.
+   * A ClientHello offering early data arms this; accepting the early data disarms it.
    */
   private earlyDataToSkip = 0;
+  /** Server only: what a ClientHello offering early data arms earlyDataToSkip with. */
+  private earlyDataSkipLimit = MAX_SKIPPED_EARLY_DATA;
   /** Server only: 0-RTT bytes still allowed after we accepted early data. */
   private earlyDataAllowed = 0;
   /** Names this connection in key logs; known once a ClientHello was sent or received. */
@@ -231,8 +242,12 @@ export abstract class Connection {
         ({ type: contentType, content } = this.reader.unprotect(header, fragment));
       } catch (error) {
         // RFC 8446 §4.2.10: rejected 0-RTT records fail under the handshake keys and are
-        // dropped; the first record that deprotects starts the client's real flight.
-        if (error instanceof TLSError && error.alert === 'bad_record_mac' && this.readEpoch === 'handshake' && this.skipEarlyData(fragment.length)) return;
+        // dropped; the first record that deprotects starts the client's real flight. Past
+        // the allowance it is more early data than the server allowed: unexpected_message.
+        if (error instanceof TLSError && error.alert === 'bad_record_mac' && this.readEpoch === 'handshake' && this.earlyDataToSkip > 0) {
+          if (this.skipEarlyData(fragment.length)) return;
+          throw protocolError('unexpected_message', 'more rejected 0-RTT data than max_early_data_size');
+        }
         throw error;
       }
       this.earlyDataToSkip = 0;
@@ -306,7 +321,7 @@ export abstract class Connection {
     if (message.type === HandshakeType.client_hello) {
       this.clientRandom = message.random.slice();
       // A second ClientHello with early_data is rejected by the state machine.
-      if (this.role === 'server') this.earlyDataToSkip = message.extensions.some((e) => e.type === ExtensionType.early_data) ? MAX_SKIPPED_EARLY_DATA : 0;
+      if (this.role === 'server') this.earlyDataToSkip = message.extensions.some((e) => e.type === ExtensionType.early_data) ? this.earlyDataSkipLimit : 0;
     }
     this.handshakeStarted = true;
     this.busy = true;
@@ -530,6 +545,11 @@ export abstract class Connection {
     this.handshakeState = state;
   }
 
+  /** Server: how much rejected 0-RTT data to skip (see earlyDataSkipBudget). */
+  protected setEarlyDataSkipLimit(bytes: number): void {
+    this.earlyDataSkipLimit = bytes;
+  }
+
   protected markHandshakeStarted(): void {
     this.handshakeStarted = true;
   }
@@ -576,6 +596,7 @@ export class ServerConnection extends Connection {
     super('server', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret);
     const resolved = resolveCommon(config);
     if (config.certificates.length === 0) throw new TLSError('INVALID_ARGUMENT', 'a server needs at least one certificate');
+    this.setEarlyDataSkipLimit(earlyDataSkipBudget(config.maxEarlyDataSize ?? 0));
     this.setHandshakeState(new ExpectClientHello(this.handshakeContext(), { config, ...resolved }));
   }
 

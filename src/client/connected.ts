@@ -23,6 +23,8 @@ export class ClientConnected implements HandshakeState {
     private readonly info: SessionInfo,
     /** Post-handshake authentication: the handshake transcript and what we answer with. */
     private readonly postHandshake: { transcript: Transcript; certificate: CertifiedKey | undefined },
+    /** ClientConfig.now: ticket ages are measured on the clock that will offer the ticket. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
@@ -79,7 +81,7 @@ export class ClientConnected implements HandshakeState {
       alpnProtocol: this.info.alpnProtocol,
       lifetime: message.lifetime,
       ageAdd: message.ageAdd,
-      receivedAt: Date.now(),
+      receivedAt: this.now(),
       maxEarlyDataSize,
       authorized: this.info.authorized,
     });

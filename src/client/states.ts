@@ -255,6 +255,8 @@ class ExpectEncryptedExtensions implements HandshakeState {
         case ExtensionType.early_data:
           if (!this.hs.earlyDataSent) throw unsolicited(type);
           ext.parseEmptyExtension(data);
+          // RFC 8446 §4.2.10: early data is accepted only together with our (first) PSK.
+          if (!this.hs.resumed) throw protocolError('illegal_parameter', 'server accepted early data without selecting our PSK');
           params.earlyDataAccepted = true;
           break;
         case ExtensionType.record_size_limit: {
@@ -270,6 +272,11 @@ class ExpectEncryptedExtensions implements HandshakeState {
           }
           throw unsolicited(type);
       }
+    }
+    // RFC 8446 §4.2.10: our 0-RTT data was sent for the ticket's suite and ALPN protocol.
+    const ticket = this.hs.resumed?.ticket;
+    if (params.earlyDataAccepted && (ticket!.cipherSuite !== this.hs.suite.suite || ticket!.alpnProtocol !== params.alpnProtocol)) {
+      throw protocolError('illegal_parameter', "server accepted early data with another suite or ALPN protocol than the ticket's");
     }
     this.hs.transcript.update(raw);
     this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
@@ -417,7 +424,7 @@ class ExpectFinished implements HandshakeState {
       authorizationError: this.verdict.error,
     };
     this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
-    return new ClientConnected(this.ctx, suite, resumptionMaster, info, { transcript, certificate: offer.config.certificate });
+    return new ClientConnected(this.ctx, suite, resumptionMaster, info, { transcript, certificate: offer.config.certificate }, offer.config.now);
   }
 }
 

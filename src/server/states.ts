@@ -135,6 +135,7 @@ class ExpectSecondClientHello implements HandshakeState {
       transcript: this.transcript,
       binderHash,
       helloRetry: true,
+      earlyDataInFirstHello: this.first.extensions.some((e) => e.type === ExtensionType.early_data),
       sentChangeCipherSpec: this.sentChangeCipherSpec,
     });
   }
@@ -151,6 +152,8 @@ interface AcceptedHello {
   /** Transcript hash the PSK binders cover, when the client offered PSKs. */
   binderHash: Uint8Array | undefined;
   helloRetry: boolean;
+  /** After a HelloRetryRequest: the first ClientHello offered 0-RTT, which we dropped unread. */
+  earlyDataInFirstHello?: boolean;
   sentChangeCipherSpec: boolean;
 }
 
@@ -319,7 +322,7 @@ function decideEarlyData(
   alpn: string | undefined,
   now: number,
 ): SessionInfo['earlyData'] {
-  if (!accepted.offer.offersEarlyData) return 'not_offered';
+  if (!accepted.offer.offersEarlyData) return accepted.earlyDataInFirstHello ? 'rejected' : 'not_offered';
   const { config } = server;
   const ok =
     psk !== undefined &&

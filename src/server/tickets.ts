@@ -43,7 +43,10 @@ interface TicketKey {
 }
 
 export interface StatelessTicketStoreOptions {
-  /** How long one ticket key encrypts new tickets (default 12 hours); it decrypts for one period more. */
+  /**
+   * How long one ticket key encrypts new tickets (default 12 hours); it decrypts until two
+   * periods after it was made, so every ticket opens for between one and two periods.
+   */
   rotationSeconds?: number;
   /** Clock (ms since the epoch); for tests. */
   now?: () => number;
@@ -51,9 +54,9 @@ export interface StatelessTicketStoreOptions {
 
 /**
  * Stateless tickets: the state is sealed with ChaCha20-Poly1305 (every provider has it) under a random
- * server key, so the server keeps nothing per client. Keys rotate; a ticket sealed under a key
- * older than the previous one no longer opens, which bounds how long a stolen ticket key
- * exposes past sessions (forward secrecy of resumption, RFC 8446 §8 / §E.1).
+ * server key, so the server keeps nothing per client. Keys rotate; a key older than two
+ * periods is forgotten and its tickets no longer open, which bounds how long a stolen ticket
+ * key exposes past sessions (forward secrecy of resumption, RFC 8446 §8 / §E.1).
  *
  * Ticket = version (1) || key id (4) || nonce (12) || AEAD(state), with the first 5 bytes as AAD.
  */
@@ -79,10 +82,26 @@ export class StatelessTicketStore implements TicketStore {
     return { id: this.provider.random(KEY_ID_LENGTH), cipher, createdAt: this.now() };
   }
 
+  /**
+   * A key seals while younger than one period and opens while younger than two, so a ticket
+   * opens for at least one period after it was sealed and never for more than two, however
+   * long the store sat idle between calls (rotation is lazy).
+   */
   private rotate(): void {
-    if (this.now() - this.current.createdAt < this.rotationMs) return;
+    const now = this.now();
+    if (this.previous && now - this.previous.createdAt >= 2 * this.rotationMs) {
+      this.previous.cipher.dispose();
+      this.previous = undefined;
+    }
+    const age = now - this.current.createdAt;
+    if (age < this.rotationMs) return;
     this.previous?.cipher.dispose();
-    this.previous = this.current;
+    if (age < 2 * this.rotationMs) {
+      this.previous = this.current;
+    } else {
+      this.current.cipher.dispose();
+      this.previous = undefined;
+    }
     this.current = this.newKey();
   }
 

@@ -13,11 +13,13 @@ import { concatBytes } from '../../src/wire/bytes.js';
  * sender used, its real content type and its content. An edit may replace a record with other
  * records, which it protects again under the sender's current keys (with its own sequence
  * numbers, so the receiver's stay in step), or with raw wire bytes. That lets a test put a
- * correctly protected but semantically wrong message in front of a real peer.
+ * correctly protected but semantically wrong message in front of a real peer. A client's 0-RTT
+ * records are opened with its CLIENT_EARLY_TRAFFIC_SECRET (epoch 'early') under the suite whose
+ * keys open them: the ticket's, which no message on the wire names.
  */
 
 export type Side = 'client' | 'server';
-export type KeyEpoch = 'plaintext' | 'handshake' | 'application';
+export type KeyEpoch = 'plaintext' | 'early' | 'handshake' | 'application';
 
 /** One record as its sender meant it. */
 export interface TappedRecord {
@@ -112,9 +114,14 @@ class Lane {
   private record(wire: Uint8Array): Uint8Array[] {
     const outerType = wire[0]!;
     let record: TappedRecord;
-    if (outerType === ContentType.application_data && this.epoch === 'plaintext') this.enter('handshake');
+    if (outerType === ContentType.application_data && this.epoch === 'plaintext') {
+      // 0-RTT: protected records right after the ClientHello, before any handshake secret.
+      const early = this.side === 'client' && !this.mitm.secrets.has(SECRET_NAMES.client.handshake) ? this.mitm.secrets.get('CLIENT_EARLY_TRAFFIC_SECRET') : undefined;
+      if (early) this.enterEarly(early, wire);
+      else this.enter('handshake');
+    }
     if (outerType === ContentType.application_data && this.opener) {
-      const { type, content } = this.opener.unprotect(wire.subarray(0, 5), wire.subarray(5));
+      const { type, content } = this.unprotect(wire);
       record = { from: this.side, epoch: this.epoch, type, content: content.slice(), wire };
     } else {
       record = { from: this.side, epoch: 'plaintext', type: outerType, content: wire.slice(5), wire };
@@ -143,6 +150,39 @@ class Lane {
     return this.sealer!.seal(concatBytes(content, Uint8Array.of(type)));
   }
 
+  /**
+   * Opens a protected record. A client leaves its early keys for the handshake keys after
+   * EndOfEarlyData, or without it when the server did not take the 0-RTT data (or asked for a
+   * second ClientHello): a record the early keys cannot open is tried under the handshake keys.
+   */
+  private unprotect(wire: Uint8Array): { type: number; content: Uint8Array } {
+    if (this.epoch !== 'early') return this.opener!.unprotect(wire.subarray(0, 5), wire.subarray(5));
+    try {
+      return this.opener!.unprotect(wire.subarray(0, 5), wire.subarray(5));
+    } catch {
+      this.enter('handshake');
+      return this.opener!.unprotect(wire.subarray(0, 5), wire.subarray(5));
+    }
+  }
+
+  /** The early keys' suite is the ticket's, which no message names: the one whose keys open `wire`. */
+  private enterEarly(secret: Uint8Array, wire: Uint8Array): void {
+    const hash = secret.length === 48 ? 'sha384' : 'sha256';
+    for (const suite of cipherSuiteParams.values()) {
+      if (suite.hash !== hash || !this.mitm.provider.cipherSuites.includes(suite.suite)) continue;
+      const { key, iv } = trafficKeys(this.mitm.provider, suite, secret);
+      try {
+        new RecordProtector(this.mitm.provider.aead(suite.aead, key), iv).unprotect(wire.subarray(0, 5), wire.subarray(5));
+      } catch {
+        continue;
+      }
+      this.epoch = 'early';
+      this.rekey(secret, suite);
+      return;
+    }
+    throw new Error('mitm: a 0-RTT record that no suite opens under CLIENT_EARLY_TRAFFIC_SECRET');
+  }
+
   /** Reads the sender's handshake stream (as sent) for the messages that change its keys. */
   private follow(content: Uint8Array): void {
     this.handshakeBytes = concatBytes(this.handshakeBytes, content);
@@ -157,6 +197,8 @@ class Lane {
       if (type === HandshakeType.server_hello) {
         const hello = decodeHandshake(type, raw.subarray(4));
         if (hello.type === HandshakeType.server_hello && !isHelloRetryRequest(hello)) this.mitm.suite = cipherSuiteParams.get(hello.cipherSuite);
+      } else if (type === HandshakeType.end_of_early_data && this.epoch === 'early') {
+        this.switchAfterRecord = () => this.enter('handshake');
       } else if (type === HandshakeType.finished && this.epoch === 'handshake') {
         this.switchAfterRecord = () => this.enter('application');
       } else if (type === HandshakeType.key_update && this.epoch === 'application') {
@@ -173,8 +215,7 @@ class Lane {
     this.rekey(secret);
   }
 
-  private rekey(secret: Uint8Array): void {
-    const suite = this.mitm.suite!;
+  private rekey(secret: Uint8Array, suite: CipherSuiteParams = this.mitm.suite!): void {
     this.secret = secret;
     const { key, iv } = trafficKeys(this.mitm.provider, suite, secret);
     this.opener = new RecordProtector(this.mitm.provider.aead(suite.aead, key), iv);
