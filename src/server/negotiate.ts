@@ -96,6 +96,7 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
         offer.postHandshakeAuth = true;
         break;
       case ExtensionType.early_data:
+        ext.parseEmptyExtension(data);
         offer.offersEarlyData = true;
         break;
       case ExtensionType.psk_key_exchange_modes:
