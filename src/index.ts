@@ -8,7 +8,9 @@ export type { ClientConfig, ServerConfig, ServerCertificate, CommonConfig } from
 export type { SessionInfo, SessionTicket, TraceEvent } from './handshake-context.js';
 export { TLSError, type TLSErrorCode } from './errors.js';
 export type { CryptoProvider, SigningKey, AeadCipher, KeyExchangeAlgorithm } from './crypto/provider.js';
-export { nobleProvider } from './crypto/noble/index.js';
+export { nobleProvider, type NobleProviderOptions } from './crypto/noble/index.js';
+export { nodeProvider, type NodeProviderOptions } from './crypto/node/index.js';
+export { defaultProvider } from './node/provider.js';
 export { CipherSuite, NamedGroup, SignatureScheme, AlertDescription } from './messages/registry.js';
 export type { CertificateVerifier, VerificationContext, VerificationResult } from './x509/verifier.js';
 export { X509Verifier, TrustStore, loadCertificates, loadPrivateKey } from './x509/index.js';

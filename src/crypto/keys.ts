@@ -284,6 +284,44 @@ export function publicKeyFitsScheme(key: PublicKeyInfo, scheme: number): boolean
 }
 
 /* ----------------------------------------------------------------------------------------- */
+/* Signing-key policy and signature encodings, the same for every provider                   */
+/* ----------------------------------------------------------------------------------------- */
+
+/**
+ * Below 1024 bits RSA is broken outright. 1024 itself is weak (NIST SP 800-131A wants 2048)
+ * but still accepted, because RFC 8448's example server key is 1024 bits and replays use it;
+ * whether a peer's key is strong enough is the certificate policy's call, not the provider's.
+ */
+export const MIN_RSA_SIGNING_BITS = 1024;
+
+/**
+ * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3), which is what TLS
+ * carries (RFC 8446 §4.2.3), turned into fixed-width r || s. Parsed strictly: BER leniency
+ * (long-form lengths, padded integers, trailing bytes) would make one signature have many
+ * encodings. High-S values are accepted: TLS has no low-S rule and OpenSSL emits both.
+ */
+export function ecdsaDerToCompact(signature: Uint8Array, scalarLength: number): Uint8Array | undefined {
+  try {
+    const root = readRoot(signature, DerTag.SEQUENCE);
+    const parts = childrenOf(signature, root);
+    if (parts.length !== 2) return undefined;
+    const r = unsignedIntegerOf(signature, parts[0]!);
+    const s = unsignedIntegerOf(signature, parts[1]!);
+    if (r.length > scalarLength || s.length > scalarLength) return undefined;
+    const compact = new Uint8Array(2 * scalarLength);
+    compact.set(r, scalarLength - r.length);
+    compact.set(s, 2 * scalarLength - s.length);
+    return compact;
+  } catch {
+    return undefined;
+  }
+}
+
+export function unusableSigningKey(detail: string): TLSError {
+  return new TLSError('INVALID_ARGUMENT', `unusable signing key: ${detail}`);
+}
+
+/* ----------------------------------------------------------------------------------------- */
 /* helpers                                                                                   */
 /* ----------------------------------------------------------------------------------------- */
 

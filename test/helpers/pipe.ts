@@ -21,6 +21,9 @@ export interface Endpoint {
   wire: Uint8Array[];
 }
 
+/** Bytes sent or delivered by any pipe: settle() stops once this has not moved for a while. */
+let activity = 0;
+
 export function pipe(client: Connection, server: Connection, options: PipeOptions = {}): { client: Endpoint; server: Endpoint } {
   let seed = options.seed ?? 1;
   const random = (): number => {
@@ -33,6 +36,7 @@ export function pipe(client: Connection, server: Connection, options: PipeOption
   };
   const link = (from: 'client' | 'server', source: Connection, target: Connection): void => {
     source.on('send', (bytes) => {
+      activity++;
       ends[from].wire.push(bytes.slice());
       const chunk = options.tamper ? options.tamper(from, bytes.slice()) : bytes.slice();
       if (!chunk) return;
@@ -42,7 +46,10 @@ export function pipe(client: Connection, server: Connection, options: PipeOption
         const size = max === Infinity ? chunk.length : Math.max(1, Math.floor(random() * max) + 1);
         const piece = chunk.subarray(offset, offset + size);
         offset += size;
-        queueMicrotask(() => target.receive(piece));
+        queueMicrotask(() => {
+          activity++;
+          target.receive(piece);
+        });
       }
     });
   };
@@ -58,11 +65,17 @@ export function pipe(client: Connection, server: Connection, options: PipeOption
   return ends;
 }
 
-/** Waits until both sides have processed everything in flight. */
+/**
+ * Waits until both sides have processed everything in flight: every connection idle and no
+ * byte sent or delivered through a pipe for three consecutive macrotask turns (at most 50).
+ */
 export async function settle(...connections: Connection[]): Promise<void> {
-  for (let i = 0; i < 50; i++) {
+  let quiet = 0;
+  for (let i = 0; i < 50 && quiet < 3; i++) {
+    const before = activity;
     await new Promise((r) => setTimeout(r, 0));
     await Promise.all(connections.map((c) => c.idle()));
+    quiet = activity === before ? quiet + 1 : 0;
   }
 }
 

@@ -1,46 +1,28 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { TLSError, internalError } from '../../errors.js';
+import { internalError } from '../../errors.js';
 import { type SignatureScheme, signatureSchemeName } from '../../messages/registry.js';
 import { bytesEqual } from '../../wire/bytes.js';
-import { DerTag, childrenOf, readRoot, unsignedIntegerOf } from '../der.js';
-import { type PrivateKeyInfo, type PublicKeyInfo, curveFieldLength, parsePkcs8, parseSpki, publicKeyFitsScheme, schemesForKey } from '../keys.js';
+import {
+  MIN_RSA_SIGNING_BITS,
+  type PrivateKeyInfo,
+  type PublicKeyInfo,
+  curveFieldLength,
+  ecdsaDerToCompact,
+  parsePkcs8,
+  parseSpki,
+  publicKeyFitsScheme,
+  schemesForKey,
+  unusableSigningKey,
+} from '../keys.js';
+
+export { ecdsaDerToCompact } from '../keys.js';
 import type { SigningKey } from '../provider.js';
 import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';
 import { RsaPssSigner, RsaVerifyKeyCache, rsaVerify } from '../webcrypto-rsa.js';
 
 const ecdsaCurves: Record<EcCurve, typeof p256> = { 'P-256': p256, 'P-384': p384, 'P-521': p521 };
-
-/**
- * Below 1024 bits RSA is broken outright. 1024 itself is weak (NIST SP 800-131A wants 2048)
- * but still accepted, because RFC 8448's example server key is 1024 bits and replays use it;
- * whether a peer's key is strong enough is the certificate policy's call, not the provider's.
- */
-const MIN_RSA_SIGNING_BITS = 1024;
-
-/**
- * ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } (RFC 3279 §2.2.3), which is what TLS
- * carries (RFC 8446 §4.2.3), turned into fixed-width r || s. Parsed strictly: BER leniency
- * (long-form lengths, padded integers, trailing bytes) would make one signature have many
- * encodings. High-S values are accepted: TLS has no low-S rule and OpenSSL emits both.
- */
-export function ecdsaDerToCompact(signature: Uint8Array, scalarLength: number): Uint8Array | undefined {
-  try {
-    const root = readRoot(signature, DerTag.SEQUENCE);
-    const parts = childrenOf(signature, root);
-    if (parts.length !== 2) return undefined;
-    const r = unsignedIntegerOf(signature, parts[0]!);
-    const s = unsignedIntegerOf(signature, parts[1]!);
-    if (r.length > scalarLength || s.length > scalarLength) return undefined;
-    const compact = new Uint8Array(2 * scalarLength);
-    compact.set(r, scalarLength - r.length);
-    compact.set(s, 2 * scalarLength - s.length);
-    return compact;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Signature verification for every scheme in signature-schemes.ts; holds the RSA key cache. */
 export class NobleVerifier {
@@ -114,10 +96,10 @@ export async function importNobleSigningKey(pkcs8: Uint8Array): Promise<SigningK
   switch (key.type) {
     case 'ec': {
       const curve = ecdsaCurves[key.curve];
-      if (!curve.utils.isValidSecretKey(key.privateKey)) throw unusable(`the ${key.curve} private scalar is out of range`);
+      if (!curve.utils.isValidSecretKey(key.privateKey)) throw unusableSigningKey(`the ${key.curve} private scalar is out of range`);
       if (key.publicKey !== undefined) {
         const derived = curve.getPublicKey(key.privateKey, key.publicKey.length !== 1 + 2 * curveFieldLength[key.curve]);
-        if (!bytesEqual(derived, key.publicKey)) throw unusable(`the ${key.curve} public key does not match the private key`);
+        if (!bytesEqual(derived, key.publicKey)) throw unusableSigningKey(`the ${key.curve} public key does not match the private key`);
       }
       const privateKey = key.privateKey;
       // DER output as TLS wants it; deterministic nonces (RFC 6979), so no RNG can leak the key.
@@ -133,10 +115,10 @@ export async function importNobleSigningKey(pkcs8: Uint8Array): Promise<SigningK
     }
     case 'rsa':
     case 'rsa-pss': {
-      if (key.modulusBits < MIN_RSA_SIGNING_BITS) throw unusable(`RSA modulus of ${key.modulusBits} bits is below ${MIN_RSA_SIGNING_BITS}`);
+      if (key.modulusBits < MIN_RSA_SIGNING_BITS) throw unusableSigningKey(`RSA modulus of ${key.modulusBits} bits is below ${MIN_RSA_SIGNING_BITS}`);
       const schemes = schemesForKey(key);
       if (schemes.length === 0) {
-        throw unusable('the RSASSA-PSS key parameters allow no TLS 1.3 scheme (hash must be SHA-256/384/512 with MGF1 over the same hash and salt length at most the hash length)');
+        throw unusableSigningKey('the RSASSA-PSS key parameters allow no TLS 1.3 scheme (hash must be SHA-256/384/512 with MGF1 over the same hash and salt length at most the hash length)');
       }
       const firstHash = (schemeAlgorithms.get(schemes[0]!) as { hash: 'sha256' | 'sha384' | 'sha512' }).hash;
       const signer = await RsaPssSigner.load(key, firstHash);
@@ -149,6 +131,3 @@ export async function importNobleSigningKey(pkcs8: Uint8Array): Promise<SigningK
   }
 }
 
-function unusable(detail: string): TLSError {
-  return new TLSError('INVALID_ARGUMENT', `unusable signing key: ${detail}`);
-}
