@@ -28,16 +28,23 @@ export function start(command: string, args: string[], options: { stdin?: 'pipe'
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
+  // 'close', not 'exit': 'exit' can come before the last stdout/stderr chunks are read, and a
+  // process that prints its error and exits at once would look as if it never printed it.
+  let closed = false;
   const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => {
+    child.on('exit', () => running.delete(child));
+    child.on('close', (code, signal) => {
       running.delete(child);
+      closed = true;
       resolve(code ?? signal ?? 'unknown');
       for (const w of waiters.splice(0)) w();
     });
     child.on('error', (error) => {
       running.delete(child);
       text += `\n[spawn error] ${error.message}`;
+      closed = true;
       resolve('spawn-error');
+      for (const w of waiters.splice(0)) w();
     });
   });
   return {
@@ -51,7 +58,7 @@ export function start(command: string, args: string[], options: { stdin?: 'pipe'
           if (match) {
             clearTimeout(timer);
             resolve(match);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
+          } else if (closed) {
             clearTimeout(timer);
             reject(new Error(`${command} exited before printing ${pattern}; output:\n${text}`));
           } else waiters.push(check);
