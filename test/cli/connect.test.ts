@@ -14,7 +14,7 @@ import { ensureBuilt, expectOneLine, runCli, stopCliProcesses } from './cli.js';
  * usage errors, --trace and --keylog.
  */
 
-const TIMEOUT = 20_000;
+const TIMEOUT = 45_000;
 const ROOT = pkiPath('root.pem');
 let dir: string;
 const servers: Server[] = [];

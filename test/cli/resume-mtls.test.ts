@@ -12,7 +12,7 @@ import { ensureBuilt, expectOneLine, runCli, startCli, stopCliProcesses } from '
  * --tickets/--early-data/--ca/--verify-client.
  */
 
-const TIMEOUT = 20_000;
+const TIMEOUT = 45_000;
 const ROOT = pkiPath('root.pem');
 const CREDENTIALS = ['--cert', pkiPath('server-ecdsa-p256-chain.pem'), '--key', pkiPath('server-ecdsa-p256-key.pem')];
 const REQUEST = 'GET / HTTP/1.0\r\n\r\n';
@@ -31,7 +31,7 @@ afterAll(() => {
 
 async function serve(args: readonly string[]): Promise<{ server: Spawned; port: number }> {
   const server = startCli(['serve', '--port', '0', ...CREDENTIALS, ...args]);
-  const match = await server.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m);
+  const match = await server.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 30_000);
   return { server, port: Number(match[1]) };
 }
 

@@ -12,7 +12,7 @@ import { ensureBuilt, expectOneLine, runCli, startCli, stopCliProcesses } from '
  * close_notify to every open connection before exiting 0.
  */
 
-const TIMEOUT = 20_000;
+const TIMEOUT = 45_000;
 const clients: tls.TLSSocket[] = [];
 
 beforeAll(() => ensureBuilt(), 120_000);
@@ -29,7 +29,7 @@ const CREDENTIALS = ['--cert', pkiPath('server-ecdsa-p256-chain.pem'), '--key', 
 
 async function serve(args: readonly string[] = []): Promise<{ server: Spawned; port: number }> {
   const server = startCli(['serve', '--port', '0', ...CREDENTIALS, ...args]);
-  const match = await server.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m);
+  const match = await server.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 30_000);
   return { server, port: Number(match[1]) };
 }
 
