@@ -2,7 +2,6 @@ import type { CipherSuiteParams, CryptoProvider, HashName } from './crypto/provi
 import { hashOutputLength } from './crypto/provider.js';
 import { internalError } from './errors.js';
 import { utf8, zeroize } from './wire/bytes.js';
-import { Writer } from './wire/writer.js';
 
 /**
  * The TLS 1.3 key schedule (RFC 8446 §7). Functions here are pure derivations over the
@@ -22,7 +21,24 @@ export type SecretName =
 
 export type SecretObserver = (name: SecretName, secret: Uint8Array) => void;
 
-/** HKDF-Expand-Label (RFC 8446 §7.1): the label is prefixed with "tls13 ". */
+/** "tls13 " + label as bytes, per label: the key schedule uses a dozen fixed labels over and over. */
+const labelBytes = new Map<string, Uint8Array>();
+
+function fullLabel(label: string): Uint8Array {
+  let bytes = labelBytes.get(label);
+  if (bytes === undefined) {
+    bytes = utf8(`tls13 ${label}`);
+    // Exporter labels come from applications; keep the cache to the schedule's own few.
+    if (labelBytes.size < 64) labelBytes.set(label, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * HKDF-Expand-Label (RFC 8446 §7.1): the label is prefixed with "tls13 ".
+ *   struct { uint16 length; opaque label<7..255>; opaque context<0..255>; } HkdfLabel;
+ * Built in one exact-size array (this runs ~20 times per handshake on each side).
+ */
 export function hkdfExpandLabel(
   provider: CryptoProvider,
   hash: HashName,
@@ -31,11 +47,15 @@ export function hkdfExpandLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const info = new Writer(10 + label.length + context.length)
-    .u16(length)
-    .opaque8(utf8(`tls13 ${label}`))
-    .opaque8(context)
-    .finish();
+  const name = fullLabel(label);
+  if (name.length > 255 || context.length > 255 || length > 0xffff) throw internalError('HKDF-Expand-Label input out of range');
+  const info = new Uint8Array(4 + name.length + context.length);
+  info[0] = length >>> 8;
+  info[1] = length & 0xff;
+  info[2] = name.length;
+  info.set(name, 3);
+  info[3 + name.length] = context.length;
+  info.set(context, 4 + name.length);
   return provider.hkdfExpand(hash, secret, info, length);
 }
 
@@ -50,8 +70,14 @@ export function deriveSecret(
   return hkdfExpandLabel(provider, hash, secret, label, transcriptHash, hashOutputLength[hash]);
 }
 
+const emptyHashes = new WeakMap<CryptoProvider, Partial<Record<HashName, Uint8Array>>>();
+
+/** Hash of the empty string; computed once per provider and hash (a copy is returned). */
 export function emptyHash(provider: CryptoProvider, hash: HashName): Uint8Array {
-  return provider.hash(hash).digest();
+  let known = emptyHashes.get(provider);
+  if (known === undefined) emptyHashes.set(provider, (known = {}));
+  const digest = (known[hash] ??= provider.hash(hash).digest());
+  return digest.slice();
 }
 
 /** Record protection key and IV from a traffic secret (RFC 8446 §7.3). */

@@ -27,6 +27,13 @@ export interface AeadCipher {
   readonly tagLength: number;
   /** Returns ciphertext || tag. */
   seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Optional: seal() writing ciphertext || tag into `out` at `offset` instead of a new array,
+   * and returning the number of bytes written. `plaintext` may be the very bytes it overwrites
+   * (out[offset, offset + plaintext.length)), so the record layer can lay the inner plaintext
+   * out in the record buffer and encrypt it there: one record-sized allocation, not three.
+   */
+  sealInto?(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number;
   /** Returns the plaintext, or undefined when authentication fails (never throws for that). */
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | undefined;
   /** Forgets the key where the implementation allows it. */

@@ -10,7 +10,7 @@ import { X509Verifier } from '../x509/x509-verifier.js';
 import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
 import { keylogLine } from './keylog.js';
 import { type PeerCertificate, toPeerCertificate } from './peer-certificate.js';
-import { defaultProvider } from './provider.js';
+import { defaultProvider, signatureCheckerFor } from './provider.js';
 import { deserializeSession } from './session.js';
 import { TLSSocket } from './tls-socket.js';
 
@@ -106,8 +106,10 @@ async function configure(options: ConnectOptions, host: string, trustStore: Retu
   // An IP host is still the name to check (against IP SANs); the engine leaves it out of SNI.
   const serverName = options.servername ?? host;
   const checkServerIdentity = options.checkServerIdentity;
+  const signatureChecker = signatureCheckerFor(provider);
   const verifier = new X509Verifier({
     trustStore,
+    ...(signatureChecker ? { signatureChecker } : {}),
     ...(checkServerIdentity ? { checkServerIdentity: (name: string, leaf) => checkServerIdentity(name, toPeerCertificate([leaf], false) as PeerCertificate) } : {}),
   });
   const config: ClientConfig = {

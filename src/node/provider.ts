@@ -1,6 +1,8 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble/index.js';
 import { nodeProvider } from '../crypto/node/index.js';
+import { ProviderSignatureChecker } from '../x509/provider-signature.js';
+import type { SignatureChecker } from '../x509/signature.js';
 
 let shared: CryptoProvider | undefined;
 
@@ -32,4 +34,17 @@ export function providerChoice(env: string | undefined = process.env.WIRETLS_PRO
  */
 export function defaultProvider(): CryptoProvider {
   return (shared ??= providerChoice() === 'noble' ? nobleProvider() : nodeProvider());
+}
+
+const checkers = new WeakMap<CryptoProvider, SignatureChecker | undefined>();
+
+/**
+ * The certificate signature checker X509Verifiers use with `provider`: its own verify() when
+ * that is the native provider (synchronous OpenSSL calls on cached keys), otherwise the
+ * verifier's default (WebCrypto, which beats pure-JS arithmetic by far). One per provider, so
+ * its key caches serve every connection.
+ */
+export function signatureCheckerFor(provider: CryptoProvider): SignatureChecker | undefined {
+  if (!checkers.has(provider)) checkers.set(provider, provider.name === 'node' ? new ProviderSignatureChecker(provider) : undefined);
+  return checkers.get(provider);
 }

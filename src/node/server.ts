@@ -9,7 +9,7 @@ import { StatelessTicketStore } from '../server/tickets.js';
 import { X509Verifier } from '../x509/x509-verifier.js';
 import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
 import { keylogLine } from './keylog.js';
-import { defaultProvider } from './provider.js';
+import { defaultProvider, signatureCheckerFor } from './provider.js';
 import { TLSSocket } from './tls-socket.js';
 
 /** The credentials an SNICallback hands back (node:tls hands back a SecureContext). */
@@ -106,7 +106,8 @@ async function buildConfig(provider: CryptoProvider, options: ServerOptions): Pr
   if (clientAuth !== 'none') {
     config.clientAuth = clientAuth;
     config.rejectUnauthorized = strict;
-    config.verifier = new X509Verifier({ trustStore: trustStoreFor(options.ca) });
+    const signatureChecker = signatureCheckerFor(provider);
+    config.verifier = new X509Verifier({ trustStore: trustStoreFor(options.ca), ...(signatureChecker ? { signatureChecker } : {}) });
   }
   const tickets = options.tickets ?? 2;
   if (tickets > 0) {

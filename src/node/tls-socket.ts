@@ -26,6 +26,7 @@ export class TLSSocket extends Duplex {
   private info: SessionInfo | undefined;
   private connection: Connection | undefined;
   private transportPaused = false;
+  private corked = false;
   private readonly pendingWrites: { chunk: Buffer; callback: (error?: Error | null) => void }[] = [];
 
   constructor(
@@ -68,7 +69,19 @@ export class TLSSocket extends Duplex {
   attach(connection: Connection): void {
     this.connection = connection;
     connection.on('send', (bytes) => {
-      if (!this.transport.destroyed) this.transport.write(bytes);
+      if (this.transport.destroyed) return;
+      // Everything the engine sends in one turn (ServerHello, change_cipher_spec and the
+      // encrypted flight; a run of records) leaves in one writev, not one syscall per record.
+      if (!this.corked) {
+        this.corked = true;
+        this.transport.cork();
+        process.nextTick(() => {
+          if (!this.corked) return;
+          this.corked = false;
+          this.transport.uncork();
+        });
+      }
+      this.transport.write(bytes);
     });
     connection.on('handshake', (info) => this.onHandshake(info));
     connection.on('data', (bytes) => {
@@ -150,6 +163,11 @@ export class TLSSocket extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // What the engine sent last (a fatal alert, usually) must leave before the transport goes.
+    if (this.corked) {
+      this.corked = false;
+      this.transport.uncork();
+    }
     this.transport.destroy();
     callback(error);
   }

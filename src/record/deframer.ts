@@ -1,5 +1,6 @@
 import { type TLSError, decodeError, protocolError } from '../errors.js';
 import { ContentType } from '../messages/registry.js';
+import { uninitializedBytes } from '../wire/bytes.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH } from './framing.js';
 
 /** The first byte of every SSL 3.0 / TLS version number (0x0300..0x0304). */
@@ -69,7 +70,8 @@ export class Deframer {
         this.enqueue(chunk.subarray(pos, recordEnd));
         pos = recordEnd;
       } else {
-        this.partial = new Uint8Array(RECORD_HEADER_LENGTH + length);
+        // Filled completely before it is queued, so no zero-fill is needed.
+        this.partial = uninitializedBytes(RECORD_HEADER_LENGTH + length);
         this.partial.set(chunk.subarray(pos, end));
         this.partialFilled = end - pos;
         pos = end;
@@ -139,7 +141,7 @@ export class Deframer {
     this.headerFilled = 0;
     const length = this.checkHeader(this.headerScratch, 0);
     if (length < 0) return chunk.length;
-    const record = new Uint8Array(RECORD_HEADER_LENGTH + length);
+    const record = uninitializedBytes(RECORD_HEADER_LENGTH + length);
     record.set(this.headerScratch);
     if (length === 0) {
       this.enqueue(record);

@@ -1,6 +1,7 @@
 import type { AeadCipher, AeadName } from '../crypto/provider.js';
 import { internalError, protocolError } from '../errors.js';
 import { ContentType, ProtocolVersion } from '../messages/registry.js';
+import { uninitializedBytes } from '../wire/bytes.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_INNER_PLAINTEXT_LENGTH, MIN_RECORD_SIZE_LIMIT, RECORD_HEADER_LENGTH, writeRecordHeader } from './framing.js';
 
 /** RFC 8446 §5.3: every TLS 1.3 AEAD here takes a 12-byte per-record nonce. */
@@ -114,17 +115,26 @@ export class RecordProtector {
     const ciphertextLength = innerLength + this.aead.tagLength;
     if (ciphertextLength > MAX_CIPHERTEXT_LENGTH) throw internalError(`AEAD expansion makes a ${ciphertextLength}-byte record`);
 
-    const record = new Uint8Array(RECORD_HEADER_LENGTH + ciphertextLength);
+    // Every byte of the record is written below (header, content, type, padding, then the
+    // AEAD output over all but the header), so it need not be zero-filled first.
+    const record = uninitializedBytes(RECORD_HEADER_LENGTH + ciphertextLength);
     // RFC 8446 §5.2: the outer header always says application_data, 0x0303; it is the AAD.
     writeRecordHeader(record, 0, ContentType.application_data, ProtocolVersion.TLS1_2, ciphertextLength);
     record.set(content, RECORD_HEADER_LENGTH);
     record[RECORD_HEADER_LENGTH + content.length] = type;
-    // The padding bytes are already zero: a new Uint8Array is zero-filled.
+    if (paddingLength > 0) record.fill(0, RECORD_HEADER_LENGTH + content.length + 1, RECORD_HEADER_LENGTH + innerLength);
     const header = record.subarray(0, RECORD_HEADER_LENGTH);
     const inner = record.subarray(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + innerLength);
-    const sealed = this.aead.seal(this.currentNonce(), header, inner);
-    if (sealed.length !== ciphertextLength) throw internalError(`AEAD produced ${sealed.length} bytes, expected ${ciphertextLength}`);
-    record.set(sealed, RECORD_HEADER_LENGTH);
+    let written: number;
+    if (this.aead.sealInto) {
+      // Encrypted where it lies: no second record-sized buffer.
+      written = this.aead.sealInto(this.currentNonce(), header, inner, record, RECORD_HEADER_LENGTH);
+    } else {
+      const sealed = this.aead.seal(this.currentNonce(), header, inner);
+      written = sealed.length;
+      if (written === ciphertextLength) record.set(sealed, RECORD_HEADER_LENGTH);
+    }
+    if (written !== ciphertextLength) throw internalError(`AEAD produced ${written} bytes, expected ${ciphertextLength}`);
     this.advance();
     return record;
   }

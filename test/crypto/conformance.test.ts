@@ -20,7 +20,8 @@ import { nobleProvider } from '../../src/crypto/noble/index.js';
 import { NodeVerifier, nodeProvider } from '../../src/crypto/node/index.js';
 import type { AeadName, CryptoProvider, HashName, SigningKey } from '../../src/crypto/provider.js';
 import { cipherSuiteParams } from '../../src/crypto/suites.js';
-import { NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { ContentType, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { RecordProtector } from '../../src/record/protection.js';
 import { bytesToHex, concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { TEST_PROVIDERS, type TestProviderName } from '../helpers/provider.js';
 import { counterRandom, expectAlert, expectCode, hex, pemFixture, vectors } from './helpers.js';
@@ -234,6 +235,27 @@ describe.each(PROVIDERS)('%s provider', (name, provider) => {
         expect(() => cipher.open(nonce, new Uint8Array(0), sealed)).toThrowError(internal);
       });
     }
+
+    it('sealInto (when offered) writes what seal returns, also in place over its own plaintext', () => {
+      for (const [aead, keyLength] of AEADS) {
+        const cipher = provider.aead(aead, provider.random(keyLength));
+        if (!cipher.sealInto) continue;
+        for (const size of [0, 1, 100, 16385]) {
+          const nonce = provider.random(12);
+          const aad = provider.random(5);
+          const plaintext = provider.random(size);
+          const expected = cipher.seal(nonce, aad, plaintext);
+          const out = new Uint8Array(3 + size + 16 + 2).fill(0xee);
+          expect(cipher.sealInto(nonce, aad, plaintext, out, 3)).toBe(size + 16);
+          expect(out.subarray(3, 3 + size + 16)).toEqual(expected);
+          expect([...out.subarray(0, 3), ...out.subarray(-2)]).toEqual([0xee, 0xee, 0xee, 0xee, 0xee]);
+          const inPlace = new Uint8Array(5 + size + 16);
+          inPlace.set(plaintext, 5);
+          cipher.sealInto(nonce, aad, inPlace.subarray(5, 5 + size), inPlace, 5);
+          expect(inPlace.subarray(5)).toEqual(expected);
+        }
+      }
+    });
 
     it('wrong key and nonce lengths are internal errors (caller bugs)', () => {
       const internal = expect.objectContaining({ code: 'INTERNAL_ERROR' });
@@ -506,6 +528,28 @@ describe('the providers agree with each other', () => {
           expect(opener.open(nonce, aad, sealed), `${aead} ${size}`).toEqual(plaintext);
           expect(b.aead(aead, key).seal(nonce, aad, plaintext)).toEqual(sealed);
           if (size > 0) expect(opener.open(nonce, aad, flipped(sealed, 0))).toBeUndefined();
+        }
+      }
+    });
+
+    it(`${label}: records protected with one provider's AEAD unprotect with the other's, padding included`, () => {
+      for (const suite of cipherSuiteParams.values()) {
+        const key = a.random(suite.keyLength);
+        const iv = a.random(12);
+        const writer = new RecordProtector(a.aead(suite.aead, key), iv);
+        const reader = new RecordProtector(b.aead(suite.aead, key), iv);
+        for (const [size, padding] of [
+          [0, 0],
+          [1, 0],
+          [100, 30],
+          [16384, 0],
+          [16000, 384],
+        ] as const) {
+          const content = a.random(size);
+          const record = writer.protect(ContentType.application_data, content, padding);
+          const opened = reader.unprotect(record.subarray(0, 5), record.subarray(5));
+          expect(opened.type).toBe(ContentType.application_data);
+          expect(opened.content).toEqual(content);
         }
       }
     });

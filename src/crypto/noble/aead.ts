@@ -9,15 +9,17 @@ const TAG_LENGTH = 16;
 
 interface NobleAeadConstructor {
   (key: Uint8Array, nonce: Uint8Array, additionalData?: Uint8Array): {
-    encrypt(plaintext: Uint8Array): Uint8Array;
+    /** `output` (exactly plaintext + tag long) is honoured by the ciphers that take one. */
+    encrypt(plaintext: Uint8Array, output?: Uint8Array): Uint8Array;
     decrypt(ciphertext: Uint8Array): Uint8Array;
   };
 }
 
-const constructions: Record<AeadName, { keyLength: number; construct: NobleAeadConstructor }> = {
-  'AES-128-GCM': { keyLength: 16, construct: gcm },
-  'AES-256-GCM': { keyLength: 32, construct: gcm },
-  'CHACHA20-POLY1305': { keyLength: 32, construct: chacha20poly1305 },
+/** `encryptsInto`: noble's ARX ciphers encrypt into a caller's buffer (in place); its GCM does not. */
+const constructions: Record<AeadName, { keyLength: number; construct: NobleAeadConstructor; encryptsInto: boolean }> = {
+  'AES-128-GCM': { keyLength: 16, construct: gcm, encryptsInto: false },
+  'AES-256-GCM': { keyLength: 32, construct: gcm, encryptsInto: false },
+  'CHACHA20-POLY1305': { keyLength: 32, construct: chacha20poly1305, encryptsInto: true },
 };
 
 /**
@@ -31,6 +33,7 @@ class NobleAead implements AeadCipher {
   readonly tagLength = TAG_LENGTH;
   readonly #key: Uint8Array;
   readonly #construct: NobleAeadConstructor;
+  readonly #encryptsInto: boolean;
   #disposed = false;
 
   constructor(name: AeadName, key: Uint8Array) {
@@ -40,11 +43,22 @@ class NobleAead implements AeadCipher {
     // A private copy: the caller may wipe or reuse its buffer, and dispose() wipes this one.
     this.#key = key.slice();
     this.#construct = spec.construct;
+    this.#encryptsInto = spec.encryptsInto;
   }
 
   seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array {
     this.check(nonce);
     return this.#construct(this.#key, nonce, additionalData).encrypt(plaintext);
+  }
+
+  sealInto(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number {
+    this.check(nonce);
+    const destination = out.subarray(offset, offset + plaintext.length + TAG_LENGTH);
+    if (destination.length !== plaintext.length + TAG_LENGTH) throw internalError('AEAD output buffer too small');
+    const cipher = this.#construct(this.#key, nonce, additionalData);
+    if (this.#encryptsInto) cipher.encrypt(plaintext, destination);
+    else destination.set(cipher.encrypt(plaintext));
+    return destination.length;
   }
 
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | undefined {

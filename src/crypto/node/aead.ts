@@ -1,6 +1,7 @@
 import { type CipherGCMTypes, type KeyObject, createCipheriv, createDecipheriv, createSecretKey } from 'node:crypto';
 import { internalError } from '../../errors.js';
 import type { AeadCipher, AeadName } from '../provider.js';
+import { plain } from './bytes.js';
 
 /** Every TLS 1.3 AEAD takes a 12-byte nonce and appends a 16-byte tag (RFC 8446 §5.3, RFC 5116). */
 const NONCE_LENGTH = 12;
@@ -36,7 +37,8 @@ class NodeAead implements AeadCipher {
   }
 
   seal(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array): Uint8Array {
-    const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+    // Not zero-filled: sealInto writes every byte (it checks the lengths).
+    const out = plain(Buffer.allocUnsafeSlow(plaintext.length + TAG_LENGTH));
     this.sealInto(nonce, additionalData, plaintext, out, 0);
     return out;
   }
@@ -49,8 +51,9 @@ class NodeAead implements AeadCipher {
     const cipher = createCipheriv(this.#algorithm as CipherGCMTypes, this.key(nonce), nonce, { authTagLength: TAG_LENGTH });
     cipher.setAAD(additionalData);
     const ciphertext = cipher.update(plaintext);
-    // GCM and ChaCha20-Poly1305 are stream modes: final() never has bytes left to emit.
-    cipher.final();
+    // GCM and ChaCha20-Poly1305 are stream modes: update() returns exactly as many bytes as it
+    // was given and final() has none left.
+    if (ciphertext.length !== plaintext.length || cipher.final().length !== 0) throw internalError(`${this.#algorithm} changed the plaintext length`);
     out.set(ciphertext, offset);
     out.set(cipher.getAuthTag(), offset + ciphertext.length);
     return ciphertext.length + TAG_LENGTH;
@@ -71,7 +74,7 @@ class NodeAead implements AeadCipher {
       plaintext.fill(0);
       return undefined;
     }
-    return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
+    return plain(plaintext);
   }
 
   /** A KeyObject cannot be wiped from JavaScript; dropping it lets OpenSSL free (and clear) it. */
