@@ -8,7 +8,7 @@ import type { SessionTicket, TraceEvent } from '../handshake-context.js';
 import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
 import { X509Verifier } from '../x509/x509-verifier.js';
 import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
-import { keylogLine } from './keylog.js';
+import { appendToKeylogFile, keylogLine } from './keylog.js';
 import { type PeerCertificate, toPeerCertificate } from './peer-certificate.js';
 import { defaultProvider, signatureCheckerFor } from './provider.js';
 import { deserializeSession } from './session.js';
@@ -78,7 +78,9 @@ export function connect(options: ConnectOptions, secureConnectListener?: () => v
       const connection = new ClientConnection({
         ...config,
         onSecret: (name, secret, clientRandom) => {
-          if (socket.listenerCount('keylog') > 0) socket.emit('keylog', Buffer.from(keylogLine(name, clientRandom, secret)));
+          const line = keylogLine(name, clientRandom, secret);
+          appendToKeylogFile(line);
+          if (socket.listenerCount('keylog') > 0) socket.emit('keylog', Buffer.from(line));
         },
       });
       if (options.onTrace) connection.on('trace', options.onTrace);

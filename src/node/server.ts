@@ -8,7 +8,7 @@ import { AntiReplay } from '../server/anti-replay.js';
 import { StatelessTicketStore } from '../server/tickets.js';
 import { X509Verifier } from '../x509/x509-verifier.js';
 import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
-import { keylogLine } from './keylog.js';
+import { appendToKeylogFile, keylogLine } from './keylog.js';
 import { defaultProvider, signatureCheckerFor } from './provider.js';
 import { TLSSocket } from './tls-socket.js';
 
@@ -87,7 +87,9 @@ export class Server extends NetServer {
         const connection = new ServerConnection({
           ...config,
           onSecret: (name, secret, clientRandom) => {
-            if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(keylogLine(name, clientRandom, secret)), socket);
+            const line = keylogLine(name, clientRandom, secret);
+            appendToKeylogFile(line);
+            if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line), socket);
           },
         });
         if (options.onTrace) connection.on('trace', (event) => options.onTrace!(socket, event));

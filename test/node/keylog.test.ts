@@ -1,4 +1,7 @@
 import { createDecipheriv } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cipherSuiteParams } from '../../src/crypto/suites.js';
@@ -171,6 +174,36 @@ describe('server key log', () => {
       expect(parseKeyLog(serverLines).size).toBe(5);
       expect(serverLines.map(String).sort()).toEqual(clientLines.map(String).sort());
       expect(lineSocket).toBeDefined();
+    },
+    TIMEOUT,
+  );
+});
+
+describe('SSLKEYLOGFILE', () => {
+  it(
+    'when set, connect() appends the same lines node:tls logs for the connection',
+    async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'wiretls-keylog-')), 'keys.log');
+      const serverLines: Buffer[] = [];
+      const server = tls.createServer({ ...serverPem('ecdsa-p256'), minVersion: 'TLSv1.3' }, (socket) => socket.on('data', (chunk: Buffer) => socket.end(chunk)));
+      server.on('keylog', (line: Buffer) => serverLines.push(line));
+      servers.push(server);
+      const port = await listen(server);
+      const previous = process.env.SSLKEYLOGFILE;
+      process.env.SSLKEYLOGFILE = file;
+      try {
+        const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: ROOT_PEM, provider });
+        await waitEvent(socket, 'secureConnect');
+        socket.write('x');
+        await waitEvent(socket, 'data');
+        socket.destroy();
+      } finally {
+        if (previous === undefined) delete process.env.SSLKEYLOGFILE;
+        else process.env.SSLKEYLOGFILE = previous;
+      }
+      const logged = readFileSync(file, 'latin1').split(/(?<=\n)/).filter((l) => l.length > 0);
+      expect(logged).toHaveLength(5);
+      expect([...logged].sort()).toEqual(serverLines.map((l) => l.toString('latin1')).sort());
     },
     TIMEOUT,
   );
