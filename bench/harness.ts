@@ -182,7 +182,7 @@ export function printSection(title: string): void {
   process.stdout.write(`\n${title}\n`);
 }
 
-const COLUMNS = [54, 7, 10, 20, 10, 20, 8, 14];
+const COLUMNS = [66, 6, 9, 19, 9, 19, 7, 14];
 
 export function printHeader(): void {
   const cells = ['benchmark', 'prov.', 'wiretls', '(min–max)', 'baseline', '(min–max)', 'ratio', 'unit / baseline'];

@@ -13,7 +13,7 @@
  * dist-bench/ and runs dist-bench/bench/main.js with node: plain JavaScript, no loader, so
  * what is measured is what ships. Not part of `npm test`.
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { type Options, Report } from './harness.js';
 import { handshakeSuite, inMemoryHandshakeSuite } from './suites/handshake.js';
 import { aeadSuite, keyExchangeSuite, keyScheduleSuite, recordSuite, signatureSuite } from './suites/crypto.js';
@@ -72,6 +72,8 @@ export function machine(): Record<string, string | number> {
     platform: `${process.platform} ${process.arch}`,
     cpu: `${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    // Other work on the machine shows here: the figures are only comparable within one run.
+    loadAverage: loadavg().map((l) => l.toFixed(2)).join(' '),
   };
 }
 
@@ -79,9 +81,10 @@ async function main(): Promise<void> {
   const { options, suites } = parseArgs(process.argv.slice(2));
   const report = new Report(options);
   const started = Date.now();
+  const startLoad = machine().loadAverage;
   if (!options.json) {
     const m = machine();
-    process.stdout.write(`wiretls bench — ${m.cpu}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}, OpenSSL ${m.openssl}\n`);
+    process.stdout.write(`wiretls bench — ${m.cpu}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}, OpenSSL ${m.openssl}; load average ${m.loadAverage}\n`);
     process.stdout.write(`${options.rounds} interleaved rounds per row; figures are medians; ratio > 1 means wiretls is better.\n`);
   }
   for (const suite of suites) {
@@ -89,9 +92,9 @@ async function main(): Promise<void> {
     await SUITES[suite]!(report, options);
   }
   if (options.json) {
-    process.stdout.write(JSON.stringify({ machine: machine(), rounds: options.rounds, sliceMs: options.sliceMs, seconds: (Date.now() - started) / 1000, rows: report.rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ machine: machine(), loadAverageAtStart: startLoad, rounds: options.rounds, sliceMs: options.sliceMs, seconds: (Date.now() - started) / 1000, rows: report.rows }, null, 2) + '\n');
   } else {
-    process.stdout.write(`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    process.stdout.write(`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${machine().loadAverage}\n`);
   }
 }
 
