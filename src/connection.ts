@@ -8,7 +8,8 @@ import { decodeHandshake, encodeHandshake } from './messages/handshake.js';
 import { HandshakeReassembler } from './messages/reassembler.js';
 import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, KeyUpdateRequest } from './messages/registry.js';
 import type { HandshakeMessage } from './messages/types.js';
-import { Deframer } from './record/deframer.js';
+import { type DeframedRecord, Deframer } from './record/deframer.js';
+import type { RecordBufferPool } from './record/buffer-pool.js';
 import { RecordProtector } from './record/protection.js';
 import { changeCipherSpecRecord, checkChangeCipherSpec, plaintextRecords } from './record/writer.js';
 import { ServerConnected } from './server/connected.js';
@@ -72,6 +73,8 @@ export abstract class Connection {
   private handshakeState: HandshakeState | undefined;
   private reader: RecordProtector | undefined;
   private writer: RecordProtector | undefined;
+  /** Where the writer builds records; see useRecordBuffers. */
+  private allocateRecord: ((length: number) => Uint8Array) | undefined;
   private readEpoch: Epoch = 'plaintext';
   private readKeysChanged = false;
   /**
@@ -201,7 +204,7 @@ export abstract class Connection {
         }
         const record = this.deframer.next();
         if (!record) break;
-        this.processRecord(record.type, record.fragment, record.header);
+        this.processRecord(record);
       }
     } catch (error) {
       this.fail(error);
@@ -218,7 +221,8 @@ export abstract class Connection {
     for (const resolve of waiters) resolve();
   }
 
-  private processRecord(type: number, fragment: Uint8Array, header: Uint8Array): void {
+  private processRecord(record: DeframedRecord): void {
+    const { type, fragment, header } = record;
     if (type === ContentType.change_cipher_spec) {
       // RFC 8446 §5: one byte 0x01, between the first ClientHello and the peer's Finished,
       // is dropped; any other change_cipher_spec is unexpected.
@@ -250,6 +254,8 @@ export abstract class Connection {
         }
         throw error;
       }
+      // The plaintext is a new array: the ciphertext's buffer can serve the next record.
+      this.deframer.recycle(record);
       this.earlyDataToSkip = 0;
       this.plaintextAlertsAllowed = false;
     } else if (type === ContentType.application_data) {
@@ -367,6 +373,16 @@ export abstract class Connection {
     this.sendAlert(AlertDescription.close_notify);
   }
 
+  /**
+   * Builds protected records in `pool`'s buffers from now on. Each buffer a 'send' listener
+   * gets is then lent: the transport gives it back with `pool.release(bytes)` once it has
+   * written it, and must not read it after that. Plaintext records stay ordinary allocations.
+   * Applies to sending keys installed from then on: call it before the handshake starts.
+   */
+  useRecordBuffers(pool: RecordBufferPool): void {
+    this.allocateRecord = (length) => pool.acquire(length);
+  }
+
   /** Sends KeyUpdate and moves to our next sending key (RFC 8446 §4.6.3). */
   updateKeys(requestPeerUpdate = false): void {
     if (!this.secrets || this.failure || this.sentCloseNotify) throw new TLSError('INVALID_ARGUMENT', 'KeyUpdate needs an open, established connection');
@@ -428,7 +444,7 @@ export abstract class Connection {
   private setWriter(suite: CipherSuiteParams, secret: Uint8Array): void {
     const { key, iv } = trafficKeys(this.provider(), suite, secret);
     this.writer?.dispose();
-    this.writer = new RecordProtector(this.provider().aead(suite.aead, key), iv);
+    this.writer = new RecordProtector(this.provider().aead(suite.aead, key), iv, this.allocateRecord ? { allocate: this.allocateRecord } : {});
     key.fill(0);
   }
 

@@ -34,7 +34,11 @@ export interface AeadCipher {
    * out in the record buffer and encrypt it there: one record-sized allocation, not three.
    */
   sealInto?(nonce: Uint8Array, additionalData: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): number;
-  /** Returns the plaintext, or undefined when authentication fails (never throws for that). */
+  /**
+   * Returns the plaintext in a new array that shares no memory with `ciphertextAndTag` (the
+   * record layer reuses the ciphertext's buffer once this returns), or undefined when
+   * authentication fails (never throws for that).
+   */
   open(nonce: Uint8Array, additionalData: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | undefined;
   /** Forgets the key where the implementation allows it. */
   dispose(): void;

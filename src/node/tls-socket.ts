@@ -4,9 +4,16 @@ import type { Connection } from '../connection.js';
 import { TLSError } from '../errors.js';
 import type { SessionInfo } from '../handshake-context.js';
 import { cipherSuiteName } from '../messages/registry.js';
+import { RecordBufferPool } from '../record/buffer-pool.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { type PeerCertificate, toPeerCertificate } from './peer-certificate.js';
 import { serializeSession } from './session.js';
+
+/**
+ * Outgoing record buffers shared by every socket in the process: a slot goes back as soon as
+ * the transport has written it, so a busy sender keeps reusing the same few warm buffers.
+ */
+const recordBuffers = new RecordBufferPool();
 
 /** Stop reading the transport while this many received bytes wait to be processed. */
 const INPUT_HIGH_WATER = 256 * 1024;
@@ -68,6 +75,7 @@ export class TLSSocket extends Duplex {
   /** Starts the TLS session over the transport; `connection` is fully configured. */
   attach(connection: Connection): void {
     this.connection = connection;
+    connection.useRecordBuffers(recordBuffers);
     connection.on('send', (bytes) => {
       if (this.transport.destroyed) return;
       // Everything the engine sends in one turn (ServerHello, change_cipher_spec and the
@@ -81,7 +89,7 @@ export class TLSSocket extends Duplex {
           this.transport.uncork();
         });
       }
-      this.transport.write(bytes);
+      this.transport.write(bytes, () => recordBuffers.release(bytes));
     });
     connection.on('handshake', (info) => this.onHandshake(info));
     connection.on('data', (bytes) => {

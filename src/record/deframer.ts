@@ -1,10 +1,17 @@
 import { type TLSError, decodeError, protocolError } from '../errors.js';
 import { ContentType } from '../messages/registry.js';
-import { uninitializedBytes } from '../wire/bytes.js';
+import { RecordBufferPool } from './buffer-pool.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH } from './framing.js';
 
 /** The first byte of every SSL 3.0 / TLS version number (0x0300..0x0304). */
 const TLS_MAJOR_VERSION = 0x03;
+
+/**
+ * Buffers for records assembled from several transport chunks, shared by every deframer in the
+ * process. Only ever holds buffers this module assembled itself, so `recycle` can never hand
+ * out memory that a transport chunk still lives in.
+ */
+const assemblyBuffers = new RecordBufferPool();
 
 /** One record as it came off the wire, not yet unprotected. */
 export interface DeframedRecord {
@@ -71,7 +78,7 @@ export class Deframer {
         pos = recordEnd;
       } else {
         // Filled completely before it is queued, so no zero-fill is needed.
-        this.partial = uninitializedBytes(RECORD_HEADER_LENGTH + length);
+        this.partial = assemblyBuffers.acquire(RECORD_HEADER_LENGTH + length);
         this.partial.set(chunk.subarray(pos, end));
         this.partialFilled = end - pos;
         pos = end;
@@ -112,6 +119,15 @@ export class Deframer {
     return this.partial ? this.partialFilled : this.headerFilled;
   }
 
+  /**
+   * The caller is done with a record from `next` and nothing refers to its bytes any more (a
+   * protected record once it was decrypted into a new array): a record this deframer had to
+   * assemble lends its buffer to the next one. Views of transport chunks are left alone.
+   */
+  recycle(record: DeframedRecord): void {
+    assemblyBuffers.release(record.fragment);
+  }
+
   /** Complete records waiting for `next`. */
   get pendingRecords(): number {
     return this.ready.length - this.readyHead;
@@ -141,7 +157,7 @@ export class Deframer {
     this.headerFilled = 0;
     const length = this.checkHeader(this.headerScratch, 0);
     if (length < 0) return chunk.length;
-    const record = uninitializedBytes(RECORD_HEADER_LENGTH + length);
+    const record = assemblyBuffers.acquire(RECORD_HEADER_LENGTH + length);
     record.set(this.headerScratch);
     if (length === 0) {
       this.enqueue(record);

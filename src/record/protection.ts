@@ -33,6 +33,11 @@ export interface RecordProtectorOptions {
   innerPlaintextLimit?: number;
   /** `keyUpdateDue` turns true once this many records were processed; see keyUpdateThreshold. */
   keyUpdateThreshold?: number;
+  /**
+   * Where protected records are built: a buffer of exactly the given length whose contents
+   * may be undefined (every byte is written). Default: a new allocation per record.
+   */
+  allocate?: (length: number) => Uint8Array;
 }
 
 /** A record after deprotection: the real content type and the content without padding. */
@@ -58,6 +63,7 @@ export class RecordProtector {
   protected seqLow = 0;
   private limit = MAX_INNER_PLAINTEXT_LENGTH;
   private readonly updateThreshold: number;
+  private readonly allocate: (length: number) => Uint8Array;
   private disposed = false;
 
   constructor(
@@ -71,6 +77,7 @@ export class RecordProtector {
     this.nonce.set(this.iv.subarray(0, NONCE_LENGTH - 8));
     if (options.innerPlaintextLimit !== undefined) this.innerPlaintextLimit = options.innerPlaintextLimit;
     this.updateThreshold = options.keyUpdateThreshold ?? Number.POSITIVE_INFINITY;
+    this.allocate = options.allocate ?? uninitializedBytes;
   }
 
   /** Records sealed or opened under this key so far, which is also the next sequence number. */
@@ -117,7 +124,8 @@ export class RecordProtector {
 
     // Every byte of the record is written below (header, content, type, padding, then the
     // AEAD output over all but the header), so it need not be zero-filled first.
-    const record = uninitializedBytes(RECORD_HEADER_LENGTH + ciphertextLength);
+    const record = this.allocate(RECORD_HEADER_LENGTH + ciphertextLength);
+    if (record.length !== RECORD_HEADER_LENGTH + ciphertextLength) throw internalError('record allocator returned a buffer of the wrong length');
     // RFC 8446 §5.2: the outer header always says application_data, 0x0303; it is the AAD.
     writeRecordHeader(record, 0, ContentType.application_data, ProtocolVersion.TLS1_2, ciphertextLength);
     record.set(content, RECORD_HEADER_LENGTH);
