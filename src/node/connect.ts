@@ -7,12 +7,14 @@ import { TLSError, asTLSError } from '../errors.js';
 import type { SessionTicket, TraceEvent } from '../handshake-context.js';
 import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
 import { X509Verifier } from '../x509/x509-verifier.js';
-import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
+import type { TrustStore } from '../x509/truststore.js';
+import { type PemInput, loadServerCertificates } from './credentials.js';
 import { appendToKeylogFile, keylogLine } from './keylog.js';
 import { type PeerCertificate, toPeerCertificate } from './peer-certificate.js';
 import { defaultProvider, signatureCheckerFor } from './provider.js';
 import { deserializeSession } from './session.js';
 import { TLSSocket } from './tls-socket.js';
+import { sharedVerifier } from './verifier-cache.js';
 
 /** node:tls's connect options that wiretls honours, plus wiretls's own protocol knobs. */
 export interface ConnectOptions {
@@ -61,9 +63,11 @@ const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
  */
 export function connect(options: ConnectOptions, secureConnectListener?: () => void): TLSSocket {
   checkVersions(options);
+  const provider = options.provider ?? defaultProvider();
   // Bad `ca` PEM or `session` data throws here, before any socket exists, as node:tls's
   // connect() does with bad options.
-  const trustStore = trustStoreFor(options.ca);
+  const shared = sharedVerifier(provider, options.ca);
+  const verifier = options.checkServerIdentity ? verifierWithIdentityHook(provider, shared.trustStore, options.checkServerIdentity) : shared.verifier;
   const session = options.session === undefined ? undefined : deserializeSession(options.session);
   const host = options.host ?? 'localhost';
   // allowHalfOpen on TCP always: the peer's FIN after its close_notify must not end our
@@ -72,7 +76,7 @@ export function connect(options: ConnectOptions, secureConnectListener?: () => v
   const socket = new TLSSocket(transport, options.allowHalfOpen === undefined ? {} : { allowHalfOpen: options.allowHalfOpen });
   if (secureConnectListener) socket.once('secureConnect', secureConnectListener);
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
-  configure(options, host, trustStore, session).then(
+  configure(options, provider, host, verifier, session).then(
     (config) => {
       if (socket.destroyed) return;
       const connection = new ClientConnection({
@@ -103,17 +107,23 @@ function checkVersions(options: ConnectOptions): void {
   }
 }
 
-async function configure(options: ConnectOptions, host: string, trustStore: ReturnType<typeof trustStoreFor>, session: SessionTicket | undefined): Promise<ClientConfig> {
-  const provider = options.provider ?? defaultProvider();
-  // An IP host is still the name to check (against IP SANs); the engine leaves it out of SNI.
-  const serverName = options.servername ?? host;
-  const checkServerIdentity = options.checkServerIdentity;
+/** A connection's own verifier, on the shared trust store, when it brings a checkServerIdentity hook. */
+function verifierWithIdentityHook(
+  provider: CryptoProvider,
+  trustStore: TrustStore | Promise<TrustStore>,
+  checkServerIdentity: NonNullable<ConnectOptions['checkServerIdentity']>,
+): X509Verifier {
   const signatureChecker = signatureCheckerFor(provider);
-  const verifier = new X509Verifier({
+  return new X509Verifier({
     trustStore,
     ...(signatureChecker ? { signatureChecker } : {}),
-    ...(checkServerIdentity ? { checkServerIdentity: (name: string, leaf) => checkServerIdentity(name, toPeerCertificate([leaf], false) as PeerCertificate) } : {}),
+    checkServerIdentity: (name: string, leaf) => checkServerIdentity(name, toPeerCertificate([leaf], false) as PeerCertificate),
   });
+}
+
+async function configure(options: ConnectOptions, provider: CryptoProvider, host: string, verifier: X509Verifier, session: SessionTicket | undefined): Promise<ClientConfig> {
+  // An IP host is still the name to check (against IP SANs); the engine leaves it out of SNI.
+  const serverName = options.servername ?? host;
   const config: ClientConfig = {
     provider,
     serverName,
