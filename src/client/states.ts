@@ -92,6 +92,7 @@ export class ExpectServerHello implements HandshakeState {
       throw protocolError('protocol_version', 'server does not support TLS 1.3');
     }
     checkSelectedVersion(ext.parseSupportedVersionsServerHello(versionData));
+    checkLegacyVersion(hello);
     checkExtensionsAllowed(hello.extensions, SERVER_HELLO_EXTENSIONS, 'ServerHello');
 
     // 2. The suite, repeated from a HelloRetryRequest if there was one.
@@ -176,6 +177,7 @@ export class ExpectServerHello implements HandshakeState {
     const versionData = findExtension(retry.extensions, ExtensionType.supported_versions);
     if (versionData === undefined) throw protocolError('protocol_version', 'HelloRetryRequest without supported_versions');
     checkSelectedVersion(ext.parseSupportedVersionsServerHello(versionData));
+    checkLegacyVersion(retry);
     checkExtensionsAllowed(retry.extensions, HELLO_RETRY_EXTENSIONS, 'HelloRetryRequest');
     const suite = this.offeredSuite(retry.cipherSuite);
 
@@ -431,6 +433,16 @@ class ExpectFinished implements HandshakeState {
 function checkSelectedVersion(version: number): void {
   if (version !== ProtocolVersion.TLS1_3) {
     throw protocolError('illegal_parameter', `server selected version 0x${version.toString(16)}, which was not offered`);
+  }
+}
+
+/**
+ * RFC 8446 §4.1.3: a server negotiating TLS 1.3 sets legacy_version to 0x0303; anything else
+ * next to a supported_versions of TLS 1.3 is a malformed hello (Go and BoringSSL refuse it too).
+ */
+function checkLegacyVersion(hello: ServerHello): void {
+  if (hello.legacyVersion !== ProtocolVersion.TLS1_2) {
+    throw protocolError('illegal_parameter', `ServerHello legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, '0')}, not 0x0303`);
   }
 }
 

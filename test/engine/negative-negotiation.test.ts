@@ -167,6 +167,13 @@ describe('cipher suites, groups and key shares', { timeout: 15_000 }, () => {
     const s = await scenario({ edits: [serverHello((sh) => void (sh.legacyCompressionMethod = 1))] });
     expectAbort(s, 'client', 'illegal_parameter');
   });
+
+  for (const version of [0x0304, 0x0301, 0x0302]) {
+    it(`client: TLS 1.3 ServerHello with legacy_version 0x${version.toString(16).padStart(4, '0')} → illegal_parameter (§4.1.3)`, async () => {
+      const s = await scenario({ edits: [serverHello((sh) => void (sh.legacyVersion = version))] });
+      expectAbort(s, 'client', 'illegal_parameter');
+    });
+  }
 });
 
 describe('ClientHello requirements (the server decides)', { timeout: 15_000 }, () => {
@@ -312,6 +319,11 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
   it('client: HelloRetryRequest without supported_versions → protocol_version', async () => {
     const s = await scenario({ ...RETRY, edits: [helloRetryRequest((hrr) => void (hrr.extensions = without(hrr.extensions, ExtensionType.supported_versions)))] });
     expectAbort(s, 'client', 'protocol_version');
+  });
+
+  it('client: HelloRetryRequest with legacy_version 0x0304 → illegal_parameter (§4.1.3)', async () => {
+    const s = await scenario({ ...RETRY, edits: [helloRetryRequest((hrr) => void (hrr.legacyVersion = 0x0304))] });
+    expectAbort(s, 'client', 'illegal_parameter');
   });
 
   it('client: ServerHello after a HelloRetryRequest with a different suite → illegal_parameter', async () => {
