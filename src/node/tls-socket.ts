@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { Connection } from '../connection.js';
+import { type Connection, ServerConnection } from '../connection.js';
 import { TLSError } from '../errors.js';
 import type { SessionInfo } from '../handshake-context.js';
 import { cipherSuiteName } from '../messages/registry.js';
@@ -35,6 +35,8 @@ export class TLSSocket extends Duplex {
   private transportPaused = false;
   private corked = false;
   private readonly pendingWrites: { chunk: Buffer; callback: (error?: Error | null) => void }[] = [];
+  /** requestClientCertificate() calls not answered yet; the client answers in order. */
+  private readonly pendingAuthentications: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
   constructor(
     readonly transport: Duplex,
@@ -103,6 +105,7 @@ export class TLSSocket extends Duplex {
     });
     connection.on('error', (error) => this.destroy(error));
     connection.on('session', (ticket) => this.emit('session', serializeSession(ticket)));
+    connection.on('authenticated', (info) => this.onAuthenticated(info));
     this.transport.on('data', (chunk: Buffer) => {
       connection.receive(chunk);
       if (connection.bufferedBytes > INPUT_HIGH_WATER) {
@@ -115,13 +118,24 @@ export class TLSSocket extends Duplex {
   }
 
   private onHandshake(info: SessionInfo): void {
+    this.onSessionInfo(info);
+    this.emit('secure');
+    this.emit('secureConnect');
+  }
+
+  /** A post-handshake authentication finished: the session info now names the client (or still nobody). */
+  private onSessionInfo(info: SessionInfo): void {
     this.info = info;
     this.authorized = info.authorized;
     this.authorizationError = info.authorizationError;
     this.alpnProtocol = info.alpnProtocol ?? false;
     this.servername = info.serverName;
-    this.emit('secure');
-    this.emit('secureConnect');
+  }
+
+  private onAuthenticated(info: SessionInfo): void {
+    this.onSessionInfo(info);
+    this.pendingAuthentications.shift()?.resolve();
+    this.emit('authenticated');
   }
 
   private pauseTransport(): void {
@@ -171,6 +185,8 @@ export class TLSSocket extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const reason = error ?? new TLSError('CONNECTION_CLOSED', 'the connection closed before the client answered the certificate request');
+    for (const { reject } of this.pendingAuthentications.splice(0)) reject(reason);
     // What the engine sent last (a fatal alert, usually) must leave before the transport goes.
     if (this.corked) {
       this.corked = false;
@@ -217,6 +233,22 @@ export class TLSSocket extends Duplex {
   exportKeyingMaterial(length: number, label: string, context?: Buffer): Buffer {
     if (!this.connection) throw new TLSError('INVALID_ARGUMENT', 'not connected');
     return Buffer.from(this.connection.exportKeyingMaterial(length, label, context ?? new Uint8Array(0)));
+  }
+
+  /**
+   * Server side: asks the client for a certificate now, after the handshake (TLS 1.3
+   * post-handshake authentication, RFC 8446 §4.6.2; node:tls has no way to do this). Resolves
+   * once the client has answered, with `authorized`, `authorizationError` and
+   * getPeerCertificate() describing what it sent (an empty answer leaves it unauthenticated),
+   * and emits 'authenticated'. Throws INVALID_ARGUMENT on a client socket, before the
+   * handshake, or when the client did not offer post_handshake_auth; rejects if the
+   * connection ends first. The client's bad answer fails the connection like in the handshake.
+   */
+  requestClientCertificate(): Promise<void> {
+    const connection = this.connection;
+    if (!(connection instanceof ServerConnection)) throw new TLSError('INVALID_ARGUMENT', 'only a server asks for a client certificate');
+    connection.requestClientCertificate();
+    return new Promise((resolve, reject) => this.pendingAuthentications.push({ resolve, reject }));
   }
 
   /** Sends KeyUpdate; with `requestPeer` the peer updates its sending keys too. */

@@ -199,3 +199,65 @@ describe('mutual TLS', () => {
     TIMEOUT,
   );
 });
+
+describe('post-handshake authentication (TLSSocket.requestClientCertificate)', () => {
+  const CLIENT_CN = 'wiretls test client (ECDSA P-256)';
+
+  it(
+    "asks again after the handshake: resolves and emits 'authenticated' with the client's certificate, data flows on",
+    async () => {
+      const { port, next } = await wiretlsServer({ requestCert: true, rejectUnauthorized: false, ca: ROOT_PEM });
+      const accepted = next();
+      const client = wiretls(port, CLIENT);
+      await waitEvent(client, 'secureConnect');
+      const socket = await accepted;
+      expect(socket.authorized).toBe(true);
+      const event = waitEvent(socket, 'authenticated');
+      await socket.requestClientCertificate();
+      await event;
+      expect(socket.authorized).toBe(true);
+      expect((socket.getPeerCertificate() as PeerCertificate).subject.CN).toBe(CLIENT_CN);
+      // Two requests in a row are answered in order.
+      await Promise.all([socket.requestClientCertificate(), socket.requestClientCertificate()]);
+      client.write('still here');
+      const [echo] = await waitEvent<[Buffer]>(client, 'data');
+      expect(echo.toString()).toBe('still here');
+      client.end();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'is refused at once (INVALID_ARGUMENT) on a client socket and when the client did not offer post_handshake_auth',
+    async () => {
+      const { port, next } = await wiretlsServer({ requestCert: true, rejectUnauthorized: false, ca: ROOT_PEM });
+      const accepted = next();
+      // A client without a certificate does not offer post_handshake_auth.
+      const client = wiretls(port);
+      await waitEvent(client, 'secureConnect');
+      expect(() => client.requestClientCertificate()).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      const socket = await accepted;
+      expect(() => socket.requestClientCertificate()).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+      client.write('unharmed');
+      const [echo] = await waitEvent<[Buffer]>(client, 'data');
+      expect(echo.toString()).toBe('unharmed');
+      client.end();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'rejects with CONNECTION_CLOSED when the connection ends before the client answers',
+    async () => {
+      const { port, next } = await wiretlsServer({ requestCert: true, rejectUnauthorized: false, ca: ROOT_PEM });
+      const accepted = next();
+      const client = wiretls(port, CLIENT);
+      await waitEvent(client, 'secureConnect');
+      const socket = await accepted;
+      // Gone before the request can reach it: nothing will answer.
+      client.destroy();
+      await expect(socket.requestClientCertificate()).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    },
+    TIMEOUT,
+  );
+});
