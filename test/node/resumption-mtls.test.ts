@@ -203,14 +203,19 @@ describe('mutual TLS', () => {
 describe('post-handshake authentication (TLSSocket.requestClientCertificate)', () => {
   const CLIENT_CN = 'wiretls test client (ECDSA P-256)';
 
+  /** A wiretls client (with `extra` options) connected to a wiretls server that may ask for certificates. */
+  async function established(extra: Record<string, unknown>): Promise<{ client: TLSSocket; socket: TLSSocket }> {
+    const { port, next } = await wiretlsServer({ requestCert: true, rejectUnauthorized: false, ca: ROOT_PEM });
+    const accepted = next();
+    const client = wiretls(port, extra);
+    await waitEvent(client, 'secureConnect');
+    return { client, socket: await accepted };
+  }
+
   it(
     "asks again after the handshake: resolves and emits 'authenticated' with the client's certificate, data flows on",
     async () => {
-      const { port, next } = await wiretlsServer({ requestCert: true, rejectUnauthorized: false, ca: ROOT_PEM });
-      const accepted = next();
-      const client = wiretls(port, CLIENT);
-      await waitEvent(client, 'secureConnect');
-      const socket = await accepted;
+      const { client, socket } = await established(CLIENT);
       expect(socket.authorized).toBe(true);
       const event = waitEvent(socket, 'authenticated');
       await socket.requestClientCertificate();
@@ -230,13 +235,9 @@ describe('post-handshake authentication (TLSSocket.requestClientCertificate)', (
   it(
     'is refused at once (INVALID_ARGUMENT) on a client socket and when the client did not offer post_handshake_auth',
     async () => {
-      const { port, next } = await wiretlsServer({ requestCert: true, rejectUnauthorized: false, ca: ROOT_PEM });
-      const accepted = next();
       // A client without a certificate does not offer post_handshake_auth.
-      const client = wiretls(port);
-      await waitEvent(client, 'secureConnect');
+      const { client, socket } = await established({});
       expect(() => client.requestClientCertificate()).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-      const socket = await accepted;
       expect(() => socket.requestClientCertificate()).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
       client.write('unharmed');
       const [echo] = await waitEvent<[Buffer]>(client, 'data');
@@ -249,11 +250,7 @@ describe('post-handshake authentication (TLSSocket.requestClientCertificate)', (
   it(
     'rejects with CONNECTION_CLOSED when the connection ends before the client answers',
     async () => {
-      const { port, next } = await wiretlsServer({ requestCert: true, rejectUnauthorized: false, ca: ROOT_PEM });
-      const accepted = next();
-      const client = wiretls(port, CLIENT);
-      await waitEvent(client, 'secureConnect');
-      const socket = await accepted;
+      const { client, socket } = await established(CLIENT);
       // Gone before the request can reach it: nothing will answer.
       client.destroy();
       await expect(socket.requestClientCertificate()).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
