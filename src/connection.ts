@@ -400,7 +400,11 @@ export abstract class Connection {
   private sendKeyUpdate(requestPeerUpdate: boolean): void {
     const secrets = this.secrets!;
     const request = requestPeerUpdate ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested;
-    this.queueHandshake(encodeHandshake({ type: HandshakeType.key_update, requestUpdate: request }));
+    const message = { type: HandshakeType.key_update, requestUpdate: request } as const;
+    const raw = encodeHandshake(message);
+    // Not sent through a handshake state, so traced here: --trace shows both sides' updates.
+    this.emit('trace', { kind: 'message', direction: 'sent', message, raw });
+    this.queueHandshake(raw);
     this.flushHandshake();
     const mine = this.role === 'client' ? 'clientApplication' : 'serverApplication';
     secrets[mine] = nextTrafficSecret(this.provider(), secrets.suite.hash, secrets[mine]);

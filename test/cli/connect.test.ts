@@ -146,6 +146,23 @@ describe.concurrent('wiretls connect --json against openssl s_server -rev', () =
   );
 
   it(
+    '--key-update: KeyUpdate (update_requested) after the handshake, s_server answers with its own, data flows under the new keys',
+    async () => {
+      const server = await sServer(['-rev', '-trace']);
+      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--trace', '--key-update', '--send', 'hello\nCLOSE\n']);
+      expect(result.status).toBe(0);
+      const report = parseReport(result.stdout);
+      expect(report).toMatchObject({ ok: true, error: null });
+      expect(Buffer.from(report.received, 'base64').toString()).toBe('olleh\n');
+      // Our trace shows both updates; s_server's shows ours arriving.
+      expect(result.stderr).toMatch(/C → S\s+KeyUpdate[^\n]*\n\s+request_update\s+update_requested/);
+      expect(result.stderr).toMatch(/S → C\s+KeyUpdate[^\n]*\n\s+request_update\s+update_not_requested/);
+      await server.process.waitFor(/KeyUpdate, Length=1\s+update_requested \(1\)/);
+    },
+    TIMEOUT,
+  );
+
+  it(
     'without --json: stdin is sent and the received data goes to stdout as it is',
     async () => {
       const server = await sServer(['-rev']);
