@@ -199,13 +199,6 @@ export function encodeElement(tag: number, ...contents: Uint8Array[]): Uint8Arra
   return concatBytes(Uint8Array.from(header), ...contents);
 }
 
-/** A non-negative INTEGER from big-endian magnitude bytes, with the sign byte DER needs. */
-export function encodeUnsignedInteger(magnitude: Uint8Array): Uint8Array {
-  const trimmed = withoutLeadingZeros(magnitude);
-  const body = trimmed.length === 0 ? new Uint8Array(1) : trimmed;
-  return body[0]! & 0x80 ? encodeElement(DerTag.INTEGER, new Uint8Array(1), body) : encodeElement(DerTag.INTEGER, body);
-}
-
 export function encodeOid(oid: string): Uint8Array {
   const arcs = oid.split('.').map(Number);
   const body: number[] = [];

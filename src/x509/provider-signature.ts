@@ -1,10 +1,8 @@
 import type { CryptoProvider } from '../crypto/provider.js';
-import { DerTag, encodeElement, encodeUnsignedInteger } from '../crypto/der.js';
 import { SignatureScheme } from '../messages/registry.js';
 import type { CertHash, PublicKeyInfo } from './certificate.js';
-import { type CertSignatureAlgorithm, type SignatureChecker, WebCryptoSignatureChecker, ecdsaDerToRaw } from './signature.js';
+import { type CertSignatureAlgorithm, type SignatureChecker, WebCryptoSignatureChecker } from './signature.js';
 
-const fieldBytes = { 'P-256': 32, 'P-384': 48, 'P-521': 66 } as const;
 const hashBytes: Record<CertHash, number> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };
 
 /**
@@ -60,20 +58,12 @@ export class ProviderSignatureChecker implements SignatureChecker {
   ): Promise<boolean> {
     const scheme = schemeFor(algorithm, issuerKey);
     if (scheme !== undefined) {
-      let tlsSignature: Uint8Array | undefined = signature;
-      if (algorithm.kind === 'ecdsa') {
-        // Read the ECDSA-Sig-Value as the WebCrypto checker does, then hand the provider the
-        // strict DER it wants: both checkers accept the same encodings.
-        const raw = issuerKey.curve === undefined ? undefined : ecdsaDerToRaw(signature, fieldBytes[issuerKey.curve]);
-        const n = raw === undefined ? 0 : raw.length / 2;
-        tlsSignature = raw && encodeElement(DerTag.SEQUENCE, encodeUnsignedInteger(raw.subarray(0, n)), encodeUnsignedInteger(raw.subarray(n)));
-      }
-      if (tlsSignature !== undefined) {
-        try {
-          if (await this.provider.verify(scheme, issuerSpki, signedData, tlsSignature)) return true;
-        } catch {
-          // verify() never rejects by contract; a provider that does gets a second opinion.
-        }
+      try {
+        // An ECDSA-Sig-Value goes as it is: every provider reads it with ecdsaDerToCompact, the
+        // strict DER reader the WebCrypto checker uses too, so both accept the same encodings.
+        if (await this.provider.verify(scheme, issuerSpki, signedData, signature)) return true;
+      } catch {
+        // verify() never rejects by contract; a provider that does gets a second opinion.
       }
     }
     return this.fallback.verify(algorithm, issuerSpki, issuerKey, signedData, signature);

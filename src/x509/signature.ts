@@ -1,4 +1,5 @@
-import { DerTag, bytesOf, contentOf, encodeElement, encodeOid, withoutLeadingZeros } from '../crypto/der.js';
+import { DerTag, bytesOf, encodeElement, encodeOid } from '../crypto/der.js';
+import { ecdsaDerToCompact } from '../crypto/keys.js';
 import { bytesKey, pssParams, type CertHash, type NamedCurve, type PublicKeyInfo } from './certificate.js';
 import { childrenOf, readRoot } from './certificate-error.js';
 import { OID } from './oids.js';
@@ -206,7 +207,7 @@ async function makeVerifier(a: CertSignatureAlgorithm, spki: Uint8Array, key: Pu
       case 'ecdsa': {
         // X.509 carries ECDSA-Sig-Value (DER SEQUENCE of r, s); WebCrypto wants r || s. The
         // hash is the signature algorithm's, independent of the curve.
-        const raw = ecdsaDerToRaw(signature, fieldSize);
+        const raw = ecdsaDerToCompact(signature, fieldSize);
         if (!raw) return false;
         return subtle.verify({ name: 'ECDSA', hash: algorithm.hash }, cryptoKey, raw as BufferSource, data as BufferSource);
       }
@@ -221,26 +222,6 @@ type NodeCrypto = typeof import('node:crypto');
 let nodeCryptoPromise: Promise<NodeCrypto | undefined> | undefined;
 function nodeCrypto(): Promise<NodeCrypto | undefined> {
   return (nodeCryptoPromise ??= import('node:crypto').catch(() => undefined));
-}
-
-/** ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER } to fixed-width r || s, or undefined. */
-export function ecdsaDerToRaw(signature: Uint8Array, size: number): Uint8Array | undefined {
-  try {
-    const seq = readRoot(signature, DerTag.SEQUENCE);
-    const parts = childrenOf(signature, seq);
-    if (parts.length !== 2 || parts.some((p) => p.tag !== DerTag.INTEGER)) return undefined;
-    const out = new Uint8Array(2 * size);
-    for (let i = 0; i < 2; i++) {
-      const content = contentOf(signature, parts[i]!);
-      if (content.length === 0 || (content[0]! & 0x80) !== 0) return undefined; // negative
-      const magnitude = withoutLeadingZeros(content);
-      if (magnitude.length > size) return undefined;
-      out.set(magnitude, (i + 1) * size - magnitude.length);
-    }
-    return out;
-  } catch {
-    return undefined;
-  }
 }
 
 function asRsaEncryptionSpki(spki: Uint8Array): Uint8Array {

@@ -13,6 +13,11 @@ import {
   parseCertificate,
   type CertificateVerifier,
 } from '../../src/x509/index.js';
+import { ParsedCertificate } from '../../src/x509/certificate.js';
+import { ProviderSignatureChecker } from '../../src/x509/provider-signature.js';
+import { type SignatureChecker, certSignatureAlgorithm } from '../../src/x509/signature.js';
+import { nodeProvider } from '../../src/crypto/node/index.js';
+import { nobleProvider } from '../../src/crypto/noble/index.js';
 import { expectFailure, expectOk, verifyChain } from './helpers.js';
 import { NOW, ca, leaf, simplePki, testKey } from './pki.js';
 
@@ -219,4 +224,34 @@ test('the verifier reports instead of throwing, even when a hook throws', async 
   });
   expect(failing.ok).toBe(false);
   if (!failing.ok) expect(failing.error.message).toContain('provider down');
+});
+
+describe('ECDSA-Sig-Value encodings: every signature checker reads them alike (strict DER)', () => {
+  const ecdsaLeaf = new ParsedCertificate(vector('server-ecdsa-p256-chain.pem')[0]!);
+  const issuer = new ParsedCertificate(vector('server-ecdsa-p256-chain.pem')[1]!);
+  const decoded = certSignatureAlgorithm(ecdsaLeaf.signatureAlgorithmOid, ecdsaLeaf.signatureParamsDer);
+  if (!decoded.ok) throw new Error('test certificate has an unknown signature algorithm');
+
+  /** The same r and s with one needless 0x00 before r: BER would allow it, DER does not. */
+  function nonMinimal(signature: Uint8Array): Uint8Array {
+    const r = signature.subarray(4, 4 + signature[3]!);
+    const sStart = 4 + r.length;
+    const rest = signature.subarray(sStart);
+    const paddedR = Uint8Array.of(0x02, r.length + 1, 0x00, ...r);
+    return Uint8Array.of(0x30, paddedR.length + rest.length, ...paddedR, ...rest);
+  }
+
+  const checkers: [string, SignatureChecker][] = [
+    ['WebCrypto', new WebCryptoSignatureChecker()],
+    ['node provider', new ProviderSignatureChecker(nodeProvider())],
+    ['noble provider', new ProviderSignatureChecker(nobleProvider())],
+  ];
+  for (const [name, checker] of checkers) {
+    test(`${name}: the certificate's own signature passes, a non-minimal INTEGER in it fails`, async () => {
+      expect(ecdsaLeaf.signatureValue[0]).toBe(0x30);
+      expect(ecdsaLeaf.signatureValue[1]).toBeLessThan(0x80); // short-form lengths, as the rewrite assumes
+      expect(await checker.verify(decoded.algorithm, issuer.spki, issuer.publicKey, ecdsaLeaf.tbs, ecdsaLeaf.signatureValue)).toBe(true);
+      expect(await checker.verify(decoded.algorithm, issuer.spki, issuer.publicKey, ecdsaLeaf.tbs, nonMinimal(ecdsaLeaf.signatureValue))).toBe(false);
+    });
+  }
 });
