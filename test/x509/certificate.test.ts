@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { TLSError } from '../../src/errors.js';
 import { DerTag as Tag, encodeElement as encodeNode, encodeOid } from '../../src/crypto/der.js';
 import { loadCertificates, parseCertificate } from '../../src/x509/index.js';
+import { bytesKey } from '../../src/x509/certificate.js';
 import { OID } from '../../src/x509/oids.js';
 import { issue, simplePki } from './pki.js';
 
@@ -119,5 +120,21 @@ describe('malformed certificates are CERT_INVALID / bad_certificate', () => {
     const noSeconds = leaf.der.slice();
     noSeconds.set(ascii('2601310000Z0'), at);
     rejects(noSeconds, /bad time/);
+  });
+});
+
+describe('bytesKey', () => {
+  const everyByte = Uint8Array.from({ length: 256 }, (_, i) => i);
+
+  test('gives one distinct char per byte, so different bytes never share a key', () => {
+    const key = bytesKey(everyByte);
+    expect(key.length).toBe(256);
+    expect(new Set(key).size).toBe(256);
+    expect(bytesKey(everyByte.subarray(10, 20))).toBe(key.slice(10, 20));
+    expect(bytesKey(Uint8Array.of(0x80))).not.toBe(bytesKey(Uint8Array.of(0x81)));
+  });
+
+  test("relies, off Node, on TextDecoder('latin1') being one-to-one too", () => {
+    expect(new Set(new TextDecoder('latin1').decode(everyByte)).size).toBe(256);
   });
 });
