@@ -1,6 +1,7 @@
 import type { CryptoProvider, SigningKey } from './crypto/provider.js';
 import { cipherSuiteParams } from './crypto/suites.js';
 import { TLSError } from './errors.js';
+import { utf8 } from './wire/bytes.js';
 import type { ClientHello, EncryptedExtensions } from './messages/types.js';
 import { CipherSuite, NamedGroup, SignatureScheme } from './messages/registry.js';
 import type { SessionTicket } from './handshake-context.js';
@@ -143,13 +144,24 @@ export interface ServerConfig extends CommonConfig {
   customizeEncryptedExtensions?: (extensions: EncryptedExtensions) => void;
 }
 
+/** The default schemes a provider can verify, per provider: every connection asks. */
+const defaultSchemes = new WeakMap<CryptoProvider, readonly SignatureScheme[]>();
+
+function defaultSignatureSchemes(provider: CryptoProvider): readonly SignatureScheme[] {
+  let schemes = defaultSchemes.get(provider);
+  if (schemes === undefined) {
+    schemes = DEFAULT_SIGNATURE_SCHEMES.filter((s) => provider.signatureSchemes.includes(s));
+    defaultSchemes.set(provider, schemes);
+  }
+  return schemes;
+}
+
 /** Fills defaults from the provider and rejects impossible settings up front. */
 export function resolveCommon(config: CommonConfig): Required<Pick<CommonConfig, 'cipherSuites' | 'groups' | 'signatureSchemes'>> {
   const { provider } = config;
   const cipherSuites = config.cipherSuites ?? provider.cipherSuites;
   const groups = config.groups ?? provider.groups;
-  const signatureSchemes =
-    config.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES.filter((s) => provider.signatureSchemes.includes(s));
+  const signatureSchemes = config.signatureSchemes ?? defaultSignatureSchemes(provider);
   for (const suite of cipherSuites) {
     if (!cipherSuiteParams.has(suite) || !provider.cipherSuites.includes(suite)) {
       throw new TLSError('INVALID_ARGUMENT', `cipher suite 0x${suite.toString(16)} is not supported`);
@@ -166,7 +178,7 @@ export function resolveCommon(config: CommonConfig): Required<Pick<CommonConfig,
     throw new TLSError('INVALID_ARGUMENT', 'recordSizeLimit must be an integer in 64..16385');
   }
   for (const name of config.alpnProtocols ?? []) {
-    const length = new TextEncoder().encode(name).length;
+    const length = utf8(name).length;
     if (length < 1 || length > 255) throw new TLSError('INVALID_ARGUMENT', 'ALPN protocol names must be 1..255 bytes');
   }
   return { cipherSuites, groups, signatureSchemes };

@@ -3,7 +3,7 @@ import { type ClientConfig, type ServerConfig, resolveCommon } from './config.js
 import type { CipherSuiteParams, CryptoProvider } from './crypto/provider.js';
 import { TLSError, alertReceived, asTLSError, decodeError, protocolError } from './errors.js';
 import type { Epoch, HandshakeContext, HandshakeState, SessionInfo, SessionTicket, TraceEvent, TrafficSecrets } from './handshake-context.js';
-import { type SecretName, exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './keyschedule.js';
+import { type SecretName, type SecretObserver, exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './keyschedule.js';
 import { decodeHandshake, encodeHandshake } from './messages/handshake.js';
 import { HandshakeReassembler } from './messages/reassembler.js';
 import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, KeyUpdateRequest } from './messages/registry.js';
@@ -43,7 +43,11 @@ export interface ConnectionEvents {
   authenticated: (info: SessionInfo) => void;
 }
 
-type Listeners = { [K in keyof ConnectionEvents]: ConnectionEvents[K][] };
+/** Per event, undefined until a listener is added; see `on`. */
+type Listeners = { [K in keyof ConnectionEvents]: ConnectionEvents[K][] | undefined };
+
+/** Until a ClientHello names the connection; and for good when no key log wants the name. */
+const UNKNOWN_CLIENT_RANDOM = new Uint8Array(32);
 
 /** Max bytes of plaintext we put in one record (RFC 8446 §5.1). */
 const MAX_FRAGMENT = 16384;
@@ -66,8 +70,32 @@ function earlyDataSkipBudget(maxEarlyDataSize: number): number {
 
 export type ConnectionState = 'handshaking' | 'connected' | 'closed';
 
+/**
+ * A peer that goes away is an event, not a place in our code, and a common one (clients drop
+ * connections without close_notify all the time): its error carries no stack trace, which
+ * saves capturing one, and formatting it when a stream's destroy() reads error.stack.
+ */
+function transportClosedError(message: string): TLSError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new TLSError('CONNECTION_CLOSED', message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export abstract class Connection {
-  private readonly listeners: Listeners = { send: [], handshake: [], data: [], end: [], error: [], session: [], trace: [], authenticated: [] };
+  private readonly listeners: Listeners = {
+    send: undefined,
+    handshake: undefined,
+    data: undefined,
+    end: undefined,
+    error: undefined,
+    session: undefined,
+    trace: undefined,
+    authenticated: undefined,
+  };
   private readonly deframer = new Deframer();
   private readonly reassembler: HandshakeReassembler;
   private handshakeState: HandshakeState | undefined;
@@ -112,8 +140,8 @@ export abstract class Connection {
   private earlyDataSkipLimit = MAX_SKIPPED_EARLY_DATA;
   /** Server only: 0-RTT bytes still allowed after we accepted early data. */
   private earlyDataAllowed = 0;
-  /** Names this connection in key logs; known once a ClientHello was sent or received. */
-  private clientRandom = new Uint8Array(32);
+  /** Names this connection in key logs (kept only for one); known once a ClientHello was sent or received. */
+  private clientRandom = UNKNOWN_CLIENT_RANDOM;
 
   protected constructor(
     readonly role: 'client' | 'server',
@@ -125,12 +153,17 @@ export abstract class Connection {
   }
 
   on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): this {
-    this.listeners[event].push(listener);
+    // A new array of exactly the listeners, not a push: a connection lives long with the one or
+    // two listeners it gets at the start, and push would give each list room for 17.
+    const list = this.listeners[event];
+    this.listeners[event] = (list ? [...list, listener] : [listener]) as Listeners[K];
     return this;
   }
 
   private emit<K extends keyof ConnectionEvents>(event: K, ...args: Parameters<ConnectionEvents[K]>): void {
-    for (const listener of this.listeners[event]) (listener as (...a: Parameters<ConnectionEvents[K]>) => void)(...args);
+    const list = this.listeners[event];
+    if (list === undefined) return;
+    for (const listener of list) (listener as (...a: Parameters<ConnectionEvents[K]>) => void)(...args);
   }
 
   get state(): ConnectionState {
@@ -188,7 +221,7 @@ export abstract class Connection {
     if (!this.transportEnded || this.busy || this.failure || this.receivedCloseNotify) return;
     const where = this.sessionInfo ? 'without close_notify' : 'during the handshake';
     const truncated = this.deframer.partialRecordBytes > 0 ? ` (${this.deframer.partialRecordBytes} bytes of a record cut off)` : '';
-    this.fail(new TLSError('CONNECTION_CLOSED', `transport closed ${where}${truncated}`), false);
+    this.fail(transportClosedError(`transport closed ${where}${truncated}`), false);
   }
 
   private pump(): void {
@@ -325,7 +358,7 @@ export abstract class Connection {
     if (!state) throw protocolError('unexpected_message', 'handshake message before the handshake started');
     const message = decodeHandshake(type, body);
     if (message.type === HandshakeType.client_hello) {
-      this.clientRandom = message.random.slice();
+      if (this.onSecret) this.clientRandom = message.random.slice();
       // A second ClientHello with early_data is rejected by the state machine.
       if (this.role === 'server') this.earlyDataToSkip = message.extensions.some((e) => e.type === ExtensionType.early_data) ? this.earlyDataSkipLimit : 0;
     }
@@ -485,77 +518,118 @@ export abstract class Connection {
   // ---- the state machines' view --------------------------------------------------------
 
   protected handshakeContext(): HandshakeContext {
-    const connection = this;
-    return {
-      provider: this.provider(),
-      onSecret: (name, secret) => {
+    return new Connection.Context(this);
+  }
+
+  /**
+   * The state machines' view of a connection. A class, not an object of closures: the states
+   * of an established connection keep it for KeyUpdate and post-handshake authentication, and
+   * this way that costs one small object per connection, not a closure per method.
+   */
+  private static readonly Context = class implements HandshakeContext {
+    readonly provider: CryptoProvider;
+
+    constructor(private readonly connection: Connection) {
+      this.provider = connection.provider();
+    }
+
+    /** A new observer for each key schedule that asks (one per handshake); none is kept. */
+    get onSecret(): SecretObserver {
+      const connection = this.connection;
+      return (name, secret) => {
         connection.emit('trace', { kind: 'secret', name });
         connection.onSecret?.(name, secret, connection.clientRandom);
-      },
-      sendMessage: (message: HandshakeMessage, transcript: Transcript | undefined) => {
-        const raw = encodeHandshake(message);
-        if (message.type === HandshakeType.client_hello) connection.clientRandom = message.random.slice();
-        transcript?.update(raw);
-        connection.emit('trace', { kind: 'message', direction: 'sent', message, raw });
-        connection.queueHandshake(raw);
-        return raw;
-      },
-      sendChangeCipherSpec: () => {
-        connection.flushHandshake();
-        connection.emit('send', changeCipherSpecRecord());
-      },
-      installReadKeys: (suite, secret, epoch) => {
-        connection.setReader(suite, secret, epoch);
-        connection.emit('trace', { kind: 'keys', direction: 'read', epoch });
-        if (epoch === 'application') connection.peerFinished = true;
-      },
-      installWriteKeys: (suite, secret, epoch) => {
-        connection.flushHandshake();
-        connection.setWriter(suite, secret);
-        connection.emit('trace', { kind: 'keys', direction: 'write', epoch });
-      },
-      clearWriteKeys: () => {
-        connection.flushHandshake();
-        connection.writer?.dispose();
-        connection.writer = undefined;
-      },
-      sendEarlyData: (data) => {
-        connection.flushHandshake();
-        connection.sendProtected(ContentType.application_data, data);
-      },
-      acceptEarlyData: (maxBytes) => {
-        connection.earlyDataToSkip = 0;
-        connection.earlyDataAllowed = maxBytes;
-      },
-      setPeerRecordSizeLimit: (limit) => {
-        // RFC 8449 §4: in TLS 1.3 the limit counts the content type byte. Both sides sent the
-        // extension, so ours now binds the peer too.
-        connection.maxSendFragment = Math.min(MAX_FRAGMENT, limit - 1);
-        if (connection.ownRecordSizeLimit !== undefined) connection.receiveLimit = Math.min(MAX_FRAGMENT + 1, connection.ownRecordSizeLimit);
-      },
-      complete: (info, secrets) => {
-        connection.secrets = secrets;
-        connection.sessionInfo = info;
-        connection.flushHandshake();
-        connection.emit('handshake', info);
-        const queued = connection.queuedWrites;
-        connection.queuedWrites = [];
-        for (const data of queued) connection.sendProtected(ContentType.application_data, data);
-      },
-      trace: (event) => connection.emit('trace', event),
-      peerKeyUpdate: (updateRequested) => {
-        const secrets = connection.secrets!;
-        const theirs = connection.role === 'client' ? 'serverApplication' : 'clientApplication';
-        secrets[theirs] = nextTrafficSecret(connection.provider(), secrets.suite.hash, secrets[theirs]);
-        connection.setReader(secrets.suite, secrets[theirs], 'application');
-        if (connection.keyUpdatePending) connection.keyUpdatePending = false;
-        else if (updateRequested && !connection.sentCloseNotify) connection.sendKeyUpdate(false);
-      },
-      sessionTicket: (ticket) => connection.emit('session', ticket),
-      applicationSecret: (side) => connection.secrets![side === 'client' ? 'clientApplication' : 'serverApplication'],
-      peerAuthenticated: () => connection.emit('authenticated', connection.sessionInfo!),
-    };
-  }
+      };
+    }
+
+    sendMessage(message: HandshakeMessage, transcript: Transcript | undefined): Uint8Array {
+      const connection = this.connection;
+      const raw = encodeHandshake(message);
+      if (message.type === HandshakeType.client_hello && connection.onSecret) connection.clientRandom = message.random.slice();
+      transcript?.update(raw);
+      connection.emit('trace', { kind: 'message', direction: 'sent', message, raw });
+      connection.queueHandshake(raw);
+      return raw;
+    }
+
+    sendChangeCipherSpec(): void {
+      this.connection.flushHandshake();
+      this.connection.emit('send', changeCipherSpecRecord());
+    }
+
+    installReadKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void {
+      this.connection.setReader(suite, secret, epoch);
+      this.connection.emit('trace', { kind: 'keys', direction: 'read', epoch });
+      if (epoch === 'application') this.connection.peerFinished = true;
+    }
+
+    installWriteKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void {
+      this.connection.flushHandshake();
+      this.connection.setWriter(suite, secret);
+      this.connection.emit('trace', { kind: 'keys', direction: 'write', epoch });
+    }
+
+    clearWriteKeys(): void {
+      this.connection.flushHandshake();
+      this.connection.writer?.dispose();
+      this.connection.writer = undefined;
+    }
+
+    sendEarlyData(data: Uint8Array): void {
+      this.connection.flushHandshake();
+      this.connection.sendProtected(ContentType.application_data, data);
+    }
+
+    acceptEarlyData(maxBytes: number): void {
+      this.connection.earlyDataToSkip = 0;
+      this.connection.earlyDataAllowed = maxBytes;
+    }
+
+    setPeerRecordSizeLimit(limit: number): void {
+      const connection = this.connection;
+      // RFC 8449 §4: in TLS 1.3 the limit counts the content type byte. Both sides sent the
+      // extension, so ours now binds the peer too.
+      connection.maxSendFragment = Math.min(MAX_FRAGMENT, limit - 1);
+      if (connection.ownRecordSizeLimit !== undefined) connection.receiveLimit = Math.min(MAX_FRAGMENT + 1, connection.ownRecordSizeLimit);
+    }
+
+    complete(info: SessionInfo, secrets: TrafficSecrets): void {
+      const connection = this.connection;
+      connection.secrets = secrets;
+      connection.sessionInfo = info;
+      connection.flushHandshake();
+      connection.emit('handshake', info);
+      const queued = connection.queuedWrites;
+      connection.queuedWrites = [];
+      for (const data of queued) connection.sendProtected(ContentType.application_data, data);
+    }
+
+    trace(event: TraceEvent): void {
+      this.connection.emit('trace', event);
+    }
+
+    peerKeyUpdate(updateRequested: boolean): void {
+      const connection = this.connection;
+      const secrets = connection.secrets!;
+      const theirs = connection.role === 'client' ? 'serverApplication' : 'clientApplication';
+      secrets[theirs] = nextTrafficSecret(connection.provider(), secrets.suite.hash, secrets[theirs]);
+      connection.setReader(secrets.suite, secrets[theirs], 'application');
+      if (connection.keyUpdatePending) connection.keyUpdatePending = false;
+      else if (updateRequested && !connection.sentCloseNotify) connection.sendKeyUpdate(false);
+    }
+
+    sessionTicket(ticket: SessionTicket): void {
+      this.connection.emit('session', ticket);
+    }
+
+    applicationSecret(side: 'client' | 'server'): Uint8Array {
+      return this.connection.secrets![side === 'client' ? 'clientApplication' : 'serverApplication'];
+    }
+
+    peerAuthenticated(): void {
+      this.connection.emit('authenticated', this.connection.sessionInfo!);
+    }
+  };
 
   protected currentState(): HandshakeState | undefined {
     return this.handshakeState;

@@ -80,6 +80,25 @@ export function emptyHash(provider: CryptoProvider, hash: HashName): Uint8Array 
   return digest.slice();
 }
 
+/**
+ * Without a PSK the early secret is HKDF-Extract(0, 0) (RFC 8446 §7.1), and so is the salt
+ * Derive-Secret(early, "derived", "") made from it: constants of the hash, public values,
+ * computed once per provider and hash rather than with two HMACs per full handshake.
+ */
+const zeroPskSecrets = new WeakMap<CryptoProvider, Partial<Record<HashName, { early: Uint8Array; handshakeSalt: Uint8Array }>>>();
+
+function zeroPsk(provider: CryptoProvider, hash: HashName): { early: Uint8Array; handshakeSalt: Uint8Array } {
+  let known = zeroPskSecrets.get(provider);
+  if (known === undefined) zeroPskSecrets.set(provider, (known = {}));
+  let secrets = known[hash];
+  if (secrets === undefined) {
+    const zeros = new Uint8Array(hashOutputLength[hash]);
+    const early = provider.hkdfExtract(hash, zeros, zeros);
+    secrets = known[hash] = { early, handshakeSalt: deriveSecret(provider, hash, early, 'derived', emptyHash(provider, hash)) };
+  }
+  return secrets;
+}
+
 /** Record protection key and IV from a traffic secret (RFC 8446 §7.3). */
 export function trafficKeys(
   provider: CryptoProvider,
@@ -143,6 +162,7 @@ export function exportKeyingMaterial(
  */
 export class KeySchedule {
   private readonly hashLength: number;
+  private readonly withPsk: boolean;
   private earlySecret: Uint8Array | undefined;
   private handshakeSecret: Uint8Array | undefined;
   private masterSecret: Uint8Array | undefined;
@@ -155,7 +175,9 @@ export class KeySchedule {
     private readonly observer?: SecretObserver,
   ) {
     this.hashLength = hashOutputLength[hash];
-    this.earlySecret = provider.hkdfExtract(hash, new Uint8Array(this.hashLength), psk ?? new Uint8Array(this.hashLength));
+    this.withPsk = psk !== undefined;
+    // A copy of the constant: the schedule wipes its secrets as it moves on.
+    this.earlySecret = psk ? provider.hkdfExtract(hash, new Uint8Array(this.hashLength), psk) : zeroPsk(provider, hash).early.slice();
   }
 
   private early(): Uint8Array {
@@ -180,7 +202,7 @@ export class KeySchedule {
   /** Mixes in the (EC)DHE shared secret, or zeros for psk_ke (RFC 8446 §7.1). */
   enterHandshake(sharedSecret: Uint8Array | undefined): void {
     const early = this.early();
-    const salt = deriveSecret(this.provider, this.hash, early, 'derived', emptyHash(this.provider, this.hash));
+    const salt = this.withPsk ? deriveSecret(this.provider, this.hash, early, 'derived', emptyHash(this.provider, this.hash)) : zeroPsk(this.provider, this.hash).handshakeSalt.slice();
     this.handshakeSecret = this.provider.hkdfExtract(this.hash, salt, sharedSecret ?? new Uint8Array(this.hashLength));
     zeroize(salt, early);
     this.earlySecret = undefined;

@@ -84,14 +84,21 @@ export class Server extends NetServer {
     this.ready.then(
       (config) => {
         if (socket.destroyed) return;
-        const connection = new ServerConnection({
-          ...config,
-          onSecret: (name, secret, clientRandom) => {
-            const line = keylogLine(name, clientRandom, secret);
-            appendToKeylogFile(line);
-            if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line), socket);
-          },
-        });
+        // Key logging is decided per connection, as node:tls does for 'keylog' listeners; the
+        // others share the server's config and format no key log lines.
+        const keylog = process.env.SSLKEYLOGFILE || this.listenerCount('keylog') > 0;
+        const connection = new ServerConnection(
+          keylog
+            ? {
+                ...config,
+                onSecret: (name, secret, clientRandom) => {
+                  const line = keylogLine(name, clientRandom, secret);
+                  appendToKeylogFile(line);
+                  if (this.listenerCount('keylog') > 0) this.emit('keylog', Buffer.from(line), socket);
+                },
+              }
+            : config,
+        );
         if (options.onTrace) connection.on('trace', (event) => options.onTrace!(socket, event));
         socket.attach(connection);
       },

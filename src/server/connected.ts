@@ -6,14 +6,17 @@ import { checkFinished } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';
 import { type ClientAuthPolicy, type ClientIdentity, ExpectClientCertificate, certificateRequest } from './client-auth.js';
 
-/** What post-handshake client authentication needs from the handshake (RFC 8446 §4.6.2). */
+/**
+ * What post-handshake client authentication needs from the handshake (RFC 8446 §4.6.2); kept
+ * only for clients that offered post_handshake_auth, so an idle connection holds no more.
+ */
 export interface PostHandshakeAuth {
-  /** The client offered post_handshake_auth. */
-  offered: boolean;
   policy: ClientAuthPolicy;
-  /** Transcript through the client Finished: every request's messages are hashed after it. */
+  /** Hash state through the client Finished: every request's messages are hashed after it. */
   transcript: Transcript;
   info: SessionInfo;
+  /** Outstanding requests by context; the client answers them in order. */
+  pending: { context: Uint8Array; transcript: Transcript }[];
 }
 
 /**
@@ -22,20 +25,19 @@ export interface PostHandshakeAuth {
  */
 export class ServerConnected implements HandshakeState {
   readonly name = 'ServerConnected';
-  /** Outstanding requests by context; the client answers them in order. */
-  private readonly pending: { context: Uint8Array; transcript: Transcript }[] = [];
 
   constructor(
     private readonly ctx: HandshakeContext,
-    private readonly postHandshake: PostHandshakeAuth,
+    /** Undefined when the client did not offer post_handshake_auth. */
+    private readonly postHandshake: PostHandshakeAuth | undefined,
   ) {}
 
   requestCertificate(): void {
-    if (!this.postHandshake.offered) throw new TLSError('INVALID_ARGUMENT', 'the client did not offer post-handshake authentication');
+    if (!this.postHandshake) throw new TLSError('INVALID_ARGUMENT', 'the client did not offer post-handshake authentication');
     const context = this.ctx.provider.random(16);
     const transcript = this.postHandshake.transcript.fork();
     this.ctx.sendMessage(certificateRequest(this.postHandshake.policy, context), transcript);
-    this.pending.push({ context, transcript });
+    this.postHandshake.pending.push({ context, transcript });
   }
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
@@ -45,10 +47,11 @@ export class ServerConnected implements HandshakeState {
       this.ctx.peerKeyUpdate(message.requestUpdate === 1);
       return this;
     }
-    const request = this.pending[0];
-    if (message.type === HandshakeType.certificate && request) {
-      this.pending.shift();
-      const expect = new ExpectClientCertificate(this.ctx, this.postHandshake.policy, request.context, request.transcript, (identity) =>
+    const auth = this.postHandshake;
+    const request = auth?.pending[0];
+    if (message.type === HandshakeType.certificate && auth && request) {
+      auth.pending.shift();
+      const expect = new ExpectClientCertificate(this.ctx, auth.policy, request.context, request.transcript, (identity) =>
         new ExpectPostHandshakeFinished(this.ctx, request.transcript, identity, this),
       );
       return expect.handle(received);
@@ -59,8 +62,8 @@ export class ServerConnected implements HandshakeState {
 
   /** Records the outcome of a post-handshake authentication in the session info. */
   authenticated(identity: ClientIdentity | undefined): void {
-    const info = this.postHandshake.info;
-    if (identity) {
+    const info = this.postHandshake?.info;
+    if (info && identity) {
       info.peerCertificates = identity.chain;
       info.authorized = identity.verdict.authorized;
       info.authorizationError = identity.verdict.error;

@@ -389,12 +389,9 @@ class ExpectClientFinished implements HandshakeState {
     this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
     this.issueTickets(resumptionMaster);
     zeroize(resumptionMaster);
-    return new ServerConnected(this.ctx, {
-      offered: this.finish.postHandshakeAuth,
-      policy: clientAuthPolicy(this.server, 'optional')!,
-      transcript,
-      info,
-    });
+    // Past this point the transcript matters only to post-handshake authentication.
+    const postHandshake = this.finish.postHandshakeAuth ? { policy: clientAuthPolicy(this.server, 'optional')!, transcript, info, pending: [] } : undefined;
+    return new ServerConnected(this.ctx, postHandshake);
   }
 
   /** RFC 8446 §4.6.1: tickets for clients that can use them (psk_dhe_ke, the mode we resume with). */
