@@ -43,8 +43,8 @@ export interface ConnectionEvents {
   authenticated: (info: SessionInfo) => void;
 }
 
-/** Per event, undefined until a listener is added; see `on`. */
-type Listeners = { [K in keyof ConnectionEvents]: ConnectionEvents[K][] | undefined };
+/** Per event: none, the one listener, or a list of them; see `on`. */
+type Listeners = { [K in keyof ConnectionEvents]: ConnectionEvents[K] | ConnectionEvents[K][] | undefined };
 
 /** Until a ClientHello names the connection; and for good when no key log wants the name. */
 const UNKNOWN_CLIENT_RANDOM = new Uint8Array(32);
@@ -153,17 +153,20 @@ export abstract class Connection {
   }
 
   on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): this {
-    // A new array of exactly the listeners, not a push: a connection lives long with the one or
-    // two listeners it gets at the start, and push would give each list room for 17.
-    const list = this.listeners[event];
-    this.listeners[event] = (list ? [...list, listener] : [listener]) as Listeners[K];
+    // As EventEmitter does, a lone listener is kept as itself, and a list is replaced by one of
+    // exactly its listeners rather than grown: a connection lives long with the one listener
+    // per event it gets at the start, and push would give each list room for 17.
+    const current = this.listeners[event];
+    this.listeners[event] = (current === undefined ? listener : Array.isArray(current) ? [...current, listener] : [current, listener]) as Listeners[K];
     return this;
   }
 
   private emit<K extends keyof ConnectionEvents>(event: K, ...args: Parameters<ConnectionEvents[K]>): void {
-    const list = this.listeners[event];
-    if (list === undefined) return;
-    for (const listener of list) (listener as (...a: Parameters<ConnectionEvents[K]>) => void)(...args);
+    type Listener = (...a: Parameters<ConnectionEvents[K]>) => void;
+    const current = this.listeners[event] as Listener | Listener[] | undefined;
+    if (current === undefined) return;
+    if (Array.isArray(current)) for (const listener of current) listener(...args);
+    else current(...args);
   }
 
   get state(): ConnectionState {

@@ -235,13 +235,24 @@ export class KeySchedule {
     return this.masterSecret;
   }
 
-  /** Transcript through the server Finished. */
+  /**
+   * Transcript through the server Finished. A connection keeps these three as long as it lives
+   * (KeyUpdate, exporters), so they are views of one buffer rather than three.
+   */
   applicationSecrets(serverFinishedHash: Uint8Array): { client: Uint8Array; server: Uint8Array; exporter: Uint8Array } {
     const ms = this.master();
+    const n = this.hashLength;
+    const packed = new Uint8Array(3 * n);
+    const derive = (name: SecretName, label: string, at: number): Uint8Array => {
+      const secret = deriveSecret(this.provider, this.hash, ms, label, serverFinishedHash);
+      packed.set(secret, at);
+      zeroize(secret);
+      return this.observed(name, packed.subarray(at, at + n));
+    };
     return {
-      client: this.observed('CLIENT_TRAFFIC_SECRET_0', deriveSecret(this.provider, this.hash, ms, 'c ap traffic', serverFinishedHash)),
-      server: this.observed('SERVER_TRAFFIC_SECRET_0', deriveSecret(this.provider, this.hash, ms, 's ap traffic', serverFinishedHash)),
-      exporter: this.observed('EXPORTER_SECRET', deriveSecret(this.provider, this.hash, ms, 'exp master', serverFinishedHash)),
+      client: derive('CLIENT_TRAFFIC_SECRET_0', 'c ap traffic', 0),
+      server: derive('SERVER_TRAFFIC_SECRET_0', 's ap traffic', n),
+      exporter: derive('EXPORTER_SECRET', 'exp master', 2 * n),
     };
   }
 
