@@ -545,9 +545,9 @@ export abstract class Connection {
       };
     }
 
-    sendMessage(message: HandshakeMessage, transcript: Transcript | undefined): Uint8Array {
+    sendMessage(message: HandshakeMessage, transcript: Transcript | undefined, encoded?: Uint8Array): Uint8Array {
       const connection = this.connection;
-      const raw = encodeHandshake(message);
+      const raw = encoded ?? encodeHandshake(message);
       if (message.type === HandshakeType.client_hello && connection.onSecret) connection.clientRandom = message.random.slice();
       transcript?.update(raw);
       connection.emit('trace', { kind: 'message', direction: 'sent', message, raw });

@@ -50,8 +50,12 @@ export interface HandshakeContext {
   readonly provider: CryptoProvider;
   /** Sees every traffic secret as it is derived (key log, trace). */
   readonly onSecret: SecretObserver | undefined;
-  /** Encodes and queues a handshake message under the current write keys; adds it to `transcript`. */
-  sendMessage(message: HandshakeMessage, transcript: Transcript | undefined): Uint8Array;
+  /**
+   * Encodes and queues a handshake message under the current write keys; adds it to `transcript`.
+   * `encoded` is its encoding when the caller has it already (a message every connection sends
+   * the same, such as a server's Certificate).
+   */
+  sendMessage(message: HandshakeMessage, transcript: Transcript | undefined, encoded?: Uint8Array): Uint8Array;
   /** Queues the middlebox-compatibility change_cipher_spec record (RFC 8446 Appendix D.4). */
   sendChangeCipherSpec(): void;
   installReadKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void;

@@ -4,9 +4,9 @@ import { protocolError } from '../errors.js';
 import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
 import { KeySchedule, finishedVerifyData, resumptionPsk } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
-import { HELLO_RETRY_REQUEST_RANDOM } from '../messages/handshake.js';
+import { HELLO_RETRY_REQUEST_RANDOM, encodeHandshake } from '../messages/handshake.js';
 import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, type SignatureScheme } from '../messages/registry.js';
-import type { ClientHello, EncryptedExtensions, RawExtension, ReceivedMessage } from '../messages/types.js';
+import type { Certificate, ClientHello, EncryptedExtensions, RawExtension, ReceivedMessage } from '../messages/types.js';
 import { certificateVerifyContent, checkFinished } from '../peer-auth.js';
 import { Transcript } from '../transcript.js';
 import { bytesEqual, utf8, zeroize } from '../wire/bytes.js';
@@ -231,10 +231,8 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
   // 4. Certificate and CertificateVerify over the transcript so far (full handshakes only).
   if (credentials) {
     const { certificate, scheme } = credentials;
-    ctx.sendMessage(
-      { type: HandshakeType.certificate, context: new Uint8Array(0), entries: certificate.chain.map((data) => ({ data, extensions: [] })) },
-      transcript,
-    );
+    const { message, encoded } = certificateMessage(certificate);
+    ctx.sendMessage(message, transcript, encoded);
     const signature = await certificate.key.sign(scheme as SignatureScheme, certificateVerifyContent('server', transcript.current()));
     ctx.sendMessage({ type: HandshakeType.certificate_verify, scheme, signature }, transcript);
   }
@@ -288,6 +286,22 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
     }
     return new ExpectClientFinished(ctx, server, finish);
   });
+}
+
+/**
+ * The Certificate message for a server certificate, encoded once: it is the same for every full
+ * handshake (empty request context, no entry extensions) and holds the whole chain.
+ */
+const certificateMessages = new WeakMap<ServerCertificate, { message: Certificate; encoded: Uint8Array }>();
+
+function certificateMessage(certificate: ServerCertificate): { message: Certificate; encoded: Uint8Array } {
+  let known = certificateMessages.get(certificate);
+  if (known === undefined) {
+    const message: Certificate = { type: HandshakeType.certificate, context: new Uint8Array(0), entries: certificate.chain.map((data) => ({ data, extensions: [] })) };
+    known = { message, encoded: encodeHandshake(message) };
+    certificateMessages.set(certificate, known);
+  }
+  return known;
 }
 
 /** The configured client-certificate policy; `fallback` applies where it says 'none'. */
