@@ -112,12 +112,12 @@ async function buildConfig(provider: CryptoProvider, options: ServerOptions): Pr
   const config: ServerConfig = { provider, certificates };
   const strict = options.rejectUnauthorized !== false;
   const clientAuth = options.clientAuth ?? (options.requestCert ? (strict ? 'require' : 'optional') : 'none');
-  if (clientAuth !== 'none') {
-    config.clientAuth = clientAuth;
-    config.rejectUnauthorized = strict;
-    const signatureChecker = signatureCheckerFor(provider);
-    config.verifier = new X509Verifier({ trustStore: trustStoreFor(options.ca), ...(signatureChecker ? { signatureChecker } : {}) });
-  }
+  if (clientAuth !== 'none') config.clientAuth = clientAuth;
+  // A client certificate may come even with clientAuth 'none': asked for after the handshake
+  // by socket.requestClientCertificate(). It is checked against `ca` the same way.
+  config.rejectUnauthorized = strict;
+  const signatureChecker = signatureCheckerFor(provider);
+  config.verifier = new X509Verifier({ trustStore: trustStoreFor(options.ca), ...(signatureChecker ? { signatureChecker } : {}) });
   const tickets = options.tickets ?? 2;
   if (tickets > 0) {
     config.ticketStore = new StatelessTicketStore(provider);

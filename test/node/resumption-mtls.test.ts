@@ -248,6 +248,32 @@ describe('post-handshake authentication (TLSSocket.requestClientCertificate)', (
   );
 
   it(
+    "works without requestCert: the certificate is checked against `ca` (authorized) or refused without it (the client's chain is not in the system roots)",
+    async () => {
+      const trusting = await wiretlsServer({ ca: ROOT_PEM });
+      const accepted = trusting.next();
+      const client = wiretls(trusting.port, CLIENT);
+      await waitEvent(client, 'secureConnect');
+      const socket = await accepted;
+      expect(socket.authorized).toBe(false);
+      await socket.requestClientCertificate();
+      expect(socket.authorized).toBe(true);
+      expect((socket.getPeerCertificate() as PeerCertificate).subject.CN).toBe(CLIENT_CN);
+      client.end();
+
+      const untrusting = await wiretlsServer({});
+      const acceptedToo = untrusting.next();
+      const stranger = wiretls(untrusting.port, CLIENT);
+      const strangerError = waitError(stranger);
+      await waitEvent(stranger, 'secureConnect');
+      const refusing = await acceptedToo;
+      await expect(refusing.requestClientCertificate()).rejects.toMatchObject({ code: 'CERT_UNTRUSTED', alert: 'unknown_ca' });
+      expect(await strangerError).toMatchObject({ code: 'ALERT_RECEIVED', alert: 'unknown_ca' });
+    },
+    TIMEOUT,
+  );
+
+  it(
     'rejects with CONNECTION_CLOSED when the connection ends before the client answers',
     async () => {
       const { client, socket } = await established(CLIENT);
