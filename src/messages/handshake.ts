@@ -62,6 +62,11 @@ export function encodeHandshake(message: HandshakeMessage): Uint8Array {
   return w.finish();
 }
 
+/** Whether a peer may send this handshake type at all in TLS 1.3 (see decodeHandshake). */
+export function isTls13HandshakeType(type: number): boolean {
+  return codecFor(type) !== undefined;
+}
+
 /**
  * Decodes a handshake body (header already removed by the reassembler). Byte fields of the
  * result are views into `body`.

@@ -1,4 +1,6 @@
 import { protocolError } from '../errors.js';
+import { isTls13HandshakeType } from './handshake.js';
+import { handshakeTypeName } from './registry.js';
 
 /**
  * Joins handshake record payloads into whole handshake messages (RFC 8446 §5.1: a message may
@@ -51,6 +53,9 @@ export class HandshakeReassembler {
   next(): AssembledMessage | undefined {
     if (this.buffered < HEADER_LENGTH) return undefined;
     const header = this.peekHeader();
+    // A type no TLS 1.3 peer sends is refused on its header, as decodeHandshake would refuse
+    // it, rather than after waiting for a body its length field may promise but never bring.
+    if (!isTls13HandshakeType(header[0]!)) throw protocolError('unexpected_message', `unexpected handshake message type ${handshakeTypeName(header[0]!)}`);
     const length = (header[1]! << 16) | (header[2]! << 8) | header[3]!;
     // Rejected as soon as the header arrives, before buffering the body. RFC 8446 names no
     // alert for this; a well-formed but excessive length is illegal_parameter, as OpenSSL

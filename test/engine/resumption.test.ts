@@ -648,8 +648,8 @@ describe('negative: tickets the server cannot use → a full handshake, never an
  */
 async function expectClientAbortUnderEarlyKeys(options: Parameters<typeof scenario>[0], alert: 'illegal_parameter'): Promise<void> {
   const mitm = new Mitm(provider).use(...(options?.edits ?? []));
-  const client = new ClientConnection(clientConfig({ onSecret: mitm.observe, ...options?.client }));
-  const server = new ServerConnection(await serverConfig({ onSecret: mitm.observe, ...options?.server }));
+  const client = new ClientConnection(clientConfig({ onSecret: mitm.observeFrom('client'), ...options?.client }));
+  const server = new ServerConnection(await serverConfig({ onSecret: mitm.observeFrom('server'), ...options?.server }));
   const ends = pipe(client, server, { tamper: mitm.tamper });
   client.start();
   await until(() => client.error !== undefined, 'the client to fail');

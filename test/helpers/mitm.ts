@@ -106,9 +106,23 @@ class Lane {
       if (this.input.length < 5 + length) break;
       const wire = this.input.slice(0, 5 + length);
       this.input = this.input.subarray(5 + length);
-      out.push(...this.record(wire));
+      out.push(...this.recordOrOpaque(wire));
     }
     return concatBytes(...out);
+  }
+
+  /**
+   * A record the sender's keys as we know them cannot open (the two sides derived different
+   * secrets from a damaged hello, or chose different suites) goes on untouched: the receiver
+   * judges it, as it would without us in the middle.
+   */
+  private recordOrOpaque(wire: Uint8Array): Uint8Array[] {
+    try {
+      return this.record(wire);
+    } catch {
+      this.records.push(wire[0]!);
+      return [wire];
+    }
   }
 
   private record(wire: Uint8Array): Uint8Array[] {
@@ -116,7 +130,8 @@ class Lane {
     let record: TappedRecord;
     if (outerType === ContentType.application_data && this.epoch === 'plaintext') {
       // 0-RTT: protected records right after the ClientHello, before any handshake secret.
-      const early = this.side === 'client' && !this.mitm.secrets.has(SECRET_NAMES.client.handshake) ? this.mitm.secrets.get('CLIENT_EARLY_TRAFFIC_SECRET') : undefined;
+      const secrets = this.mitm.secretsOf(this.side);
+      const early = this.side === 'client' && !secrets.has(SECRET_NAMES.client.handshake) ? secrets.get('CLIENT_EARLY_TRAFFIC_SECRET') : undefined;
       if (early) this.enterEarly(early, wire);
       else this.enter('handshake');
     }
@@ -209,7 +224,7 @@ class Lane {
 
   private enter(epoch: 'handshake' | 'application'): void {
     const name = SECRET_NAMES[this.side][epoch];
-    const secret = this.mitm.secrets.get(name);
+    const secret = this.mitm.secretsOf(this.side).get(name);
     if (!secret || !this.mitm.suite) throw new Error(`mitm: ${this.side} sent ${epoch} records before ${name} was observed`);
     this.epoch = epoch;
     this.rekey(secret);
@@ -224,7 +239,8 @@ class Lane {
 }
 
 export class Mitm {
-  readonly secrets = new Map<SecretName, Uint8Array>();
+  /** Each side's secrets as it derived them: a damaged hello can make the two disagree. */
+  private readonly secrets: Record<Side, Map<SecretName, Uint8Array>> = { client: new Map(), server: new Map() };
   suite: CipherSuiteParams | undefined;
   private readonly edits: RecordEdit[] = [];
   private readonly lanes: Record<Side, Lane>;
@@ -233,10 +249,15 @@ export class Mitm {
     this.lanes = { client: new Lane('client', this), server: new Lane('server', this) };
   }
 
-  /** For both configs' `onSecret` (a copy is kept: the engine zeroizes secrets it is done with). */
-  readonly observe = (name: SecretName, secret: Uint8Array): void => {
-    this.secrets.set(name, secret.slice());
-  };
+  /** For `side`'s config's `onSecret` (a copy is kept: the engine zeroizes secrets it is done with). */
+  observeFrom(side: Side): (name: SecretName, secret: Uint8Array) => void {
+    return (name, secret) => void this.secrets[side].set(name, secret.slice());
+  }
+
+  /** The secrets `side` derived: what its records are protected with. */
+  secretsOf(side: Side): ReadonlyMap<SecretName, Uint8Array> {
+    return this.secrets[side];
+  }
 
   /** For the pipe's `tamper` hook. */
   readonly tamper = (from: Side, bytes: Uint8Array): Uint8Array | undefined => {

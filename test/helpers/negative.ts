@@ -52,8 +52,8 @@ export interface ScenarioOptions {
  */
 export async function scenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const mitm = new Mitm(provider).use(...(options.edits ?? []));
-  const client = new ClientConnection(clientConfig({ onSecret: mitm.observe, ...options.client }));
-  const server = new ServerConnection(await serverConfig({ onSecret: mitm.observe, ...options.server }));
+  const client = new ClientConnection(clientConfig({ onSecret: mitm.observeFrom('client'), ...options.client }));
+  const server = new ServerConnection(await serverConfig({ onSecret: mitm.observeFrom('server'), ...options.server }));
   const ends = pipe(client, server, { tamper: mitm.tamper, ...(options.maxChunk ? { maxChunk: options.maxChunk } : {}) });
   client.start();
   const s = { client, server, ends, mitm };

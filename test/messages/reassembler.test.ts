@@ -113,6 +113,20 @@ describe('HandshakeReassembler', () => {
     expect(r.hasPartial).toBe(false);
   });
 
+  describe('message type', () => {
+    // 0 hello_request and 12 server_key_exchange are TLS 1.2's, 9 is unassigned, 254
+    // message_hash exists only inside the transcript.
+    for (const type of [0, 9, 12, 254]) {
+      it(`refuses type ${type} on its header, without waiting for the body it promises (unexpected_message)`, () => {
+        const r = new HandshakeReassembler();
+        r.push(new Uint8Array([type, 0, 0x40]));
+        expect(r.next()).toBeUndefined();
+        r.push(new Uint8Array([0x06, 1, 2]));
+        expectAlert(() => r.next(), 'unexpected_message');
+      });
+    }
+  });
+
   describe('size cap', () => {
     it('rejects a declared length above the cap as soon as the header is complete (illegal_parameter)', () => {
       const r = new HandshakeReassembler(100);
