@@ -20,7 +20,8 @@ import { bytesEqual } from '../../src/wire/bytes.js';
  * state machines behind the record layer see them). Whatever the bytes, each side must end
  * either established or closed with a TLSError carrying a stable code, never INTERNAL_ERROR
  * (which would mean our own code broke on peer input); a side that detects the problem sends
- * its alert as its last record and the peer fails with exactly that alert; nothing hangs
+ * its alert as its last record and the peer fails with exactly that alert (or, when a damaged
+ * hello left the two with different keys, on the record it cannot read); nothing hangs
  * (a side still waiting once no byte moves must end when the transports close). The seeds are
  * fixed: a failure reproduces.
  */
