@@ -2,6 +2,7 @@ import { Server as NetServer, type Socket } from 'node:net';
 import type { ServerCertificate, ServerConfig } from '../config.js';
 import { ServerConnection } from '../connection.js';
 import type { CryptoProvider } from '../crypto/provider.js';
+import { TLSError } from '../errors.js';
 import type { TraceEvent } from '../handshake-context.js';
 import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
 import { AntiReplay } from '../server/anti-replay.js';
@@ -49,6 +50,13 @@ export interface ServerOptions {
    */
   maxEarlyDataSize?: number;
   allowHalfOpen?: boolean;
+  /**
+   * Milliseconds a client has from connecting to completing the handshake (default 120000, as
+   * node:tls): a client that stalls, or whose length fields promise bytes it never sends, is
+   * cut off with a TIMEOUT 'tlsClientError' instead of holding the connection forever.
+   * 0 disables the limit.
+   */
+  handshakeTimeout?: number;
   provider?: CryptoProvider;
   cipherSuites?: readonly CipherSuite[];
   groups?: readonly NamedGroup[];
@@ -57,6 +65,9 @@ export interface ServerOptions {
   /** Called for every handshake trace event of every connection. */
   onTrace?: (socket: TLSSocket, event: TraceEvent) => void;
 }
+
+/** node:tls's default handshakeTimeout. */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
 
 /**
  * A TLS 1.3 server like node:tls's Server: a net.Server whose connections are wrapped in
@@ -67,6 +78,11 @@ export class Server extends NetServer {
 
   constructor(options: ServerOptions, secureConnectionListener?: (socket: TLSSocket) => void) {
     super({ allowHalfOpen: true });
+    const timeout = options.handshakeTimeout;
+    // setTimeout takes at most 2^31 - 1 ms (larger values fire at once).
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout >= 0 && timeout <= 0x7fffffff)) {
+      throw new TLSError('INVALID_ARGUMENT', 'handshakeTimeout must be a number of milliseconds from 0 (no limit) to 2147483647');
+    }
     const provider = options.provider ?? defaultProvider();
     this.ready = buildConfig(provider, options);
     // Report bad credentials once, as an 'error' event, rather than on every connection.
@@ -77,7 +93,16 @@ export class Server extends NetServer {
 
   private accept(transport: Socket, options: ServerOptions): void {
     const socket = new TLSSocket(transport, { allowHalfOpen: options.allowHalfOpen ?? false });
-    socket.once('secureConnect', () => this.emit('secureConnection', socket));
+    const limit = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const timer =
+      limit > 0
+        ? setTimeout(() => socket.destroy(new TLSError('TIMEOUT', `TLS handshake not completed within ${limit} ms`)), limit).unref()
+        : undefined;
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      this.emit('secureConnection', socket);
+    });
     socket.on('error', (error: Error) => {
       if (!socket.getProtocol()) this.emit('tlsClientError', error, socket);
     });

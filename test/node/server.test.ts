@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { connect as netConnect } from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TLSError } from '../../src/errors.js';
@@ -223,6 +224,54 @@ describe('SNICallback and ALPN', () => {
     },
     TIMEOUT,
   );
+});
+
+describe('handshakeTimeout', () => {
+  /** A TCP client that sends `bytes` and then nothing; resolves with when its socket closed. */
+  async function stallingClient(port: number, bytes: Uint8Array): Promise<{ closed: Promise<number> }> {
+    const socket = netConnect({ host: '127.0.0.1', port });
+    socket.on('error', () => undefined);
+    await waitEvent(socket, 'connect');
+    socket.write(bytes);
+    return { closed: waitEvent(socket, 'close').then(() => performance.now()) };
+  }
+
+  it(
+    'cuts off a client that sends nothing, or a header promising more than it sends, with a TIMEOUT tlsClientError',
+    async () => {
+      const { server, port } = await echoServer({ ...serverPem('ecdsa-p256'), handshakeTimeout: 300 });
+      // A handshake record header announcing 16 KiB, then silence: the server would wait forever.
+      for (const bytes of [new Uint8Array(0), Uint8Array.of(0x16, 0x03, 0x01, 0x40, 0x00, 0x01)]) {
+        const refused = waitEvent<[TLSError]>(server, 'tlsClientError');
+        const started = performance.now();
+        const { closed } = await stallingClient(port, bytes);
+        const [error] = await refused;
+        expect(error).toBeInstanceOf(TLSError);
+        expect(error.code).toBe('TIMEOUT');
+        expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+        expect(await closed).toBeGreaterThanOrEqual(started);
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'does not touch an established connection, however long it stays',
+    async () => {
+      const { port } = await echoServer({ ...serverPem('ecdsa-p256'), handshakeTimeout: 200 });
+      const client = await nodeClient(port);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await echo(client, 'still here')).toBe('still here');
+      client.end();
+    },
+    TIMEOUT,
+  );
+
+  it('is checked when the server is created', () => {
+    for (const handshakeTimeout of [-1, Number.NaN, 2 ** 31]) {
+      expect(() => createServer({ ...serverPem('ecdsa-p256'), handshakeTimeout })).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
 });
 
 describe('openssl s_client against createServer', () => {
