@@ -91,18 +91,24 @@ export class Server extends NetServer {
     this.on('connection', (transport: Socket) => this.accept(transport, options));
   }
 
+  /** Destroys `socket` with TIMEOUT unless its handshake completes within `ms` (0: no limit). */
+  private limitHandshake(socket: TLSSocket, ms: number): void {
+    if (ms === 0) return;
+    const timer = setTimeout(() => socket.destroy(new TLSError('TIMEOUT', `TLS handshake not completed within ${ms} ms`)), ms).unref();
+    // Both listeners go with the timer, so an established connection keeps neither.
+    const stop = (): void => {
+      clearTimeout(timer);
+      socket.off('secureConnect', stop);
+      socket.off('close', stop);
+    };
+    socket.once('secureConnect', stop);
+    socket.once('close', stop);
+  }
+
   private accept(transport: Socket, options: ServerOptions): void {
     const socket = new TLSSocket(transport, { allowHalfOpen: options.allowHalfOpen ?? false });
-    const limit = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    const timer =
-      limit > 0
-        ? setTimeout(() => socket.destroy(new TLSError('TIMEOUT', `TLS handshake not completed within ${limit} ms`)), limit).unref()
-        : undefined;
-    socket.once('close', () => clearTimeout(timer));
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      this.emit('secureConnection', socket);
-    });
+    this.limitHandshake(socket, options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    socket.once('secureConnect', () => this.emit('secureConnection', socket));
     socket.on('error', (error: Error) => {
       if (!socket.getProtocol()) this.emit('tlsClientError', error, socket);
     });
