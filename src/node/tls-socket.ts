@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { type Connection, ServerConnection } from '../connection.js';
 import { TLSError } from '../errors.js';
 import type { SessionInfo } from '../handshake-context.js';
@@ -77,7 +77,11 @@ export class TLSSocket extends Duplex {
   /** Starts the TLS session over the transport; `connection` is fully configured. */
   attach(connection: Connection): void {
     this.connection = connection;
-    connection.useRecordBuffers(recordBuffers);
+    // Only a TCP socket is known to be done with a chunk when its write callback runs (the
+    // kernel has a copy); other transports may still hold the very bytes, so their records
+    // are never reused.
+    const pooled = this.transport instanceof Socket;
+    if (pooled) connection.useRecordBuffers(recordBuffers);
     connection.on('send', (bytes) => {
       if (this.transport.destroyed) return;
       // Everything the engine sends in one turn (ServerHello, change_cipher_spec and the
@@ -91,7 +95,7 @@ export class TLSSocket extends Duplex {
           this.transport.uncork();
         });
       }
-      this.transport.write(bytes, () => recordBuffers.release(bytes));
+      this.transport.write(bytes, pooled ? () => recordBuffers.release(bytes) : undefined);
     });
     connection.on('handshake', (info) => this.onHandshake(info));
     connection.on('data', (bytes) => {
