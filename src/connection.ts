@@ -15,7 +15,7 @@ import { changeCipherSpecRecord, checkChangeCipherSpec, plaintextRecords } from 
 import { ServerConnected } from './server/connected.js';
 import { ExpectClientHello } from './server/states.js';
 import type { Transcript } from './transcript.js';
-import { concatBytes } from './wire/bytes.js';
+import { concatBytes, zeroize } from './wire/bytes.js';
 
 /**
  * The sans-I/O TLS 1.3 connection: feed it transport bytes with `receive`, write application
@@ -428,6 +428,7 @@ export abstract class Connection {
   /** RFC 8446 §7.5 / RFC 5705 keying material exporter. */
   exportKeyingMaterial(length: number, label: string, context: Uint8Array = new Uint8Array(0)): Uint8Array {
     if (!this.secrets) throw new TLSError('INVALID_ARGUMENT', 'keying material is available after the handshake');
+    if (this.failure) throw new TLSError('INVALID_ARGUMENT', 'the connection failed; its secrets are gone');
     return exportKeyingMaterial(this.provider(), this.secrets.suite.hash, this.secrets.exporter, label, context, length);
   }
 
@@ -443,7 +444,9 @@ export abstract class Connection {
     this.queueHandshake(raw);
     this.flushHandshake();
     const mine = this.role === 'client' ? 'clientApplication' : 'serverApplication';
-    secrets[mine] = nextTrafficSecret(this.provider(), secrets.suite.hash, secrets[mine]);
+    const previous = secrets[mine];
+    secrets[mine] = nextTrafficSecret(this.provider(), secrets.suite.hash, previous);
+    zeroize(previous);
     this.setWriter(secrets.suite, secrets[mine]);
     if (requestPeerUpdate) this.keyUpdatePending = true;
   }
@@ -515,6 +518,8 @@ export abstract class Connection {
     this.deframer.discard();
     this.reader?.dispose();
     this.writer?.dispose();
+    // A failed connection exports nothing and updates no key: its secrets can go.
+    if (this.secrets) zeroize(this.secrets.clientApplication, this.secrets.serverApplication, this.secrets.exporter);
     this.emit('error', tlsError);
   }
 
@@ -615,7 +620,9 @@ export abstract class Connection {
       const connection = this.connection;
       const secrets = connection.secrets!;
       const theirs = connection.role === 'client' ? 'serverApplication' : 'clientApplication';
-      secrets[theirs] = nextTrafficSecret(connection.provider(), secrets.suite.hash, secrets[theirs]);
+      const previous = secrets[theirs];
+      secrets[theirs] = nextTrafficSecret(connection.provider(), secrets.suite.hash, previous);
+      zeroize(previous);
       connection.setReader(secrets.suite, secrets[theirs], 'application');
       if (connection.keyUpdatePending) connection.keyUpdatePending = false;
       else if (updateRequested && !connection.sentCloseNotify) connection.sendKeyUpdate(false);

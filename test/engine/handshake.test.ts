@@ -156,4 +156,28 @@ describe('in-memory handshakes', () => {
     expect(a).toEqual(b);
     expect(client.exportKeyingMaterial(32, 'EXPERIMENTAL other')).not.toEqual(a);
   });
+
+  it('wipes a traffic secret once a KeyUpdate replaced it, and all of them when the connection fails', async () => {
+    // The observer gets the engine's own arrays (a key log formats them at once), so it sees them wiped.
+    const seen = new Map<string, Uint8Array>();
+    const client = new ClientConnection(clientConfig('ecdsa-p256', { onSecret: (name, secret) => void seen.set(name, secret) }));
+    const server = new ServerConnection(await serverConfig('ecdsa-p256'));
+    const ends = await run(client, server, 500, 23);
+    const zero = (name: string): boolean => seen.get(name)!.every((b) => b === 0);
+    expect(zero('CLIENT_TRAFFIC_SECRET_0') || zero('SERVER_TRAFFIC_SECRET_0') || zero('EXPORTER_SECRET')).toBe(false);
+
+    client.updateKeys(true); // ours now, the server's once its answering update arrives
+    await settle(client, server);
+    expect(zero('CLIENT_TRAFFIC_SECRET_0')).toBe(true);
+    expect(zero('SERVER_TRAFFIC_SECRET_0')).toBe(true);
+    expect(zero('EXPORTER_SECRET')).toBe(false);
+    client.write(new TextEncoder().encode('after the update'));
+    await settle(client, server);
+    expect(new TextDecoder().decode(joined(ends.server.received))).toBe('after the update');
+
+    client.receive(Uint8Array.of(0x17, 0x03, 0x03, 0x00, 0x20, ...new Uint8Array(32))); // a record that does not authenticate
+    expect(client.error?.alert).toBe('bad_record_mac');
+    expect(zero('EXPORTER_SECRET')).toBe(true);
+    expect(() => client.exportKeyingMaterial(32, 'EXPERIMENTAL test')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
 });
