@@ -11,7 +11,7 @@ import { serializeSession } from './session.js';
 
 /**
  * Outgoing record buffers shared by every socket in the process: a slot goes back as soon as
- * the transport has written it, so a busy sender keeps reusing the same few warm buffers.
+ * its TCP socket has written it, so a busy sender keeps reusing the same few warm buffers.
  */
 const recordBuffers = new RecordBufferPool();
 
@@ -127,7 +127,7 @@ export class TLSSocket extends Duplex {
     this.emit('secureConnect');
   }
 
-  /** A post-handshake authentication finished: the session info now names the client (or still nobody). */
+  /** node:tls's fields, from what the engine negotiated (again after post-handshake authentication). */
   private onSessionInfo(info: SessionInfo): void {
     this.info = info;
     this.authorized = info.authorized;
@@ -136,6 +136,7 @@ export class TLSSocket extends Duplex {
     this.servername = info.serverName;
   }
 
+  /** A post-handshake authentication finished: the session info now names the client (or still nobody). */
   private onAuthenticated(info: SessionInfo): void {
     this.onSessionInfo(info);
     this.pendingAuthentications.shift()?.resolve();
