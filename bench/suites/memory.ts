@@ -41,6 +41,13 @@ export async function memorySuite(report: Report, options: Options): Promise<voi
         push(impl, 'server heap', (serverAfter.heapUsed - serverBefore.heapUsed) / CONNECTIONS);
         push(impl, 'server RSS', (serverAfter.rss - serverBefore.rss) / CONNECTIONS);
         push(impl, 'server peak RSS', (serverAfter.maxRssBytes - serverBefore.maxRssBytes) / CONNECTIONS);
+        // A second thousand on top: what one more connection costs once the process has grown
+        // to hold the first (V8's young generation, allocator arenas), i.e. without fixed costs.
+        await client.call('openMany', { impl, port, count: CONNECTIONS });
+        const clientMore = await client.call<Memory>('memory');
+        const serverMore = await server.call<Memory>('memory');
+        push(impl, 'client RSS, marginal (1,000 → 2,000)', (clientMore.rss - clientAfter.rss) / CONNECTIONS);
+        push(impl, 'server RSS, marginal (1,000 → 2,000)', (serverMore.rss - serverAfter.rss) / CONNECTIONS);
         await client.call('closeAll');
       } finally {
         await Promise.all([client.close(), server.close()]);
