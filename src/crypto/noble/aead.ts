@@ -56,7 +56,10 @@ class NobleAead implements AeadCipher {
     const destination = out.subarray(offset, offset + plaintext.length + TAG_LENGTH);
     if (destination.length !== plaintext.length + TAG_LENGTH) throw internalError('AEAD output buffer too small');
     const cipher = this.#construct(this.#key, nonce, additionalData);
-    if (this.#encryptsInto) cipher.encrypt(plaintext, destination);
+    // noble's ARX code runs on 32-bit words only where the output is 4-byte aligned; a record's
+    // body starts 5 bytes in, and there sealing into a fresh (aligned) array and copying it
+    // over is faster than sealing in place (measured ~115 against ~131 µs per 16 KiB).
+    if (this.#encryptsInto && destination.byteOffset % 4 === 0) cipher.encrypt(plaintext, destination);
     else destination.set(cipher.encrypt(plaintext));
     return destination.length;
   }
