@@ -11,10 +11,10 @@ import type { TrustStore } from '../x509/truststore.js';
 import { type PemInput, loadServerCertificates } from './credentials.js';
 import { appendToKeylogFile, keylogLine } from './keylog.js';
 import { type PeerCertificate, toPeerCertificate } from './peer-certificate.js';
-import { defaultProvider, signatureCheckerFor } from './provider.js';
+import { defaultProvider } from './provider.js';
 import { deserializeSession } from './session.js';
 import { TLSSocket } from './tls-socket.js';
-import { sharedVerifier } from './verifier-cache.js';
+import { sharedVerifier, verifierOn } from './verifier-cache.js';
 
 /** node:tls's connect options that wiretls honours, plus wiretls's own protocol knobs. */
 export interface ConnectOptions {
@@ -113,10 +113,7 @@ function verifierWithIdentityHook(
   trustStore: TrustStore | Promise<TrustStore>,
   checkServerIdentity: NonNullable<ConnectOptions['checkServerIdentity']>,
 ): X509Verifier {
-  const signatureChecker = signatureCheckerFor(provider);
-  return new X509Verifier({
-    trustStore,
-    ...(signatureChecker ? { signatureChecker } : {}),
+  return verifierOn(provider, trustStore, {
     checkServerIdentity: (name: string, leaf) => checkServerIdentity(name, toPeerCertificate([leaf], false) as PeerCertificate),
   });
 }

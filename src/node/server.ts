@@ -7,11 +7,11 @@ import type { TraceEvent } from '../handshake-context.js';
 import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
 import { AntiReplay } from '../server/anti-replay.js';
 import { StatelessTicketStore } from '../server/tickets.js';
-import { X509Verifier } from '../x509/x509-verifier.js';
-import { type PemInput, loadServerCertificates, trustStoreFor } from './credentials.js';
+import { type PemInput, loadServerCertificates } from './credentials.js';
 import { appendToKeylogFile, keylogLine } from './keylog.js';
-import { defaultProvider, signatureCheckerFor } from './provider.js';
+import { defaultProvider } from './provider.js';
 import { TLSSocket } from './tls-socket.js';
+import { sharedVerifier } from './verifier-cache.js';
 
 /** The credentials an SNICallback hands back (node:tls hands back a SecureContext). */
 export interface ServerIdentity {
@@ -147,8 +147,7 @@ async function buildConfig(provider: CryptoProvider, options: ServerOptions): Pr
   // A client certificate may come even with clientAuth 'none': asked for after the handshake
   // by socket.requestClientCertificate(). It is checked against `ca` the same way.
   config.rejectUnauthorized = strict;
-  const signatureChecker = signatureCheckerFor(provider);
-  config.verifier = new X509Verifier({ trustStore: trustStoreFor(options.ca), ...(signatureChecker ? { signatureChecker } : {}) });
+  config.verifier = sharedVerifier(provider, options.ca).verifier;
   const tickets = options.tickets ?? 2;
   if (tickets > 0) {
     config.ticketStore = new StatelessTicketStore(provider);

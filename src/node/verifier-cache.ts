@@ -1,6 +1,6 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { TrustStore } from '../x509/truststore.js';
-import { X509Verifier } from '../x509/x509-verifier.js';
+import { X509Verifier, type X509VerifierOptions } from '../x509/x509-verifier.js';
 import { type PemInput, trustStoreFor } from './credentials.js';
 import { signatureCheckerFor } from './provider.js';
 
@@ -25,8 +25,21 @@ function caKey(ca: PemInput | undefined): string {
 }
 
 /**
+ * An X509Verifier on `trustStore` checking signatures the way `provider` does best (see
+ * signatureCheckerFor), with the caller's other options (an identity hook, say).
+ */
+export function verifierOn(
+  provider: CryptoProvider,
+  trustStore: TrustStore | Promise<TrustStore>,
+  options: Omit<X509VerifierOptions, 'trustStore' | 'signatureChecker'> = {},
+): X509Verifier {
+  const signatureChecker = signatureCheckerFor(provider);
+  return new X509Verifier({ ...options, trustStore, ...(signatureChecker ? { signatureChecker } : {}) });
+}
+
+/**
  * The certificate verifier for connections that trust `ca`, shared by every connection with
- * the same `ca` and provider: the trust store is parsed and indexed once, and the verifier's
+ * the same `ca` and provider (clients and servers alike: the context says whose chain it is): the trust store is parsed and indexed once, and the verifier's
  * cache of parsed peer certificates (the server's chain comes back on every connection) is
  * reused. Verification itself, every signature and check, still runs per handshake. Bad `ca`
  * PEM throws here, as node:tls's connect() does.
@@ -41,8 +54,7 @@ export function sharedVerifier(provider: CryptoProvider, ca: PemInput | undefine
     byCa.delete(key);
   } else {
     const trustStore = trustStoreFor(ca);
-    const signatureChecker = signatureCheckerFor(provider);
-    entry = { trustStore, verifier: new X509Verifier({ trustStore, ...(signatureChecker ? { signatureChecker } : {}) }) };
+    entry = { trustStore, verifier: verifierOn(provider, trustStore) };
     if (byCa.size >= MAX_ENTRIES) byCa.delete(byCa.keys().next().value!);
   }
   byCa.set(key, entry);

@@ -38,6 +38,15 @@ type Mutation = (raw: Uint8Array, random: () => number) => Uint8Array;
 
 const pick = (random: () => number, n: number): number => Math.floor(random() * n);
 
+/** Sets a handshake message's 24-bit length to what follows its 4-byte header. */
+function withHonestLength(message: Uint8Array): Uint8Array {
+  const body = message.length - 4;
+  message[1] = body >>> 16;
+  message[2] = (body >>> 8) & 0xff;
+  message[3] = body & 0xff;
+  return message;
+}
+
 /** Kinds of damage a peer or the network does, each keeping the 4-byte header mostly sane. */
 const MUTATIONS: Record<string, Mutation> = {
   'flip bits': (raw, random) => {
@@ -52,13 +61,8 @@ const MUTATIONS: Record<string, Mutation> = {
   },
   truncate: (raw, random) => {
     const length = 4 + pick(random, Math.max(1, raw.length - 4));
-    const out = raw.slice(0, length);
-    // Keep the header's length honest so the body parser, not the reassembler, meets the cut.
-    const body = length - 4;
-    out[1] = body >>> 16;
-    out[2] = (body >>> 8) & 0xff;
-    out[3] = body & 0xff;
-    return out;
+    // The header's length stays honest so the body parser, not the reassembler, meets the cut.
+    return withHonestLength(raw.slice(0, length));
   },
   'insert bytes': (raw, random) => {
     const at = 4 + pick(random, Math.max(1, raw.length - 3));
@@ -67,11 +71,7 @@ const MUTATIONS: Record<string, Mutation> = {
     out.set(raw.subarray(0, at));
     out.set(extra, at);
     out.set(raw.subarray(at), at + extra.length);
-    const body = out.length - 4;
-    out[1] = body >>> 16;
-    out[2] = (body >>> 8) & 0xff;
-    out[3] = body & 0xff;
-    return out;
+    return withHonestLength(out);
   },
 };
 
