@@ -16,7 +16,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { type Options, Report } from './harness.js';
 import { handshakeSuite, inMemoryHandshakeSuite } from './suites/handshake.js';
-import { aeadSuite, keyExchangeSuite, keyScheduleSuite, recordSuite, signatureSuite } from './suites/crypto.js';
+import { aeadSuite, keyExchangeSuite, keyScheduleSuite, recordCeilingSuite, recordSuite, signatureSuite } from './suites/crypto.js';
 import { bulkSuite } from './suites/bulk.js';
 import { memorySuite } from './suites/memory.js';
 import { x509Suite } from './suites/x509.js';
@@ -24,6 +24,7 @@ import { x509Suite } from './suites/x509.js';
 const SUITES: Record<string, (report: Report, options: Options) => void | Promise<void>> = {
   aead: aeadSuite,
   record: recordSuite,
+  ceiling: recordCeilingSuite,
   kx: keyExchangeSuite,
   sig: signatureSuite,
   hkdf: keyScheduleSuite,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   type KeyObject,
   constants,
@@ -18,7 +19,7 @@ import { cipherSuiteParams } from '../../src/crypto/suites.js';
 import { KeySchedule, finishedVerifyData, hkdfExpandLabel, trafficKeys } from '../../src/keyschedule.js';
 import { CipherSuite, ContentType, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
 import { RecordProtector } from '../../src/record/protection.js';
-import { type Options, type Report, interleave, interleaveAsync, makeRow } from '../harness.js';
+import { type Options, type Report, interleave, interleaveAsync, makeRow, rate } from '../harness.js';
 import { type ProviderName, providers } from '../providers.js';
 import { derOf, fixtureKeyPem, spkiOfCertificate } from '../fixtures.js';
 
@@ -308,4 +309,61 @@ export function keyScheduleSuite(report: Report, options: Options): void {
       );
     }
   }
+}
+
+/**
+ * What a record costs on node:crypto against what the same OpenSSL costs in C. `openssl speed
+ * -aead -evp` runs the sequence a TLS stack runs per record (set the nonce, add the AAD,
+ * encrypt, take the tag) in one process of C; node:tls pays about that. A record sealed through
+ * node:crypto also pays a new Cipheriv, the output buffer update() allocates, and the JS↔C++
+ * crossings, and that difference is what bounds wiretls's bulk throughput with the node
+ * provider. wiretls's side here is RecordProtector.protect into a reused buffer, which is
+ * exactly the sender's per-record work. Skipped when the openssl command is missing.
+ */
+export function recordCeilingSuite(report: Report, options: Options): void {
+  const version = spawnSync('openssl', ['version'], { encoding: 'utf8', timeout: 10_000 });
+  // "OpenSSL 3.0.19 27 Jan 2026 (Library: …)": compare it with the bench header's Node OpenSSL.
+  const cOpenssl = version.status === 0 ? version.stdout.split(' ').slice(0, 2).join(' ') : undefined;
+  report.section('Sealing a 16 KiB record (MB/s): wiretls record layer on node:crypto vs OpenSSL in C (`openssl speed -aead -evp`, 1 s per round)');
+  const provider = providers.node();
+  for (const suite of [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256]) {
+    const params = cipherSuiteParams.get(suite)!;
+    const name = `record seal ${params.aead} 16 KiB vs C`;
+    if (!report.wants(`${name} node`)) continue;
+    const evpName = AEADS.find((a) => a.name === params.aead)!.node;
+    if (cOpenssl === undefined) {
+      report.add(makeRow({ name, unit: 'MB/s', provider: 'node', baselineName: 'OpenSSL C (openssl not installed)' }, null, null));
+      continue;
+    }
+    const record = new Uint8Array(5 + 16384 + 1 + 16);
+    const writer = new RecordProtector(provider.aead(params.aead, randomBytes(params.keyLength)), randomBytes(12), { allocate: () => record });
+    const content = randomBytes(16384);
+    const ours = () => writer.protect(ContentType.application_data, content);
+    const mine: number[] = [];
+    const theirs: number[] = [];
+    const rounds = options.quick ? 2 : Math.max(3, Math.ceil(options.rounds / 2));
+    rate(ours, options.sliceMs / 4, 64); // warm-up
+    for (let round = 0; round < rounds; round++) {
+      const measureOurs = () => mine.push((rate(ours, options.sliceMs * 2, 64) * 16384) / 1e6);
+      const measureTheirs = () => theirs.push(opensslSealRate(evpName, 1) / 1e6);
+      if (round % 2 === 0) {
+        measureOurs();
+        measureTheirs();
+      } else {
+        measureTheirs();
+        measureOurs();
+      }
+    }
+    report.add(makeRow({ name, unit: 'MB/s', provider: 'node', baselineName: `${cOpenssl} in C` }, mine, theirs));
+  }
+}
+
+/** Bytes per second `openssl speed -aead` seals in 16 KiB records. */
+function opensslSealRate(evpName: string, seconds: number): number {
+  const run = spawnSync('openssl', ['speed', '-mr', '-aead', '-evp', evpName, '-bytes', '16384', '-seconds', String(seconds)], { encoding: 'utf8', timeout: 30_000 });
+  // Machine-readable result: "+F:<n>:<cipher>:<bytes per second>".
+  const line = run.status === 0 ? run.stdout.split('\n').find((l) => l.startsWith('+F:')) : undefined;
+  const value = line === undefined ? NaN : Number(line.split(':').at(-1));
+  if (!(Number.isFinite(value) && value > 0)) throw new Error(`openssl speed -aead -evp ${evpName} gave no result: ${run.stderr || run.error?.message || ''}`);
+  return value;
 }
