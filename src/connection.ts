@@ -209,6 +209,23 @@ export abstract class Connection {
   }
 
   /**
+   * receive() for bytes that are only lent for this call: a transport that reads every chunk
+   * into the same buffer. What must outlive the call is copied. Before the handshake is done
+   * that is the whole chunk, because the handshake keeps parts of the plaintext hello messages;
+   * afterwards every record is protected and decrypts into new memory, so only records still
+   * queued behind a handshake step in progress (a NewSessionTicket, say) need copies.
+   */
+  receiveBorrowed(bytes: Uint8Array): void {
+    if (!this.sessionInfo) {
+      // A copy whatever `bytes` is: on a Buffer, slice() would be another view.
+      this.receive(new Uint8Array(bytes));
+      return;
+    }
+    this.receive(bytes);
+    this.deframer.detachQueued();
+  }
+
+  /**
    * The transport closed. Before close_notify that is a truncation attack or a crash, which
    * the application must not mistake for a clean end (RFC 8446 §6.1).
    */

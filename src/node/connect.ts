@@ -1,4 +1,3 @@
-import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ClientConfig } from '../config.js';
 import { ClientConnection } from '../connection.js';
@@ -72,8 +71,11 @@ export function connect(options: ConnectOptions, secureConnectListener?: () => v
   const host = options.host ?? 'localhost';
   // allowHalfOpen on TCP always: the peer's FIN after its close_notify must not end our
   // writing side; the TLSSocket's own allowHalfOpen decides when we end.
-  const transport = options.socket ?? netConnect({ host, port: Number(options.port ?? 443), allowHalfOpen: true });
-  const socket = new TLSSocket(transport, options.allowHalfOpen === undefined ? {} : { allowHalfOpen: options.allowHalfOpen });
+  const socketOptions = options.allowHalfOpen === undefined ? {} : { allowHalfOpen: options.allowHalfOpen };
+  const socket = options.socket
+    ? new TLSSocket(options.socket, socketOptions)
+    : TLSSocket.connectTcp({ host, port: Number(options.port ?? 443), allowHalfOpen: true }, socketOptions);
+  const transport = socket.transport;
   if (secureConnectListener) socket.once('secureConnect', secureConnectListener);
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
   configure(options, provider, host, verifier, session).then(

@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream';
-import { Socket } from 'node:net';
+import { type NetConnectOpts, Socket, connect as netConnect } from 'node:net';
 import { type Connection, ServerConnection } from '../connection.js';
 import { TLSError } from '../errors.js';
 import type { SessionInfo } from '../handshake-context.js';
@@ -17,6 +17,19 @@ const recordBuffers = new RecordBufferPool();
 
 /** Stop reading the transport while this many received bytes wait to be processed. */
 const INPUT_HIGH_WATER = 256 * 1024;
+
+/**
+ * Where TCP connections that TLSSocket.connectTcp opened read into: one buffer for the whole
+ * process. libuv reads into it and the bytes are taken before the next read can happen (the
+ * connection copies what it keeps), so every socket can share it. 64 KiB is libuv's read size.
+ *
+ * Measured on Node 20 receiving 1 GiB from node:tls over loopback: 2.8 s of CPU with a new
+ * buffer per read (net.Socket's default) against 1.8-2.2 s through this one. The per-read
+ * ArrayBuffers are external memory, and their churn made V8 run ~50 full collections per GiB.
+ */
+const sharedReadBuffer = Buffer.allocUnsafeSlow(64 * 1024);
+/** The same memory as a plain Uint8Array, whose slice() copies (a Buffer's is a view). */
+const sharedReadView = new Uint8Array(sharedReadBuffer.buffer, sharedReadBuffer.byteOffset, sharedReadBuffer.byteLength);
 
 /**
  * A Duplex shaped like node:tls's TLSSocket for its common surface, over a wiretls
@@ -37,6 +50,25 @@ export class TLSSocket extends Duplex {
   private readonly pendingWrites: { chunk: Buffer; callback: (error?: Error | null) => void }[] = [];
   /** requestClientCertificate() calls not answered yet; the client answers in order. */
   private readonly pendingAuthentications: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** The transport hands its reads to onBorrowedRead instead of emitting 'data' (see connectTcp). */
+  private borrowedReads = false;
+  /** Bytes a borrowed read brought before attach(), copied; the transport is paused meanwhile. */
+  private readonly inputBeforeAttach: Uint8Array[] = [];
+
+  /**
+   * A TCP connection whose reads go straight to this socket's engine through one shared read
+   * buffer, skipping the net.Socket's readable stream and its buffer per read.
+   */
+  static connectTcp(netOptions: NetConnectOpts, options: { allowHalfOpen?: boolean } = {}): TLSSocket {
+    let socket: TLSSocket | undefined;
+    const transport = netConnect({
+      ...netOptions,
+      onread: { buffer: sharedReadBuffer, callback: (length) => socket!.onBorrowedRead(sharedReadView.subarray(0, length)) },
+    });
+    socket = new TLSSocket(transport, options);
+    socket.borrowedReads = true;
+    return socket;
+  }
 
   constructor(
     readonly transport: Duplex,
@@ -110,15 +142,39 @@ export class TLSSocket extends Duplex {
     connection.on('error', (error) => this.destroy(error));
     connection.on('session', (ticket) => this.emit('session', serializeSession(ticket)));
     connection.on('authenticated', (info) => this.onAuthenticated(info));
-    this.transport.on('data', (chunk: Buffer) => {
-      connection.receive(chunk);
-      if (connection.bufferedBytes > INPUT_HIGH_WATER) {
-        this.pauseTransport();
-        void connection.idle().then(() => this.resumeTransport());
-      }
-    });
+    if (this.borrowedReads) {
+      for (const chunk of this.inputBeforeAttach.splice(0)) this.receive(connection, chunk, false);
+      this.resumeTransport();
+    } else {
+      this.transport.on('data', (chunk: Buffer) => this.receive(connection, chunk, false));
+    }
     this.transport.on('end', () => connection.transportClosed());
     for (const { chunk, callback } of this.pendingWrites.splice(0)) this._write(chunk, 'buffer' as BufferEncoding, callback);
+  }
+
+  private receive(connection: Connection, chunk: Uint8Array, borrowed: boolean): void {
+    if (borrowed) connection.receiveBorrowed(chunk);
+    else connection.receive(chunk);
+    if (connection.bufferedBytes > INPUT_HIGH_WATER) {
+      this.pauseTransport();
+      void connection.idle().then(() => this.resumeTransport());
+    }
+  }
+
+  /**
+   * A read into the shared buffer: `chunk` is only valid during this call. Anything arriving
+   * before attach() (a TLS server never speaks first, but a hostile one might) is copied, and
+   * reading stops until then.
+   */
+  private onBorrowedRead(chunk: Uint8Array): boolean {
+    const connection = this.connection;
+    if (connection) {
+      this.receive(connection, chunk, true);
+      return true;
+    }
+    this.inputBeforeAttach.push(new Uint8Array(chunk));
+    this.transportPaused = true;
+    return false;
   }
 
   private onHandshake(info: SessionInfo): void {

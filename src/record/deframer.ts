@@ -128,6 +128,21 @@ export class Deframer {
     assemblyBuffers.release(record.fragment);
   }
 
+  /**
+   * Gives every record still waiting for `next` memory of its own. For a caller that pushed a
+   * chunk it is about to reuse (a transport's read buffer): records lying inside that chunk are
+   * views of it until then. (A record being assembled is always in a buffer of its own.)
+   */
+  detachQueued(): void {
+    for (let i = this.readyHead; i < this.ready.length; i++) {
+      const record = this.ready[i]!;
+      const copy = new Uint8Array(RECORD_HEADER_LENGTH + record.fragment.length);
+      copy.set(record.header);
+      copy.set(record.fragment, RECORD_HEADER_LENGTH);
+      this.ready[i] = { type: record.type, legacyVersion: record.legacyVersion, header: copy.subarray(0, RECORD_HEADER_LENGTH), fragment: copy.subarray(RECORD_HEADER_LENGTH) };
+    }
+  }
+
   /** Complete records waiting for `next`. */
   get pendingRecords(): number {
     return this.ready.length - this.readyHead;

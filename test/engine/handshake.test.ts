@@ -3,6 +3,7 @@ import { ClientConnection, ServerConnection } from '../../src/connection.js';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { StatelessTicketStore } from '../../src/server/tickets.js';
 import { SERVER_KEY_KINDS, type ServerKeyKind, pinnedLeafVerifier, serverChain, serverKey } from '../helpers/fixtures.js';
 import { joined, pipe, settle } from '../helpers/pipe.js';
 import { testProvider } from '../helpers/provider.js';
@@ -39,8 +40,8 @@ function clientConfig(kind: ServerKeyKind, extra: Partial<ClientConfig> = {}): C
   return { provider, serverName: 'localhost', verifier: pinnedLeafVerifier(serverChain(kind)[0]!), ...extra };
 }
 
-async function run(client: ClientConnection, server: ServerConnection, maxChunk: number, seed: number) {
-  const ends = pipe(client, server, { maxChunk, seed });
+async function run(client: ClientConnection, server: ServerConnection, maxChunk: number, seed: number, borrowed = false) {
+  const ends = pipe(client, server, { maxChunk, seed, borrowed });
   client.start();
   await settle(client, server);
   return ends;
@@ -180,4 +181,32 @@ describe('in-memory handshakes', () => {
     expect(zero('EXPORTER_SECRET')).toBe(true);
     expect(() => client.exportKeyingMaterial(32, 'EXPERIMENTAL test')).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
+});
+
+describe('input lent for one call (receiveBorrowed)', () => {
+  // The pipe overwrites each chunk right after the call, as a transport reading every chunk
+  // into one buffer does: a view kept anywhere (hello fields, queued records, partial records)
+  // would break the handshake or the data. Data sent right behind a KeyUpdate queues while the
+  // client handles the update; small chunks split records and headers.
+  for (const maxChunk of [Infinity, 4000, 1]) {
+    it(`full handshake, tickets, data, KeyUpdate and close in chunks of up to ${maxChunk} bytes`, async () => {
+      const client = new ClientConnection(clientConfig('ecdsa-p256'));
+      const server = new ServerConnection(await serverConfig('ecdsa-p256', { ticketStore: new StatelessTicketStore(provider) }));
+      const tickets: unknown[] = [];
+      client.on('session', (ticket) => tickets.push(ticket));
+      const ends = await run(client, server, maxChunk, 21, true);
+      expect(ends.client.errors).toEqual([]);
+      expect(ends.server.errors).toEqual([]);
+      expect(client.session?.authorized).toBe(true);
+      expect(tickets.length).toBe(2);
+      // Data right behind a KeyUpdate arrives while the client is still handling the update.
+      const burst = provider.random(50_000);
+      server.updateKeys(false);
+      server.write(burst);
+      await settle(client, server);
+      expect(ends.client.errors).toEqual([]);
+      expect(joined(ends.client.received.splice(0))).toEqual(burst);
+      await exchangeAndClose(client, server, ends);
+    });
+  }
 });

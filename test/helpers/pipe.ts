@@ -12,6 +12,12 @@ export interface PipeOptions {
   seed?: number;
   /** Sees (and may replace) every chunk before delivery: for tampering tests. */
   tamper?: (from: 'client' | 'server', bytes: Uint8Array) => Uint8Array | undefined;
+  /**
+   * Deliver through receiveBorrowed, as a transport with one read buffer does: every chunk is
+   * copied into the same scratch buffer, lent for the call, and overwritten right after it, so
+   * anything that kept a view of it sees garbage.
+   */
+  borrowed?: boolean;
 }
 
 export interface Endpoint {
@@ -34,6 +40,18 @@ export function pipe(client: Connection, server: Connection, options: PipeOption
     client: { received: [] as Uint8Array[], errors: [] as TLSError[], ended: false, wire: [] as Uint8Array[] },
     server: { received: [] as Uint8Array[], errors: [] as TLSError[], ended: false, wire: [] as Uint8Array[] },
   };
+  let scratch = new Uint8Array(0);
+  const deliver = (target: Connection, piece: Uint8Array): void => {
+    if (!options.borrowed) {
+      target.receive(piece);
+      return;
+    }
+    if (scratch.length < piece.length) scratch = new Uint8Array(piece.length);
+    const lent = scratch.subarray(0, piece.length);
+    lent.set(piece);
+    target.receiveBorrowed(lent);
+    lent.fill(0xa5);
+  };
   const link = (from: 'client' | 'server', source: Connection, target: Connection): void => {
     source.on('send', (bytes) => {
       activity++;
@@ -48,7 +66,7 @@ export function pipe(client: Connection, server: Connection, options: PipeOption
         offset += size;
         queueMicrotask(() => {
           activity++;
-          target.receive(piece);
+          deliver(target, piece);
         });
       }
     });

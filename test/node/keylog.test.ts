@@ -1,5 +1,6 @@
 import { createDecipheriv } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
@@ -111,7 +112,10 @@ for (const suite of [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256
         const port = await listen(server);
 
         const clientLines: Buffer[] = [];
-        const socket: TLSSocket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: ROOT_PEM, cipherSuites: [suite] });
+        // Our own TCP socket, so its 'data' events show the ciphertext (a socket connect() opens
+        // itself reads into a shared buffer instead and emits none).
+        const tcp = netConnect({ host: '127.0.0.1', port });
+        const socket: TLSSocket = connect({ socket: tcp, servername: 'localhost', ca: ROOT_PEM, cipherSuites: [suite] });
         socket.on('keylog', (line: Buffer) => clientLines.push(line));
         const fromServer: Buffer[] = [];
         const fromClient: Buffer[] = [];

@@ -110,21 +110,26 @@ export function dataBlock(index: number, size = 1 << 20): Buffer {
   return block;
 }
 
-export function expectedHash(totalBytes: number, blockSize = 1 << 20): string {
+/** SHA-256 of what sendBlocks sends with the same size, block size and first block. */
+export function expectedHash(totalBytes: number, blockSize = 1 << 20, firstBlock = 0): string {
   const hash = createHash('sha256');
-  for (let i = 0; i * blockSize < totalBytes; i++) hash.update(dataBlock(i, blockSize).subarray(0, Math.min(blockSize, totalBytes - i * blockSize)));
+  for (let i = 0; i * blockSize < totalBytes; i++) hash.update(dataBlock(firstBlock + i, blockSize).subarray(0, Math.min(blockSize, totalBytes - i * blockSize)));
   return hash.digest('hex');
 }
 
 /**
- * Writes `totalBytes` of dataBlock()s honouring back-pressure (write() false → wait for
+ * Writes `totalBytes` of dataBlock()s (from `firstBlock`, default 0) honouring back-pressure (write() false → wait for
  * 'drain'), then ends the stream unless `end` is false. Resolves once everything was handed over.
  */
-export function sendBlocks(stream: Writable, totalBytes: number, options: { end?: boolean; blockSize?: number; onBlock?: (sent: number) => void } = {}): Promise<void> {
+export function sendBlocks(
+  stream: Writable,
+  totalBytes: number,
+  options: { end?: boolean; blockSize?: number; firstBlock?: number; onBlock?: (sent: number) => void } = {},
+): Promise<void> {
   const blockSize = options.blockSize ?? 1 << 20;
   return new Promise((resolve, reject) => {
     let sent = 0;
-    let index = 0;
+    let index = options.firstBlock ?? 0;
     stream.once('error', reject);
     const pump = (): void => {
       while (sent < totalBytes) {

@@ -229,3 +229,18 @@ describe('Deframer: header checks', () => {
     expectAlert(() => deframer.next(), 'unexpected_message');
   });
 });
+
+describe('detachQueued', () => {
+  it('gives queued records their own memory, so the pushed chunk can be reused', () => {
+    const { records, bytes } = sampleStream();
+    const chunk = bytes.slice();
+    const deframer = new Deframer();
+    // The last record stays incomplete: it is assembled in a buffer of its own anyway.
+    deframer.push(chunk.subarray(0, chunk.length - 3));
+    deframer.detachQueued();
+    chunk.fill(0xa5);
+    deframer.push(bytes.subarray(bytes.length - 3));
+    expectSameRecords(drain(deframer), records);
+  });
+});
+
