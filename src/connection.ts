@@ -222,7 +222,7 @@ export abstract class Connection {
       return;
     }
     this.receive(bytes);
-    this.deframer.detachQueued();
+    this.deframer.detachQueued(bytes);
   }
 
   /**

@@ -129,17 +129,19 @@ export class Deframer {
   }
 
   /**
-   * Gives every record still waiting for `next` memory of its own. For a caller that pushed a
-   * chunk it is about to reuse (a transport's read buffer): records lying inside that chunk are
-   * views of it until then. (A record being assembled is always in a buffer of its own.)
+   * Gives the records still waiting for `next` that lie inside `lent` memory of their own, for a
+   * caller that pushed `lent` and is about to reuse it (a transport's read buffer): until then
+   * they are views of it. Records held elsewhere (assembled ones, copies from an earlier call)
+   * are left as they are, so a connection that stays busy over many reads copies each byte once.
    */
-  detachQueued(): void {
+  detachQueued(lent: Uint8Array): void {
     for (let i = this.readyHead; i < this.ready.length; i++) {
       const record = this.ready[i]!;
+      if (record.header.buffer !== lent.buffer) continue;
       const copy = new Uint8Array(RECORD_HEADER_LENGTH + record.fragment.length);
       copy.set(record.header);
       copy.set(record.fragment, RECORD_HEADER_LENGTH);
-      this.ready[i] = { type: record.type, legacyVersion: record.legacyVersion, header: copy.subarray(0, RECORD_HEADER_LENGTH), fragment: copy.subarray(RECORD_HEADER_LENGTH) };
+      this.ready[i] = deframedRecord(copy);
     }
   }
 
@@ -247,14 +249,19 @@ export class Deframer {
   }
 
   private enqueue(record: Uint8Array): void {
-    this.ready.push({
-      type: record[0]!,
-      legacyVersion: (record[1]! << 8) | record[2]!,
-      header: record.subarray(0, RECORD_HEADER_LENGTH),
-      fragment: record.subarray(RECORD_HEADER_LENGTH),
-    });
+    this.ready.push(deframedRecord(record));
     this.readyBytes += record.length;
   }
+}
+
+/** A complete record (header and body) as views of `bytes`. */
+function deframedRecord(bytes: Uint8Array): DeframedRecord {
+  return {
+    type: bytes[0]!,
+    legacyVersion: (bytes[1]! << 8) | bytes[2]!,
+    header: bytes.subarray(0, RECORD_HEADER_LENGTH),
+    fragment: bytes.subarray(RECORD_HEADER_LENGTH),
+  };
 }
 
 /** A hint for the error message only: says what the peer seems to speak instead of TLS. */

@@ -237,10 +237,27 @@ describe('detachQueued', () => {
     const deframer = new Deframer();
     // The last record stays incomplete: it is assembled in a buffer of its own anyway.
     deframer.push(chunk.subarray(0, chunk.length - 3));
-    deframer.detachQueued();
+    deframer.detachQueued(chunk);
     chunk.fill(0xa5);
     deframer.push(bytes.subarray(bytes.length - 3));
     expectSameRecords(drain(deframer), records);
+  });
+
+  it('copies only the records that lie in the lent chunk', () => {
+    const first = rawRecord(appData, filled(300, 1));
+    const second = rawRecord(appData, filled(200, 2));
+    const deframer = new Deframer();
+    const kept = first.slice();
+    deframer.push(kept);
+    const lent = second.slice();
+    deframer.push(lent);
+    deframer.detachQueued(lent);
+    lent.fill(0xa5);
+    const [a, b] = drain(deframer);
+    // The record from the chunk that was not lent is still a view of it: no copy was made.
+    expect(a!.fragment.buffer).toBe(kept.buffer);
+    expect(b!.fragment.buffer).not.toBe(lent.buffer);
+    expectSameRecords([a!, b!], [first, second]);
   });
 });
 
