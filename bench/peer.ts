@@ -247,11 +247,13 @@ async function bulkSend(req: Request): Promise<{ ok: true }> {
 
 const held: Duplex[] = [];
 
+/** Opens `count` connections and keeps them, `concurrency` (default 50) handshakes in flight at a time. */
 async function openMany(req: Request): Promise<{ opened: number }> {
   const count = Number(req.count);
+  const concurrency = Number(req.concurrency ?? 50);
   const t = tuning(req);
-  for (let i = 0; i < count; i += 50) {
-    const batch = await Promise.all(Array.from({ length: Math.min(50, count - i) }, () => open(req.impl as Impl, Number(req.port), t)));
+  for (let i = 0; i < count; i += concurrency) {
+    const batch = await Promise.all(Array.from({ length: Math.min(concurrency, count - i) }, () => open(req.impl as Impl, Number(req.port), t)));
     for (const socket of batch) {
       socket.on('error', () => undefined);
       held.push(socket);

@@ -15,26 +15,22 @@ interface Memory {
  * Memory per idle established connection: a client process opens 1,000 connections to a server
  * process and keeps them; both measure after a forced GC, before and after. Fresh processes per
  * stack and round, so one stack's garbage never counts against the other.
+ *
+ * Connections are opened 50 at a time, and again (in other fresh processes) one at a time:
+ * how many handshakes are in flight changes what a process grows by, in different ways for the
+ * two stacks (V8's young generation for wiretls, the C allocator's arenas for OpenSSL), so
+ * both arrival patterns are reported.
  */
 export async function memorySuite(report: Report, options: Options): Promise<void> {
   report.section(`Memory per idle established connection (${CONNECTIONS} connections, separate client and server processes; bytes per connection)`);
   if (!report.wants('memory')) return;
   const rounds = options.quick ? 1 : 3;
-  const samples: Record<'wiretls' | 'node', Record<string, number[]>> = { wiretls: {}, node: {} };
-  const push = (impl: 'wiretls' | 'node', name: string, value: number) => (samples[impl][name] ??= []).push(value);
+  const samples: Record<Impl, Record<string, number[]>> = { wiretls: {}, node: {} };
+  const push = (impl: Impl, name: string, value: number) => (samples[impl][name] ??= []).push(value);
   for (let round = 0; round < rounds; round++) {
     for (const impl of round % 2 === 0 ? (['wiretls', 'node'] as const) : (['node', 'wiretls'] as const)) {
-      const client = new Peer(`${impl} memory client`);
-      const server = new Peer(`${impl} memory server`);
-      try {
-        const { port } = await server.call<{ port: number }>('listen', { impl, mode: 'idle' });
-        // One connection first, so code loading and caches are not charged to the thousand.
-        await client.call('openMany', { impl, port, count: 1 });
-        const clientBefore = await client.call<Memory>('memory');
-        const serverBefore = await server.call<Memory>('memory');
-        await client.call('openMany', { impl, port, count: CONNECTIONS });
-        const clientAfter = await client.call<Memory>('memory');
-        const serverAfter = await server.call<Memory>('memory');
+      await inFreshProcesses(impl, async (client, server, port) => {
+        const { clientBefore, serverBefore, clientAfter, serverAfter } = await openAndMeasure(client, server, impl, port, 50);
         push(impl, 'client heap', (clientAfter.heapUsed - clientBefore.heapUsed) / CONNECTIONS);
         push(impl, 'client RSS', (clientAfter.rss - clientBefore.rss) / CONNECTIONS);
         push(impl, 'client peak RSS', (clientAfter.maxRssBytes - clientBefore.maxRssBytes) / CONNECTIONS);
@@ -48,10 +44,12 @@ export async function memorySuite(report: Report, options: Options): Promise<voi
         const serverMore = await server.call<Memory>('memory');
         push(impl, 'client RSS, marginal (1,000 → 2,000)', (clientMore.rss - clientAfter.rss) / CONNECTIONS);
         push(impl, 'server RSS, marginal (1,000 → 2,000)', (serverMore.rss - serverAfter.rss) / CONNECTIONS);
-        await client.call('closeAll');
-      } finally {
-        await Promise.all([client.close(), server.close()]);
-      }
+      });
+      await inFreshProcesses(impl, async (client, server, port) => {
+        const { clientBefore, serverBefore, clientAfter, serverAfter } = await openAndMeasure(client, server, impl, port, 1);
+        push(impl, 'client RSS, opened one at a time', (clientAfter.rss - clientBefore.rss) / CONNECTIONS);
+        push(impl, 'server RSS, opened one at a time', (serverAfter.rss - serverBefore.rss) / CONNECTIONS);
+      });
     }
   }
   for (const name of Object.keys(samples.wiretls)) {
@@ -71,4 +69,37 @@ export async function memorySuite(report: Report, options: Options): Promise<voi
       ),
     );
   }
+}
+
+type Impl = 'wiretls' | 'node';
+
+/** A client and a server process of one stack, listening, for the length of `body`. */
+async function inFreshProcesses(impl: Impl, body: (client: Peer, server: Peer, port: number) => Promise<void>): Promise<void> {
+  const client = new Peer(`${impl} memory client`);
+  const server = new Peer(`${impl} memory server`);
+  try {
+    const { port } = await server.call<{ port: number }>('listen', { impl, mode: 'idle' });
+    await body(client, server, port);
+    await client.call('closeAll');
+  } finally {
+    await Promise.all([client.close(), server.close()]);
+  }
+}
+
+/** Both processes' memory before and after opening CONNECTIONS connections, `concurrency` handshakes at a time. */
+async function openAndMeasure(
+  client: Peer,
+  server: Peer,
+  impl: Impl,
+  port: number,
+  concurrency: number,
+): Promise<{ clientBefore: Memory; serverBefore: Memory; clientAfter: Memory; serverAfter: Memory }> {
+  // One connection first, so code loading and caches are not charged to the thousand.
+  await client.call('openMany', { impl, port, count: 1 });
+  const clientBefore = await client.call<Memory>('memory');
+  const serverBefore = await server.call<Memory>('memory');
+  await client.call('openMany', { impl, port, count: CONNECTIONS, concurrency });
+  const clientAfter = await client.call<Memory>('memory');
+  const serverAfter = await server.call<Memory>('memory');
+  return { clientBefore, serverBefore, clientAfter, serverAfter };
 }
