@@ -77,11 +77,16 @@ export class TLSSocket extends Duplex {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
     // A transport failure before the TCP connection was up is CONNECT_FAILED. 'connect' is
     // passed on as node:tls's TLSSocket does (http's req.setTimeout waits for it).
-    let transportUp = !(transport as Partial<Socket>).connecting;
-    transport.once('connect', () => {
-      transportUp = true;
-      this.emit('connect');
-    });
+    const connecting = (transport as Partial<Socket>).connecting;
+    let transportUp = !connecting;
+    // A socket a server accepted is connected for good: a 'connect' listener would only sit
+    // on each of its connections. Other transports may still announce one.
+    if (connecting !== false) {
+      transport.once('connect', () => {
+        transportUp = true;
+        this.emit('connect');
+      });
+    }
     transport.on('error', (error: Error) => this.destroy(transportError(error, transportUp)));
     transport.on('close', () => this.onTransportClose());
   }

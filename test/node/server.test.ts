@@ -7,7 +7,7 @@ import { type Server, type ServerOptions, createServer } from '../../src/node/se
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import { SERVER_KEY_KINDS, type ServerKeyKind, pemChain, pkiPath } from '../helpers/fixtures.js';
 import { start, stopAll } from '../helpers/processes.js';
-import { ROOT_PEM, closeServer, listen, serverPem, waitError, waitEvent } from './support.js';
+import { ROOT_PEM, closeServer, listen, readUntil, serverPem, waitError, waitEvent } from './support.js';
 
 /**
  * createServer() against node:tls clients (tls.connect verifying the chain with the test
@@ -46,9 +46,7 @@ async function nodeClient(port: number, extra: tls.ConnectionOptions = {}): Prom
 
 async function echo(client: tls.TLSSocket, text: string): Promise<string> {
   client.write(text);
-  let got = '';
-  while (got.length < text.length) got += String((await waitEvent<[Buffer]>(client, 'data'))[0]);
-  return got;
+  return readUntil(client, (got) => got.length >= text.length);
 }
 
 function leafFingerprint(kind: ServerKeyKind): string {
@@ -70,6 +68,8 @@ describe('one certificate of each key type, a node:tls client verifying it', () 
         const socket = await accepted;
         expect(socket.getProtocol()).toBe('TLSv1.3');
         expect(socket.servername).toBe('localhost');
+        // An accepted TCP socket is connected for good: no 'connect' listener is left on it.
+        expect(socket.transport.listenerCount('connect')).toBe(0);
         client.end();
       },
       TIMEOUT,
