@@ -577,6 +577,10 @@ export abstract class Connection {
       return raw;
     }
 
+    flush(): void {
+      this.connection.flushHandshake();
+    }
+
     sendChangeCipherSpec(): void {
       this.connection.flushHandshake();
       this.connection.emit('send', changeCipherSpecRecord());

@@ -58,6 +58,12 @@ export interface HandshakeContext {
   sendMessage(message: HandshakeMessage, transcript: Transcript | undefined, encoded?: Uint8Array): Uint8Array;
   /** Queues the middlebox-compatibility change_cipher_spec record (RFC 8446 Appendix D.4). */
   sendChangeCipherSpec(): void;
+  /**
+   * Sends the handshake messages queued so far now, rather than once the input that caused
+   * them is processed (which may be a turn later, after a transport has written what the
+   * application sent meanwhile).
+   */
+  flush(): void;
   installReadKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void;
   installWriteKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void;
   /** Back to unprotected writing: a second ClientHello after 0-RTT goes in the clear. */

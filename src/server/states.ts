@@ -403,6 +403,10 @@ class ExpectClientFinished implements HandshakeState {
     this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
     this.issueTickets(resumptionMaster);
     zeroize(resumptionMaster);
+    // Now, not a turn later: whatever the application wrote on 'handshake' is on its way, and
+    // the tickets then follow it in the same transport write (OpenSSL orders them so too: the
+    // client gets the first data before it spends time on the tickets).
+    this.ctx.flush();
     // Past this point the transcript matters only to post-handshake authentication.
     const postHandshake = this.finish.postHandshakeAuth ? { policy: clientAuthPolicy(this.server, 'optional')!, transcript, info, pending: [] } : undefined;
     return new ServerConnected(this.ctx, postHandshake);

@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkiPath } from '../helpers/fixtures.js';
 import { type Spawned, start } from '../helpers/processes.js';
-import { ROOT_PEM, waitEvent } from '../node/support.js';
+import { ROOT_PEM, readUntil, waitEvent } from '../node/support.js';
 import { ensureBuilt, expectOneLine, runCli, startCli, stopCliProcesses } from './cli.js';
 
 /**
@@ -44,9 +44,7 @@ async function nodeClient(port: number, extra: tls.ConnectionOptions = {}): Prom
 
 async function echoOf(client: tls.TLSSocket, text: string): Promise<string> {
   client.write(text);
-  let got = '';
-  while (got.length < text.length) got += String((await waitEvent<[Buffer]>(client, 'data'))[0]);
-  return got;
+  return readUntil(client, (got) => got.length >= text.length);
 }
 
 /** processes.ts keeps output as latin1 text; the trace's arrows are UTF-8. */

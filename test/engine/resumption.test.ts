@@ -219,6 +219,32 @@ describe('resumption with a ticket from the session event', () => {
     expect(new Set(three.tickets.map((t) => t.ageAdd)).size).toBe(3);
   });
 
+  it("the tickets leave in the same turn as what the server writes on 'handshake', after it", async () => {
+    const c = new ClientConnection(clientConfig({}));
+    const s = new ServerConnection(await serverConfig(resumingServer()));
+    const order: string[] = [];
+    s.on('trace', (e) => {
+      if (e.kind === 'message' && e.direction === 'sent' && e.message.type === HandshakeType.new_session_ticket) order.push('ticket');
+    });
+    s.on('send', () => order.push('send'));
+    s.on('handshake', () => {
+      order.push('handshake');
+      s.write(utf8('first reply'));
+      // A transport flushes what it was given at the end of the turn (TLSSocket uncorks on
+      // nextTick); the tickets must be sent by then, not in a later step of the engine.
+      queueMicrotask(() => order.push('next turn'));
+    });
+    const tickets: SessionTicket[] = [];
+    c.on('session', (t) => tickets.push(t));
+    const ends = pipe(c, s, { maxChunk: 700 });
+    c.start();
+    await until(() => (tickets.length === 2 && ends.client.received.length > 0) || c.error !== undefined || s.error !== undefined, 'the tickets and the reply');
+    expect(c.error ?? s.error).toBeUndefined();
+    // The reply first, as OpenSSL orders them: the client reads the data before the tickets.
+    expect(order.slice(order.indexOf('handshake'))).toEqual(['handshake', 'send', 'ticket', 'ticket', 'send', 'next turn']);
+    expect(concatBytes(...ends.client.received)).toEqual(utf8('first reply'));
+  });
+
   it('a server without a ticket store sends no ticket', async () => {
     const r = await run({}, {});
     await drain(r.client, r.server);

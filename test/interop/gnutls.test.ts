@@ -9,7 +9,7 @@ import { type Server, createServer } from '../../src/node/server.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import { pkiPath } from '../helpers/fixtures.js';
 import { type Spawned, start, stopAll } from '../helpers/processes.js';
-import { ROOT_PEM, closeServer, listen, serverPem, waitEvent } from '../node/support.js';
+import { ROOT_PEM, closeServer, listen, readUntil, serverPem, waitEvent } from '../node/support.js';
 
 /**
  * GnuTLS 3.7 (gnutls-bin from Debian) against wiretls through the Node API, over 127.0.0.1:
@@ -70,9 +70,7 @@ async function wiretlsClient(port: number, extra: Parameters<typeof connect>[0] 
 /** A line to gnutls-serv's echo, and back. */
 async function echo(socket: TLSSocket, text: string): Promise<void> {
   socket.write(`${text}\n`);
-  let got = '';
-  while (!got.includes('\n')) got += String((await waitEvent<[Buffer]>(socket, 'data'))[0]);
-  expect(got).toBe(`${text}\n`);
+  expect(await readUntil(socket, (got) => got.includes('\n'))).toBe(`${text}\n`);
 }
 
 const SUITES = [

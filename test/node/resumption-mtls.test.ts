@@ -8,7 +8,7 @@ import type { PeerCertificate } from '../../src/node/peer-certificate.js';
 import { type ServerOptions, createServer } from '../../src/node/server.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import { pkiPath } from '../helpers/fixtures.js';
-import { ROOT_PEM, closeServer, listen, serverPem, waitError, waitEvent } from './support.js';
+import { ROOT_PEM, closeServer, listen, readUntil, serverPem, waitError, waitEvent } from './support.js';
 
 /**
  * Resumption, 0-RTT and mutual TLS through the Node API, each side against node:tls: the
@@ -124,8 +124,7 @@ describe('resumption', () => {
       second.write('sent after');
       const serverSide = await accepted;
       expect(serverSide.isSessionReused()).toBe(true);
-      let echoed = '';
-      while (echoed.length < 'sent in 0-RTT; sent after'.length) echoed += String((await waitEvent<[Buffer]>(second, 'data'))[0]);
+      const echoed = await readUntil(second, (text) => text.length >= 'sent in 0-RTT; sent after'.length);
       expect(echoed).toBe('sent in 0-RTT; sent after');
       second.end();
 

@@ -60,6 +60,38 @@ export function waitEvent<T extends unknown[] = unknown[]>(emitter: NodeJS.Event
   });
 }
 
+/**
+ * Text a stream delivers until `done` says it has enough. One listener for the whole read:
+ * awaiting 'data' once per chunk would lose chunks that arrive together (a flowing stream
+ * emits them back to back, before the next once-listener is attached).
+ */
+export function readUntil(stream: Readable, done: (text: string) => boolean, ms = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`stream delivered only ${JSON.stringify(text)} within ${ms} ms`));
+    }, ms);
+    const onData = (chunk: Buffer): void => {
+      text += String(chunk);
+      if (!done(text)) return;
+      cleanup();
+      resolve(text);
+    };
+    const onError = (error: Error): void => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      stream.off('error', onError);
+    };
+    stream.on('data', onData);
+    stream.on('error', onError);
+  });
+}
+
 /** The error a stream reports (rejects if it closes cleanly or stays silent). */
 export function waitError(emitter: NodeJS.EventEmitter, ms = 10_000): Promise<Error & { code?: string; alert?: string }> {
   return new Promise((resolve, reject) => {
