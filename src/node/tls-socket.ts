@@ -77,11 +77,11 @@ export class TLSSocket extends Duplex {
     super({ allowHalfOpen: options.allowHalfOpen ?? false });
     // A transport failure before the TCP connection was up is CONNECT_FAILED. 'connect' is
     // passed on as node:tls's TLSSocket does (http's req.setTimeout waits for it).
-    const connecting = (transport as Partial<Socket>).connecting;
-    let transportUp = !connecting;
-    // A socket a server accepted is connected for good: a 'connect' listener would only sit
-    // on each of its connections. Other transports may still announce one.
-    if (connecting !== false) {
+    let transportUp = !(transport as Partial<Socket>).connecting;
+    // A net.Socket that is connected already (every socket a server accepts) will not announce
+    // it again: a listener would only sit on the connection for its whole life. A socket not
+    // connected yet, or another kind of transport, may still emit one.
+    if ((transport as Partial<Socket>).pending !== false) {
       transport.once('connect', () => {
         transportUp = true;
         this.emit('connect');

@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { type AddressInfo, type Socket, connect as netConnect, createServer as createNetServer } from 'node:net';
+import { type AddressInfo, Socket, connect as netConnect, createServer as createNetServer } from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDemoPki } from '../../src/cli/demo-pki.js';
@@ -325,6 +325,28 @@ describe('what the socket reports, next to node:tls', () => {
       expect(echo.toString()).toBe('over your socket');
       socket.destroy();
       expect(transport.destroyed).toBe(true);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "'connect' is passed on from a transport still to connect, and not waited for on one already connected",
+    async () => {
+      // A socket that has not even started connecting: its 'connect' comes after connect() returns.
+      const later = new Socket();
+      const socket = connect({ socket: later, servername: 'localhost', ca: ROOT_PEM });
+      const connected = waitEvent(socket, 'connect');
+      later.connect(port, '127.0.0.1');
+      await connected;
+      await waitEvent(socket, 'secureConnect');
+      socket.destroy();
+      // A connected one will not announce it again, so nothing listens for it.
+      const open = netConnect({ host: '127.0.0.1', port });
+      await waitEvent(open, 'connect');
+      const over = connect({ socket: open, servername: 'localhost', ca: ROOT_PEM });
+      expect(open.listenerCount('connect')).toBe(0);
+      await waitEvent(over, 'secureConnect');
+      over.destroy();
     },
     TIMEOUT,
   );
