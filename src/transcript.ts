@@ -12,6 +12,12 @@ export class Transcript {
   private pending: Uint8Array[] | undefined = [];
   private context: HashContext | undefined;
   private hashName: HashName | undefined;
+  /**
+   * current()'s digest until the next message: a handshake asks twice over the same messages
+   * (the server's application secrets and the client Finished it then checks; the client's
+   * likewise), and each fork is a native hash copy.
+   */
+  private latest: Uint8Array | undefined;
 
   constructor(private readonly provider: CryptoProvider) {}
 
@@ -20,6 +26,7 @@ export class Transcript {
   }
 
   update(raw: Uint8Array): void {
+    this.latest = undefined;
     if (this.context) this.context.update(raw);
     else this.pending!.push(raw);
   }
@@ -39,7 +46,9 @@ export class Transcript {
   /** Hash of everything so far. */
   current(): Uint8Array {
     if (!this.context) throw internalError('transcript hash requested before the hash was chosen');
-    return this.context.fork().digest();
+    this.latest ??= this.context.fork().digest();
+    // A copy: callers own what they get.
+    return this.latest.slice();
   }
 
   /**
@@ -69,6 +78,7 @@ export class Transcript {
    */
   replaceWithMessageHash(): void {
     const digest = this.current();
+    this.latest = undefined;
     this.context = this.provider.hash(this.hashName!);
     this.context.update(messageHash(digest));
   }
