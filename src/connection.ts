@@ -493,6 +493,9 @@ export abstract class Connection {
     const data = this.pendingHandshake.length === 1 ? this.pendingHandshake[0]! : concatBytes(...this.pendingHandshake);
     this.pendingHandshake = [];
     this.pendingHandshakeLength = 0;
+    // RFC 8446 §6.1: nothing follows our close_notify (sendAlert flushed what came before it).
+    // What was queued since, such as the tickets of a server closed on 'handshake', is dropped.
+    if (this.sentCloseNotify) return;
     if (this.writer) this.sendProtected(ContentType.handshake, data);
     else {
       // RFC 8446 §5.1: the first ClientHello may carry legacy_record_version 0x0301.

@@ -245,6 +245,28 @@ describe('resumption with a ticket from the session event', () => {
     expect(concatBytes(...ends.client.received)).toEqual(utf8('first reply'));
   });
 
+  it("a server that closes on 'handshake' sends nothing after its close_notify, not even tickets", async () => {
+    const c = new ClientConnection(clientConfig({}));
+    const s = new ServerConnection(await serverConfig(resumingServer()));
+    let sentAfterClose = 0;
+    let closed = false;
+    s.on('send', () => {
+      if (closed) sentAfterClose++;
+    });
+    s.on('handshake', () => {
+      s.close();
+      closed = true;
+    });
+    let ended = false;
+    c.on('end', () => (ended = true));
+    pipe(c, s, { maxChunk: 700 });
+    c.start();
+    await until(() => ended || c.error !== undefined || s.error !== undefined, "the client's end");
+    await drain(c, s);
+    expect(c.error ?? s.error).toBeUndefined();
+    expect(sentAfterClose).toBe(0);
+  });
+
   it('a server without a ticket store sends no ticket', async () => {
     const r = await run({}, {});
     await drain(r.client, r.server);

@@ -7,7 +7,7 @@ import { type Server, type ServerOptions, createServer } from '../../src/node/se
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import { SERVER_KEY_KINDS, type ServerKeyKind, pemChain, pkiPath } from '../helpers/fixtures.js';
 import { start, stopAll } from '../helpers/processes.js';
-import { ROOT_PEM, closeServer, listen, readUntil, serverPem, waitError, waitEvent } from './support.js';
+import { ROOT_PEM, closeServer, listen, readUntil, serverPem, sleep, waitError, waitEvent } from './support.js';
 
 /**
  * createServer() against node:tls clients (tls.connect verifying the chain with the test
@@ -221,6 +221,34 @@ describe('SNICallback and ALPN', () => {
       } finally {
         client.stop();
       }
+    },
+    TIMEOUT,
+  );
+});
+
+describe('ending at once', () => {
+  it(
+    "a server that ends the socket on 'secureConnection' closes cleanly: the reply and close_notify, no tickets after them, no error",
+    async () => {
+      const errors: Error[] = [];
+      const server = createServer(serverPem('ecdsa-p256'), (socket) => {
+        socket.on('error', (error) => errors.push(error));
+        socket.end('bye');
+      });
+      server.on('tlsClientError', (error) => errors.push(error));
+      servers.push(server);
+      const port = await listen(server);
+      const client = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: ROOT_PEM });
+      clients.push(client);
+      let sessions = 0;
+      client.on('session', () => sessions++);
+      const reply = readUntil(client, (text) => text === 'bye');
+      await waitEvent(client, 'end');
+      expect(await reply).toBe('bye');
+      await sleep(100);
+      expect(errors).toEqual([]);
+      // The tickets, queued after the application's close_notify, were dropped, not sent after it.
+      expect(sessions).toBe(0);
     },
     TIMEOUT,
   );
