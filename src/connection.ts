@@ -526,7 +526,8 @@ export abstract class Connection {
     if (this.failure) return;
     const tlsError = asTLSError(error);
     this.failure = tlsError;
-    if (sendAlert && tlsError.code !== 'ALERT_RECEIVED' && tlsError.alertCode !== undefined) {
+    // After our close_notify the peer expects nothing more from us, an alert included.
+    if (sendAlert && !this.sentCloseNotify && tlsError.code !== 'ALERT_RECEIVED' && tlsError.alertCode !== undefined) {
       try {
         this.sendAlert(tlsError.alertCode);
       } catch {

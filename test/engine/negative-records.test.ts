@@ -244,3 +244,17 @@ describe('hostile sizes', { timeout: 20_000 }, () => {
     expect(records).toBeGreaterThan(500);
   });
 });
+
+describe('after our close_notify (§6.1)', { timeout: 15_000 }, () => {
+  it('a side sends nothing more, not even the alert for a bad record it still reads', async () => {
+    const s = await scenario();
+    expect(s.client.error ?? s.server.error, 'the handshake itself succeeds').toBeUndefined();
+    s.server.close();
+    let sentAfterClose = 0;
+    s.server.on('send', () => sentAfterClose++);
+    // The server still reads (the client has not closed): a record that does not decrypt.
+    s.server.receive(concatBytes(Uint8Array.of(ContentType.application_data, 0x03, 0x03, 0x00, 0x20), new Uint8Array(32)));
+    expect(s.server.error?.alert).toBe('bad_record_mac');
+    expect(sentAfterClose).toBe(0);
+  });
+});
