@@ -49,6 +49,13 @@ export interface CommonConfig {
   onSecret?: (name: SecretName, secret: Uint8Array, clientRandom: Uint8Array) => void;
   /** Cap on a single handshake message we accept (bytes); bounds memory. */
   maxHandshakeMessageSize?: number;
+  /**
+   * Records we send under one application traffic key before updating it by ourselves with a
+   * KeyUpdate (RFC 8446 §5.5, §4.6.3). The AEAD's own limit applies whatever this says (2^24
+   * records for AES-GCM; ChaCha20-Poly1305 has none short of the sequence number); a lower
+   * value updates sooner. A positive integer.
+   */
+  keyUpdateAfterRecords?: number;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -176,6 +183,10 @@ export function resolveCommon(config: CommonConfig): Required<Pick<CommonConfig,
   const limit = config.recordSizeLimit;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 64 || limit > 16385)) {
     throw new TLSError('INVALID_ARGUMENT', 'recordSizeLimit must be an integer in 64..16385');
+  }
+  const updateAfter = config.keyUpdateAfterRecords;
+  if (updateAfter !== undefined && (!Number.isSafeInteger(updateAfter) || updateAfter < 1)) {
+    throw new TLSError('INVALID_ARGUMENT', 'keyUpdateAfterRecords must be a positive integer');
   }
   for (const name of config.alpnProtocols ?? []) {
     const length = utf8(name).length;

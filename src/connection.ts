@@ -10,7 +10,7 @@ import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType
 import type { HandshakeMessage } from './messages/types.js';
 import { type DeframedRecord, Deframer } from './record/deframer.js';
 import type { RecordBufferPool } from './record/buffer-pool.js';
-import { RecordProtector } from './record/protection.js';
+import { RecordProtector, type RecordProtectorOptions, keyUpdateThreshold } from './record/protection.js';
 import { changeCipherSpecRecord, checkChangeCipherSpec, plaintextRecords } from './record/writer.js';
 import { ServerConnected } from './server/connected.js';
 import { ExpectClientHello } from './server/states.js';
@@ -148,6 +148,7 @@ export abstract class Connection {
     maxHandshakeMessageSize: number | undefined,
     private readonly ownRecordSizeLimit: number | undefined,
     private readonly onSecret: ((name: SecretName, secret: Uint8Array, clientRandom: Uint8Array) => void) | undefined,
+    private readonly keyUpdateAfterRecords: number | undefined,
   ) {
     this.reassembler = new HandshakeReassembler(maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE);
   }
@@ -464,13 +465,17 @@ export abstract class Connection {
     const previous = secrets[mine];
     secrets[mine] = nextTrafficSecret(this.provider(), secrets.suite.hash, previous);
     zeroize(previous);
-    this.setWriter(secrets.suite, secrets[mine]);
+    this.setWriter(secrets.suite, secrets[mine], 'application');
     if (requestPeerUpdate) this.keyUpdatePending = true;
   }
 
   private sendProtected(type: number, data: Uint8Array): void {
     const max = this.maxSendFragment;
     for (let offset = 0; offset < data.length || (offset === 0 && data.length === 0); offset += max) {
+      // RFC 8446 §5.5: past the key's usage limit, a new key before the next record. Only
+      // application traffic keys arm the limit, and the KeyUpdate itself (a handshake record)
+      // still goes under the old key, as §4.6.3 requires.
+      if (type === ContentType.application_data && this.writer!.keyUpdateDue) this.sendKeyUpdate(false);
       this.emit('send', this.writer!.protect(type, data.subarray(offset, offset + max)));
       if (data.length === 0) break;
     }
@@ -504,10 +509,15 @@ export abstract class Connection {
     }
   }
 
-  private setWriter(suite: CipherSuiteParams, secret: Uint8Array): void {
+  private setWriter(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void {
     const { key, iv } = trafficKeys(this.provider(), suite, secret);
     this.writer?.dispose();
-    this.writer = new RecordProtector(this.provider().aead(suite.aead, key), iv, this.allocateRecord ? { allocate: this.allocateRecord } : {});
+    const options: RecordProtectorOptions = {};
+    if (this.allocateRecord) options.allocate = this.allocateRecord;
+    // Handshake and early keys protect a bounded number of records; only application keys
+    // live long enough to reach a usage limit.
+    if (epoch === 'application') options.keyUpdateThreshold = Math.min(this.keyUpdateAfterRecords ?? Number.POSITIVE_INFINITY, keyUpdateThreshold(suite.aead));
+    this.writer = new RecordProtector(this.provider().aead(suite.aead, key), iv, options);
     key.fill(0);
   }
 
@@ -598,7 +608,7 @@ export abstract class Connection {
 
     installWriteKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void {
       this.connection.flushHandshake();
-      this.connection.setWriter(suite, secret);
+      this.connection.setWriter(suite, secret, epoch);
       this.connection.emit('trace', { kind: 'keys', direction: 'write', epoch });
     }
 
@@ -697,7 +707,7 @@ export class ClientConnection extends Connection {
   private started = false;
 
   constructor(private readonly config: ClientConfig) {
-    super('client', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret);
+    super('client', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret, config.keyUpdateAfterRecords);
     resolveCommon(config);
   }
 
@@ -722,7 +732,7 @@ export class ClientConnection extends Connection {
 
 export class ServerConnection extends Connection {
   constructor(private readonly config: ServerConfig) {
-    super('server', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret);
+    super('server', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret, config.keyUpdateAfterRecords);
     const resolved = resolveCommon(config);
     if (config.certificates.length === 0) throw new TLSError('INVALID_ARGUMENT', 'a server needs at least one certificate');
     this.setEarlyDataSkipLimit(earlyDataSkipBudget(config.maxEarlyDataSize ?? 0));

@@ -212,6 +212,29 @@ describe.concurrent('wiretls client → openssl s_server: negotiation and lifecy
   );
 
   it(
+    'automatic KeyUpdate at keyUpdateAfterRecords (RFC 8446 §5.5): s_server reads every record across ten key changes',
+    async () => {
+      const server = await startServer('ecdsa-p256');
+      try {
+        const client = await connectClient(clientConfig({ keyUpdateAfterRecords: 3 }), server.port, { describe: server.process.output });
+        await client.waitForHandshake();
+        // One record per write: 30 records under 10 keys, 9 updates sent by the engine itself.
+        for (let i = 0; i < 30; i++) client.connection.write(new TextEncoder().encode(`auto-${i}-${line(300, 8)}\n`));
+        await server.process.waitFor(/auto-29-/);
+        for (let i = 0; i < 30; i++) expect(server.process.output()).toContain(`auto-${i}-`);
+        expect(keyUpdatesSent(client.trace)).toEqual(new Array(9).fill(0));
+        server.process.process.stdin!.write('xserver after the updates\n');
+        await client.waitForText('xserver after the updates\n');
+        expect(client.errors).toEqual([]);
+        await closeFromClient(client);
+      } finally {
+        server.process.stop();
+      }
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     "KeyUpdate from the server: s_server's 'k' and 'K' commands",
     async () => {
       const server = await startServer('ecdsa-p256');
