@@ -3,7 +3,7 @@ import { cipherSuiteParams } from './crypto/suites.js';
 import { TLSError } from './errors.js';
 import { utf8 } from './wire/bytes.js';
 import type { ClientHello, EncryptedExtensions } from './messages/types.js';
-import { CipherSuite, NamedGroup, SignatureScheme } from './messages/registry.js';
+import { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from './messages/registry.js';
 import type { SessionTicket } from './handshake-context.js';
 import type { SecretName } from './keyschedule.js';
 import type { AntiReplay } from './server/anti-replay.js';
@@ -56,6 +56,13 @@ export interface CommonConfig {
    * value updates sooner. A positive integer.
    */
   keyUpdateAfterRecords?: number;
+  /**
+   * How a resumed session may be keyed (RFC 8446 §4.2.9), in preference order: psk_dhe_ke
+   * adds a fresh (EC)DHE exchange, psk_ke uses the PSK alone — one key exchange cheaper, but
+   * whoever learns the resumption secret can read the session (no forward secrecy). A client
+   * offers, and a server selects, only the modes listed here. Default: psk_dhe_ke alone.
+   */
+  pskKeyExchangeModes?: readonly PskKeyExchangeMode[];
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -164,6 +171,11 @@ function defaultSignatureSchemes(provider: CryptoProvider): readonly SignatureSc
 }
 
 /** Fills defaults from the provider and rejects impossible settings up front. */
+/** The resumption modes a side offers or accepts, in preference order (see pskKeyExchangeModes). */
+export function pskModesOf(config: CommonConfig): readonly PskKeyExchangeMode[] {
+  return config.pskKeyExchangeModes ?? [PskKeyExchangeMode.psk_dhe_ke];
+}
+
 export function resolveCommon(config: CommonConfig): Required<Pick<CommonConfig, 'cipherSuites' | 'groups' | 'signatureSchemes'>> {
   const { provider } = config;
   const cipherSuites = config.cipherSuites ?? provider.cipherSuites;
@@ -187,6 +199,13 @@ export function resolveCommon(config: CommonConfig): Required<Pick<CommonConfig,
   const updateAfter = config.keyUpdateAfterRecords;
   if (updateAfter !== undefined && (!Number.isSafeInteger(updateAfter) || updateAfter < 1)) {
     throw new TLSError('INVALID_ARGUMENT', 'keyUpdateAfterRecords must be a positive integer');
+  }
+  const modes = config.pskKeyExchangeModes;
+  if (modes !== undefined) {
+    const known: readonly number[] = Object.values(PskKeyExchangeMode);
+    if (modes.length === 0 || modes.some((m) => !known.includes(m)) || new Set(modes).size !== modes.length) {
+      throw new TLSError('INVALID_ARGUMENT', 'pskKeyExchangeModes must list psk_dhe_ke and/or psk_ke, each once');
+    }
   }
   for (const name of config.alpnProtocols ?? []) {
     const length = utf8(name).length;

@@ -1,4 +1,4 @@
-import type { ClientConfig } from '../config.js';
+import { type ClientConfig, pskModesOf } from '../config.js';
 import type { KeyShareSecret } from '../crypto/provider.js';
 import { TLSError } from '../errors.js';
 import * as ext from '../messages/extensions.js';
@@ -22,6 +22,8 @@ export interface ClientOffer {
   readonly resumption: Resumption | undefined;
   /** 0-RTT data, when the ticket allows it. */
   readonly earlyData: Uint8Array | undefined;
+  /** psk_key_exchange_modes sent (RFC 8446 §4.2.9). */
+  readonly pskModes: readonly PskKeyExchangeMode[];
 }
 
 /** The first ClientHello's invariant parts, chosen once and reused by a second ClientHello. */
@@ -43,6 +45,7 @@ export function makeOffer(
     alpnProtocols: (config.alpnProtocols ?? []).map(utf8),
     resumption,
     earlyData: early !== undefined && resumption && early.length <= resumption.ticket.maxEarlyDataSize ? early : undefined,
+    pskModes: pskModesOf(config),
   };
 }
 
@@ -69,7 +72,7 @@ export function buildClientHello(
   );
   add(ExtensionType.supported_versions, ext.buildSupportedVersionsClientHello([ProtocolVersion.TLS1_3]));
   // Sent even without a PSK: servers issue tickets only to clients that can use them.
-  add(ExtensionType.psk_key_exchange_modes, ext.buildPskKeyExchangeModes([PskKeyExchangeMode.psk_dhe_ke]));
+  add(ExtensionType.psk_key_exchange_modes, ext.buildPskKeyExchangeModes(offer.pskModes));
   if (offer.alpnProtocols.length > 0) add(ExtensionType.application_layer_protocol_negotiation, ext.buildAlpn(offer.alpnProtocols));
   if (offer.config.recordSizeLimit !== undefined) add(ExtensionType.record_size_limit, ext.buildRecordSizeLimit(offer.config.recordSizeLimit));
   // RFC 8446 §4.2.6: offered when we have a certificate to answer a later request with.

@@ -5,7 +5,7 @@ import { type HandshakeContext, type HandshakeState, type SessionInfo, expectTyp
 import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension, isHelloRetryRequest } from '../messages/handshake.js';
-import { ExtensionType, HandshakeType, ProtocolVersion, extensionTypeName, namedGroupName } from '../messages/registry.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, extensionTypeName, namedGroupName } from '../messages/registry.js';
 import type { Certificate, CertificateRequest, ReceivedMessage, ServerHello } from '../messages/types.js';
 import { type ChainVerdict, checkCertificateVerify, checkFinished, verifyPeerChain } from '../peer-auth.js';
 import { Transcript } from '../transcript.js';
@@ -41,7 +41,8 @@ export interface PskAttempt {
 interface NegotiatedHandshake {
   offer: ClientOffer;
   suite: CipherSuiteParams;
-  group: number;
+  /** The (EC)DHE group; undefined for psk_ke resumption. */
+  group: number | undefined;
   transcript: Transcript;
   schedule: KeySchedule;
   clientSecret: Uint8Array;
@@ -102,13 +103,8 @@ export class ExpectServerHello implements HandshakeState {
     }
     const resumed = this.acceptedPsk(hello, suite);
 
-    // 3. The key share must answer one of ours.
-    const shareData = findExtension(hello.extensions, ExtensionType.key_share);
-    if (shareData === undefined) throw protocolError('missing_extension', 'ServerHello has no key_share');
-    const serverShare = ext.parseKeyShareServerHello(shareData);
-    const ours = this.shares.find((s) => s.group === serverShare.group);
-    if (!ours) throw protocolError('illegal_parameter', `ServerHello key share for ${namedGroupName(serverShare.group)} answers none of ours`);
-    const sharedSecret = ours.complete(serverShare.keyExchange);
+    // 3. The key share must answer one of ours; resuming, none means psk_ke (RFC 8446 §4.2.9).
+    const { group, sharedSecret } = this.keyExchange(hello, resumed);
 
     // 4. Handshake secrets over ClientHello..ServerHello.
     this.transcript.selectHash(suite.hash);
@@ -116,7 +112,7 @@ export class ExpectServerHello implements HandshakeState {
     this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
     const schedule = resumed ? this.psk!.schedule : new KeySchedule(this.ctx.provider, suite.hash, undefined, this.ctx.onSecret);
     schedule.enterHandshake(sharedSecret);
-    zeroize(sharedSecret);
+    if (sharedSecret) zeroize(sharedSecret);
     const secrets = schedule.handshakeTrafficSecrets(this.transcript.current());
     this.ctx.installReadKeys(suite, secrets.server, 'handshake');
     // After 0-RTT our early keys stay in use until EndOfEarlyData (RFC 8446 §4.5).
@@ -126,7 +122,7 @@ export class ExpectServerHello implements HandshakeState {
     return new ExpectEncryptedExtensions(this.ctx, {
       offer: this.offer,
       suite,
-      group: serverShare.group,
+      group,
       transcript: this.transcript,
       schedule,
       clientSecret: secrets.client,
@@ -136,6 +132,25 @@ export class ExpectServerHello implements HandshakeState {
       resumed: resumed ? this.psk!.resumption : undefined,
       earlyDataSent,
     });
+  }
+
+  /**
+   * The (EC)DHE part of the ServerHello. A full handshake and psk_dhe_ke need a share answering
+   * one of ours; psk_ke has none. Each mode is acceptable only if we offered it (§4.2.9).
+   */
+  private keyExchange(hello: ServerHello, resumed: boolean): { group: number | undefined; sharedSecret: Uint8Array | undefined } {
+    const shareData = findExtension(hello.extensions, ExtensionType.key_share);
+    if (shareData === undefined) {
+      if (resumed && this.offer.pskModes.includes(PskKeyExchangeMode.psk_ke)) return { group: undefined, sharedSecret: undefined };
+      throw protocolError('missing_extension', 'ServerHello has no key_share');
+    }
+    if (resumed && !this.offer.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
+      throw protocolError('illegal_parameter', 'ServerHello resumes with (EC)DHE (psk_dhe_ke), which was not offered');
+    }
+    const serverShare = ext.parseKeyShareServerHello(shareData);
+    const ours = this.shares.find((s) => s.group === serverShare.group);
+    if (!ours) throw protocolError('illegal_parameter', `ServerHello key share for ${namedGroupName(serverShare.group)} answers none of ours`);
+    return { group: serverShare.group, sharedSecret: ours.complete(serverShare.keyExchange) };
   }
 
   /** RFC 8446 §4.2.11: the server may select our (only) PSK, with a suite of the PSK's hash. */

@@ -4,7 +4,7 @@ import { ClientConnection } from '../connection.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError, asTLSError } from '../errors.js';
 import type { SessionTicket, TraceEvent } from '../handshake-context.js';
-import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
+import type { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from '../messages/registry.js';
 import { X509Verifier } from '../x509/x509-verifier.js';
 import type { TrustStore } from '../x509/truststore.js';
 import { type PemInput, loadServerCertificates } from './credentials.js';
@@ -49,6 +49,10 @@ export interface ConnectOptions {
   keyShareGroups?: readonly NamedGroup[];
   signatureSchemes?: readonly SignatureScheme[];
   recordSizeLimit?: number;
+  /** See CommonConfig.keyUpdateAfterRecords: records under one key before an automatic KeyUpdate. */
+  keyUpdateAfterRecords?: number;
+  /** See CommonConfig.pskKeyExchangeModes: psk_ke is used only when listed here. */
+  pskKeyExchangeModes?: readonly PskKeyExchangeMode[];
   /** Called for every handshake trace event (what `wiretls connect --trace` prints). */
   onTrace?: (event: TraceEvent) => void;
 }
@@ -135,6 +139,8 @@ async function configure(options: ConnectOptions, provider: CryptoProvider, host
   if (options.keyShareGroups) config.keyShareGroups = options.keyShareGroups;
   if (options.signatureSchemes) config.signatureSchemes = options.signatureSchemes;
   if (options.recordSizeLimit !== undefined) config.recordSizeLimit = options.recordSizeLimit;
+  if (options.keyUpdateAfterRecords !== undefined) config.keyUpdateAfterRecords = options.keyUpdateAfterRecords;
+  if (options.pskKeyExchangeModes) config.pskKeyExchangeModes = options.pskKeyExchangeModes;
   if (session) config.session = session;
   if (options.earlyData !== undefined) config.earlyData = options.earlyData;
   if (options.cert !== undefined || options.key !== undefined) {

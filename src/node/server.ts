@@ -4,7 +4,7 @@ import { ServerConnection } from '../connection.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError } from '../errors.js';
 import type { TraceEvent } from '../handshake-context.js';
-import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
+import type { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from '../messages/registry.js';
 import { AntiReplay } from '../server/anti-replay.js';
 import { StatelessTicketStore } from '../server/tickets.js';
 import { type PemInput, loadServerCertificates } from './credentials.js';
@@ -62,6 +62,10 @@ export interface ServerOptions {
   groups?: readonly NamedGroup[];
   signatureSchemes?: readonly SignatureScheme[];
   recordSizeLimit?: number;
+  /** See CommonConfig.keyUpdateAfterRecords: records under one key before an automatic KeyUpdate. */
+  keyUpdateAfterRecords?: number;
+  /** See CommonConfig.pskKeyExchangeModes: psk_ke is used only when listed here. */
+  pskKeyExchangeModes?: readonly PskKeyExchangeMode[];
   /** Called for every handshake trace event of every connection. */
   onTrace?: (socket: TLSSocket, event: TraceEvent) => void;
 }
@@ -162,6 +166,8 @@ async function buildConfig(provider: CryptoProvider, options: ServerOptions): Pr
   if (options.groups) config.groups = options.groups;
   if (options.signatureSchemes) config.signatureSchemes = options.signatureSchemes;
   if (options.recordSizeLimit !== undefined) config.recordSizeLimit = options.recordSizeLimit;
+  if (options.keyUpdateAfterRecords !== undefined) config.keyUpdateAfterRecords = options.keyUpdateAfterRecords;
+  if (options.pskKeyExchangeModes) config.pskKeyExchangeModes = options.pskKeyExchangeModes;
   const sni = options.SNICallback;
   if (sni) {
     config.certificatesForName = (name) =>

@@ -4,7 +4,7 @@ import { cipherSuiteParams } from '../crypto/suites.js';
 import { protocolError } from '../errors.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension } from '../messages/handshake.js';
-import { ExtensionType, ProtocolVersion, extensionTypeName } from '../messages/registry.js';
+import { ExtensionType, ProtocolVersion, type PskKeyExchangeMode, extensionTypeName } from '../messages/registry.js';
 import type { ClientHello } from '../messages/types.js';
 import { bytesEqual, fromUtf8 } from '../wire/bytes.js';
 import type { PskOffer } from './resumption.js';
@@ -150,6 +150,14 @@ export function chooseGroup(
   }
   for (const group of ours) if (offer.groups.includes(group)) return { group, share: undefined };
   throw protocolError('handshake_failure', 'no key exchange group in common');
+}
+
+/**
+ * RFC 8446 §4.2.9: the resumption mode, the first of ours (preference order) the client
+ * offered; undefined when none is shared, and then no ticket is used or worth issuing.
+ */
+export function choosePskMode(offered: readonly number[], ours: readonly PskKeyExchangeMode[]): PskKeyExchangeMode | undefined {
+  return ours.find((mode) => offered.includes(mode));
 }
 
 /** The first certificate that fits the server name, with the scheme it will sign with. */

@@ -3,13 +3,13 @@ import { cipherSuiteParams } from '../crypto/suites.js';
 import { protocolError } from '../errors.js';
 import { KeySchedule, type SecretObserver, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
-import { PskKeyExchangeMode } from '../messages/registry.js';
 import { constantTimeEqual } from '../wire/bytes.js';
 import type { ResumptionState, TicketStore } from './tickets.js';
 
 /**
  * The server's side of PSK resumption (RFC 8446 §4.2.11, §4.6.1): find the first offered
- * ticket we can open and use, then verify its binder. A ticket we cannot use is not an error
+ * ticket we can open and use, then verify its binder. The caller has chosen the key exchange
+ * mode (psk_ke or psk_dhe_ke) the PSK would be used with. A ticket we cannot use is not an error
  * (the handshake falls back to a full one); a binder that does not verify is (decrypt_error).
  */
 
@@ -40,8 +40,6 @@ export function acceptPsk(
   binderTranscriptHash: Uint8Array,
   onSecret: SecretObserver | undefined,
 ): AcceptedPsk | undefined {
-  // We resume only with (EC)DHE (psk_dhe_ke): it keeps forward secrecy for the new session.
-  if (!offer.modes.includes(PskKeyExchangeMode.psk_dhe_ke)) return undefined;
   for (const [index, identity] of offer.offered.identities.entries()) {
     const state = store.open(identity.identity);
     if (!state || !usable(state, suite, serverName, now)) continue;

@@ -1,4 +1,4 @@
-import type { ServerCertificate, ServerConfig } from '../config.js';
+import { type ServerCertificate, type ServerConfig, pskModesOf } from '../config.js';
 import type { CipherSuiteParams, HashName } from '../crypto/provider.js';
 import { protocolError } from '../errors.js';
 import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
@@ -14,7 +14,7 @@ import { type ClientAuthPolicy, ExpectClientCertificate, certificateRequest } fr
 import { ServerConnected } from './connected.js';
 import { type AcceptedPsk, acceptPsk } from './resumption.js';
 import { MAX_TICKET_LIFETIME_SECONDS } from './tickets.js';
-import { type ClientHelloOffer, chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup, readClientHello } from './negotiate.js';
+import { type ClientHelloOffer, chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup, choosePskMode, readClientHello } from './negotiate.js';
 
 /**
  * The TLS 1.3 server handshake (RFC 8446 §2, §4), one class per state:
@@ -44,20 +44,17 @@ export class ExpectClientHello implements HandshakeState {
 
     const offer = readClientHello(hello);
     const suite = chooseCipherSuite(hello.cipherSuites, this.server.cipherSuites);
+    const binderHash = offer.psk ? hashOf(this.ctx, suite.hash, raw.subarray(0, raw.length - offer.psk.bindersLength)) : undefined;
+    const first = { hello, offer, suite, transcript, binderHash, helloRetry: false, sentChangeCipherSpec: false };
+    // psk_ke needs no key share (RFC 8446 §4.2.9), so a usable ticket is looked for before
+    // any HelloRetryRequest; without one the handshake goes on as a full one.
+    if (choosePskMode(offer.pskModes, pskModesOf(this.server.config)) === PskKeyExchangeMode.psk_ke) {
+      const psk = acceptOfferedPsk(this.ctx, this.server.config, first);
+      if (psk) return serverFlight(this.ctx, this.server, { ...first, keyExchange: undefined, psk });
+    }
     const choice = chooseGroup(offer, this.server.groups);
     if (choice.share !== undefined) {
-      const binderHash = offer.psk ? hashOf(this.ctx, suite.hash, raw.subarray(0, raw.length - offer.psk.bindersLength)) : undefined;
-      return serverFlight(this.ctx, this.server, {
-        hello,
-        offer,
-        suite,
-        group: choice.group,
-        clientShare: choice.share,
-        transcript,
-        binderHash,
-        helloRetry: false,
-        sentChangeCipherSpec: false,
-      });
+      return serverFlight(this.ctx, this.server, { ...first, keyExchange: { group: choice.group, clientShare: choice.share } });
     }
 
     // RFC 8446 §4.1.4: ask for a share of the group we chose.
@@ -130,8 +127,7 @@ class ExpectSecondClientHello implements HandshakeState {
       hello,
       offer,
       suite: this.suite,
-      group: this.group,
-      clientShare: share.keyExchange,
+      keyExchange: { group: this.group, clientShare: share.keyExchange },
       transcript: this.transcript,
       binderHash,
       helloRetry: true,
@@ -146,8 +142,10 @@ interface AcceptedHello {
   hello: ClientHello;
   offer: ClientHelloOffer;
   suite: CipherSuiteParams;
-  group: number;
-  clientShare: Uint8Array;
+  /** The (EC)DHE group and the client's share in it; undefined for psk_ke resumption. */
+  keyExchange?: { group: number; clientShare: Uint8Array } | undefined;
+  /** A PSK accepted before the group was chosen (psk_ke). */
+  psk?: AcceptedPsk;
   transcript: Transcript;
   /** Transcript hash the PSK binders cover, when the client offered PSKs. */
   binderHash: Uint8Array | undefined;
@@ -155,6 +153,19 @@ interface AcceptedHello {
   /** After a HelloRetryRequest: the first ClientHello offered 0-RTT, which we dropped unread. */
   earlyDataInFirstHello?: boolean;
   sentChangeCipherSpec: boolean;
+}
+
+/**
+ * The offered PSK we can resume with, binder verified, if any (RFC 8446 §4.2.11). It needs a
+ * ticket store, and a mode both sides allow: psk_ke when no key share is used, psk_dhe_ke
+ * otherwise.
+ */
+function acceptOfferedPsk(ctx: HandshakeContext, config: ServerConfig, accepted: AcceptedHello): AcceptedPsk | undefined {
+  const { offer, suite, binderHash } = accepted;
+  const mode = accepted.keyExchange ? PskKeyExchangeMode.psk_dhe_ke : PskKeyExchangeMode.psk_ke;
+  if (!config.ticketStore || !offer.psk || !binderHash || !offer.psk.modes.includes(mode) || !pskModesOf(config).includes(mode)) return undefined;
+  const now = (config.now ?? Date.now)();
+  return acceptPsk(ctx.provider, config.ticketStore, offer.psk, suite, offer.serverName, now, binderHash, ctx.onSecret);
 }
 
 function hashOf(ctx: HandshakeContext, hash: HashName, data: Uint8Array): Uint8Array {
@@ -169,19 +180,16 @@ function hashOf(ctx: HandshakeContext, hash: HashName, data: Uint8Array): Uint8A
  */
 async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig, accepted: AcceptedHello): Promise<HandshakeState> {
   const { config } = server;
-  const { hello, offer, suite, group, transcript } = accepted;
+  const { hello, offer, suite, keyExchange, transcript } = accepted;
   const provider = ctx.provider;
   const now = (config.now ?? Date.now)();
 
   // 1. Everything that can fail on the client's choices is decided before anything is sent.
-  const psk =
-    config.ticketStore && offer.psk && accepted.binderHash
-      ? acceptPsk(provider, config.ticketStore, offer.psk, suite, offer.serverName, now, accepted.binderHash, ctx.onSecret)
-      : undefined;
+  const psk = accepted.psk ?? acceptOfferedPsk(ctx, config, accepted);
   const alpn = chooseAlpn(offer.alpnProtocols, (config.alpnProtocols ?? []).map(utf8));
   const credentials = psk ? undefined : await chooseCredentials(server, offer);
   const earlyData = decideEarlyData(server, accepted, psk, alpn?.name, now);
-  const { publicKey, sharedSecret } = provider.keyExchange(group as never)!.respond(accepted.clientShare);
+  const dhe = keyExchange ? { group: keyExchange.group, ...provider.keyExchange(keyExchange.group as never)!.respond(keyExchange.clientShare) } : undefined;
 
   // 2. ServerHello and the handshake secrets.
   transcript.selectHash(suite.hash);
@@ -190,10 +198,8 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
   const clientEarlySecret = earlyData === 'accepted' ? schedule.clientEarlyTrafficSecret(transcript.current()) : undefined;
   const serverHelloExtensions: RawExtension[] = [];
   if (psk) serverHelloExtensions.push({ type: ExtensionType.pre_shared_key, data: ext.buildPreSharedKeyServerHello(psk.identityIndex) });
-  serverHelloExtensions.push(
-    { type: ExtensionType.key_share, data: ext.buildKeyShareServerHello({ group, keyExchange: publicKey }) },
-    { type: ExtensionType.supported_versions, data: ext.buildSupportedVersionsServerHello(ProtocolVersion.TLS1_3) },
-  );
+  if (dhe) serverHelloExtensions.push({ type: ExtensionType.key_share, data: ext.buildKeyShareServerHello({ group: dhe.group, keyExchange: dhe.publicKey }) });
+  serverHelloExtensions.push({ type: ExtensionType.supported_versions, data: ext.buildSupportedVersionsServerHello(ProtocolVersion.TLS1_3) });
   ctx.sendMessage(
     {
       type: HandshakeType.server_hello,
@@ -207,8 +213,8 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
     transcript,
   );
   if (hello.legacySessionId.length > 0 && !accepted.sentChangeCipherSpec) ctx.sendChangeCipherSpec();
-  schedule.enterHandshake(sharedSecret);
-  zeroize(sharedSecret);
+  schedule.enterHandshake(dhe?.sharedSecret);
+  if (dhe) zeroize(dhe.sharedSecret);
   const hs = schedule.handshakeTrafficSecrets(transcript.current());
   ctx.installWriteKeys(suite, hs.server, 'handshake');
 
@@ -246,7 +252,7 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
   const info: SessionInfo = {
     version: 'TLSv1.3',
     cipherSuite: suite.suite,
-    group,
+    group: dhe?.group,
     signatureScheme: undefined,
     alpnProtocol: alpn?.name,
     serverName: offer.serverName,
@@ -412,11 +418,11 @@ class ExpectClientFinished implements HandshakeState {
     return new ServerConnected(this.ctx, postHandshake);
   }
 
-  /** RFC 8446 §4.6.1: tickets for clients that can use them (psk_dhe_ke, the mode we resume with). */
+  /** RFC 8446 §4.6.1: tickets for clients that can use them (a resumption mode we both allow). */
   private issueTickets(resumptionMaster: Uint8Array): void {
     const { config } = this.server;
     const store = config.ticketStore;
-    if (!store || !this.finish.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) return;
+    if (!store || choosePskMode(this.finish.pskModes, pskModesOf(config)) === undefined) return;
     const provider = this.ctx.provider;
     const lifetime = Math.min(config.ticketLifetime ?? 7200, MAX_TICKET_LIFETIME_SECONDS);
     const maxEarlyDataSize = config.antiReplay ? (config.maxEarlyDataSize ?? 0) : 0;

@@ -350,6 +350,133 @@ describe('resumption with a ticket from the session event', () => {
   });
 });
 
+describe('psk_ke resumption (RFC 8446 §4.2.9): only when both sides list it', () => {
+  const { psk_ke: KE, psk_dhe_ke: DHE } = PskKeyExchangeMode;
+
+  function serverHelloExtensions(r: Run): number[] {
+    const sh = r.sent.server[0]!;
+    const hello = decodeHandshake(sh.raw[0]!, sh.raw.subarray(4));
+    return hello.type === HandshakeType.server_hello ? hello.extensions.map((e) => e.type) : [];
+  }
+
+  async function expectWorking(r: Run): Promise<void> {
+    r.client.write(utf8('ping'));
+    r.server.write(utf8('pong'));
+    await until(() => r.ends.server.received.length > 0 && r.ends.client.received.length > 0, 'data both ways');
+    expect(joined(r.ends.server.received)).toEqual(utf8('ping'));
+    expect(joined(r.ends.client.received)).toEqual(utf8('pong'));
+    expect(r.client.exportKeyingMaterial(16, 'EXPERIMENTAL x')).toEqual(r.server.exportKeyingMaterial(16, 'EXPERIMENTAL x'));
+  }
+
+  for (const { suite, name } of SUITES) {
+    it(`${name}: both sides list only psk_ke: resumed without a key share, group undefined`, async () => {
+      const server = resumingServer({ antiReplay: undefined, pskKeyExchangeModes: [KE] });
+      const [ticket] = await ticketsFrom(server, { cipherSuites: [suite], pskKeyExchangeModes: [KE] });
+      const r = await run({ cipherSuites: [suite], session: ticket, pskKeyExchangeModes: [KE] }, server);
+      noErrors(r);
+      const expected = { resumed: true, group: undefined, cipherSuite: suite, helloRetry: false };
+      expect(r.client.session).toMatchObject(expected);
+      expect(r.server.session).toMatchObject(expected);
+      expectResumedFlight(r);
+      expect(serverHelloExtensions(r)).toContain(ExtensionType.pre_shared_key);
+      expect(serverHelloExtensions(r)).not.toContain(ExtensionType.key_share);
+      const modes = clientHellos(r)[0]!.extensions.find((e) => e.type === ExtensionType.psk_key_exchange_modes)!;
+      expect(ext.parsePskKeyExchangeModes(modes.data)).toEqual([KE]);
+      await expectWorking(r);
+    });
+  }
+
+  it("the server's preference order decides when the client offers both", async () => {
+    for (const [serverModes, group] of [
+      [[DHE, KE], NamedGroup.x25519],
+      [[KE, DHE], undefined],
+    ] as const) {
+      const server = resumingServer({ antiReplay: undefined, pskKeyExchangeModes: serverModes });
+      const client = { groups: [NamedGroup.x25519], pskKeyExchangeModes: [KE, DHE] };
+      const [ticket] = await ticketsFrom(server, client);
+      const r = await run({ ...client, session: ticket }, server);
+      noErrors(r);
+      expect(r.client.session).toMatchObject({ resumed: true, group });
+      expect(r.server.session).toMatchObject({ resumed: true, group });
+      await expectWorking(r);
+    }
+  });
+
+  it('psk_ke needs no share of a group the server takes: resumed without a HelloRetryRequest', async () => {
+    const server = resumingServer({ antiReplay: undefined, pskKeyExchangeModes: [KE], groups: [NamedGroup.secp384r1] });
+    const client = { groups: [NamedGroup.x25519, NamedGroup.secp384r1], pskKeyExchangeModes: [KE] };
+    const [ticket] = await ticketsFrom(server, client);
+    const r = await run({ ...client, session: ticket }, server);
+    noErrors(r);
+    expect(r.client.session).toMatchObject({ resumed: true, helloRetry: false, group: undefined });
+    expect(clientHellos(r)).toHaveLength(1);
+  });
+
+  it('psk_ke with 0-RTT data: accepted', async () => {
+    const server = resumingServer({ pskKeyExchangeModes: [KE] });
+    const [ticket] = await ticketsFrom(server, { pskKeyExchangeModes: [KE] });
+    const r = await run({ session: ticket, earlyData: EARLY, pskKeyExchangeModes: [KE] }, server);
+    noErrors(r);
+    expect(r.client.session).toMatchObject({ resumed: true, group: undefined, earlyData: 'accepted' });
+    expect(joined(r.ends.server.received)).toEqual(EARLY);
+  });
+
+  it('psk_ke offered with a ticket this server cannot open: a full handshake with the key share', async () => {
+    const server = resumingServer({ antiReplay: undefined, pskKeyExchangeModes: [KE, DHE] });
+    const [ticket] = await ticketsFrom(server, { pskKeyExchangeModes: [KE] });
+    const other = resumingServer({ antiReplay: undefined, pskKeyExchangeModes: [KE, DHE] });
+    const r = await run({ session: ticket, pskKeyExchangeModes: [KE], groups: [NamedGroup.x25519] }, other);
+    noErrors(r);
+    expect(r.client.session).toMatchObject({ resumed: false, group: NamedGroup.x25519, authorized: true });
+    expectFullFlight(r);
+  });
+
+  it('a server listing only psk_ke issues no ticket to a client offering only psk_dhe_ke', async () => {
+    const r = await run({}, resumingServer({ antiReplay: undefined, pskKeyExchangeModes: [KE] }), 1, 0);
+    await drain(r.client, r.server);
+    noErrors(r);
+    expect(sentTypes(r, 'server')).not.toContain(HandshakeType.new_session_ticket);
+  });
+
+  it('client: a resumed ServerHello without key_share when psk_ke was not offered → missing_extension', async () => {
+    const server = resumingServer({ antiReplay: undefined });
+    const [ticket] = await ticketsFrom(server);
+    const s = await scenario({
+      client: { session: ticket },
+      server,
+      edits: [
+        mutate('server', HandshakeType.server_hello, (sh) => {
+          if (!sh.extensions.some((e) => e.type === ExtensionType.pre_shared_key)) return false;
+          sh.extensions = sh.extensions.filter((e) => e.type !== ExtensionType.key_share);
+        }),
+      ],
+    });
+    expectAbort(s, 'client', 'missing_extension');
+  });
+
+  it('client: a resumed ServerHello with a key share when only psk_ke was offered → illegal_parameter', async () => {
+    // The wire offers both modes, the client's own offer only psk_ke: the server resumes with
+    // psk_dhe_ke, which this client never asked for.
+    const server = resumingServer({ antiReplay: undefined, pskKeyExchangeModes: [DHE, KE] });
+    const [ticket] = await ticketsFrom(server, { pskKeyExchangeModes: [KE] });
+    const bothOnTheWire = (ch: ClientHello) => {
+      ch.extensions.find((e) => e.type === ExtensionType.psk_key_exchange_modes)!.data = ext.buildPskKeyExchangeModes([KE, DHE]);
+    };
+    const s = await scenario({ client: { session: ticket, pskKeyExchangeModes: [KE], customizeClientHello: bothOnTheWire }, server });
+    expectAbort(s, 'client', 'illegal_parameter');
+  });
+
+  it('refuses pskKeyExchangeModes that are empty, unknown or repeated', async () => {
+    for (const pskKeyExchangeModes of [[], [2], [KE, KE]]) {
+      expect(() => new ClientConnection(clientConfig({ pskKeyExchangeModes: pskKeyExchangeModes as PskKeyExchangeMode[] }))).toThrowError(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+      );
+      const config = await serverConfig({ pskKeyExchangeModes: pskKeyExchangeModes as PskKeyExchangeMode[] });
+      expect(() => new ServerConnection(config)).toThrowError(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    }
+  });
+});
+
 // ---- 0-RTT -----------------------------------------------------------------------------
 
 describe('0-RTT data', () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config.js';
 import type { ClientConnection, ServerConnection } from '../../src/connection.js';
 import type { SessionTicket } from '../../src/handshake-context.js';
-import { HandshakeType, NamedGroup } from '../../src/messages/registry.js';
+import { HandshakeType, NamedGroup, PskKeyExchangeMode } from '../../src/messages/registry.js';
 import { AntiReplay } from '../../src/server/anti-replay.js';
 import { StatelessTicketStore } from '../../src/server/tickets.js';
 import { type Spawned, stopAll } from '../helpers/processes.js';
@@ -114,6 +114,29 @@ describe.concurrent('wiretls client → openssl s_server: resumption and 0-RTT',
       TEST_TIMEOUT,
     );
   }
+
+  it(
+    'psk_ke (RFC 8446 §4.2.9): a client listing only psk_ke resumes with s_server -allow_no_dhe_kex, no key share',
+    async () => {
+      const server = await startServer('ecdsa-p256', ['-naccept', '2', '-allow_no_dhe_kex']);
+      try {
+        const modes = { pskKeyExchangeModes: [PskKeyExchangeMode.psk_ke] };
+        const tickets = await ticketsFromOpenSsl(server.port, server.process, modes, 1);
+        const peer = await connectClient(clientConfig({ ...modes, session: tickets[0] }), server.port, { describe: server.process.output });
+        const info = await peer.waitForHandshake();
+        expect(info).toMatchObject({ resumed: true, group: undefined, helloRetry: false });
+        await server.process.waitFor(/Reused session-id/);
+        peer.connection.write(encoder.encode('psk_ke data\n'));
+        await server.process.waitFor(/psk_ke data/);
+        server.process.process.stdin!.write('from s_server\n');
+        await peer.waitForText('from s_server');
+        await closeClient(peer);
+      } finally {
+        server.process.stop();
+      }
+    },
+    TEST_TIMEOUT,
+  );
 
   it(
     'HelloRetryRequest + PSK (s_server takes only P-384): the second ClientHello carries a recomputed binder and resumes',
@@ -344,6 +367,33 @@ describe.concurrent('openssl s_client → wiretls server: resumption and 0-RTT',
           peer.close();
           client.stop();
         }
+      } finally {
+        client?.stop();
+        await server.close();
+      }
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    'psk_ke (RFC 8446 §4.2.9): s_client -allow_no_dhe_kex resumes without (EC)DHE from a server listing psk_ke first',
+    async () => {
+      const sessionFile = join(scratch, 'session-psk-ke.pem');
+      let client: Spawned | undefined;
+      const server = await listenServer(await resumingServer({ pskKeyExchangeModes: [PskKeyExchangeMode.psk_ke, PskKeyExchangeMode.psk_dhe_ke] }), () => client?.output() ?? '');
+      try {
+        await sessionFromWiretls(server.port, () => server.accept(), sessionFile, ['-allow_no_dhe_kex']);
+        client = startClient(server.port, ['-sess_in', sessionFile, '-allow_no_dhe_kex']);
+        const peer = await server.accept();
+        const info = await peer.waitForHandshake();
+        expect(info).toMatchObject({ resumed: true, group: undefined });
+        await client.waitFor(/Reused, TLSv1\.3/);
+        client.process.stdin!.write('over psk_ke\n');
+        await peer.waitForText('over psk_ke\n');
+        client.process.stdin!.end();
+        await peer.waitForEnd();
+        peer.close();
+        expect(peer.errors).toEqual([]);
       } finally {
         client?.stop();
         await server.close();

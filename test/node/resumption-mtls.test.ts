@@ -3,6 +3,8 @@ import type { Server as NetServer } from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TLSError } from '../../src/errors.js';
+import type { TraceEvent } from '../../src/handshake-context.js';
+import { HandshakeType, PskKeyExchangeMode } from '../../src/messages/registry.js';
 import { connect } from '../../src/node/connect.js';
 import type { PeerCertificate } from '../../src/node/peer-certificate.js';
 import { type ServerOptions, createServer } from '../../src/node/server.js';
@@ -138,6 +140,54 @@ describe('resumption', () => {
       // Its tickets allow no early data, so none is offered (the data stays the caller's to send).
       expect(two.getSessionInfo()).toMatchObject({ resumed: true, earlyData: 'not_offered' });
       two.end();
+    },
+    TIMEOUT,
+  );
+});
+
+describe('RFC 8446 limits through the Node API', () => {
+  it(
+    'pskKeyExchangeModes [psk_ke] on both sides: connect() resumes from createServer without a key exchange',
+    async () => {
+      const modes = { pskKeyExchangeModes: [PskKeyExchangeMode.psk_ke] };
+      const { port, next } = await wiretlsServer(modes);
+      const first = wiretls(port, modes);
+      const [session] = await waitEvent<[Buffer]>(first, 'session');
+      first.end();
+      const accepted = next();
+      const second = wiretls(port, { ...modes, session });
+      await waitEvent(second, 'secureConnect');
+      expect(second.getSessionInfo()).toMatchObject({ resumed: true, group: undefined });
+      expect((await accepted).getSessionInfo()).toMatchObject({ resumed: true, group: undefined });
+      second.write('over psk_ke');
+      expect(await readUntil(second, (text) => text === 'over psk_ke')).toBe('over psk_ke');
+      second.end();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'keyUpdateAfterRecords: a 1 MiB echo across automatic KeyUpdates, against createServer (which updates too) and node:tls',
+    async () => {
+      let payload = '';
+      for (let i = 0; payload.length < 1 << 20; i++) payload += `${i.toString(36)} `;
+      const ours = await wiretlsServer({ keyUpdateAfterRecords: 5 });
+      const theirs = await nodeServer({});
+      for (const port of [ours.port, theirs.port]) {
+        let updates = 0;
+        const socket = wiretls(port, {
+          keyUpdateAfterRecords: 3,
+          onTrace: (e: TraceEvent) => {
+            if (e.kind === 'message' && e.direction === 'sent' && e.message.type === HandshakeType.key_update) updates++;
+          },
+        });
+        await waitEvent(socket, 'secureConnect');
+        socket.write(payload);
+        expect(await readUntil(socket, (text) => text.length >= payload.length)).toBe(payload);
+        // 1 MiB is at least 64 full records: a new key every three.
+        expect(updates).toBeGreaterThanOrEqual(21);
+        socket.end();
+      }
     },
     TIMEOUT,
   );
