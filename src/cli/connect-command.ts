@@ -80,7 +80,8 @@ export async function connectCommand(argv: readonly string[], io: { stdout: Node
     if (event.kind === 'message' && event.direction === 'received' && event.message.type === HandshakeType.certificate) {
       peerChain.splice(0, peerChain.length, ...event.message.entries.map((e) => e.data));
     }
-    if (flagSet(args, 'trace')) traceOut.write(`${formatTraceEvent(event, 'client')}\n`);
+    const line = flagSet(args, 'trace') ? formatTraceEvent(event, 'client') : undefined;
+    if (line !== undefined) traceOut.write(`${line}\n`);
   };
 
   const received: Buffer[] = [];

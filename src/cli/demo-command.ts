@@ -30,7 +30,10 @@ export async function demoCommand(argv: readonly string[], out: NodeJS.WritableS
 
   try {
     const echoed = await new Promise<string>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, onTrace: (event) => out.write(`${formatTraceEvent(event, 'client')}\n`) });
+      const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, onTrace: (event) => {
+        const line = formatTraceEvent(event, 'client');
+        if (line !== undefined) out.write(`${line}\n`);
+      } });
       let received = '';
       socket.on('secureConnect', () => {
         const info = socket.getSessionInfo()!;

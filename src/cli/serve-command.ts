@@ -62,7 +62,10 @@ export async function serveCommand(argv: readonly string[], io: ServeIo): Promis
     tickets,
     // 0-RTT needs tickets that allow it; 16 KiB is what OpenSSL and most servers announce.
     ...(flagSet(args, 'early-data') ? { maxEarlyDataSize: EARLY_DATA_LIMIT } : {}),
-    ...(trace ? { onTrace: (socket: TLSSocket, event) => io.stdout.write(`[${peerName(socket)}] ${formatTraceEvent(event, 'server').replace(/\n/g, `\n[${peerName(socket)}] `)}\n`) } : {}),
+    ...(trace ? { onTrace: (socket: TLSSocket, event) => {
+      const line = formatTraceEvent(event, 'server');
+      if (line !== undefined) io.stdout.write(`[${peerName(socket)}] ${line.replace(/\n/g, `\n[${peerName(socket)}] `)}\n`);
+    } } : {}),
   });
   const open = new Set<TLSSocket>();
   server.on('secureConnection', (socket: TLSSocket) => {
