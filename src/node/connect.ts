@@ -4,6 +4,7 @@ import { ClientConnection } from '../connection.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError, asTLSError } from '../errors.js';
 import type { SessionTicket, TraceEvent } from '../handshake-context.js';
+import type { DerivationObserver } from '../keyschedule.js';
 import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
 import { X509Verifier } from '../x509/x509-verifier.js';
 import type { TrustStore } from '../x509/truststore.js';
@@ -51,6 +52,8 @@ export interface ConnectOptions {
   recordSizeLimit?: number;
   /** Called for every handshake trace event (what `wiretls connect --trace` prints). */
   onTrace?: (event: TraceEvent) => void;
+  /** Every key schedule step with its values (`wiretls connect --explain`): secrets. */
+  onKeyDerivation?: DerivationObserver;
 }
 
 const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -135,6 +138,7 @@ async function configure(options: ConnectOptions, provider: CryptoProvider, host
   if (options.keyShareGroups) config.keyShareGroups = options.keyShareGroups;
   if (options.signatureSchemes) config.signatureSchemes = options.signatureSchemes;
   if (options.recordSizeLimit !== undefined) config.recordSizeLimit = options.recordSizeLimit;
+  if (options.onKeyDerivation) config.onKeyDerivation = options.onKeyDerivation;
   if (session) config.session = session;
   if (options.earlyData !== undefined) config.earlyData = options.earlyData;
   if (options.cert !== undefined || options.key !== undefined) {
