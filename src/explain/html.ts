@@ -59,15 +59,27 @@ class HtmlRenderer {
     o.push('<dl class="facts">');
     for (const [k, v] of model.facts) o.push(`<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`);
     o.push('</dl>');
-    o.push('<nav><ol>');
-    for (const step of model.steps) o.push(`<li><a href="#${step.id}">${esc(step.title.replace(/^\d+\.\s*/, ''))}</a></li>`);
-    o.push('</ol><p class="tools"><button type="button" id="open-all">open all bytes</button> <button type="button" id="close-all">close all</button></p></nav>');
+    o.push('<nav><ul>');
+    for (const step of model.steps) o.push(`<li><a href="#${step.id}">${esc(step.title)}</a></li>`);
+    o.push('</ul><p class="tools"><button type="button" id="open-all">open all bytes</button> <button type="button" id="close-all">close all</button></p></nav>');
     o.push('</header><main>');
+    this.ladder(model);
     for (const step of model.steps) this.step(step);
     o.push('</main>');
     o.push('<footer>Made by <code>wiretls</code> from the engine\'s own trace and key schedule: every byte as it was on the wire, every secret as it was derived. RFC 8446 sections are given as §; other RFCs by number.</footer>');
     o.push(`<script>${SCRIPT}</script></body></html>`);
     return o.join('');
+  }
+
+  /** The conversation at a glance: every record in order, a link to its bytes. */
+  private ladder(model: Explanation): void {
+    const o = this.out;
+    o.push('<section id="glance"><h2>The conversation at a glance</h2><table class="ladder"><thead><tr><th>client</th><th></th><th>server</th></tr></thead><tbody>');
+    for (const r of model.records) {
+      const link = `<a href="#record-${r.index}">${esc(r.title)}</a> <span class="len">${r.length} B${r.protection ? ' · encrypted' : ''}</span>`;
+      o.push(r.from === 'client' ? `<tr><td class="c">${link}</td><td class="arrow c">──────▶</td><td></td></tr>` : `<tr><td></td><td class="arrow s">◀──────</td><td class="s">${link}</td></tr>`);
+    }
+    o.push('</tbody></table></section>');
   }
 
   private step(step: Step): void {
@@ -133,7 +145,7 @@ class HtmlRenderer {
     const o = this.out;
     const arrow = record.from === 'client' ? 'client → server' : 'server → client';
     const p = record.protection;
-    o.push(`<details class="record ${record.from}" data-record="${record.index}"><summary><span class="dir">${arrow}</span> <b>${esc(record.title)}</b> <span class="len">record ${record.index} · ${record.length} bytes${p ? ' · encrypted' : ''}</span></summary>`);
+    o.push(`<details class="record ${record.from}" id="record-${record.index}" data-record="${record.index}"><summary><span class="dir">${arrow}</span> <b>${esc(record.title)}</b> <span class="len">record ${record.index} · ${record.length} bytes${p ? ' · encrypted' : ''}</span></summary>`);
     o.push(`<div class="body"><p class="copy"><button type="button" data-copy="${record.index}">copy hex</button></p>`);
     this.regions(record.wire, `class="w" data-r="${record.index}"`);
     if (p) {
@@ -211,9 +223,9 @@ h4{margin:.2rem 0 .4rem;font-size:1rem}
 .outcome.ok{background:#e5f4ea;color:var(--ok)}.outcome.bad{background:#fbe9e7;color:var(--bad)}
 .warn{margin:.2rem 0 1rem;padding:.5rem .8rem;border-left:4px solid #d08a00;background:#fff6e0;font-size:.92rem}
 .note{color:var(--muted);font-size:.92rem}
-.facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1.2rem;margin:0 0 1rem;font-size:.95rem}
+.facts{display:grid;grid-template-columns:max-content 1fr max-content 1fr;gap:.15rem 1.2rem;margin:0 0 1rem;font-size:.95rem}
 .facts dt{color:var(--muted)}.facts dd{margin:0}
-nav ol{display:flex;flex-wrap:wrap;gap:.4rem 1.4rem;margin:0;padding:0 0 0 1.2rem;font-weight:600}
+nav ul{display:grid;grid-template-columns:repeat(auto-fill,minmax(30rem,1fr));gap:.25rem 1.4rem;margin:0;padding:0;list-style:none;font-weight:600}
 nav a{color:var(--client);text-decoration:none}nav a:hover{text-decoration:underline}
 .tools{margin:.6rem 0 0}
 button{font:inherit;font-size:.82rem;padding:.15rem .6rem;border:1px solid var(--line);border-radius:5px;background:#fff;cursor:pointer}
@@ -230,7 +242,7 @@ table.fields{width:100%;font-size:.86rem}
 .fields td{padding:.14rem .5rem;border-top:1px solid #eef1f5;vertical-align:top}
 .fields tr.group td{background:#f5f7fb}
 .hexcell{width:27em;max-width:27em}
-.hexcell code{display:block;white-space:pre-wrap;word-break:break-all;font:13px/1.45 var(--mono);color:#29415f}
+.hexcell code{display:block;white-space:pre-wrap;word-break:break-all;font:13px/1.45 var(--mono);color:#29415f;max-height:13.5em;overflow-y:auto}
 code.p{color:#2d5a2d}
 .rfc{white-space:nowrap;color:var(--muted);font-size:.8rem}
 .keys{margin:.8rem 0;padding:.5rem .7rem;background:#f6f3fb;border-radius:6px;font-size:.9rem}
@@ -253,14 +265,21 @@ code.s{color:var(--secret)}
 .diagram .node{font-weight:600;font-family:var(--mono);padding:.2rem .5rem;border-radius:5px;background:#eef3fb;white-space:nowrap}
 .diagram .in{color:var(--muted);text-align:right}
 .diagram .arrow{color:var(--muted)}
+.ladder{margin:.5rem 0 1rem;font-size:.92rem}
+.ladder th{color:var(--muted);font-weight:600;padding:.1rem .8rem}
+.ladder td{padding:.12rem .8rem}
+.ladder td.c{text-align:right}.ladder td.s{text-align:left}
+.ladder .arrow{font-family:var(--mono);white-space:nowrap}.ladder .arrow.c{color:var(--client)}.ladder .arrow.s{color:var(--server)}
+.ladder a{color:inherit}
 footer{margin:3rem auto 2rem;color:var(--muted);font-size:.85rem}
 `;
 
-/** Open/close all, and copy a record's hex (joined from its regions, so nothing is duplicated). */
+/** Open/close all, copy a record's hex (joined from its regions, so nothing is duplicated), open a record followed from the overview. */
 const SCRIPT = `
 document.getElementById('open-all').addEventListener('click',function(){document.querySelectorAll('details').forEach(function(d){d.open=true})});
 document.getElementById('close-all').addEventListener('click',function(){document.querySelectorAll('details').forEach(function(d){d.open=false})});
 document.querySelectorAll('button[data-copy]').forEach(function(b){b.addEventListener('click',function(){
 var hex=Array.prototype.map.call(document.querySelectorAll('code.w[data-r="'+b.dataset.copy+'"]'),function(c){return c.textContent.replace(/\\s+/g,'')}).join('');
 if(navigator.clipboard){navigator.clipboard.writeText(hex).then(function(){b.textContent='copied'},function(){b.textContent='select and copy'})}});});
+document.querySelectorAll('a[href^="#record-"]').forEach(function(a){a.addEventListener('click',function(){var d=document.getElementById(a.getAttribute('href').slice(1));if(d)d.open=true;});});
 `;
