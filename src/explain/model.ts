@@ -268,10 +268,10 @@ class Builder {
     if (this.suite) this.transcripts = new Transcripts(this.provider, this.suite.hash, this.messages);
 
     this.walk();
-    this.step('keys').summary.push(
+    if (this.step('keys').items.length > 0) this.step('keys').summary.push(
       'Every secret of TLS 1.3 comes from one chain of HKDF steps (RFC 8446 §7.1): HKDF-Extract mixes in a new input (the PSK or zeros, then the shared secret, then zeros), and Derive-Secret branches off a secret for each purpose, bound by a label and by the hash of the transcript so far. Below is that chain as this connection walked it, each value as the engine derived it; the key log (SSLKEYLOGFILE) holds the traffic secrets under their NSS names.',
     );
-    this.step('after').summary.push(
+    if (this.step('after').items.length > 0) this.step('after').summary.push(
       'Application data goes in records under the application traffic keys. Tickets (NewSessionTicket) let the client resume later; KeyUpdate moves one direction to its next traffic secret; close_notify says the sender is done.',
     );
     this.explainHello();
