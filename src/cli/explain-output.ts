@@ -61,8 +61,9 @@ export class ExplainSession {
       io.stdout.write(renderText(model, { width: tty ? (io.stdout.columns ?? 100) : 100, colour: tty && !process.env.NO_COLOR, redact: target.redact }));
     } else {
       writeFileSync(file, renderHtml(model, { redact: target.redact }));
-      if (!target.redact) io.stderr.write(`wiretls: ${file} contains this connection's traffic secrets; anyone with the file can decrypt it (--explain-redact leaves them out)\n`);
-      else io.stderr.write(`wiretls: wrote ${file} (redacted)\n`);
+      const took = `written ${Math.round(performance.now() - this.recorder.endedAt!)} ms after the connection ended`;
+      if (!target.redact) io.stderr.write(`wiretls: ${file} contains this connection's traffic secrets; anyone with the file can decrypt it (--explain-redact leaves them out); ${took}\n`);
+      else io.stderr.write(`wiretls: wrote ${file} (redacted), ${took}\n`);
     }
     return performance.now() - this.recorder.endedAt!;
   }

@@ -115,9 +115,6 @@ class HtmlRenderer {
 
   private item(item: Item): void {
     switch (item.kind) {
-      case 'text':
-        this.out.push(`<p>${esc(item.text)}</p>`);
-        return;
       case 'record':
         this.record(item.record);
         return;

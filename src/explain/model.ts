@@ -98,7 +98,6 @@ export interface CertificateView {
 }
 
 export type Item =
-  | { readonly kind: 'text'; readonly text: string }
   | { readonly kind: 'record'; readonly record: RecordView }
   | { readonly kind: 'derivation'; readonly derivation: Derivation }
   | { readonly kind: 'check'; readonly check: Check }
@@ -313,7 +312,7 @@ class Builder {
         case 'verified':
           this.add(/Finished/.test(event.what) ? 'finished' : 'certificate', {
             kind: 'check',
-            check: { ok: event.ok, title: `${event.what}: ${event.ok ? 'verified' : 'failed'}`, lines: event.detail ? [{ label: 'reason', text: event.detail }] : [] },
+            check: { ok: event.ok, title: `${event.what}: ${event.ok ? 'verified' : 'failed'}`, lines: this.verificationLines(event.what, event.detail) },
           });
           break;
         case 'failed':
@@ -331,6 +330,26 @@ class Builder {
           break;
       }
     }
+  }
+
+  /** What a chain check checked: the path to a trusted root, and for a server the name. */
+  private verificationLines(what: string, detail: string | undefined): Line[] {
+    const lines: Line[] = [];
+    if (/certificate chain/.test(what)) {
+      lines.push({ label: 'checked', text: 'each certificate signed by the next, up to a trusted root; validity dates; key usage (RFC 5280)' });
+      const name = this.options.session?.serverName ?? this.sniOffered();
+      if (/server/.test(what) && this.role === 'client' && name) lines.push({ label: 'identity', text: `the leaf must name ${name} (RFC 6125, RFC 9525)` });
+    }
+    if (/CertificateVerify/.test(what)) lines.push({ label: 'checked', text: 'the signature below, made with the leaf certificate\'s key, over the transcript so far' });
+    if (detail) lines.push({ label: 'reason', text: detail });
+    return lines;
+  }
+
+  private sniOffered(): string | undefined {
+    const hello = this.messages.find((m) => m.message.type === HandshakeType.client_hello);
+    if (!hello || hello.message.type !== HandshakeType.client_hello) return undefined;
+    const data = findExtension(hello.message.extensions, ExtensionType.server_name);
+    return data === undefined ? undefined : safe(() => ext.parseServerNameClientHello(data), undefined);
   }
 
   private derivation(step: KeyDerivation, keys: Record<'read' | 'write', KeyState | undefined>): void {

@@ -106,9 +106,6 @@ class TextRenderer {
 
   private item(item: Item): void {
     switch (item.kind) {
-      case 'text':
-        this.wrap(item.text, 2);
-        break;
       case 'record':
         this.record(item.record);
         break;

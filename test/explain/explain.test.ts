@@ -153,6 +153,11 @@ describe('wiretls explain pages', () => {
     expect(client.html).toContain('close_notify');
     expect(client.html).toContain('&quot;GET / HTTP/1.1\\r\\n\\r\\n&quot;');
     const flat = client.text.replace(/\s+/g, ' ');
+    // On a terminal: colour, and the width it has.
+    const coloured = renderText(client.model, { width: 72, colour: true, redact: false });
+    expect(coloured).toMatch(/\x1b\[32m✓/);
+    for (const line of coloured.replace(/\x1b\[[0-9;]*m/g, '').split('\n')) expect(line.length, line).toBeLessThanOrEqual(72);
+    expect(flat).toContain('identity: the leaf must name localhost');
     expect(flat).toContain('Derive-Secret(handshake_secret, "c hs traffic", Hash(ClientHello … ServerHello))');
     expect(flat).toContain('Derive-Secret(master_secret, "c ap traffic", Hash(ClientHello … Finished))');
   });
