@@ -79,6 +79,9 @@ describe('--explain on the command line', () => {
       expect(new Set(shown.map((m) => m[1]))).toEqual(new Set(log.keys()));
       expect(html).toContain('✓ TLS 1.3 with');
       expect(html).not.toContain('DIFFERENT');
+      // Every protected record opened again with the key and nonce shown (no ✗ anywhere).
+      expect(html).not.toContain('✗');
+      expect(html).toContain('Decrypting again with this key and nonce gives the plaintext below');
       expect(html).toContain('&quot;olleh\\n&quot;');
       await server.process.exited;
     },

@@ -162,6 +162,19 @@ describe('wiretls explain pages', () => {
     expect(flat).toContain('Derive-Secret(master_secret, "c ap traffic", Hash(ClientHello … Finished))');
   });
 
+  it('record_size_limit 64: handshake messages span many records, each piece labelled, the walk stays exact', async () => {
+    const r = await explained({ client: { recordSizeLimit: 64 }, server: { recordSizeLimit: 64 }, after: (c) => c.write(new Uint8Array(300).fill(0x41)) });
+    const { client, server } = check(r, 'small-records');
+    for (const side of [client, server]) {
+      expect(side.model.records.length).toBeGreaterThan(20);
+      expect(side.html).toContain('(continued)');
+      expect(side.html).toContain('continues in the next record');
+      expect(allChecks(side.model).filter((c) => c.ok === false)).toEqual([]);
+    }
+    // The server's flight went out in pieces: the Certificate spans records.
+    expect(client.model.records.filter((x) => x.from === 'server' && x.title === 'handshake (continued)').length).toBeGreaterThan(5);
+  });
+
   it('HelloRetryRequest: message_hash restarts the transcript, the secrets still match', async () => {
     const r = await explained({
       client: { groups: [NamedGroup.x25519, NamedGroup.secp256r1], keyShareGroups: [NamedGroup.x25519] },
@@ -191,6 +204,19 @@ describe('wiretls explain pages', () => {
       expect(side.html).toContain('IKM = PSK');
     }
     expect(r.keyLog.client.has('CLIENT_EARLY_TRAFFIC_SECRET')).toBe(true);
+
+    // Resumption after a HelloRetryRequest: the second binder covers message_hash and the HRR.
+    const retried = await explained({
+      client: { session: first.tickets[0]!, groups: [NamedGroup.x25519, NamedGroup.secp256r1], keyShareGroups: [NamedGroup.x25519] },
+      server: { ...server, groups: [NamedGroup.secp256r1] },
+    });
+    expect(retried.client.session).toMatchObject({ resumed: true, helloRetry: true });
+    const pages = check(retried, 'resumed-hrr');
+    for (const side of [pages.client, pages.server]) {
+      const binders = allChecks(side.model).filter((c) => c.title.startsWith('PSK binder'));
+      expect(binders.map((c) => c.ok)).toEqual([true, true]);
+      expect(side.text.replace(/\s+/g, ' ')).toContain('Transcript-Hash(message_hash, HelloRetryRequest, ClientHello up to the binders)');
+    }
   });
 
   it('resumption with 0-RTT rejected: the server shows the early records it could not open and skipped', async () => {
