@@ -627,11 +627,23 @@ class Builder {
           ? `The ${m.from} sent an empty Certificate: it has no certificate to offer.`
           : `The ${m.from} sent a chain of ${entries.length} certificate${entries.length > 1 ? 's' : ''}. The ${m.from === this.role ? 'peer' : 'receiver'} checks that it leads to a trusted root and names the expected identity, then that the CertificateVerify signature over the transcript was made with the leaf's key: only the key's owner could have made it for this handshake.`,
       );
+      const summaries = entries.map((entry) => safe(() => parseCertificate(entry.data).summary, undefined));
       entries.forEach((entry, i) => {
         const lines: Line[] = [];
         try {
           const s = parseCertificate(entry.data).summary;
           lines.push({ label: 'subject', text: s.subject }, { label: 'issuer', text: s.issuer });
+          // The chain as sent: each certificate should be issued by the next (RFC 8446 §4.4.2).
+          const next = summaries[i + 1];
+          lines.push({
+            label: 'issued by',
+            text:
+              s.subject === s.issuer
+                ? 'itself (self-signed): trusted only if it is a trust anchor'
+                : next && next.subject === s.issuer
+                  ? `the next certificate in the chain (${i + 1}), whose subject is this issuer`
+                  : 'a certificate not in this chain: the verifier looks for it among its trust anchors',
+          });
           lines.push({ label: 'valid', text: `${s.notBefore.toISOString()} to ${s.notAfter.toISOString()}` });
           if (s.subjectAltNames.length) lines.push({ label: 'names', text: s.subjectAltNames.join(', ') });
           lines.push({ label: 'key', text: `${s.publicKey}, signed with ${s.signatureAlgorithm}${s.isCA ? ', a CA' : ''}` });
