@@ -59,6 +59,7 @@ export class ExplainSession {
     if (target.target === '-') {
       const tty = io.stdout.isTTY === true;
       io.stdout.write(renderText(model, { width: tty ? (io.stdout.columns ?? 100) : 100, colour: tty && !process.env.NO_COLOR, redact: target.redact }));
+      if (!target.redact) io.stderr.write("wiretls: the explanation contains this connection's traffic secrets (--explain-redact leaves them out)\n");
     } else {
       writeFileSync(file, renderHtml(model, { redact: target.redact }));
       const took = `written ${Math.round(performance.now() - this.recorder.endedAt!)} ms after the connection ended`;
