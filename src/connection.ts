@@ -305,12 +305,13 @@ export abstract class Connection {
         return;
       }
       if (type !== ContentType.application_data) throw protocolError('unexpected_message', 'unprotected record after keys were installed');
-      const sequence = this.reader.recordsProtected;
+      // Read only for a trace: with no listener the record path does no extra work.
+      const sequence = this.listeners.trace === undefined ? undefined : this.reader.recordsProtected;
       try {
         ({ type: contentType, content } = this.reader.unprotect(header, fragment));
-        this.traceRecord(record, sequence, { type: contentType, content });
+        if (sequence !== undefined) this.traceRecord(record, sequence, { type: contentType, content });
       } catch (error) {
-        this.traceRecord(record, sequence);
+        if (sequence !== undefined) this.traceRecord(record, sequence);
         // RFC 8446 §4.2.10: rejected 0-RTT records fail under the handshake keys and are
         // dropped; the first record that deprotects starts the client's real flight. Past
         // the allowance it is more early data than the server allowed: unexpected_message.
@@ -491,9 +492,14 @@ export abstract class Connection {
 
   /** Protects one record and sends it; the trace sees it first, while its buffer is ours. */
   private sendRecord(type: number, content: Uint8Array): void {
-    const sequence = this.writer!.recordsProtected;
-    const record = this.writer!.protect(type, content);
-    if (this.listeners.trace !== undefined) this.emit('trace', { kind: 'record', direction: 'sent', bytes: record, sequence, inner: { type, content } });
+    const writer = this.writer!;
+    if (this.listeners.trace === undefined) {
+      this.emit('send', writer.protect(type, content));
+      return;
+    }
+    const sequence = writer.recordsProtected;
+    const record = writer.protect(type, content);
+    this.emit('trace', { kind: 'record', direction: 'sent', bytes: record, sequence, inner: { type, content } });
     this.emit('send', record);
   }
 
