@@ -231,6 +231,8 @@ class Builder {
   private transcripts: Transcripts | undefined;
   private cursor: StepId = 'hello';
   private failure: Extract<TraceEvent, { kind: 'failed' }>['error'] | undefined;
+  /** Per Finished message (index in `messages`): the sender's newest application secret then. */
+  private readonly applicationSecretAt = new Map<number, string | undefined>();
 
   constructor(
     private readonly events: readonly ExplainEvent[],
@@ -293,6 +295,7 @@ class Builder {
     const keys: Record<'read' | 'write', KeyState | undefined> = { read: undefined, write: undefined };
     const streams: Record<'sent' | 'received', HandshakeStreamState & { step?: StepId }> = { sent: {}, received: {} };
     let finishedSeen = 0;
+    let messageIndex = 0;
     for (const e of this.events) {
       if (e.kind === 'derivation') {
         this.derivation(e.step, keys);
@@ -300,6 +303,13 @@ class Builder {
       }
       const event = e.event;
       switch (event.kind) {
+        case 'message':
+          // A post-handshake Finished is keyed by the sender's application secret of that moment.
+          if (event.message.type === HandshakeType.finished) {
+            this.applicationSecretAt.set(messageIndex, this.latest(`${this.sender(event.direction)}_application_traffic_secret_`));
+          }
+          messageIndex++;
+          break;
         case 'record': {
           const direction = event.direction === 'sent' ? 'write' : 'read';
           const record = this.record(event, keys[direction], streams[event.direction], finishedSeen >= 2);
@@ -310,7 +320,7 @@ class Builder {
           break;
         }
         case 'verified':
-          this.add(/Finished/.test(event.what) ? 'finished' : 'certificate', {
+          this.add(finishedSeen >= 2 ? 'after' : /Finished/.test(event.what) ? 'finished' : 'certificate', {
             kind: 'check',
             check: { ok: event.ok, title: `${event.what}: ${event.ok ? 'verified' : 'failed'}`, lines: this.verificationLines(event.what, event.detail) },
           });
@@ -688,7 +698,7 @@ class Builder {
       if (m.message.type !== HandshakeType.finished) return;
       const postHandshake = done >= 2;
       done++;
-      const baseName = postHandshake ? this.latest(`${m.from}_application_traffic_secret_`) : `${m.from}_handshake_traffic_secret`;
+      const baseName = postHandshake ? this.applicationSecretAt.get(index) : `${m.from}_handshake_traffic_secret`;
       const base = baseName ? this.derivationValues.get(baseName) : undefined;
       const th = this.transcripts?.before.get(index);
       if (!base || !th || !baseName) return;

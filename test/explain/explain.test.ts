@@ -10,7 +10,7 @@ import { bytesToHex, utf8 } from '../../src/wire/bytes.js';
 import { TrustStore } from '../../src/x509/truststore.js';
 import { X509Verifier } from '../../src/x509/x509-verifier.js';
 import { pemChain, pinnedLeafVerifier, pkcs8, pkiPath, serverChain } from '../helpers/fixtures.js';
-import { provider } from '../helpers/negative.js';
+import { drain, provider } from '../helpers/negative.js';
 import { type Explained, explained } from './support.js';
 
 /**
@@ -232,7 +232,12 @@ describe('wiretls explain pages', () => {
     const r = await explained({
       server: { clientAuth: 'require', verifier: new X509Verifier({ trustStore }) },
       client: { certificate: await clientCertificate() },
-      after: async (_c, s) => {
+      after: async (c, s) => {
+        s.requestClientCertificate();
+        await drain(c, s);
+        // After a KeyUpdate the next post-handshake Finished is keyed by the new secret.
+        c.updateKeys(true);
+        await drain(c, s);
         s.requestClientCertificate();
       },
     });
@@ -242,8 +247,9 @@ describe('wiretls explain pages', () => {
       expect(side.html).toContain('What the client&#39;s CertificateVerify signs'.replace('&#39;', "'"));
       expect(side.html).toContain('TLS 1.3, client CertificateVerify');
       expect(allChecks(side.model).filter((c) => c.ok === false)).toEqual([]);
-      // Handshake Finished both ways, then the client's post-handshake Finished.
-      expect(allChecks(side.model).filter((c) => /Finished: recomputed and equal/.test(c.title))).toHaveLength(3);
+      // Handshake Finished both ways, then the client's two post-handshake Finished.
+      expect(allChecks(side.model).filter((c) => /Finished: recomputed and equal/.test(c.title))).toHaveLength(4);
+      expect(side.text.replace(/\s+/g, ' ')).toContain('base key: client_application_traffic_secret_1');
     }
     expect(server.html).toContain('client certificate chain: verified');
   });
