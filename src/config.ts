@@ -5,7 +5,7 @@ import { utf8 } from './wire/bytes.js';
 import type { ClientHello, EncryptedExtensions } from './messages/types.js';
 import { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from './messages/registry.js';
 import type { SessionTicket } from './handshake-context.js';
-import type { SecretName } from './keyschedule.js';
+import type { DerivationObserver, SecretName } from './keyschedule.js';
 import type { AntiReplay } from './server/anti-replay.js';
 import type { TicketStore } from './server/tickets.js';
 import type { CertificateVerifier } from './x509/verifier.js';
@@ -47,6 +47,11 @@ export interface CommonConfig {
    * the connection in the NSS key log format (SSLKEYLOGFILE). Secrets are sensitive.
    */
   onSecret?: (name: SecretName, secret: Uint8Array, clientRandom: Uint8Array) => void;
+  /**
+   * Called with every step of the key schedule and its values (wiretls explain): secrets,
+   * more of them than onSecret sees. Values are lent for the call.
+   */
+  onKeyDerivation?: DerivationObserver;
   /** Cap on a single handshake message we accept (bytes); bounds memory. */
   maxHandshakeMessageSize?: number;
   /**

@@ -3,7 +3,7 @@ import { type ClientConfig, type ServerConfig, resolveCommon } from './config.js
 import type { CipherSuiteParams, CryptoProvider } from './crypto/provider.js';
 import { TLSError, alertReceived, asTLSError, decodeError, protocolError } from './errors.js';
 import type { Epoch, HandshakeContext, HandshakeState, SessionInfo, SessionTicket, TraceEvent, TrafficSecrets } from './handshake-context.js';
-import { type SecretName, type SecretObserver, exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './keyschedule.js';
+import { type DerivationObserver, type SecretName, type SecretObserver, exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './keyschedule.js';
 import { decodeHandshake, encodeHandshake } from './messages/handshake.js';
 import { HandshakeReassembler } from './messages/reassembler.js';
 import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, KeyUpdateRequest } from './messages/registry.js';
@@ -149,6 +149,8 @@ export abstract class Connection {
     private readonly ownRecordSizeLimit: number | undefined,
     private readonly onSecret: ((name: SecretName, secret: Uint8Array, clientRandom: Uint8Array) => void) | undefined,
     private readonly keyUpdateAfterRecords: number | undefined,
+    /** Sees every key schedule step with its values (wiretls explain); see KeyDerivation. */
+    private readonly onKeyDerivation?: DerivationObserver,
   ) {
     this.reassembler = new HandshakeReassembler(maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE);
   }
@@ -275,8 +277,16 @@ export abstract class Connection {
     for (const resolve of waiters) resolve();
   }
 
+  /** A received record for the trace (before it is judged); see TraceEvent 'record'. */
+  private traceRecord(record: DeframedRecord, sequence?: number, inner?: { type: number; content: Uint8Array }): void {
+    if (this.listeners.trace === undefined) return;
+    const bytes = concatBytes(record.header, record.fragment);
+    this.emit('trace', { kind: 'record', direction: 'received', bytes, ...(sequence === undefined ? {} : { sequence }), ...(inner ? { inner } : {}) });
+  }
+
   private processRecord(record: DeframedRecord): void {
     const { type, fragment, header } = record;
+    if (!this.reader || type !== ContentType.application_data) this.traceRecord(record);
     if (type === ContentType.change_cipher_spec) {
       // RFC 8446 §5: one byte 0x01, between the first ClientHello and the peer's Finished,
       // is dropped; any other change_cipher_spec is unexpected.
@@ -296,9 +306,13 @@ export abstract class Connection {
         return;
       }
       if (type !== ContentType.application_data) throw protocolError('unexpected_message', 'unprotected record after keys were installed');
+      // Read only for a trace: with no listener the record path does no extra work.
+      const sequence = this.listeners.trace === undefined ? undefined : this.reader.recordsProtected;
       try {
         ({ type: contentType, content } = this.reader.unprotect(header, fragment));
+        if (sequence !== undefined) this.traceRecord(record, sequence, { type: contentType, content });
       } catch (error) {
+        if (sequence !== undefined) this.traceRecord(record, sequence);
         // RFC 8446 §4.2.10: rejected 0-RTT records fail under the handshake keys and are
         // dropped; the first record that deprotects starts the client's real flight. Past
         // the allowance it is more early data than the server allowed: unexpected_message.
@@ -463,7 +477,7 @@ export abstract class Connection {
     this.flushHandshake();
     const mine = this.role === 'client' ? 'clientApplication' : 'serverApplication';
     const previous = secrets[mine];
-    secrets[mine] = nextTrafficSecret(this.provider(), secrets.suite.hash, previous);
+    secrets[mine] = this.nextSecret(secrets.suite.hash, previous, 'write');
     zeroize(previous);
     this.setWriter(secrets.suite, secrets[mine], 'application');
     if (requestPeerUpdate) this.keyUpdatePending = true;
@@ -476,16 +490,35 @@ export abstract class Connection {
       // application traffic keys arm the limit, and the KeyUpdate itself (a handshake record)
       // still goes under the old key, as §4.6.3 requires.
       if (type === ContentType.application_data && this.writer!.keyUpdateDue) this.sendKeyUpdate(false);
-      this.emit('send', this.writer!.protect(type, data.subarray(offset, offset + max)));
+      this.sendRecord(type, data.subarray(offset, offset + max));
       if (data.length === 0) break;
     }
+  }
+
+  /** Protects one record and sends it; the trace sees it first, while its buffer is ours. */
+  private sendRecord(type: number, content: Uint8Array): void {
+    const writer = this.writer!;
+    if (this.listeners.trace === undefined) {
+      this.emit('send', writer.protect(type, content));
+      return;
+    }
+    const sequence = writer.recordsProtected;
+    const record = writer.protect(type, content);
+    this.emit('trace', { kind: 'record', direction: 'sent', bytes: record, sequence, inner: { type, content } });
+    this.emit('send', record);
+  }
+
+  /** Sends an unprotected record (hellos, change_cipher_spec, alerts before keys). */
+  private sendPlaintext(record: Uint8Array): void {
+    if (this.listeners.trace !== undefined) this.emit('trace', { kind: 'record', direction: 'sent', bytes: record });
+    this.emit('send', record);
   }
 
   private sendAlert(description: number): void {
     this.flushHandshake();
     const body = new Uint8Array([description === AlertDescription.close_notify || description === AlertDescription.user_canceled ? AlertLevel.warning : AlertLevel.fatal, description]);
-    if (this.writer) this.emit('send', this.writer.protect(ContentType.alert, body));
-    else for (const record of plaintextRecords(ContentType.alert, body, MAX_FRAGMENT)) this.emit('send', record);
+    if (this.writer) this.sendRecord(ContentType.alert, body);
+    else for (const record of plaintextRecords(ContentType.alert, body, MAX_FRAGMENT)) this.sendPlaintext(record);
   }
 
   private queueHandshake(raw: Uint8Array): void {
@@ -505,12 +538,28 @@ export abstract class Connection {
     else {
       // RFC 8446 §5.1: the first ClientHello may carry legacy_record_version 0x0301.
       const version = this.role === 'client' && !this.handshakeStarted ? 0x0301 : 0x0303;
-      for (const record of plaintextRecords(ContentType.handshake, data, MAX_FRAGMENT, version)) this.emit('send', record);
+      for (const record of plaintextRecords(ContentType.handshake, data, MAX_FRAGMENT, version)) this.sendPlaintext(record);
     }
+  }
+
+  /** RFC 8446 §7.3, for the derivation observer: which key and IV a traffic secret gave. */
+  private traceTrafficKeys(direction: 'read' | 'write', secret: Uint8Array, key: Uint8Array, iv: Uint8Array): void {
+    const observe = this.onKeyDerivation;
+    if (!observe) return;
+    observe({ output: `${direction}_key`, operation: 'HKDF-Expand-Label', secret, label: 'key', context: new Uint8Array(0), value: key });
+    observe({ output: `${direction}_iv`, operation: 'HKDF-Expand-Label', secret, label: 'iv', context: new Uint8Array(0), value: iv });
+  }
+
+  /** application_traffic_secret_N+1 (RFC 8446 §7.2), through the derivation observer if any. */
+  private nextSecret(hash: CipherSuiteParams['hash'], previous: Uint8Array, direction: 'read' | 'write'): Uint8Array {
+    const next = nextTrafficSecret(this.provider(), hash, previous);
+    this.onKeyDerivation?.({ output: `${direction}_traffic_update`, operation: 'HKDF-Expand-Label', secret: previous, label: 'traffic upd', context: new Uint8Array(0), value: next });
+    return next;
   }
 
   private setWriter(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void {
     const { key, iv } = trafficKeys(this.provider(), suite, secret);
+    this.traceTrafficKeys('write', secret, key, iv);
     this.writer?.dispose();
     const options: RecordProtectorOptions = {};
     if (this.allocateRecord) options.allocate = this.allocateRecord;
@@ -523,6 +572,7 @@ export abstract class Connection {
 
   private setReader(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void {
     const { key, iv } = trafficKeys(this.provider(), suite, secret);
+    this.traceTrafficKeys('read', secret, key, iv);
     this.reader?.dispose();
     this.reader = new RecordProtector(this.provider().aead(suite.aead, key), iv, { innerPlaintextLimit: this.receiveLimit });
     key.fill(0);
@@ -551,6 +601,7 @@ export abstract class Connection {
     this.writer?.dispose();
     // A failed connection exports nothing and updates no key: its secrets can go.
     if (this.secrets) zeroize(this.secrets.clientApplication, this.secrets.serverApplication, this.secrets.exporter);
+    this.emit('trace', { kind: 'failed', error: tlsError });
     this.emit('error', tlsError);
   }
 
@@ -575,10 +626,11 @@ export abstract class Connection {
     /** A new observer for each key schedule that asks (one per handshake); none is kept. */
     get onSecret(): SecretObserver {
       const connection = this.connection;
-      return (name, secret) => {
+      const observer = (name: SecretName, secret: Uint8Array): void => {
         connection.emit('trace', { kind: 'secret', name });
         connection.onSecret?.(name, secret, connection.clientRandom);
       };
+      return connection.onKeyDerivation ? Object.assign(observer, { derivation: connection.onKeyDerivation }) : observer;
     }
 
     sendMessage(message: HandshakeMessage, transcript: Transcript | undefined, encoded?: Uint8Array): Uint8Array {
@@ -597,7 +649,7 @@ export abstract class Connection {
 
     sendChangeCipherSpec(): void {
       this.connection.flushHandshake();
-      this.connection.emit('send', changeCipherSpecRecord());
+      this.connection.sendPlaintext(changeCipherSpecRecord());
     }
 
     installReadKeys(suite: CipherSuiteParams, secret: Uint8Array, epoch: Epoch): void {
@@ -656,7 +708,7 @@ export abstract class Connection {
       const secrets = connection.secrets!;
       const theirs = connection.role === 'client' ? 'serverApplication' : 'clientApplication';
       const previous = secrets[theirs];
-      secrets[theirs] = nextTrafficSecret(connection.provider(), secrets.suite.hash, previous);
+      secrets[theirs] = connection.nextSecret(secrets.suite.hash, previous, 'read');
       zeroize(previous);
       connection.setReader(secrets.suite, secrets[theirs], 'application');
       if (connection.keyUpdatePending) connection.keyUpdatePending = false;
@@ -707,7 +759,7 @@ export class ClientConnection extends Connection {
   private started = false;
 
   constructor(private readonly config: ClientConfig) {
-    super('client', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret, config.keyUpdateAfterRecords);
+    super('client', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret, config.keyUpdateAfterRecords, config.onKeyDerivation);
     resolveCommon(config);
   }
 
@@ -732,7 +784,7 @@ export class ClientConnection extends Connection {
 
 export class ServerConnection extends Connection {
   constructor(private readonly config: ServerConfig) {
-    super('server', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret, config.keyUpdateAfterRecords);
+    super('server', config.maxHandshakeMessageSize, config.recordSizeLimit, config.onSecret, config.keyUpdateAfterRecords, config.onKeyDerivation);
     const resolved = resolveCommon(config);
     if (config.certificates.length === 0) throw new TLSError('INVALID_ARGUMENT', 'a server needs at least one certificate');
     this.setEarlyDataSkipLimit(earlyDataSkipBudget(config.maxEarlyDataSize ?? 0));

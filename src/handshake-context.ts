@@ -44,7 +44,16 @@ export type TraceEvent =
   | { kind: 'keys'; direction: 'read' | 'write'; epoch: Epoch }
   /** A secret was derived; the name only; values go to the key log alone. */
   | { kind: 'secret'; name: SecretName }
-  | { kind: 'verified'; what: string; ok: boolean; detail?: string };
+  | { kind: 'verified'; what: string; ok: boolean; detail?: string }
+  /**
+   * One record exactly as on the wire (lent for the call), traced before it is judged.
+   * Protected records carry their sequence number under their key, and the inner plaintext
+   * when it was sealed or opened (content type and content, padding removed); a received
+   * one that did not open has no `inner`.
+   */
+  | { kind: 'record'; direction: 'sent' | 'received'; bytes: Uint8Array; sequence?: number; inner?: { type: number; content: Uint8Array } }
+  /** The connection failed: the reason, after the alert (if any) was sent. */
+  | { kind: 'failed'; error: TLSError };
 
 export interface HandshakeContext {
   readonly provider: CryptoProvider;

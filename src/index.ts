@@ -18,3 +18,5 @@ export { connect, type ConnectOptions } from './node/connect.js';
 export { createServer, Server, type ServerOptions, type ServerIdentity } from './node/server.js';
 export { TLSSocket } from './node/tls-socket.js';
 export type { PeerCertificate } from './node/peer-certificate.js';
+export type { KeyDerivation, DerivationObserver } from './keyschedule.js';
+export { ExplainRecorder, explain, renderHtml, renderText, type Explanation, type ExplainOptions } from './explain/index.js';

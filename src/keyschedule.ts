@@ -19,7 +19,31 @@ export type SecretName =
   | 'SERVER_TRAFFIC_SECRET_0'
   | 'EXPORTER_SECRET';
 
-export type SecretObserver = (name: SecretName, secret: Uint8Array) => void;
+/**
+ * One step down the key schedule (RFC 8446 §7.1), for an explanation of it (`wiretls explain`).
+ * Values are secrets, lent for the call only: an observer that keeps one copies it.
+ */
+export interface KeyDerivation {
+  /** What was derived, in RFC 8446 §7.1's words: "early_secret", "derived", "c_hs_traffic"... */
+  readonly output: string;
+  readonly operation: 'HKDF-Extract' | 'Derive-Secret' | 'HKDF-Expand-Label';
+  /** HKDF-Extract: the salt; Derive-Secret and HKDF-Expand-Label: the secret expanded. */
+  readonly secret: Uint8Array;
+  /** HKDF-Extract: the input keying material (PSK, (EC)DHE shared secret, or zeros). */
+  readonly ikm?: Uint8Array;
+  /** Derive-Secret and HKDF-Expand-Label: the label without "tls13 ", and the context. */
+  readonly label?: string;
+  readonly context?: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export type DerivationObserver = (step: KeyDerivation) => void;
+
+/**
+ * Sees traffic secrets as they are derived (key log, trace). One that also carries
+ * `derivation` sees every step with its inputs; a schedule without it reports none.
+ */
+export type SecretObserver = ((name: SecretName, secret: Uint8Array) => void) & { readonly derivation?: DerivationObserver };
 
 /** "tls13 " + label as bytes, per label: the key schedule uses a dozen fixed labels over and over. */
 const labelBytes = new Map<string, Uint8Array>();
@@ -156,6 +180,17 @@ export function exportKeyingMaterial(
   return out;
 }
 
+/** RFC 8446 §7.1's names for the secrets the key log names its own way. */
+const STEP_NAMES: Record<SecretName, string> = {
+  CLIENT_EARLY_TRAFFIC_SECRET: 'client_early_traffic_secret',
+  EARLY_EXPORTER_SECRET: 'early_exporter_master_secret',
+  CLIENT_HANDSHAKE_TRAFFIC_SECRET: 'client_handshake_traffic_secret',
+  SERVER_HANDSHAKE_TRAFFIC_SECRET: 'server_handshake_traffic_secret',
+  CLIENT_TRAFFIC_SECRET_0: 'client_application_traffic_secret_0',
+  SERVER_TRAFFIC_SECRET_0: 'server_application_traffic_secret_0',
+  EXPORTER_SECRET: 'exporter_master_secret',
+};
+
 /**
  * One handshake's walk down the secret chain. Each stage's secret is kept only until the next
  * stage is derived; observers see traffic secrets as they appear.
@@ -166,6 +201,8 @@ export class KeySchedule {
   private earlySecret: Uint8Array | undefined;
   private handshakeSecret: Uint8Array | undefined;
   private masterSecret: Uint8Array | undefined;
+  /** Only set when someone asked to see the steps (see SecretObserver). */
+  private readonly steps: DerivationObserver | undefined;
 
   constructor(
     private readonly provider: CryptoProvider,
@@ -178,6 +215,24 @@ export class KeySchedule {
     this.withPsk = psk !== undefined;
     // A copy of the constant: the schedule wipes its secrets as it moves on.
     this.earlySecret = psk ? provider.hkdfExtract(hash, new Uint8Array(this.hashLength), psk) : zeroPsk(provider, hash).early.slice();
+    this.steps = observer?.derivation;
+    if (this.steps) {
+      const zeros = new Uint8Array(this.hashLength);
+      this.steps({ output: 'early_secret', operation: 'HKDF-Extract', secret: zeros, ikm: psk ?? zeros, value: this.earlySecret });
+    }
+  }
+
+  /** Derive-Secret, reported to the derivation observer if there is one. */
+  private derive(output: string, secret: Uint8Array, label: string, context: Uint8Array): Uint8Array {
+    const value = deriveSecret(this.provider, this.hash, secret, label, context);
+    this.steps?.({ output, operation: 'Derive-Secret', secret, label, context, value });
+    return value;
+  }
+
+  private extract(output: string, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+    const value = this.provider.hkdfExtract(this.hash, salt, ikm);
+    this.steps?.({ output, operation: 'HKDF-Extract', secret: salt, ikm, value });
+    return value;
   }
 
   private early(): Uint8Array {
@@ -188,22 +243,25 @@ export class KeySchedule {
   /** binder_key: "res binder" for tickets, "ext binder" for external PSKs. */
   binderKey(kind: 'resumption' | 'external'): Uint8Array {
     const label = kind === 'resumption' ? 'res binder' : 'ext binder';
-    return deriveSecret(this.provider, this.hash, this.early(), label, emptyHash(this.provider, this.hash));
+    return this.derive('binder_key', this.early(), label, emptyHash(this.provider, this.hash));
   }
 
   clientEarlyTrafficSecret(clientHelloHash: Uint8Array): Uint8Array {
-    return this.observed('CLIENT_EARLY_TRAFFIC_SECRET', deriveSecret(this.provider, this.hash, this.early(), 'c e traffic', clientHelloHash));
+    return this.observed('CLIENT_EARLY_TRAFFIC_SECRET', this.derive('client_early_traffic_secret', this.early(), 'c e traffic', clientHelloHash));
   }
 
   earlyExporterMasterSecret(clientHelloHash: Uint8Array): Uint8Array {
-    return this.observed('EARLY_EXPORTER_SECRET', deriveSecret(this.provider, this.hash, this.early(), 'e exp master', clientHelloHash));
+    return this.observed('EARLY_EXPORTER_SECRET', this.derive('early_exporter_master_secret', this.early(), 'e exp master', clientHelloHash));
   }
 
   /** Mixes in the (EC)DHE shared secret, or zeros for psk_ke (RFC 8446 §7.1). */
   enterHandshake(sharedSecret: Uint8Array | undefined): void {
     const early = this.early();
-    const salt = this.withPsk ? deriveSecret(this.provider, this.hash, early, 'derived', emptyHash(this.provider, this.hash)) : zeroPsk(this.provider, this.hash).handshakeSalt.slice();
-    this.handshakeSecret = this.provider.hkdfExtract(this.hash, salt, sharedSecret ?? new Uint8Array(this.hashLength));
+    const salt =
+      this.withPsk || this.steps
+        ? this.derive('derived', early, 'derived', emptyHash(this.provider, this.hash))
+        : zeroPsk(this.provider, this.hash).handshakeSalt.slice();
+    this.handshakeSecret = this.extract('handshake_secret', salt, sharedSecret ?? new Uint8Array(this.hashLength));
     zeroize(salt, early);
     this.earlySecret = undefined;
   }
@@ -217,15 +275,15 @@ export class KeySchedule {
   handshakeTrafficSecrets(helloHash: Uint8Array): { client: Uint8Array; server: Uint8Array } {
     const hs = this.handshake();
     return {
-      client: this.observed('CLIENT_HANDSHAKE_TRAFFIC_SECRET', deriveSecret(this.provider, this.hash, hs, 'c hs traffic', helloHash)),
-      server: this.observed('SERVER_HANDSHAKE_TRAFFIC_SECRET', deriveSecret(this.provider, this.hash, hs, 's hs traffic', helloHash)),
+      client: this.observed('CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.derive('client_handshake_traffic_secret', hs, 'c hs traffic', helloHash)),
+      server: this.observed('SERVER_HANDSHAKE_TRAFFIC_SECRET', this.derive('server_handshake_traffic_secret', hs, 's hs traffic', helloHash)),
     };
   }
 
   enterMaster(): void {
     const hs = this.handshake();
-    const salt = deriveSecret(this.provider, this.hash, hs, 'derived', emptyHash(this.provider, this.hash));
-    this.masterSecret = this.provider.hkdfExtract(this.hash, salt, new Uint8Array(this.hashLength));
+    const salt = this.derive('derived', hs, 'derived', emptyHash(this.provider, this.hash));
+    this.masterSecret = this.extract('master_secret', salt, new Uint8Array(this.hashLength));
     zeroize(salt, hs);
     this.handshakeSecret = undefined;
   }
@@ -244,7 +302,7 @@ export class KeySchedule {
     const n = this.hashLength;
     const packed = new Uint8Array(3 * n);
     const derive = (name: SecretName, label: string, at: number): Uint8Array => {
-      const secret = deriveSecret(this.provider, this.hash, ms, label, serverFinishedHash);
+      const secret = this.derive(STEP_NAMES[name], ms, label, serverFinishedHash);
       packed.set(secret, at);
       zeroize(secret);
       return this.observed(name, packed.subarray(at, at + n));
@@ -259,7 +317,7 @@ export class KeySchedule {
   /** Transcript through the client Finished; the last use of the master secret. */
   resumptionMasterSecret(clientFinishedHash: Uint8Array): Uint8Array {
     const ms = this.master();
-    const rms = deriveSecret(this.provider, this.hash, ms, 'res master', clientFinishedHash);
+    const rms = this.derive('resumption_master_secret', ms, 'res master', clientFinishedHash);
     zeroize(ms);
     this.masterSecret = undefined;
     return rms;

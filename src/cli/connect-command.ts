@@ -10,6 +10,7 @@ import { type ParsedArgs, UsageError, flagList, flagSet, flagValue, integerFlag,
 import { readCaFile, readInputFile } from './files.js';
 import { cipherSuiteByName, groupByName, signatureSchemeByName } from './names.js';
 import { type CliError, ExitStatus, classifyError } from './output.js';
+import { EXPLAIN_FLAGS, EXPLAIN_USAGE, ExplainSession, explainTarget } from './explain-output.js';
 import { formatTraceEvent } from './trace.js';
 
 const FLAGS = {
@@ -32,6 +33,7 @@ const FLAGS = {
   timeout: { value: true },
   json: {},
   trace: {},
+  ...EXPLAIN_FLAGS,
 } as const;
 
 /** How long we wait for the peer's close_notify after sending ours at --timeout. */
@@ -41,7 +43,7 @@ export const CONNECT_USAGE = `usage: wiretls connect HOST:PORT [--servername NAM
        [--cert FILE --key FILE] [--groups LIST] [--key-shares LIST] [--ciphers LIST] [--sigalgs LIST]
        [--alpn LIST] [--session-out FILE] [--session-in FILE [--early-data FILE]] [--keylog FILE]
        [--key-update] [--send TEXT] [--timeout SECONDS]
-       [--json] [--trace]`;
+       [--json] [--trace] ${EXPLAIN_USAGE}`;
 
 /** What `--json` prints: exactly these fields, one object, at the end. */
 interface ConnectReport {
@@ -76,11 +78,15 @@ export async function connectCommand(argv: readonly string[], io: { stdout: Node
   // With --json stdout holds the one JSON object, so the trace goes to stderr.
   const traceOut = json ? io.stderr : io.stdout;
   const peerChain: Uint8Array[] = [];
+  const explainTo = explainTarget(args);
+  const explained = explainTo ? new ExplainSession('client', `wiretls connect ${args.positional[0]!}`) : undefined;
   const onTrace = (event: TraceEvent): void => {
+    explained?.recorder.trace(event);
     if (event.kind === 'message' && event.direction === 'received' && event.message.type === HandshakeType.certificate) {
       peerChain.splice(0, peerChain.length, ...event.message.entries.map((e) => e.data));
     }
-    if (flagSet(args, 'trace')) traceOut.write(`${formatTraceEvent(event, 'client')}\n`);
+    const line = flagSet(args, 'trace') ? formatTraceEvent(event, 'client') : undefined;
+    if (line !== undefined) traceOut.write(`${line}\n`);
   };
 
   const received: Buffer[] = [];
@@ -89,7 +95,7 @@ export async function connectCommand(argv: readonly string[], io: { stdout: Node
   await new Promise<void>((resolve) => {
     let handshakeDone = false;
     let closing = false;
-    socket = connect({ ...options, host, port, onTrace });
+    socket = connect({ ...options, host, port, onTrace, ...(explained ? { onKeyDerivation: explained.recorder.derivation } : {}) });
     const timer = setTimeout(() => {
       // Before the handshake the timeout is a failure; after it, it just ends the reading,
       // politely: close_notify, then a moment for the peer's before we let go.
@@ -128,6 +134,7 @@ export async function connectCommand(argv: readonly string[], io: { stdout: Node
   });
   io.stdin.unpipe?.(socket!);
   socket!.destroy();
+  if (explained) explained.write(explainTo!, socket!.getSessionInfo(), { stdout: json ? io.stderr : io.stdout, stderr: io.stderr });
 
   const info = socket!.getSessionInfo();
   const classified = failure === undefined ? undefined : classifyError(failure);

@@ -2,8 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { cipherSuiteName, namedGroupName, signatureSchemeName } from '../messages/registry.js';
 import { connect } from '../node/connect.js';
 import { createServer } from '../node/server.js';
-import { UsageError } from './args.js';
+import { UsageError, parseArgs } from './args.js';
 import { makeDemoPki } from './demo-pki.js';
+import { EXPLAIN_FLAGS, ExplainSession, explainTarget } from './explain-output.js';
 import { formatTraceEvent } from './trace.js';
 
 const MESSAGE = 'hello from the wiretls demo';
@@ -12,8 +13,11 @@ const MESSAGE = 'hello from the wiretls demo';
  * `wiretls demo`: everything offline on 127.0.0.1 — a throw-away CA, a wiretls server, and a
  * wiretls client whose handshake is printed step by step, then one message echoed back.
  */
-export async function demoCommand(argv: readonly string[], out: NodeJS.WritableStream): Promise<number> {
-  if (argv.length > 0) throw new UsageError('demo takes no arguments');
+export async function demoCommand(argv: readonly string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream = out): Promise<number> {
+  const args = parseArgs(argv, EXPLAIN_FLAGS);
+  if (args.positional.length > 0) throw new UsageError('demo takes no arguments but --explain FILE.html');
+  const explainTo = explainTarget(args);
+  const explained = explainTo ? new ExplainSession('client', 'wiretls demo: a client and a server on 127.0.0.1') : undefined;
   const pki = makeDemoPki();
   out.write('wiretls demo: made a throw-away CA (ECDSA P-256) and a certificate for localhost\n');
   const server = createServer({ cert: pki.certPem, key: pki.keyPem }, (socket) => {
@@ -30,7 +34,18 @@ export async function demoCommand(argv: readonly string[], out: NodeJS.WritableS
 
   try {
     const echoed = await new Promise<string>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, onTrace: (event) => out.write(`${formatTraceEvent(event, 'client')}\n`) });
+      const socket = connect({
+        host: '127.0.0.1',
+        port,
+        servername: 'localhost',
+        ca: pki.caPem,
+        onTrace: (event) => {
+          explained?.recorder.trace(event);
+          const line = formatTraceEvent(event, 'client');
+          if (line !== undefined) out.write(`${line}\n`);
+        },
+        ...(explained ? { onKeyDerivation: explained.recorder.derivation } : {}),
+      });
       let received = '';
       socket.on('secureConnect', () => {
         const info = socket.getSessionInfo()!;
@@ -46,7 +61,10 @@ export async function demoCommand(argv: readonly string[], out: NodeJS.WritableS
         if (received.length >= MESSAGE.length) socket.end();
       });
       socket.on('error', reject);
-      socket.on('close', () => resolve(received));
+      socket.on('close', () => {
+        if (explained) explained.write(explainTo!, socket.getSessionInfo(), { stdout: out, stderr: err });
+        resolve(received);
+      });
     });
     out.write(`server → client: ${JSON.stringify(echoed)}\nclosed with close_notify both ways\n`);
     return echoed === MESSAGE ? 0 : 3;

@@ -8,7 +8,8 @@ import { SERVE_USAGE, serveCommand } from './serve-command.js';
 
 const USAGE = `wiretls — TLS 1.3 you can read and watch
 
-  wiretls demo                 a server and a client on 127.0.0.1, the handshake traced
+  wiretls demo [--explain F]   a server and a client on 127.0.0.1, the handshake traced
+                               (and explained, every byte and secret, in F.html)
   wiretls connect HOST:PORT    connect like openssl s_client (see --help there)
   wiretls serve --cert --key   serve like openssl s_server
 
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(rest, { stdout: process.stdout, stderr: process.stderr, stopSignal });
     }
     case 'demo':
-      return demoCommand(rest, process.stdout);
+      return demoCommand(rest, process.stdout, process.stderr);
     default:
       throw new UsageError(`unknown command "${command}" (try: demo, connect, serve)`);
   }

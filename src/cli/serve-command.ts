@@ -1,4 +1,5 @@
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { cipherSuiteName, namedGroupName } from '../messages/registry.js';
 import { createServer, type Server } from '../node/server.js';
@@ -7,6 +8,7 @@ import { parseCertificate } from '../x509/certificate.js';
 import { type ParsedArgs, UsageError, flagList, flagSet, flagValue, flagValues, integerFlag, parseArgs } from './args.js';
 import { readCaFile, readInputFile } from './files.js';
 import { cipherSuiteByName, groupByName, signatureSchemeByName } from './names.js';
+import { EXPLAIN_FLAGS, ExplainSession, type ExplainTarget, explainTarget } from './explain-output.js';
 import { formatTraceEvent } from './trace.js';
 
 const FLAGS = {
@@ -26,6 +28,7 @@ const FLAGS = {
   'early-data': {},
   keylog: { value: true },
   trace: {},
+  ...EXPLAIN_FLAGS,
 } as const;
 
 /** max_early_data_size announced in tickets with --early-data. */
@@ -33,7 +36,8 @@ const EARLY_DATA_LIMIT = 16_384;
 
 export const SERVE_USAGE = `usage: wiretls serve --cert FILE --key FILE [--cert FILE --key FILE ...] [--host HOST] [--port PORT]
        [--ca FILE --verify-client optional|require] [--groups LIST] [--ciphers LIST] [--sigalgs LIST]
-       [--alpn LIST] [--www | --echo] [--tickets N] [--early-data] [--keylog FILE] [--trace]`;
+       [--alpn LIST] [--www | --echo] [--tickets N] [--early-data] [--keylog FILE] [--trace]
+       [--explain DIR [--explain-redact]]`;
 
 export interface ServeIo {
   stdout: NodeJS.WritableStream;
@@ -54,6 +58,8 @@ export async function serveCommand(argv: readonly string[], io: ServeIo): Promis
   const trace = flagSet(args, 'trace');
   const keylog = flagValue(args, 'keylog');
   if (keylog) writeFileSync(keylog, '', { flag: 'a' });
+  const explainTo = explainTarget(args);
+  const explained = explainTo ? explainPerConnection(explainTo, io) : undefined;
 
   const server = createServer({
     ...credentials(args),
@@ -62,7 +68,12 @@ export async function serveCommand(argv: readonly string[], io: ServeIo): Promis
     tickets,
     // 0-RTT needs tickets that allow it; 16 KiB is what OpenSSL and most servers announce.
     ...(flagSet(args, 'early-data') ? { maxEarlyDataSize: EARLY_DATA_LIMIT } : {}),
-    ...(trace ? { onTrace: (socket: TLSSocket, event) => io.stdout.write(`[${peerName(socket)}] ${formatTraceEvent(event, 'server').replace(/\n/g, `\n[${peerName(socket)}] `)}\n`) } : {}),
+    ...(trace || explained ? { onTrace: (socket: TLSSocket, event) => {
+      explained?.(socket).recorder.trace(event);
+      const line = trace ? formatTraceEvent(event, 'server') : undefined;
+      if (line !== undefined) io.stdout.write(`[${peerName(socket)}] ${line.replace(/\n/g, `\n[${peerName(socket)}] `)}\n`);
+    } } : {}),
+    ...(explained ? { onKeyDerivation: (socket: TLSSocket, step) => explained(socket).recorder.derivation(step) } : {}),
   });
   const open = new Set<TLSSocket>();
   server.on('secureConnection', (socket: TLSSocket) => {
@@ -95,6 +106,28 @@ export async function serveCommand(argv: readonly string[], io: ServeIo): Promis
     });
   });
   return 0;
+}
+
+/**
+ * --explain DIR: one page per connection, connection-N.html in the order they came, written
+ * when the connection closes (a failed handshake included).
+ */
+function explainPerConnection(target: ExplainTarget, io: ServeIo): (socket: TLSSocket) => ExplainSession {
+  if (target.target === '-') throw new UsageError('serve --explain takes a directory: one page per connection');
+  mkdirSync(target.target, { recursive: true });
+  const sessions = new WeakMap<TLSSocket, ExplainSession>();
+  let count = 0;
+  return (socket) => {
+    let session = sessions.get(socket);
+    if (session === undefined) {
+      const file = join(target.target, `connection-${++count}.html`);
+      const created = new ExplainSession('server', `wiretls serve: connection ${count} from ${peerName(socket)}`);
+      sessions.set(socket, created);
+      socket.once('close', () => created.write(target, socket.getSessionInfo(), io, file));
+      session = created;
+    }
+    return session;
+  };
 }
 
 function credentials(args: ParsedArgs) {

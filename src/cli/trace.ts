@@ -21,8 +21,15 @@ import { bytesToHex, fromUtf8 } from '../wire/bytes.js';
 
 const FIELD_WIDTH = 24;
 
-export function formatTraceEvent(event: TraceEvent, role: 'client' | 'server'): string {
+/**
+ * One event as text, or undefined for the events --trace leaves to --explain: records (the
+ * trace shows messages), and the failure (the command reports it itself).
+ */
+export function formatTraceEvent(event: TraceEvent, role: 'client' | 'server'): string | undefined {
   switch (event.kind) {
+    case 'record':
+    case 'failed':
+      return undefined;
     case 'message': {
       const arrow = event.direction === 'sent' ? (role === 'client' ? 'C → S' : 'S → C') : role === 'client' ? 'S → C' : 'C → S';
       const title = messageTitle(event.message);

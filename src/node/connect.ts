@@ -4,6 +4,7 @@ import { ClientConnection } from '../connection.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError, asTLSError } from '../errors.js';
 import type { SessionTicket, TraceEvent } from '../handshake-context.js';
+import type { DerivationObserver } from '../keyschedule.js';
 import type { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from '../messages/registry.js';
 import { X509Verifier } from '../x509/x509-verifier.js';
 import type { TrustStore } from '../x509/truststore.js';
@@ -55,6 +56,8 @@ export interface ConnectOptions {
   pskKeyExchangeModes?: readonly PskKeyExchangeMode[];
   /** Called for every handshake trace event (what `wiretls connect --trace` prints). */
   onTrace?: (event: TraceEvent) => void;
+  /** Every key schedule step with its values (`wiretls connect --explain`): secrets. */
+  onKeyDerivation?: DerivationObserver;
 }
 
 const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -141,6 +144,7 @@ async function configure(options: ConnectOptions, provider: CryptoProvider, host
   if (options.recordSizeLimit !== undefined) config.recordSizeLimit = options.recordSizeLimit;
   if (options.keyUpdateAfterRecords !== undefined) config.keyUpdateAfterRecords = options.keyUpdateAfterRecords;
   if (options.pskKeyExchangeModes) config.pskKeyExchangeModes = options.pskKeyExchangeModes;
+  if (options.onKeyDerivation) config.onKeyDerivation = options.onKeyDerivation;
   if (session) config.session = session;
   if (options.earlyData !== undefined) config.earlyData = options.earlyData;
   if (options.cert !== undefined || options.key !== undefined) {

@@ -4,6 +4,7 @@ import { ServerConnection } from '../connection.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError } from '../errors.js';
 import type { TraceEvent } from '../handshake-context.js';
+import type { KeyDerivation } from '../keyschedule.js';
 import type { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from '../messages/registry.js';
 import { AntiReplay } from '../server/anti-replay.js';
 import { StatelessTicketStore } from '../server/tickets.js';
@@ -68,6 +69,8 @@ export interface ServerOptions {
   pskKeyExchangeModes?: readonly PskKeyExchangeMode[];
   /** Called for every handshake trace event of every connection. */
   onTrace?: (socket: TLSSocket, event: TraceEvent) => void;
+  /** Every key schedule step of every connection, with its values (`wiretls serve --explain`): secrets. */
+  onKeyDerivation?: (socket: TLSSocket, step: KeyDerivation) => void;
 }
 
 /** node:tls's default handshakeTimeout. */
@@ -117,11 +120,13 @@ export class Server extends NetServer {
       if (!socket.getProtocol()) this.emit('tlsClientError', error, socket);
     });
     this.ready.then(
-      (config) => {
+      (shared) => {
         if (socket.destroyed) return;
         // Key logging is decided per connection, as node:tls does for 'keylog' listeners; the
         // others share the server's config and format no key log lines.
         const keylog = process.env.SSLKEYLOGFILE || this.listenerCount('keylog') > 0;
+        const observe = options.onKeyDerivation;
+        const config: ServerConfig = observe ? { ...shared, onKeyDerivation: (step) => observe(socket, step) } : shared;
         const connection = new ServerConnection(
           keylog
             ? {

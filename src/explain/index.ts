@@ -1,0 +1,10 @@
+/**
+ * wiretls explain: one connection, every byte annotated and every secret traced. Record it
+ * with an ExplainRecorder (its `trace` on the connection's 'trace' event, its `derivation` as
+ * the config's onKeyDerivation), build the model with `explain`, render it with `renderHtml`
+ * (one self-contained page) or `renderText` (a terminal).
+ */
+export { ExplainRecorder, type ExplainEvent } from './recorder.js';
+export { explain, type Explanation, type ExplainOptions } from './model.js';
+export { renderHtml, type HtmlOptions } from './html.js';
+export { renderText, type TextOptions } from './text.js';

@@ -1,0 +1,123 @@
+/**
+ * Labelled byte regions: the unit both explain renderers print. A leaf holds bytes; a group
+ * holds regions. The leaves of a region tree cover the bytes it describes exactly, in order,
+ * and nothing else, so the hex shown for a record concatenates back to the record.
+ */
+export interface Region {
+  /** The field's name, as the RFC's presentation language spells it where it has one. */
+  readonly label: string;
+  /** One line of plain words: what the field says in this connection. */
+  readonly meaning: string;
+  /** Where it is defined: "§4.1.2" is RFC 8446; other RFCs are named. */
+  readonly rfc?: string;
+  readonly bytes?: Uint8Array;
+  /** Leaf bytes a redacted page leaves out (application data). */
+  readonly secret?: boolean;
+  readonly children?: readonly Region[];
+}
+
+/** A length or a field ran past the bytes there are: the rest is shown undecoded. */
+class WalkError extends Error {}
+
+/**
+ * Reads fields off a byte string and labels each. Every byte is consumed by `take`, so a tree
+ * built by a Walker covers its bytes exactly; `rest` turns what is left (after an error too)
+ * into one opaque leaf.
+ */
+export class Walker {
+  private pos = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  get left(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  peek(length: number): Uint8Array {
+    if (length > this.left) throw new WalkError(`${length} bytes wanted, ${this.left} left`);
+    return this.bytes.subarray(this.pos, this.pos + length);
+  }
+
+  uint(length: number): number {
+    let value = 0;
+    for (const byte of this.peek(length)) value = value * 256 + byte;
+    return value;
+  }
+
+  take(length: number, label: string, meaning: string, rfc?: string, secret = false): Region {
+    const bytes = this.peek(length);
+    this.pos += length;
+    return { label, meaning, ...(rfc ? { rfc } : {}), bytes, ...(secret ? { secret } : {}) };
+  }
+
+  /** A number field; `meaning` gets the value. */
+  number(length: number, label: string, meaning: (value: number) => string, rfc?: string): Region {
+    const value = this.uint(length);
+    return this.take(length, label, meaning(value), rfc);
+  }
+
+  /**
+   * A length-prefixed vector (RFC 8446 §3.4): the length leaf, then what `inner` reads from a
+   * walker over exactly the body. Whatever `inner` leaves, or cannot read, stays visible.
+   */
+  vector(lengthBytes: number, label: string, meaning: string, rfc: string | undefined, inner: (body: Walker) => Region[]): Region {
+    const length = this.uint(lengthBytes);
+    const lengthLeaf = this.take(lengthBytes, `${label} length`, `${length} bytes follow`, '§3.4');
+    if (length > this.left) {
+      return { label, meaning, ...(rfc ? { rfc } : {}), children: [lengthLeaf, this.rest(`${label} (truncated: ${length} bytes announced)`)] };
+    }
+    const body = this.sub(length);
+    return { label, meaning, ...(rfc ? { rfc } : {}), children: [lengthLeaf, ...body.all(inner)] };
+  }
+
+  /** A walker over the next `length` bytes, which this one then skips. */
+  sub(length: number): Walker {
+    const bytes = this.peek(length);
+    this.pos += length;
+    return new Walker(bytes);
+  }
+
+  /** Runs `inner`, then shows what it left or could not read as undecoded bytes. */
+  all(inner: (w: Walker) => Region[]): Region[] {
+    const out: Region[] = [];
+    try {
+      out.push(...inner(this));
+    } catch (error) {
+      if (!(error instanceof WalkError)) throw error;
+      if (this.left > 0) out.push(this.rest(`undecoded (${error.message})`));
+      return out;
+    }
+    if (this.left > 0) out.push(this.rest('trailing bytes'));
+    return out;
+  }
+
+  /** A walker's remaining bytes as one leaf. */
+  rest(label: string, meaning = 'not decoded further', rfc?: string, secret = false): Region {
+    return this.take(this.left, label, meaning, rfc, secret);
+  }
+
+  /** Consumes the rest without a region: for a caller that labels those bytes itself. */
+  takeAll(): Uint8Array {
+    const bytes = this.peek(this.left);
+    this.pos += bytes.length;
+    return bytes;
+  }
+
+  /** Reads items until the walker is empty. */
+  each(read: (w: Walker, index: number) => Region): Region[] {
+    const out: Region[] = [];
+    for (let i = 0; this.left > 0; i++) out.push(read(this, i));
+    return out;
+  }
+}
+
+/** The leaves of a region tree in order: what the hex of a region concatenates from. */
+export function leaves(regions: readonly Region[]): Region[] {
+  const out: Region[] = [];
+  const visit = (r: Region): void => {
+    if (r.children) r.children.forEach(visit);
+    else out.push(r);
+  };
+  regions.forEach(visit);
+  return out;
+}
