@@ -286,3 +286,41 @@ describe('ECDSA-Sig-Value encodings: every signature checker reads them alike (s
     });
   }
 });
+
+describe('Ed448 certificate signatures: checked by noble, loaded on first need, as strictly as OpenSSL', () => {
+  const pki = simplePki({ intermediate: { key: testKey('ed448', 71) } });
+  const [cert, issuer] = [new ParsedCertificate(pki.leaf.der), new ParsedCertificate(pki.intermediate.der)];
+  const decoded = certSignatureAlgorithm(cert.signatureAlgorithmOid, cert.signatureParamsDer);
+
+  /** S + L: the same signature with a non-canonical S, which RFC 8032 §5.2.7 says to reject. */
+  function nonCanonical(signature: Uint8Array): Uint8Array {
+    const L = 2n ** 446n - 13818066809895115352007386748515426880336692474882178609894547503885n;
+    let s = 0n;
+    for (let i = 113; i >= 57; i--) s = (s << 8n) | BigInt(signature[i]!);
+    s += L;
+    const out = signature.slice();
+    for (let i = 57; i < 114; i++, s >>= 8n) out[i] = Number(s & 0xffn);
+    return out;
+  }
+
+  for (const [name, checker] of [
+    ['WebCrypto checker', new WebCryptoSignatureChecker()],
+    ['node provider (native) for comparison', new ProviderSignatureChecker(nodeProvider(), { verify: () => Promise.resolve(false) })],
+  ] as const) {
+    test(name, async () => {
+      expect(issuer.publicKey.kind).toBe('ed448');
+      if (!decoded.ok) throw new Error(decoded.reason);
+      expect(decoded.algorithm.kind).toBe('ed448');
+      const verify = (signature: Uint8Array, data = cert.tbs) => checker.verify(decoded.algorithm, issuer.spki, issuer.publicKey, data, signature);
+      expect(await verify(cert.signatureValue)).toBe(true);
+      const flipped = cert.signatureValue.slice();
+      flipped[10]! ^= 1;
+      expect(await verify(flipped)).toBe(false);
+      expect(await verify(nonCanonical(cert.signatureValue))).toBe(false);
+      expect(await verify(cert.signatureValue.subarray(1))).toBe(false);
+      const data = cert.tbs.slice();
+      data[data.length - 1]! ^= 1;
+      expect(await verify(cert.signatureValue, data)).toBe(false);
+    });
+  }
+});
