@@ -3,7 +3,7 @@ import { ecdsaDerToCompact } from '../crypto/keys.js';
 import { bytesKey, pssParams, type CertHash, type NamedCurve, type PublicKeyInfo } from './certificate.js';
 import { childrenOf, readRoot } from './certificate-error.js';
 import { OID } from './oids.js';
-import type { ImportAlgorithm } from '../crypto/webcrypto-types.js';
+import { type WebCryptoAlgorithm, subtleCrypto } from '../crypto/subtle.js';
 
 /** A certificate signature algorithm, decoded from its AlgorithmIdentifier. */
 export type CertSignatureAlgorithm =
@@ -162,7 +162,7 @@ export class WebCryptoSignatureChecker implements SignatureChecker {
 
 interface ImportAs {
   readonly id: string;
-  readonly params: ImportAlgorithm;
+  readonly params: WebCryptoAlgorithm;
 }
 
 function importAlgorithm(a: CertSignatureAlgorithm, key: PublicKeyInfo): ImportAs | undefined {
@@ -189,7 +189,8 @@ async function makeVerifier(a: CertSignatureAlgorithm, spki: Uint8Array, key: Pu
     const verify = ed448Verifier(spki);
     return async (_algorithm, data, signature) => verify(data, signature);
   }
-  const subtle = globalThis.crypto.subtle;
+  const subtle = subtleCrypto();
+  if (!subtle) return undefined;
   // WebCrypto only imports RSA keys labelled rsaEncryption; an id-RSASSA-PSS key is the same
   // RSAPublicKey under another OID (its parameter restrictions are enforced before we get here).
   const der = key.kind === 'rsa-pss' ? asRsaEncryptionSpki(spki) : spki;
@@ -198,7 +199,7 @@ async function makeVerifier(a: CertSignatureAlgorithm, spki: Uint8Array, key: Pu
   return async (algorithm, data, signature) => {
     switch (algorithm.kind) {
       case 'rsa-pkcs1':
-        return subtle.verify('RSASSA-PKCS1-v1_5', cryptoKey, signature, data);
+        return subtle.verify({ name: 'RSASSA-PKCS1-v1_5' }, cryptoKey, signature, data);
       case 'rsa-pss':
         return subtle.verify({ name: 'RSA-PSS', saltLength: algorithm.saltLength }, cryptoKey, signature, data);
       case 'ecdsa': {
