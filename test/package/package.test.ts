@@ -298,6 +298,8 @@ describe('a browser bundle', () => {
     const mainInputs = main.flatMap((c) => c.inputs);
     const ed448 = lazy.find((c) => c.inputs.some((i) => i.endsWith('dist/x509/ed448-signature.js')));
     expect(ed448, 'the dynamic import of x509/ed448-signature.js is split into its own chunk').toBeDefined();
+    expect(lazy.some((c) => c.inputs.some((i) => i.endsWith('dist/x509/name-constraints.js'))), 'name constraints in a lazy chunk').toBe(true);
+    expect(mainInputs.filter((i) => i.endsWith('name-constraints.js'))).toEqual([]);
     expect(mainInputs.filter((i) => /ed448|x448|ml-kem|mlkem|chacha|post-quantum|hybrid/.test(i))).toEqual([]);
     // The noble curves are loaded only where WebCrypto lacks X25519/Ed25519, or for Ed448 certificates.
     expect(mainInputs.filter((i) => i.includes('@noble/curves'))).toEqual([]);

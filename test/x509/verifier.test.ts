@@ -321,6 +321,15 @@ describe('Ed448 certificate signatures: checked by noble, loaded on first need, 
       const data = cert.tbs.slice();
       data[data.length - 1]! ^= 1;
       expect(await verify(cert.signatureValue, data)).toBe(false);
+      // Keys that are not Ed448 SubjectPublicKeyInfos: another algorithm, parameters present, a short key.
+      const other = new ParsedCertificate(pki.root.der);
+      expect(await checker.verify(decoded.algorithm, other.spki, issuer.publicKey, cert.tbs, cert.signatureValue)).toBe(false);
+      const spki = issuer.spki; // SEQUENCE { SEQUENCE { OID 1.3.101.113 }, BIT STRING (58 bytes) }, short-form lengths
+      expect([spki[0], spki[2], spki[3], spki[4]]).toEqual([0x30, 0x30, 0x05, 0x06]);
+      const withParams = Uint8Array.of(0x30, spki[1]! + 2, 0x30, 0x07, ...spki.subarray(4, 9), 0x05, 0x00, ...spki.subarray(9));
+      expect(await checker.verify(decoded.algorithm, withParams, issuer.publicKey, cert.tbs, cert.signatureValue)).toBe(false);
+      const shortKey = Uint8Array.of(0x30, spki[1]! - 1, ...spki.subarray(2, 9), spki[9]! - 1, ...spki.subarray(10, spki.length - 1));
+      expect(await checker.verify(decoded.algorithm, shortKey, issuer.publicKey, cert.tbs, cert.signatureValue)).toBe(false);
     });
   }
 });
