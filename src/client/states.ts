@@ -1,4 +1,4 @@
-import type { CipherSuiteParams, KeyShareSecret } from '../crypto/provider.js';
+import { type CipherSuiteParams, type KeyShareSecret, type MaybePromise, isPending } from '../crypto/provider.js';
 import { cipherSuiteParams } from '../crypto/suites.js';
 import { decodeError, protocolError } from '../errors.js';
 import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
@@ -104,7 +104,9 @@ export class ExpectServerHello implements HandshakeState {
     const resumed = this.acceptedPsk(hello, suite);
 
     // 3. The key share must answer one of ours; resuming, none means psk_ke (RFC 8446 §4.2.9).
-    const { group, sharedSecret } = this.keyExchange(hello, resumed);
+    const { group, completed } = this.keyExchange(hello, resumed);
+    // Awaited only when pending (WebCrypto): a synchronous provider costs no extra microtask.
+    const sharedSecret = isPending(completed) ? await completed : completed;
 
     // 4. Handshake secrets over ClientHello..ServerHello.
     this.transcript.selectHash(suite.hash);
@@ -138,10 +140,10 @@ export class ExpectServerHello implements HandshakeState {
    * The (EC)DHE part of the ServerHello. A full handshake and psk_dhe_ke need a share answering
    * one of ours; psk_ke has none. Each mode is acceptable only if we offered it (§4.2.9).
    */
-  private keyExchange(hello: ServerHello, resumed: boolean): { group: number | undefined; sharedSecret: Uint8Array | undefined } {
+  private keyExchange(hello: ServerHello, resumed: boolean): { group: number | undefined; completed: MaybePromise<Uint8Array> | undefined } {
     const shareData = findExtension(hello.extensions, ExtensionType.key_share);
     if (shareData === undefined) {
-      if (resumed && this.offer.pskModes.includes(PskKeyExchangeMode.psk_ke)) return { group: undefined, sharedSecret: undefined };
+      if (resumed && this.offer.pskModes.includes(PskKeyExchangeMode.psk_ke)) return { group: undefined, completed: undefined };
       throw protocolError('missing_extension', 'ServerHello has no key_share');
     }
     if (resumed && !this.offer.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
@@ -150,7 +152,7 @@ export class ExpectServerHello implements HandshakeState {
     const serverShare = ext.parseKeyShareServerHello(shareData);
     const ours = this.shares.find((s) => s.group === serverShare.group);
     if (!ours) throw protocolError('illegal_parameter', `ServerHello key share for ${namedGroupName(serverShare.group)} answers none of ours`);
-    return { group: serverShare.group, sharedSecret: ours.complete(serverShare.keyExchange) };
+    return { group: serverShare.group, completed: ours.complete(serverShare.keyExchange) };
   }
 
   /** RFC 8446 §4.2.11: the server may select our (only) PSK, with a suite of the PSK's hash. */
@@ -187,7 +189,7 @@ export class ExpectServerHello implements HandshakeState {
   }
 
   /** RFC 8446 §4.1.4: answer once, with a share for the requested group and the cookie. */
-  private handleHelloRetryRequest(retry: ServerHello, raw: Uint8Array): HandshakeState {
+  private async handleHelloRetryRequest(retry: ServerHello, raw: Uint8Array): Promise<HandshakeState> {
     if (this.retriedSuite !== undefined) throw protocolError('unexpected_message', 'a second HelloRetryRequest');
     const versionData = findExtension(retry.extensions, ExtensionType.supported_versions);
     if (versionData === undefined) throw protocolError('protocol_version', 'HelloRetryRequest without supported_versions');
@@ -212,7 +214,8 @@ export class ExpectServerHello implements HandshakeState {
       }
       const algorithm = this.ctx.provider.keyExchange(group as never);
       if (!algorithm) throw protocolError('illegal_parameter', `no key exchange for ${namedGroupName(group)}`);
-      shares = [algorithm.generate()];
+      const generated = algorithm.generate();
+      shares = [isPending(generated) ? await generated : generated];
     }
     const cookie = cookieData === undefined ? undefined : ext.parseCookie(cookieData);
 

@@ -1,5 +1,5 @@
 import { type ServerCertificate, type ServerConfig, pskModesOf } from '../config.js';
-import type { CipherSuiteParams, HashName } from '../crypto/provider.js';
+import { type CipherSuiteParams, type HashName, isPending } from '../crypto/provider.js';
 import { protocolError } from '../errors.js';
 import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
 import { KeySchedule, finishedVerifyData, resumptionPsk } from '../keyschedule.js';
@@ -189,7 +189,12 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
   const alpn = chooseAlpn(offer.alpnProtocols, (config.alpnProtocols ?? []).map(utf8));
   const credentials = psk ? undefined : await chooseCredentials(server, offer);
   const earlyData = decideEarlyData(server, accepted, psk, alpn?.name, now);
-  const dhe = keyExchange ? { group: keyExchange.group, ...provider.keyExchange(keyExchange.group as never)!.respond(keyExchange.clientShare) } : undefined;
+  let dhe: { group: number; publicKey: Uint8Array; sharedSecret: Uint8Array } | undefined;
+  if (keyExchange) {
+    const response = provider.keyExchange(keyExchange.group as never)!.respond(keyExchange.clientShare);
+    // Awaited only when pending (WebCrypto): a synchronous provider costs no extra microtask.
+    dhe = { group: keyExchange.group, ...(isPending(response) ? await response : response) };
+  }
 
   // 2. ServerHello and the handshake secrets.
   transcript.selectHash(suite.hash);

@@ -1,12 +1,9 @@
-import { DerTag, bytesOf, encodeElement, encodeOid } from '../crypto/der.js';
+import { DerTag, bytesOf, contentOf, encodeElement, encodeOid } from '../crypto/der.js';
 import { ecdsaDerToCompact } from '../crypto/keys.js';
 import { bytesKey, pssParams, type CertHash, type NamedCurve, type PublicKeyInfo } from './certificate.js';
-import { childrenOf, readRoot } from './certificate-error.js';
+import { childrenOf, decodeOid, malformed, readRoot } from './certificate-error.js';
 import { OID } from './oids.js';
-import type { webcrypto } from 'node:crypto';
-
-// Types only: the global WebCrypto is used at run time, node:crypto is not loaded for these.
-type BufferSource = webcrypto.BufferSource;
+import { type WebCryptoAlgorithm, subtleCrypto } from '../crypto/subtle.js';
 
 /** A certificate signature algorithm, decoded from its AlgorithmIdentifier. */
 export type CertSignatureAlgorithm =
@@ -117,8 +114,9 @@ type Verifier = (algorithm: CertSignatureAlgorithm, data: Uint8Array, signature:
 const curveFieldBytes: Record<NamedCurve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 
 /**
- * SignatureChecker on WebCrypto (globalThis.crypto.subtle), with node:crypto for Ed448 (Node's
- * WebCrypto only has it behind an experimental warning). Each issuer key is imported once per
+ * SignatureChecker on WebCrypto (globalThis.crypto.subtle), for any runtime. Ed448, which
+ * browsers' WebCrypto lacks and Node's has only behind an experimental warning, is checked by
+ * ed448-signature.ts, loaded on first need. Each issuer key is imported once per
  * algorithm and kept in a bounded cache, since the same intermediates and roots sign every
  * chain a client sees.
  */
@@ -164,7 +162,7 @@ export class WebCryptoSignatureChecker implements SignatureChecker {
 
 interface ImportAs {
   readonly id: string;
-  readonly params: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams | webcrypto.Algorithm;
+  readonly params: WebCryptoAlgorithm;
 }
 
 function importAlgorithm(a: CertSignatureAlgorithm, key: PublicKeyInfo): ImportAs | undefined {
@@ -186,42 +184,53 @@ function importAlgorithm(a: CertSignatureAlgorithm, key: PublicKeyInfo): ImportA
 
 async function makeVerifier(a: CertSignatureAlgorithm, spki: Uint8Array, key: PublicKeyInfo, importAs: ImportAs): Promise<Verifier | undefined> {
   if (a.kind === 'ed448') {
-    const node = await nodeCrypto();
-    if (node) {
-      const keyObject = node.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-      return async (_algorithm, data, signature) => node.verify(null, data, keyObject, signature);
-    }
+    const publicKey = ed448PublicKey(spki);
+    // A chunk of its own for bundlers: only chains with an Ed448 issuer load the curve.
+    const { ed448Verifier } = await import('./ed448-signature.js');
+    const verify = ed448Verifier(publicKey);
+    return async (_algorithm, data, signature) => verify(data, signature);
   }
-  const subtle = globalThis.crypto.subtle;
+  const subtle = subtleCrypto();
+  if (!subtle) return undefined;
   // WebCrypto only imports RSA keys labelled rsaEncryption; an id-RSASSA-PSS key is the same
   // RSAPublicKey under another OID (its parameter restrictions are enforced before we get here).
   const der = key.kind === 'rsa-pss' ? asRsaEncryptionSpki(spki) : spki;
-  const cryptoKey = await subtle.importKey('spki', der as BufferSource, importAs.params, false, ['verify']);
+  const cryptoKey = await subtle.importKey('spki', der, importAs.params, false, ['verify']);
   const fieldSize = key.curve ? curveFieldBytes[key.curve] : 0;
   return async (algorithm, data, signature) => {
     switch (algorithm.kind) {
       case 'rsa-pkcs1':
-        return subtle.verify('RSASSA-PKCS1-v1_5', cryptoKey, signature as BufferSource, data as BufferSource);
+        return subtle.verify({ name: 'RSASSA-PKCS1-v1_5' }, cryptoKey, signature, data);
       case 'rsa-pss':
-        return subtle.verify({ name: 'RSA-PSS', saltLength: algorithm.saltLength }, cryptoKey, signature as BufferSource, data as BufferSource);
+        return subtle.verify({ name: 'RSA-PSS', saltLength: algorithm.saltLength }, cryptoKey, signature, data);
       case 'ecdsa': {
         // X.509 carries ECDSA-Sig-Value (DER SEQUENCE of r, s); WebCrypto wants r || s. The
         // hash is the signature algorithm's, independent of the curve.
         const raw = ecdsaDerToCompact(signature, fieldSize);
         if (!raw) return false;
-        return subtle.verify({ name: 'ECDSA', hash: algorithm.hash }, cryptoKey, raw as BufferSource, data as BufferSource);
+        return subtle.verify({ name: 'ECDSA', hash: algorithm.hash }, cryptoKey, raw, data);
       }
       case 'ed25519':
       case 'ed448':
-        return subtle.verify(importAs.params, cryptoKey, signature as BufferSource, data as BufferSource);
+        return subtle.verify(importAs.params, cryptoKey, signature, data);
     }
   };
 }
 
-type NodeCrypto = typeof import('node:crypto');
-let nodeCryptoPromise: Promise<NodeCrypto | undefined> | undefined;
-function nodeCrypto(): Promise<NodeCrypto | undefined> {
-  return (nodeCryptoPromise ??= import('node:crypto').catch(() => undefined));
+/**
+ * The 57 key bytes of an Ed448 SubjectPublicKeyInfo (RFC 8410 §4: parameters absent, no unused
+ * bits). Read here rather than in ed448-signature.ts so that the lazy chunk needs nothing from
+ * the main one; throws for anything else (the checker then answers false).
+ */
+function ed448PublicKey(spki: Uint8Array): Uint8Array {
+  const [algorithm, key] = childrenOf(spki, readRoot(spki, DerTag.SEQUENCE));
+  const [oid, ...params] = algorithm?.tag === DerTag.SEQUENCE ? childrenOf(spki, algorithm) : [];
+  if (oid?.tag !== DerTag.OID || decodeOid(contentOf(spki, oid)) !== OID.ed448 || params.length > 0 || key?.tag !== DerTag.BIT_STRING) {
+    throw malformed('not an Ed448 SubjectPublicKeyInfo');
+  }
+  const bits = contentOf(spki, key);
+  if (bits.length !== 58 || bits[0] !== 0) throw malformed('an Ed448 public key is 57 bytes');
+  return bits.subarray(1);
 }
 
 function asRsaEncryptionSpki(spki: Uint8Array): Uint8Array {

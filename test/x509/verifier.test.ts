@@ -12,11 +12,14 @@ import {
   loadCertificates,
   parseCertificate,
   type CertificateVerifier,
+  type X509VerifierOptions,
 } from '../../src/x509/index.js';
 import { ParsedCertificate } from '../../src/x509/certificate.js';
 import { ProviderSignatureChecker } from '../../src/x509/provider-signature.js';
 import { type SignatureChecker, certSignatureAlgorithm } from '../../src/x509/signature.js';
 import { nodeProvider } from '../../src/crypto/node/index.js';
+import { systemTrustStore } from '../../src/node/system-trust-store.js';
+import { X509Verifier as NodeX509Verifier } from '../../src/node/x509-verifier.js';
 import { nobleProvider } from '../../src/crypto/noble/index.js';
 import { expectFailure, expectOk, verifyChain } from './helpers.js';
 import { NOW, ca, leaf, simplePki, testKey } from './pki.js';
@@ -26,20 +29,48 @@ const vector = (file: string) => loadCertificates(vectorText(file), file);
 
 describe('TrustStore', () => {
   test('system roots: Node\'s bundled Mozilla store, indexed lazily, parsed on demand', async () => {
-    const store = await TrustStore.system();
-    expect(await TrustStore.system()).toBe(store);
+    const store = systemTrustStore();
+    expect(systemTrustStore()).toBe(store);
     expect(store.parsedAnchors).toBe(0);
     expect(store.size).toBe(new Set(rootCertificates).size);
     expect(store.parsedAnchors).toBe(0); // indexing does not parse
     // A chain to our test root finds no anchor, and parses none (no root has that subject).
-    const verifier = new X509Verifier(); // default store
+    const verifier = new NodeX509Verifier(); // the Node entry's default store
     const result = await verifier.verify(vector('server-ecdsa-p256-chain.pem'), { peerRole: 'server', serverName: 'localhost' });
     expectFailure(result, 'CERT_UNTRUSTED', 'path', 'Mozilla roots');
     expect(store.parsedAnchors).toBe(0);
   });
 
+  test('the engine has no system store: an X509Verifier without trustStore fails at construction, saying what to pass', () => {
+    const construct = () => new X509Verifier({} as X509VerifierOptions);
+    expect(construct).toThrow(TLSError);
+    expect(construct).toThrow(/needs a trustStore.*TrustStore\.fromPem/);
+    try {
+      construct();
+    } catch (error) {
+      expect((error as TLSError).code).toBe('INVALID_ARGUMENT');
+      expect((error as TLSError).alert).toBeUndefined();
+    }
+    // JavaScript callers can omit the argument altogether.
+    expect(() => Reflect.construct(X509Verifier, [])).toThrow(/needs a trustStore/);
+  });
+
+  test('on demand: PEM decoded and indexed on the first lookup, once', async () => {
+    let loads = 0;
+    const store = TrustStore.fromPemOnDemand(() => {
+      loads++;
+      return [vectorText('root.pem')];
+    }, 'test roots');
+    expect(loads).toBe(0);
+    expectOk(await new X509Verifier({ trustStore: store }).verify(vector('server-ecdsa-p256-chain.pem'), { peerRole: 'server', serverName: 'localhost' }));
+    expect(store.size).toBe(1);
+    expect(loads).toBe(1);
+    const broken = TrustStore.fromPemOnDemand(() => ['not pem'], 'broken roots');
+    expect(() => broken.size).toThrow(/^broken roots: no PEM block found/);
+  });
+
   test('each bundled root is found by its own subject, and only candidates get parsed', async () => {
-    const store = await TrustStore.system();
+    const store = systemTrustStore();
     // Every bundled root parses and is found as the issuer of itself.
     let found = 0;
     for (const pem of rootCertificates.slice(0, 20)) {
@@ -60,7 +91,7 @@ describe('TrustStore', () => {
   });
 
   test('combine: system roots plus a private CA', async () => {
-    const store = TrustStore.combine(await TrustStore.system(), TrustStore.fromPem(vectorText('root.pem'), 'root.pem'));
+    const store = TrustStore.combine(systemTrustStore(), TrustStore.fromPem(vectorText('root.pem'), 'root.pem'));
     expect(store.size).toBe(new Set(rootCertificates).size + 1);
     expectOk(await new X509Verifier({ trustStore: store }).verify(vector('server-ed448-chain.pem'), { peerRole: 'server', serverName: '::1' }));
   });
@@ -252,6 +283,53 @@ describe('ECDSA-Sig-Value encodings: every signature checker reads them alike (s
       expect(ecdsaLeaf.signatureValue[1]).toBeLessThan(0x80); // short-form lengths, as the rewrite assumes
       expect(await checker.verify(decoded.algorithm, issuer.spki, issuer.publicKey, ecdsaLeaf.tbs, ecdsaLeaf.signatureValue)).toBe(true);
       expect(await checker.verify(decoded.algorithm, issuer.spki, issuer.publicKey, ecdsaLeaf.tbs, nonMinimal(ecdsaLeaf.signatureValue))).toBe(false);
+    });
+  }
+});
+
+describe('Ed448 certificate signatures: checked by noble, loaded on first need, as strictly as OpenSSL', () => {
+  const pki = simplePki({ intermediate: { key: testKey('ed448', 71) } });
+  const [cert, issuer] = [new ParsedCertificate(pki.leaf.der), new ParsedCertificate(pki.intermediate.der)];
+  const decoded = certSignatureAlgorithm(cert.signatureAlgorithmOid, cert.signatureParamsDer);
+
+  /** S + L: the same signature with a non-canonical S, which RFC 8032 §5.2.7 says to reject. */
+  function nonCanonical(signature: Uint8Array): Uint8Array {
+    const L = 2n ** 446n - 13818066809895115352007386748515426880336692474882178609894547503885n;
+    let s = 0n;
+    for (let i = 113; i >= 57; i--) s = (s << 8n) | BigInt(signature[i]!);
+    s += L;
+    const out = signature.slice();
+    for (let i = 57; i < 114; i++, s >>= 8n) out[i] = Number(s & 0xffn);
+    return out;
+  }
+
+  for (const [name, checker] of [
+    ['WebCrypto checker', new WebCryptoSignatureChecker()],
+    ['node provider (native) for comparison', new ProviderSignatureChecker(nodeProvider(), { verify: () => Promise.resolve(false) })],
+  ] as const) {
+    test(name, async () => {
+      expect(issuer.publicKey.kind).toBe('ed448');
+      if (!decoded.ok) throw new Error(decoded.reason);
+      expect(decoded.algorithm.kind).toBe('ed448');
+      const verify = (signature: Uint8Array, data = cert.tbs) => checker.verify(decoded.algorithm, issuer.spki, issuer.publicKey, data, signature);
+      expect(await verify(cert.signatureValue)).toBe(true);
+      const flipped = cert.signatureValue.slice();
+      flipped[10]! ^= 1;
+      expect(await verify(flipped)).toBe(false);
+      expect(await verify(nonCanonical(cert.signatureValue))).toBe(false);
+      expect(await verify(cert.signatureValue.subarray(1))).toBe(false);
+      const data = cert.tbs.slice();
+      data[data.length - 1]! ^= 1;
+      expect(await verify(cert.signatureValue, data)).toBe(false);
+      // Keys that are not Ed448 SubjectPublicKeyInfos: another algorithm, parameters present, a short key.
+      const other = new ParsedCertificate(pki.root.der);
+      expect(await checker.verify(decoded.algorithm, other.spki, issuer.publicKey, cert.tbs, cert.signatureValue)).toBe(false);
+      const spki = issuer.spki; // SEQUENCE { SEQUENCE { OID 1.3.101.113 }, BIT STRING (58 bytes) }, short-form lengths
+      expect([spki[0], spki[2], spki[3], spki[4]]).toEqual([0x30, 0x30, 0x05, 0x06]);
+      const withParams = Uint8Array.of(0x30, spki[1]! + 2, 0x30, 0x07, ...spki.subarray(4, 9), 0x05, 0x00, ...spki.subarray(9));
+      expect(await checker.verify(decoded.algorithm, withParams, issuer.publicKey, cert.tbs, cert.signatureValue)).toBe(false);
+      const shortKey = Uint8Array.of(0x30, spki[1]! - 1, ...spki.subarray(2, 9), spki[9]! - 1, ...spki.subarray(10, spki.length - 1));
+      expect(await checker.verify(decoded.algorithm, shortKey, issuer.publicKey, cert.tbs, cert.signatureValue)).toBe(false);
     });
   }
 });
