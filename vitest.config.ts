@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
  * Two projects, one per crypto provider, so the choice of provider can never change behaviour:
  * - noble:  every test, with WIRETLS_PROVIDER=noble (also what defaultProvider() builds there);
  * - native: the tests that drive whole connections (engine, RFC 8448 replays, node API,
- *           interop with openssl) again, on the node:crypto provider.
+ *           interop with openssl, the Web Streams and WebSocket transports) again, on the
+ *           node:crypto provider.
  * The provider conformance suite (test/crypto/conformance.test.ts) checks both providers'
  * primitives side by side in one run. `npx vitest run --project native` runs one project.
  */
@@ -21,7 +22,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'native',
-          include: ['test/engine/**/*.test.ts', 'test/vectors/**/*.test.ts', 'test/node/**/*.test.ts', 'test/interop/**/*.test.ts'],
+          include: ['test/engine/**/*.test.ts', 'test/vectors/**/*.test.ts', 'test/node/**/*.test.ts', 'test/interop/**/*.test.ts', 'test/transports/**/*.test.ts'],
           env: { WIRETLS_PROVIDER: 'native' },
         },
       },
