@@ -27,4 +27,6 @@ export { nobleProvider, type NobleProviderOptions } from './crypto/noble/index.j
 export type { CertificateVerifier, VerificationContext, VerificationResult } from './x509/verifier.js';
 export { X509Verifier, type X509VerifierOptions, TrustStore, loadCertificates, loadPrivateKey } from './x509/index.js';
 
-// Transports over the sans-I/O engine (Web Streams, WebSocket; issue 14 item 3) are exported here when they land.
+// Transports: the sans-I/O engine over Web Streams and WebSockets.
+export { connectStreams, acceptStreams, type ByteStreams, type TLSStreams, type TLSStreamOptions } from './transports/web-streams.js';
+export { webSocketStreams, type WebSocketLike, type WebSocketEvent, type WebSocketStreamOptions } from './transports/websocket.js';
