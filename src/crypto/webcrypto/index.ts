@@ -8,7 +8,7 @@ import { verifiableSchemes } from '../signature-schemes.js';
 import { subtleCrypto } from '../subtle.js';
 import { webCryptoProviderAead } from './aes-gcm.js';
 import type { AeadExtra, GroupExtra, SignatureExtra, WebCryptoExtra } from './extras.js';
-import { webCryptoGroups, webCryptoKeyExchange } from './key-exchange.js';
+import { EphemeralKeyPool, webCryptoGroups, webCryptoKeyExchange } from './key-exchange.js';
 import { WebCryptoVerifier, importWebCryptoSigningKey } from './signatures.js';
 
 export type { WebCryptoExtra } from './extras.js';
@@ -59,7 +59,7 @@ export function webcryptoProvider(options: WebCryptoProviderOptions = {}): Crypt
   const groupExtras = new Map<NamedGroup, GroupExtra>(extras.filter((e): e is GroupExtra => e.kind === 'group').map((e) => [e.group, e]));
   const ed448 = extras.find((e): e is SignatureExtra => e.kind === 'signature' && e.scheme === SignatureScheme.ed448);
   const random = options.random ?? defaultRandom;
-  const keyOptions = { random: options.random, ephemeralPrivateKeys: options.ephemeralPrivateKeys };
+  const keyOptions = { pool: new EphemeralKeyPool(subtle), random: options.random, ephemeralPrivateKeys: options.ephemeralPrivateKeys };
   const verifier = new WebCryptoVerifier(subtle, ed448, options.verifyKeyCacheSize);
 
   // Preference orders as the other providers': the hybrid first when present (harvest now,
