@@ -17,7 +17,8 @@ export interface WebCryptoProviderOptions {
   /**
    * Algorithms beyond WebCrypto, on noble, each imported from its own module so that bundles
    * carry only those asked for: `x25519mlkem768` (post-quantum hybrid, preferred when given),
-   * `chacha20poly1305`, `x448`, `ed448` (from 'wiretls/…/webcrypto/extras/<name>').
+   * `chacha20poly1305`, `x448`, `ed448` (src/crypto/webcrypto/extras/<name>.ts). Without them
+   * the provider offers x25519, P-256/384/521, AES-GCM and every signature scheme but Ed448.
    */
   extras?: readonly WebCryptoExtra[];
   /**

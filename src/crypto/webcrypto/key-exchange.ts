@@ -123,6 +123,7 @@ function nobleX25519(): Promise<typeof import('./x25519-noble.js')> {
 }
 
 class WebCryptoKeyShare implements KeyShareSecret {
+  readonly publicKey: Uint8Array;
   #privateKey: WebCryptoKey | undefined;
 
   constructor(
@@ -134,8 +135,6 @@ class WebCryptoKeyShare implements KeyShareSecret {
     this.#privateKey = key.privateKey;
     this.publicKey = key.publicKey;
   }
-
-  readonly publicKey: Uint8Array;
 
   get group(): NamedGroup {
     return this.spec.group;
