@@ -8,7 +8,7 @@
  *   npm run bench:profile -- record   16 KiB records, protect + unprotect
  *   npm run bench:profile -- send     a wiretls client sends --count MiB to a node:tls server
  *   npm run bench:profile -- receive  a wiretls client receives --count MiB from a node:tls server
- *   options: --provider node|noble (default node), --count N, --keep (leave the .cpuprofile)
+ *   options: --provider node|noble|webcrypto (default node), --count N, --keep (leave the .cpuprofile)
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
