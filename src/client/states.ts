@@ -1,6 +1,7 @@
 import type { CipherSuiteParams, KeyShareSecret } from '../crypto/provider.js';
 import { cipherSuiteParams } from '../crypto/suites.js';
 import { decodeError, protocolError } from '../errors.js';
+import { refuseSsl3OrOlder } from '../hello-version.js';
 import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
 import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
@@ -157,6 +158,7 @@ export class ExpectServerHello implements HandshakeState {
   }
 
   private checkCommonFields(hello: ServerHello): void {
+    refuseSsl3OrOlder(hello.legacyVersion, 'ServerHello');
     if (!bytesEqual(hello.legacySessionIdEcho, this.offer.legacySessionId)) {
       throw protocolError('illegal_parameter', 'ServerHello legacy_session_id_echo does not echo ours');
     }
