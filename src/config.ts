@@ -47,7 +47,11 @@ export interface CommonConfig {
    * the connection in the NSS key log format (SSLKEYLOGFILE). Secrets are sensitive.
    */
   onSecret?: (name: SecretName, secret: Uint8Array, clientRandom: Uint8Array) => void;
-  /** Cap on a single handshake message we accept (bytes); bounds memory. */
+  /**
+   * Cap on a Certificate message we accept (bytes; default 64 KiB), the one handshake message
+   * whose syntax allows up to 16 MiB; it bounds memory. Every other message is capped at the
+   * most its syntax allows (RFC 8446 §4): a ClientHello at about 128 KiB.
+   */
   maxHandshakeMessageSize?: number;
 }
 

@@ -51,7 +51,6 @@ const UNKNOWN_CLIENT_RANDOM = new Uint8Array(32);
 
 /** Max bytes of plaintext we put in one record (RFC 8446 §5.1). */
 const MAX_FRAGMENT = 16384;
-const DEFAULT_MAX_HANDSHAKE_MESSAGE = 64 * 1024;
 /**
  * Ciphertext bytes of rejected 0-RTT data a server skips before giving up: a client may send
  * what its ticket allowed (16384 is the common max_early_data_size), plus record overhead
@@ -149,7 +148,7 @@ export abstract class Connection {
     private readonly ownRecordSizeLimit: number | undefined,
     private readonly onSecret: ((name: SecretName, secret: Uint8Array, clientRandom: Uint8Array) => void) | undefined,
   ) {
-    this.reassembler = new HandshakeReassembler(maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE);
+    this.reassembler = new HandshakeReassembler(maxHandshakeMessageSize);
   }
 
   on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): this {
