@@ -127,6 +127,8 @@ export abstract class Connection {
   private receivedCloseNotify = false;
   private sentCloseNotify = false;
   private peerFinished = false;
+  /** change_cipher_spec records dropped so far; a flood of them is refused (see checkChangeCipherSpec). */
+  private droppedChangeCipherSpecs = 0;
   private handshakeStarted = false;
   /** An update we sent and the peer has not yet answered: do not answer its request twice. */
   private keyUpdatePending = false;
@@ -279,7 +281,7 @@ export abstract class Connection {
       // RFC 8446 §5: one byte 0x01, between the first ClientHello and the peer's Finished,
       // is dropped; any other change_cipher_spec is unexpected.
       if (!this.handshakeStarted || this.peerFinished) throw protocolError('unexpected_message', 'change_cipher_spec outside the handshake');
-      checkChangeCipherSpec(fragment);
+      checkChangeCipherSpec(fragment, this.droppedChangeCipherSpecs++);
       return;
     }
     let contentType = type;
