@@ -30,14 +30,15 @@ export function isHelloRetryRequest(sh: ServerHello): boolean {
  * session_ticket, say) is well-formed there. Only a ClientHello that speaks TLS 1.3, which it
  * says with supported_versions (§4.2.1), is held to the TLS 1.3 minimum of 8 bytes. Anything an
  * older client sends thus decodes, and the state machine answers it with protocol_version
- * (§D.2) rather than our codec with decode_error. A TLS 1.2 server's ServerHello may omit the
- * field too (RFC 5246 §7.4.1.3). An absent field decodes to an empty list, and an empty list is
- * encoded as an absent field; the present-but-empty block of a TLS 1.2 ClientHello is kept as
+ * (§D.2) rather than our codec with decode_error. The same holds for a TLS 1.2 server's
+ * ServerHello (RFC 5246 §7.4.1.3: no field, or one of any size, say renegotiation_info alone),
+ * held to TLS 1.3's 6 bytes only with supported_versions. An absent field decodes to an empty
+ * list, and an empty list is encoded as an absent field; a present-but-empty block is kept as
  * `emptyExtensionBlock`, so encode and decode stay exact inverses.
  */
 const CH_EXTENSIONS_TLS13_MIN = 8;
-const CH_EXTENSIONS = [0, 0xffff] as const;
-const SH_EXTENSIONS = [6, 0xffff] as const;
+const SH_EXTENSIONS_TLS13_MIN = 6;
+const EXTENSIONS = [0, 0xffff] as const;
 
 export function decodeClientHello(r: Reader): ClientHello {
   const legacyVersion = r.u16();
@@ -46,8 +47,8 @@ export function decodeClientHello(r: Reader): ClientHello {
   const cipherSuites = r.list(2, 2, 0xfffe, (s) => s.u16(), 'cipher_suites');
   const legacyCompressionMethods = r.vector8(1, 0xff);
   const present = !r.atEnd;
-  const extensions = present ? readExtensions(r, ...CH_EXTENSIONS, true) : [];
-  const short = tls13BlockShortfall(extensions);
+  const extensions = present ? readExtensions(r, ...EXTENSIONS, true) : [];
+  const short = tls13BlockShortfall(extensions, CH_EXTENSIONS_TLS13_MIN);
   if (short !== undefined) throw decodeError(`ClientHello: extensions of ${short} bytes outside 8..65535`);
   const hello: ClientHello = {
     type: HandshakeType.client_hello,
@@ -62,15 +63,15 @@ export function decodeClientHello(r: Reader): ClientHello {
   return hello;
 }
 
-/** The size of a TLS 1.3 ClientHello's extension block below its minimum of 8 bytes, if it is. */
-function tls13BlockShortfall(extensions: readonly RawExtension[]): number | undefined {
+/** The size of a TLS 1.3 hello's extension block (one with supported_versions) when it is below `min`. */
+function tls13BlockShortfall(extensions: readonly RawExtension[], min: number): number | undefined {
   if (!extensions.some((e) => e.type === ExtensionType.supported_versions)) return undefined;
   const length = extensions.reduce((n, e) => n + 4 + e.data.length, 0);
-  return length < CH_EXTENSIONS_TLS13_MIN ? length : undefined;
+  return length < min ? length : undefined;
 }
 
 export function encodeClientHello(w: Writer, m: ClientHello): void {
-  const short = tls13BlockShortfall(m.extensions);
+  const short = tls13BlockShortfall(m.extensions, CH_EXTENSIONS_TLS13_MIN);
   if (short !== undefined) throw internalError(`encoded ClientHello extensions of ${short} bytes are below their minimum 8`);
   w.u16(m.legacyVersion);
   writeFixed(w, m.random, RANDOM_LENGTH, 'random');
@@ -79,7 +80,7 @@ export function encodeClientHello(w: Writer, m: ClientHello): void {
     for (const suite of m.cipherSuites) v.u16(suite);
   });
   writeVector(w, 1, 1, 0xff, (v) => v.bytes(m.legacyCompressionMethods));
-  if (m.extensions.length > 0 || m.emptyExtensionBlock) writeExtensions(w, m.extensions, ...CH_EXTENSIONS);
+  if (m.extensions.length > 0 || m.emptyExtensionBlock) writeExtensions(w, m.extensions, ...EXTENSIONS);
 }
 
 export function decodeServerHello(r: Reader): ServerHello {
@@ -88,8 +89,11 @@ export function decodeServerHello(r: Reader): ServerHello {
   const legacySessionIdEcho = r.vector8(0, SESSION_ID_MAX);
   const cipherSuite = r.u16();
   const legacyCompressionMethod = r.u8();
-  const extensions = r.atEnd ? [] : readExtensions(r, ...SH_EXTENSIONS);
-  return {
+  const present = !r.atEnd;
+  const extensions = present ? readExtensions(r, ...EXTENSIONS) : [];
+  const short = tls13BlockShortfall(extensions, SH_EXTENSIONS_TLS13_MIN);
+  if (short !== undefined) throw decodeError(`ServerHello: extensions of ${short} bytes outside 6..65535`);
+  const hello: ServerHello = {
     type: HandshakeType.server_hello,
     legacyVersion,
     random,
@@ -98,6 +102,8 @@ export function decodeServerHello(r: Reader): ServerHello {
     legacyCompressionMethod,
     extensions,
   };
+  if (present && extensions.length === 0) hello.emptyExtensionBlock = true;
+  return hello;
 }
 
 export function encodeServerHello(w: Writer, m: ServerHello): void {
@@ -105,5 +111,7 @@ export function encodeServerHello(w: Writer, m: ServerHello): void {
   writeFixed(w, m.random, RANDOM_LENGTH, 'random');
   writeVector(w, 1, 0, SESSION_ID_MAX, (v) => v.bytes(m.legacySessionIdEcho));
   w.u16(m.cipherSuite).u8(m.legacyCompressionMethod);
-  if (m.extensions.length > 0) writeExtensions(w, m.extensions, ...SH_EXTENSIONS);
+  const short = tls13BlockShortfall(m.extensions, SH_EXTENSIONS_TLS13_MIN);
+  if (short !== undefined) throw internalError(`encoded ServerHello extensions of ${short} bytes are below their minimum 6`);
+  if (m.extensions.length > 0 || m.emptyExtensionBlock) writeExtensions(w, m.extensions, ...EXTENSIONS);
 }

@@ -36,6 +36,8 @@ export interface ServerHello {
   cipherSuite: number;
   legacyCompressionMethod: number;
   extensions: RawExtension[];
+  /** An older server's extensions field that is present but empty (see hello.ts). */
+  emptyExtensionBlock?: true;
 }
 
 export interface EncryptedExtensions {

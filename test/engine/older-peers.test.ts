@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHandshake, encodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
 import { ContentType, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../../src/messages/registry.js';
-import type { ClientHello } from '../../src/messages/types.js';
+import type { ClientHello, ServerHello } from '../../src/messages/types.js';
 import { concatBytes } from '../../src/wire/bytes.js';
 import { mutate, plaintextRecord } from '../helpers/mitm.js';
-import { expectAbort, expectLoneAbort, feed, loneServer, scenario } from '../helpers/negative.js';
+import { expectAbort, expectLoneAbort, feed, loneClient, loneServer, scenario } from '../helpers/negative.js';
 
 /**
  * Peers from before TLS 1.3 (RFC 8446 §4.1.2, §D.2, §D.5): their hellos are well-formed by the
@@ -118,5 +118,57 @@ describe('SSL 3.0 and older are refused even next to TLS 1.3 (RFC 8446 §D.5)', 
     const s = await scenario({ client: { customizeClientHello: (ch: ClientHello) => void (ch.legacyVersion = ProtocolVersion.TLS1_0) } });
     expect(s.client.error ?? s.server.error).toBeUndefined();
     expect(s.server.session?.version).toBe('TLSv1.3');
+  });
+});
+
+/**
+ * A TLS 1.2 server's answer as it sends it: its own session id (RFC 5246 §7.4.1.3), a TLS 1.2
+ * suite, and `extensions` as the raw bytes after the compression method, or nothing.
+ */
+function tls12ServerHello(extensions: Uint8Array | undefined, randomTail = new Uint8Array(8).fill(0x17)): Uint8Array {
+  const body = concatBytes(
+    u16(0x0303),
+    new Uint8Array(24).fill(0x33),
+    randomTail,
+    Uint8Array.of(32, ...new Uint8Array(32).fill(0x99)),
+    u16(0xc02f),
+    Uint8Array.of(0),
+    extensions ?? new Uint8Array(0),
+  );
+  return concatBytes(Uint8Array.of(HandshakeType.server_hello, 0, body.length >>> 8, body.length & 0xff), body);
+}
+
+describe('older servers get protocol_version (RFC 8446 §4.1.3, §D.1)', () => {
+  const cases: [string, Uint8Array | undefined][] = [
+    ['no extensions field at all', undefined],
+    ['a present but empty extensions field', block()],
+    ['only renegotiation_info (5 bytes)', block([RENEGOTIATION_INFO, Uint8Array.of(0)])],
+    ['renegotiation_info and session_ticket', block([RENEGOTIATION_INFO, Uint8Array.of(0)], [SESSION_TICKET, new Uint8Array(0)])],
+  ];
+  for (const [what, extensions] of cases) {
+    it(`client: a TLS 1.2 ServerHello with its own session id and ${what} → protocol_version`, async () => {
+      const p = loneClient();
+      await feed(p, plaintextRecord(ContentType.handshake, tls12ServerHello(extensions)));
+      expectLoneAbort(p, 'protocol_version');
+    });
+  }
+
+  it('client: the same with the TLS 1.2 downgrade sentinel in its random → illegal_parameter (§4.1.3)', async () => {
+    const p = loneClient();
+    await feed(p, plaintextRecord(ContentType.handshake, tls12ServerHello(block([RENEGOTIATION_INFO, Uint8Array.of(0)]), Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01))));
+    expectLoneAbort(p, 'illegal_parameter');
+  });
+
+  it('the codec stays strict for TLS 1.3: supported_versions alone cut to a 5-byte block → decode_error', async () => {
+    const p = loneClient();
+    await feed(p, plaintextRecord(ContentType.handshake, tls12ServerHello(block([ExtensionType.supported_versions, Uint8Array.of(3)]))));
+    expectLoneAbort(p, 'decode_error');
+  });
+
+  it('a present but empty ServerHello extensions field survives decode and encode byte for byte', () => {
+    const raw = tls12ServerHello(block());
+    const hello = decodeHandshake(HandshakeType.server_hello, raw.subarray(4)) as ServerHello;
+    expect(hello.extensions).toEqual([]);
+    expect(encodeHandshake(hello)).toEqual(raw);
   });
 });
