@@ -1,6 +1,9 @@
 import { protocolError } from './errors.js';
 import { ProtocolVersion } from './messages/registry.js';
 
+/** SSL 3.0's version number, the one below TLS 1.0's. */
+const SSL3 = ProtocolVersion.TLS1_0 - 1;
+
 /**
  * RFC 8446 §D.5: "Any endpoint receiving a Hello message with ClientHello.legacy_version or
  * ServerHello.legacy_version set to 0x0300 MUST abort the handshake with a "protocol_version"
@@ -14,5 +17,3 @@ export function refuseSsl3OrOlder(legacyVersion: number, hello: 'ClientHello' | 
     throw protocolError('protocol_version', `${hello} legacy_version 0x${legacyVersion.toString(16).padStart(4, '0')} is SSL 3.0 or older`);
   }
 }
-
-const SSL3 = ProtocolVersion.TLS1_0 - 1;
