@@ -1,10 +1,10 @@
 import { describe, it } from 'vitest';
 import type { CertifiedKey } from '../../src/config.js';
 import { HandshakeType, SignatureScheme } from '../../src/messages/registry.js';
-import { pinnedLeafVerifier, type ServerKeyKind } from '../helpers/fixtures.js';
+import { pinnedLeafVerifier, pkcs8, type ServerKeyKind } from '../helpers/fixtures.js';
 import { mutate } from '../helpers/mitm.js';
-import { expectAbort, scenario } from '../helpers/negative.js';
-import { type Misbehaviour, certificateOf } from '../helpers/peers.js';
+import { expectAbort, provider, scenario } from '../helpers/negative.js';
+import { type Misbehaviour, certificateOf, clientCertificateOf, signingKey } from '../helpers/peers.js';
 
 /**
  * CertificateVerify's scheme, both directions (RFC 8446 §4.2.3, §4.4.3): one the receiver did
@@ -81,6 +81,17 @@ describe('a scheme that was not offered → illegal_parameter', { timeout: 20_00
 describe('only a signature that does not verify → decrypt_error', { timeout: 20_000 }, () => {
   it('client: a fitting scheme, but the server key signs other content', async () => {
     expectAbort(await serverSigning('rsa2048', { content: (c) => c.map((b) => b ^ 1) }), 'client', 'decrypt_error');
+  });
+
+  it("client: the right content and scheme, signed by another P-256 key than the certificate's", async () => {
+    const otherKey = await provider.importSigningKey(pkcs8('client-ecdsa-p256-key.pem'));
+    expectAbort(await serverSigning('ecdsa-p256', { signer: otherKey }), 'client', 'decrypt_error');
+  });
+
+  it("server: the right content and scheme, signed by another P-256 key than the client certificate's", async () => {
+    const certificate = await clientCertificateOf({ signer: await signingKey('ecdsa-p256') });
+    const s = await scenario({ client: { certificate }, server: { clientAuth: 'require', verifier: pinnedLeafVerifier(certificate.chain[0]!) } });
+    expectAbort(s, 'server', 'decrypt_error');
   });
 
   it('server: a fitting scheme, but the client key signs other content', async () => {
