@@ -52,7 +52,11 @@ export interface CommonConfig {
    * more of them than onSecret sees. Values are lent for the call.
    */
   onKeyDerivation?: DerivationObserver;
-  /** Cap on a single handshake message we accept (bytes); bounds memory. */
+  /**
+   * Cap on a Certificate message we accept (bytes; default 64 KiB), the one handshake message
+   * whose syntax allows up to 16 MiB; it bounds memory. Every other message is capped at the
+   * most its syntax allows (RFC 8446 §4): a ClientHello at about 128 KiB.
+   */
   maxHandshakeMessageSize?: number;
   /**
    * Records we send under one application traffic key before updating it by ourselves with a

@@ -51,7 +51,6 @@ const UNKNOWN_CLIENT_RANDOM = new Uint8Array(32);
 
 /** Max bytes of plaintext we put in one record (RFC 8446 §5.1). */
 const MAX_FRAGMENT = 16384;
-const DEFAULT_MAX_HANDSHAKE_MESSAGE = 64 * 1024;
 /**
  * Ciphertext bytes of rejected 0-RTT data a server skips before giving up: a client may send
  * what its ticket allowed (16384 is the common max_early_data_size), plus record overhead
@@ -131,6 +130,8 @@ export abstract class Connection {
   private receivedCloseNotify = false;
   private sentCloseNotify = false;
   private peerFinished = false;
+  /** change_cipher_spec records dropped so far; a flood of them is refused (see checkChangeCipherSpec). */
+  private droppedChangeCipherSpecs = 0;
   private handshakeStarted = false;
   /** An update we sent and the peer has not yet answered: do not answer its request twice. */
   private keyUpdatePending = false;
@@ -155,7 +156,7 @@ export abstract class Connection {
     /** Sees every key schedule step with its values (wiretls explain); see KeyDerivation. */
     private readonly onKeyDerivation?: DerivationObserver,
   ) {
-    this.reassembler = new HandshakeReassembler(maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE);
+    this.reassembler = new HandshakeReassembler(maxHandshakeMessageSize);
   }
 
   on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): this {
@@ -294,7 +295,7 @@ export abstract class Connection {
       // RFC 8446 §5: one byte 0x01, between the first ClientHello and the peer's Finished,
       // is dropped; any other change_cipher_spec is unexpected.
       if (!this.handshakeStarted || this.peerFinished) throw protocolError('unexpected_message', 'change_cipher_spec outside the handshake');
-      checkChangeCipherSpec(fragment);
+      checkChangeCipherSpec(fragment, this.droppedChangeCipherSpecs++);
       return;
     }
     let contentType = type;

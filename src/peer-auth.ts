@@ -1,5 +1,6 @@
 import type { CryptoProvider, HashName } from './crypto/provider.js';
 import { hashOutputLength } from './crypto/provider.js';
+import { type PublicKeyInfo, parseSpki, publicKeyFitsScheme } from './crypto/keys.js';
 import { TLSError, decodeError, protocolError } from './errors.js';
 import { finishedVerifyData } from './keyschedule.js';
 import { SignatureScheme, signatureSchemeName } from './messages/registry.js';
@@ -47,10 +48,27 @@ export async function checkCertificateVerify(
   if (!offeredSchemes.includes(message.scheme) || !TLS13_CERTIFICATE_VERIFY_SCHEMES.has(message.scheme)) {
     throw protocolError('illegal_parameter', `CertificateVerify uses ${signatureSchemeName(message.scheme)}, which was not offered`);
   }
+  // §4.2.3 ties a scheme to a key: ECDSA schemes name the curve, rsa_pss_rsae_* need an
+  // rsaEncryption key and rsa_pss_pss_* an RSASSA-PSS one (within its parameters). A scheme
+  // the certificate's key cannot produce is a wrong parameter, not a bad signature; only a
+  // signature that fails to verify is decrypt_error.
   const spki = certificateSpki(leafCertificate);
+  if (!publicKeyFitsScheme(peerKey(spki), message.scheme)) {
+    throw protocolError('illegal_parameter', `CertificateVerify uses ${signatureSchemeName(message.scheme)}, which the certificate's key cannot sign with`);
+  }
   const content = certificateVerifyContent(signer, transcriptHash);
   const ok = await provider.verify(message.scheme as SignatureScheme, spki, content, message.signature);
   if (!ok) throw protocolError('decrypt_error', `${signer} CertificateVerify signature (${signatureSchemeName(message.scheme)}) does not verify`);
+}
+
+/** The leaf's key; one we cannot use is a certificate we cannot use (RFC 8446 §6.2). */
+function peerKey(spki: Uint8Array): PublicKeyInfo {
+  try {
+    return parseSpki(spki);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new TLSError('CERT_INVALID', `peer certificate key cannot be used: ${detail}`, { alert: 'unsupported_certificate', cause: error });
+  }
 }
 
 /** Compares the peer's Finished in constant time (RFC 8446 §4.4.4). */

@@ -1,5 +1,6 @@
 import { type ClientConfig, pskModesOf } from '../config.js';
 import { type KeyShareSecret, type MaybePromise, isPending } from '../crypto/provider.js';
+import { advertisedSignatureSchemes } from '../crypto/signature-schemes.js';
 import { TLSError } from '../errors.js';
 import * as ext from '../messages/extensions.js';
 import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode } from '../messages/registry.js';
@@ -65,7 +66,7 @@ export function buildClientHello(
   };
   if (offer.sniHostName !== undefined) add(ExtensionType.server_name, ext.buildServerNameClientHello(offer.sniHostName));
   add(ExtensionType.supported_groups, ext.buildSupportedGroups(offer.groups));
-  add(ExtensionType.signature_algorithms, ext.buildSignatureAlgorithms(offer.signatureSchemes));
+  add(ExtensionType.signature_algorithms, ext.buildSignatureAlgorithms(advertisedSignatureSchemes(offer.signatureSchemes)));
   add(
     ExtensionType.key_share,
     ext.buildKeyShareClientHello(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))),

@@ -1,6 +1,7 @@
 import { type CipherSuiteParams, type KeyShareSecret, type MaybePromise, isPending } from '../crypto/provider.js';
 import { cipherSuiteParams } from '../crypto/suites.js';
 import { decodeError, protocolError } from '../errors.js';
+import { refuseSsl3OrOlder } from '../hello-version.js';
 import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
 import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
@@ -80,10 +81,15 @@ export class ExpectServerHello implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message: hello, raw } = expectType(received, HandshakeType.server_hello, this.name);
-    this.checkCommonFields(hello);
-    if (isHelloRetryRequest(hello)) return this.handleHelloRetryRequest(hello, raw);
+    refuseSsl3OrOlder(hello.legacyVersion, 'ServerHello');
+    if (isHelloRetryRequest(hello)) {
+      this.checkCommonFields(hello);
+      return this.handleHelloRetryRequest(hello, raw);
+    }
 
-    // 1. The version: only TLS 1.3, announced in supported_versions.
+    // 1. The version: only TLS 1.3, announced in supported_versions. It comes first: an older
+    // server answers by its own rules (a session id of its own, RFC 5246 §7.4.1.3), and is
+    // told protocol_version, not what TLS 1.3 would make of its fields.
     const versionData = findExtension(hello.extensions, ExtensionType.supported_versions);
     if (versionData === undefined) {
       const tail = hello.random.subarray(24);
@@ -93,6 +99,7 @@ export class ExpectServerHello implements HandshakeState {
       throw protocolError('protocol_version', 'server does not support TLS 1.3');
     }
     checkSelectedVersion(ext.parseSupportedVersionsServerHello(versionData));
+    this.checkCommonFields(hello);
     checkLegacyVersion(hello);
     checkExtensionsAllowed(hello.extensions, SERVER_HELLO_EXTENSIONS, 'ServerHello');
 

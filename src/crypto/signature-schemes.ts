@@ -72,3 +72,25 @@ export const ecdsaSchemeForCurve: Record<EcCurve, SignatureScheme> = {
   'P-384': SignatureScheme.ecdsa_secp384r1_sha384,
   'P-521': SignatureScheme.ecdsa_secp521r1_sha512,
 };
+
+/**
+ * RFC 8446 §4.2.3: rsa_pkcs1_* "refer solely to signatures which appear in certificates" and
+ * "MAY appear in signature_algorithms and signature_algorithms_cert for backward
+ * compatibility". Public-CA chains are mostly signed with them, and with no
+ * signature_algorithms_cert the signature_algorithms list governs certificates too, so a
+ * strict peer (Java's JSSE) sends, or accepts, an RSA-signed chain only when they are listed.
+ */
+const CERTIFICATE_ONLY_SCHEMES: readonly SignatureScheme[] = [
+  SignatureScheme.rsa_pkcs1_sha256,
+  SignatureScheme.rsa_pkcs1_sha384,
+  SignatureScheme.rsa_pkcs1_sha512,
+];
+
+/**
+ * The signature_algorithms list we send (ClientHello, CertificateRequest): the schemes we
+ * accept in CertificateVerify, then the certificate-only ones not already there. What a
+ * CertificateVerify may use is still `handshakeSchemes` alone (peer-auth.ts refuses PKCS#1).
+ */
+export function advertisedSignatureSchemes(handshakeSchemes: readonly number[]): number[] {
+  return [...handshakeSchemes, ...CERTIFICATE_ONLY_SCHEMES.filter((s) => !handshakeSchemes.includes(s))];
+}

@@ -62,6 +62,39 @@ export function encodeHandshake(message: HandshakeMessage): Uint8Array {
   return w.finish();
 }
 
+/**
+ * The longest body each message's syntax allows (RFC 8446 §4), so the reassembler can refuse a
+ * longer declared length from the header alone, before buffering what it promises. Vector
+ * bounds are those the codecs read with; a longer body cannot decode, so it is decode_error
+ * (§6: "a message could not be decoded"). Certificate's syntax allows the full 24-bit length;
+ * what a connection accepts there is a matter of configuration (see HandshakeReassembler).
+ * Finished holds Hash.length bytes: 48 is the longest hash of a TLS 1.3 suite (SHA-384); the
+ * state machine then checks the exact length of the negotiated hash.
+ */
+const MAX_BODY_LENGTH: Record<number, number> = {
+  // legacy_version, random, session_id<0..32>, cipher_suites<2..2^16-2>,
+  // compression_methods<1..2^8-1>, extensions<8..2^16-1>: about 128 KiB.
+  [HandshakeType.client_hello]: 2 + 32 + (1 + 32) + (2 + 0xfffe) + (1 + 0xff) + (2 + 0xffff),
+  // legacy_version, random, session_id_echo<0..32>, cipher_suite, compression, extensions<6..2^16-1>.
+  [HandshakeType.server_hello]: 2 + 32 + (1 + 32) + 2 + 1 + (2 + 0xffff),
+  // lifetime, age_add, nonce<0..255>, ticket<1..2^16-1>, extensions<0..2^16-2>.
+  [HandshakeType.new_session_ticket]: 4 + 4 + (1 + 0xff) + (2 + 0xffff) + (2 + 0xfffe),
+  [HandshakeType.end_of_early_data]: 0,
+  [HandshakeType.encrypted_extensions]: 2 + 0xffff,
+  // certificate_request_context<0..2^8-1>, extensions<2..2^16-1>.
+  [HandshakeType.certificate_request]: (1 + 0xff) + (2 + 0xffff),
+  [HandshakeType.certificate]: 0xffffff,
+  // algorithm, signature<0..2^16-1>.
+  [HandshakeType.certificate_verify]: 2 + (2 + 0xffff),
+  [HandshakeType.finished]: 48,
+  [HandshakeType.key_update]: 1,
+};
+
+/** The longest body a message of `type` can have; 0 for types no TLS 1.3 peer sends. */
+export function maxBodyLength(type: number): number {
+  return Object.hasOwn(MAX_BODY_LENGTH, type) ? MAX_BODY_LENGTH[type]! : 0;
+}
+
 /** Whether a peer may send this handshake type at all in TLS 1.3 (see decodeHandshake). */
 export function isTls13HandshakeType(type: number): boolean {
   return codecFor(type) !== undefined;

@@ -1,9 +1,10 @@
+import { decodeError, internalError } from '../errors.js';
 import { bytesEqual, hexToBytes } from '../wire/bytes.js';
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
 import { readExtensions, writeExtensions, writeFixed, writeVector } from './codec.js';
-import { HandshakeType } from './registry.js';
-import type { ClientHello, ServerHello } from './types.js';
+import { ExtensionType, HandshakeType } from './registry.js';
+import type { ClientHello, RawExtension, ServerHello } from './types.js';
 
 /** ClientHello and ServerHello / HelloRetryRequest bodies (RFC 8446 §4.1.2, §4.1.3). */
 
@@ -24,14 +25,20 @@ export function isHelloRetryRequest(sh: ServerHello): boolean {
 
 /*
  * Extension bounds. RFC 8446 §4.1.2: a ClientHello from an older client may carry no extensions
- * field at all ("bytes following the compression_methods field" signal one). A TLS 1.2 server's
- * ServerHello may omit it too (RFC 5246 §7.4.1.3). Both decode to an empty list, so the state
- * machine answers with protocol_version rather than our codec with decode_error; an empty list
- * is encoded as an absent field, which keeps encode and decode exact inverses (a present block
- * can never be empty: its minimum is 8 resp. 6 bytes).
+ * field at all ("bytes following the compression_methods field" signal one), and TLS 1.2's
+ * field is `extensions<0..2^16-1>` (RFC 5246 §7.4.1.2), so a block of 0 to 7 bytes (one empty
+ * session_ticket, say) is well-formed there. Only a ClientHello that speaks TLS 1.3, which it
+ * says with supported_versions (§4.2.1), is held to the TLS 1.3 minimum of 8 bytes. Anything an
+ * older client sends thus decodes, and the state machine answers it with protocol_version
+ * (§D.2) rather than our codec with decode_error. The same holds for a TLS 1.2 server's
+ * ServerHello (RFC 5246 §7.4.1.3: no field, or one of any size, say renegotiation_info alone),
+ * held to TLS 1.3's 6 bytes only with supported_versions. An absent field decodes to an empty
+ * list, and an empty list is encoded as an absent field; a present-but-empty block is kept as
+ * `emptyExtensionBlock`, so encode and decode stay exact inverses.
  */
-const CH_EXTENSIONS = [8, 0xffff] as const;
-const SH_EXTENSIONS = [6, 0xffff] as const;
+const CH_EXTENSIONS_TLS13_MIN = 8;
+const SH_EXTENSIONS_TLS13_MIN = 6;
+const EXTENSIONS = [0, 0xffff] as const;
 
 export function decodeClientHello(r: Reader): ClientHello {
   const legacyVersion = r.u16();
@@ -39,8 +46,11 @@ export function decodeClientHello(r: Reader): ClientHello {
   const legacySessionId = r.vector8(0, SESSION_ID_MAX);
   const cipherSuites = r.list(2, 2, 0xfffe, (s) => s.u16(), 'cipher_suites');
   const legacyCompressionMethods = r.vector8(1, 0xff);
-  const extensions = r.atEnd ? [] : readExtensions(r, ...CH_EXTENSIONS, true);
-  return {
+  const present = !r.atEnd;
+  const extensions = present ? readExtensions(r, ...EXTENSIONS, true) : [];
+  const short = tls13BlockShortfall(extensions, CH_EXTENSIONS_TLS13_MIN);
+  if (short !== undefined) throw decodeError(`ClientHello: extensions of ${short} bytes outside 8..65535`);
+  const hello: ClientHello = {
     type: HandshakeType.client_hello,
     legacyVersion,
     random,
@@ -49,9 +59,20 @@ export function decodeClientHello(r: Reader): ClientHello {
     legacyCompressionMethods,
     extensions,
   };
+  if (present && extensions.length === 0) hello.emptyExtensionBlock = true;
+  return hello;
+}
+
+/** The size of a TLS 1.3 hello's extension block (one with supported_versions) when it is below `min`. */
+function tls13BlockShortfall(extensions: readonly RawExtension[], min: number): number | undefined {
+  if (!extensions.some((e) => e.type === ExtensionType.supported_versions)) return undefined;
+  const length = extensions.reduce((n, e) => n + 4 + e.data.length, 0);
+  return length < min ? length : undefined;
 }
 
 export function encodeClientHello(w: Writer, m: ClientHello): void {
+  const short = tls13BlockShortfall(m.extensions, CH_EXTENSIONS_TLS13_MIN);
+  if (short !== undefined) throw internalError(`encoded ClientHello extensions of ${short} bytes are below their minimum 8`);
   w.u16(m.legacyVersion);
   writeFixed(w, m.random, RANDOM_LENGTH, 'random');
   writeVector(w, 1, 0, SESSION_ID_MAX, (v) => v.bytes(m.legacySessionId));
@@ -59,7 +80,7 @@ export function encodeClientHello(w: Writer, m: ClientHello): void {
     for (const suite of m.cipherSuites) v.u16(suite);
   });
   writeVector(w, 1, 1, 0xff, (v) => v.bytes(m.legacyCompressionMethods));
-  if (m.extensions.length > 0) writeExtensions(w, m.extensions, ...CH_EXTENSIONS);
+  if (m.extensions.length > 0 || m.emptyExtensionBlock) writeExtensions(w, m.extensions, ...EXTENSIONS);
 }
 
 export function decodeServerHello(r: Reader): ServerHello {
@@ -68,8 +89,11 @@ export function decodeServerHello(r: Reader): ServerHello {
   const legacySessionIdEcho = r.vector8(0, SESSION_ID_MAX);
   const cipherSuite = r.u16();
   const legacyCompressionMethod = r.u8();
-  const extensions = r.atEnd ? [] : readExtensions(r, ...SH_EXTENSIONS);
-  return {
+  const present = !r.atEnd;
+  const extensions = present ? readExtensions(r, ...EXTENSIONS) : [];
+  const short = tls13BlockShortfall(extensions, SH_EXTENSIONS_TLS13_MIN);
+  if (short !== undefined) throw decodeError(`ServerHello: extensions of ${short} bytes outside 6..65535`);
+  const hello: ServerHello = {
     type: HandshakeType.server_hello,
     legacyVersion,
     random,
@@ -78,6 +102,8 @@ export function decodeServerHello(r: Reader): ServerHello {
     legacyCompressionMethod,
     extensions,
   };
+  if (present && extensions.length === 0) hello.emptyExtensionBlock = true;
+  return hello;
 }
 
 export function encodeServerHello(w: Writer, m: ServerHello): void {
@@ -85,5 +111,7 @@ export function encodeServerHello(w: Writer, m: ServerHello): void {
   writeFixed(w, m.random, RANDOM_LENGTH, 'random');
   writeVector(w, 1, 0, SESSION_ID_MAX, (v) => v.bytes(m.legacySessionIdEcho));
   w.u16(m.cipherSuite).u8(m.legacyCompressionMethod);
-  if (m.extensions.length > 0) writeExtensions(w, m.extensions, ...SH_EXTENSIONS);
+  const short = tls13BlockShortfall(m.extensions, SH_EXTENSIONS_TLS13_MIN);
+  if (short !== undefined) throw internalError(`encoded ServerHello extensions of ${short} bytes are below their minimum 6`);
+  if (m.extensions.length > 0 || m.emptyExtensionBlock) writeExtensions(w, m.extensions, ...EXTENSIONS);
 }

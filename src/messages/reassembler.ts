@@ -1,6 +1,6 @@
-import { protocolError } from '../errors.js';
-import { isTls13HandshakeType } from './handshake.js';
-import { handshakeTypeName } from './registry.js';
+import { decodeError, protocolError } from '../errors.js';
+import { isTls13HandshakeType, maxBodyLength } from './handshake.js';
+import { HandshakeType, handshakeTypeName } from './registry.js';
 
 /**
  * Joins handshake record payloads into whole handshake messages (RFC 8446 §5.1: a message may
@@ -22,18 +22,22 @@ export interface AssembledMessage {
 const HEADER_LENGTH = 4;
 
 /**
- * 64 KiB covers every message real peers send (Go and rustls cap non-certificate messages
- * there); the extra 4 KiB lets a ClientHello with a maximal 2^16-1 extensions block plus its
- * fixed fields through. Deployments with very long certificate chains can raise it.
+ * A Certificate message may declare up to 2^24-1 bytes (RFC 8446 §4.4.2); 64 KiB holds every
+ * chain real peers send (Go and rustls cap it there). Deployments with very long chains raise
+ * it with maxHandshakeMessageSize.
  */
-export const DEFAULT_MAX_HANDSHAKE_MESSAGE_SIZE = 0x10000 + 0x1000;
+export const DEFAULT_MAX_CERTIFICATE_MESSAGE_SIZE = 0x10000;
 
 export class HandshakeReassembler {
   private chunks: Uint8Array[] = [];
   private buffered = 0;
 
-  /** `maxMessageSize` caps a message's declared body length, so a peer cannot make us buffer 16 MiB. */
-  constructor(private readonly maxMessageSize = DEFAULT_MAX_HANDSHAKE_MESSAGE_SIZE) {}
+  /**
+   * Every message is capped at the longest body its syntax allows (maxBodyLength); a
+   * Certificate, whose syntax allows 16 MiB, also at `certificateLimit`, so a peer cannot make
+   * us buffer 16 MiB.
+   */
+  constructor(private readonly certificateLimit = DEFAULT_MAX_CERTIFICATE_MESSAGE_SIZE) {}
 
   /**
    * True while bytes of an incomplete message are buffered. RFC 8446 §5.1: handshake messages
@@ -57,11 +61,14 @@ export class HandshakeReassembler {
     // it, rather than after waiting for a body its length field may promise but never bring.
     if (!isTls13HandshakeType(header[0]!)) throw protocolError('unexpected_message', `unexpected handshake message type ${handshakeTypeName(header[0]!)}`);
     const length = (header[1]! << 16) | (header[2]! << 8) | header[3]!;
-    // Rejected as soon as the header arrives, before buffering the body. RFC 8446 names no
-    // alert for this; a well-formed but excessive length is illegal_parameter, as OpenSSL
-    // sends (SSL_R_EXCESSIVE_MESSAGE_SIZE), not decode_error: nothing failed to parse.
-    if (length > this.maxMessageSize) {
-      throw protocolError('illegal_parameter', `handshake message of ${length} bytes exceeds the limit of ${this.maxMessageSize}`);
+    // Both are refused as soon as the header arrives, before buffering the body. A length no
+    // message of that type can have cannot decode: decode_error (RFC 8446 §6). A Certificate
+    // within its syntax but over our configured limit is well-formed, just more than we
+    // accept: illegal_parameter, as OpenSSL sends (SSL_R_EXCESSIVE_MESSAGE_SIZE).
+    const syntaxMax = maxBodyLength(header[0]!);
+    if (length > syntaxMax) throw decodeError(`${handshakeTypeName(header[0]!)} of ${length} bytes exceeds its syntactic maximum of ${syntaxMax}`);
+    if (header[0] === HandshakeType.certificate && length > this.certificateLimit) {
+      throw protocolError('illegal_parameter', `Certificate of ${length} bytes exceeds the configured limit of ${this.certificateLimit}`);
     }
     if (this.buffered < HEADER_LENGTH + length) return undefined;
     const raw = this.take(HEADER_LENGTH + length);

@@ -23,6 +23,8 @@ export interface ClientHello {
   cipherSuites: number[];
   legacyCompressionMethods: Uint8Array;
   extensions: RawExtension[];
+  /** An older client's extensions field that is present but empty (TLS 1.2 allows it; see hello.ts). */
+  emptyExtensionBlock?: true;
 }
 
 /** Also the HelloRetryRequest, which is a ServerHello with a special random (RFC 8446 §4.1.3). */
@@ -34,6 +36,8 @@ export interface ServerHello {
   cipherSuite: number;
   legacyCompressionMethod: number;
   extensions: RawExtension[];
+  /** An older server's extensions field that is present but empty (see hello.ts). */
+  emptyExtensionBlock?: true;
 }
 
 export interface EncryptedExtensions {

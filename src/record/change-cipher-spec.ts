@@ -27,9 +27,24 @@ export function changeCipherSpecRecord(): Uint8Array {
   return record;
 }
 
-/** RFC 8446 §5: the only acceptable change_cipher_spec is the single byte 0x01. */
-export function checkChangeCipherSpec(fragment: Uint8Array): void {
+/**
+ * How many change_cipher_spec records a handshake drops. Appendix D.4 has a peer send one; a
+ * peer that sent one per flight it has before its Finished (a client's ClientHello, second
+ * ClientHello and final flight) would send three. Dropping them costs nothing, so without a
+ * limit a peer could feed us an endless stream of 6-byte records until the handshake timer
+ * fires: the DoS of CVE-2020-25648 (OpenSSL and Go now cap them as well).
+ */
+export const MAX_DROPPED_CHANGE_CIPHER_SPECS = 3;
+
+/**
+ * RFC 8446 §5: the only acceptable change_cipher_spec is the single byte 0x01, and a flood of
+ * them is unexpected_message. `dropped` counts those this handshake already dropped.
+ */
+export function checkChangeCipherSpec(fragment: Uint8Array, dropped: number): void {
   if (fragment.length !== 1 || fragment[0] !== CCS_VALUE) {
     throw protocolError('unexpected_message', `invalid change_cipher_spec (${fragment.length} bytes)`);
+  }
+  if (dropped >= MAX_DROPPED_CHANGE_CIPHER_SPECS) {
+    throw protocolError('unexpected_message', `more than ${MAX_DROPPED_CHANGE_CIPHER_SPECS} change_cipher_spec records`);
   }
 }

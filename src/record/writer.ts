@@ -4,7 +4,7 @@ import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, writeRecordHeader } from '.
 import type { RecordProtector } from './protection.js';
 
 // The connection takes everything it sends from here, change_cipher_spec included.
-export { changeCipherSpecRecord, checkChangeCipherSpec } from './change-cipher-spec.js';
+export { MAX_DROPPED_CHANGE_CIPHER_SPECS, changeCipherSpecRecord, checkChangeCipherSpec } from './change-cipher-spec.js';
 
 /**
  * Cutting outgoing data into records (RFC 8446 §5.1): TLSPlaintext records before keys are

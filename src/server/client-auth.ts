@@ -1,3 +1,4 @@
+import { advertisedSignatureSchemes } from '../crypto/signature-schemes.js';
 import { protocolError } from '../errors.js';
 import { type HandshakeContext, type HandshakeState, expectType } from '../handshake-context.js';
 import * as ext from '../messages/extensions.js';
@@ -29,7 +30,7 @@ export interface ClientIdentity {
 }
 
 export function certificateRequest(policy: ClientAuthPolicy, context: Uint8Array): CertificateRequest {
-  const extensions: RawExtension[] = [{ type: ExtensionType.signature_algorithms, data: ext.buildSignatureAlgorithms(policy.schemes) }];
+  const extensions: RawExtension[] = [{ type: ExtensionType.signature_algorithms, data: ext.buildSignatureAlgorithms(advertisedSignatureSchemes(policy.schemes)) }];
   if (policy.certificateAuthorities.length > 0) {
     extensions.push({ type: ExtensionType.certificate_authorities, data: ext.buildCertificateAuthorities(policy.certificateAuthorities) });
   }

@@ -2,6 +2,7 @@ import type { ServerCertificate } from '../config.js';
 import type { CipherSuiteParams } from '../crypto/provider.js';
 import { cipherSuiteParams } from '../crypto/suites.js';
 import { protocolError } from '../errors.js';
+import { refuseSsl3OrOlder } from '../hello-version.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension } from '../messages/handshake.js';
 import { ExtensionType, ProtocolVersion, type PskKeyExchangeMode, extensionTypeName } from '../messages/registry.js';
@@ -33,13 +34,16 @@ export interface ClientHelloOffer {
 }
 
 export function readClientHello(hello: ClientHello): ClientHelloOffer {
-  // RFC 8446 §4.1.2: TLS 1.3 requires exactly the null compression method.
-  if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
-    throw protocolError('illegal_parameter', 'ClientHello compression methods must be exactly [null]');
-  }
+  // The version comes first (RFC 8446 §D.2, §D.5): an older client is told protocol_version,
+  // not whatever else of TLS 1.3 its hello fails (compression methods, extensions).
+  refuseSsl3OrOlder(hello.legacyVersion, 'ClientHello');
   const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
   if (versions === undefined || !ext.parseSupportedVersionsClientHello(versions).includes(ProtocolVersion.TLS1_3)) {
     throw protocolError('protocol_version', 'client does not offer TLS 1.3');
+  }
+  // RFC 8446 §4.1.2: TLS 1.3 requires exactly the null compression method.
+  if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
+    throw protocolError('illegal_parameter', 'ClientHello compression methods must be exactly [null]');
   }
 
   const offer: ClientHelloOffer = {

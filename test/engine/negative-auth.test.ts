@@ -94,12 +94,12 @@ describe('CertificateVerify (§4.4.3)', { timeout: 15_000 }, () => {
     expectAbort(s, 'client', 'illegal_parameter');
   });
 
-  it('client: an offered scheme that does not fit the certificate key (ECDSA for an Ed25519 key) → decrypt_error', async () => {
+  it('client: an offered scheme that does not fit the certificate key (ECDSA for an Ed25519 key) → illegal_parameter (§4.2.3)', async () => {
     const s = await scenario({
       client: { signatureSchemes: [SignatureScheme.ed25519, SignatureScheme.ecdsa_secp256r1_sha256] },
       edits: [mutate('server', HandshakeType.certificate_verify, (cv) => void (cv.scheme = SignatureScheme.ecdsa_secp256r1_sha256))],
     });
-    expectAbort(s, 'client', 'decrypt_error');
+    expectAbort(s, 'client', 'illegal_parameter');
   });
 
   it('client: an empty signature → decrypt_error', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHandshake } from '../../src/messages/handshake.js';
-import { DEFAULT_MAX_HANDSHAKE_MESSAGE_SIZE, HandshakeReassembler, type AssembledMessage } from '../../src/messages/reassembler.js';
+import { DEFAULT_MAX_CERTIFICATE_MESSAGE_SIZE, HandshakeReassembler, type AssembledMessage } from '../../src/messages/reassembler.js';
 import { bytesToHex, concatBytes } from '../../src/wire/bytes.js';
 import { expectAlert, rfc8448 } from './helpers.js';
 
@@ -142,11 +142,47 @@ describe('HandshakeReassembler', () => {
       expect(r.next()?.body.length).toBe(100);
     });
 
-    it('defaults to 64 KiB plus room for a maximal ClientHello extensions block', () => {
-      expect(DEFAULT_MAX_HANDSHAKE_MESSAGE_SIZE).toBeGreaterThan(0x10000);
-      const r = new HandshakeReassembler();
-      r.push(new Uint8Array([1, 0xff, 0xff, 0xff]));
-      expectAlert(() => r.next(), 'illegal_parameter');
+    it('caps a Certificate at 64 KiB by default (illegal_parameter above)', () => {
+      expect(DEFAULT_MAX_CERTIFICATE_MESSAGE_SIZE).toBe(0x10000);
+      const atCap = new HandshakeReassembler();
+      atCap.push(new Uint8Array([11, 0x01, 0x00, 0x00]));
+      expect(atCap.next()).toBeUndefined();
+      const over = new HandshakeReassembler();
+      over.push(new Uint8Array([11, 0x01, 0x00, 0x01]));
+      expectAlert(() => over.next(), 'illegal_parameter');
+    });
+  });
+
+  describe('syntactic maxima per message type (RFC 8446 §4; decode_error above, on the header)', () => {
+    // type, longest body its syntax allows.
+    const maxima: [string, number, number][] = [
+      ['ClientHello', 1, 131_396],
+      ['ServerHello', 2, 65_607],
+      ['NewSessionTicket', 4, 131_337],
+      ['EndOfEarlyData', 5, 0],
+      ['EncryptedExtensions', 8, 65_537],
+      ['CertificateRequest', 13, 65_793],
+      ['CertificateVerify', 15, 65_539],
+      ['Finished (SHA-384)', 20, 48],
+      ['KeyUpdate', 24, 1],
+    ];
+    for (const [name, type, max] of maxima) {
+      it(`${name}: ${max} bytes wait for the body, ${max + 1} are decode_error`, () => {
+        // A configured limit below the maximum binds only Certificate.
+        const ok = new HandshakeReassembler(100);
+        ok.push(new Uint8Array([type, max >>> 16, (max >>> 8) & 0xff, max & 0xff]));
+        if (max === 0) expect(ok.next()?.body.length).toBe(0);
+        else expect(ok.next()).toBeUndefined();
+        const over = new HandshakeReassembler(0xffffff);
+        over.push(new Uint8Array([type, (max + 1) >>> 16, ((max + 1) >>> 8) & 0xff, (max + 1) & 0xff]));
+        expectAlert(() => over.next(), 'decode_error');
+      });
+    }
+
+    it('a Certificate may declare the full 2^24-1 when configured to', () => {
+      const r = new HandshakeReassembler(0xffffff);
+      r.push(new Uint8Array([11, 0xff, 0xff, 0xff]));
+      expect(r.next()).toBeUndefined();
     });
   });
 });

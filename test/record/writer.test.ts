@@ -7,6 +7,7 @@ import {
   alertMessage,
   changeCipherSpecRecord,
   checkChangeCipherSpec,
+  MAX_DROPPED_CHANGE_CIPHER_SPECS,
   padToMultipleOf,
   plaintextAlertRecord,
   plaintextRecords,
@@ -165,7 +166,13 @@ describe('change_cipher_spec (RFC 8446 §5, Appendix D.4)', () => {
   });
 
   it('accepts exactly the byte 0x01', () => {
-    expect(() => checkChangeCipherSpec(Uint8Array.of(1))).not.toThrow();
+    expect(() => checkChangeCipherSpec(Uint8Array.of(1), 0)).not.toThrow();
+  });
+
+  it(`drops at most ${MAX_DROPPED_CHANGE_CIPHER_SPECS} per handshake, then unexpected_message (CVE-2020-25648)`, () => {
+    expect(MAX_DROPPED_CHANGE_CIPHER_SPECS).toBe(3);
+    for (let dropped = 0; dropped < MAX_DROPPED_CHANGE_CIPHER_SPECS; dropped++) expect(() => checkChangeCipherSpec(Uint8Array.of(1), dropped)).not.toThrow();
+    expectAlert(() => checkChangeCipherSpec(Uint8Array.of(1), MAX_DROPPED_CHANGE_CIPHER_SPECS), 'unexpected_message');
   });
 
   it.each([
@@ -174,6 +181,6 @@ describe('change_cipher_spec (RFC 8446 §5, Appendix D.4)', () => {
     ['0x02', [2]],
     ['two bytes', [1, 1]],
   ])('rejects %s: unexpected_message', (_what, bytes) => {
-    expectAlert(() => checkChangeCipherSpec(Uint8Array.from(bytes)), 'unexpected_message');
+    expectAlert(() => checkChangeCipherSpec(Uint8Array.from(bytes), 0), 'unexpected_message');
   });
 });
