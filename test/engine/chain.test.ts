@@ -13,7 +13,7 @@ import { certificateOf, clientCertificateOf } from '../helpers/peers.js';
  */
 
 const trustStore = TrustStore.fromPem(readFileSync(pkiPath('root.pem'), 'utf8'), 'root.pem');
-const verifier = (extra: X509VerifierOptions = {}) => new X509Verifier({ trustStore, ...extra });
+const verifier = (extra: Partial<X509VerifierOptions> = {}) => new X509Verifier({ trustStore, ...extra });
 
 async function serverPresents(chain: Uint8Array[], client: { serverName?: string; verifier?: X509Verifier } = {}) {
   const certificate = { ...(await certificateOf('ed25519')), chain };

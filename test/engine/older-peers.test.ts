@@ -147,20 +147,20 @@ describe('older servers get protocol_version (RFC 8446 §4.1.3, §D.1)', () => {
   ];
   for (const [what, extensions] of cases) {
     it(`client: a TLS 1.2 ServerHello with its own session id and ${what} → protocol_version`, async () => {
-      const p = loneClient();
+      const p = await loneClient();
       await feed(p, plaintextRecord(ContentType.handshake, tls12ServerHello(extensions)));
       expectLoneAbort(p, 'protocol_version');
     });
   }
 
   it('client: the same with the TLS 1.2 downgrade sentinel in its random → illegal_parameter (§4.1.3)', async () => {
-    const p = loneClient();
+    const p = await loneClient();
     await feed(p, plaintextRecord(ContentType.handshake, tls12ServerHello(block([RENEGOTIATION_INFO, Uint8Array.of(0)]), Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01))));
     expectLoneAbort(p, 'illegal_parameter');
   });
 
   it('the codec stays strict for TLS 1.3: supported_versions alone cut to a 5-byte block → decode_error', async () => {
-    const p = loneClient();
+    const p = await loneClient();
     await feed(p, plaintextRecord(ContentType.handshake, tls12ServerHello(block([ExtensionType.supported_versions, Uint8Array.of(3)]))));
     expectLoneAbort(p, 'decode_error');
   });
