@@ -20,6 +20,7 @@ import { aeadSuite, keyExchangeSuite, keyScheduleSuite, recordCeilingSuite, reco
 import { bulkSuite } from './suites/bulk.js';
 import { memorySuite } from './suites/memory.js';
 import { x509Suite } from './suites/x509.js';
+import { browserSuite } from './suites/browser.js';
 
 const SUITES: Record<string, (report: Report, options: Options) => void | Promise<void>> = {
   aead: aeadSuite,
@@ -33,6 +34,7 @@ const SUITES: Record<string, (report: Report, options: Options) => void | Promis
   handshake: handshakeSuite,
   bulk: bulkSuite,
   memory: memorySuite,
+  browser: browserSuite,
 };
 
 function parseArgs(argv: string[]): { options: Options; suites: string[] } {

@@ -1,0 +1,88 @@
+/**
+ * The page of the Chromium benchmark (bench/suites/browser.ts): wiretls and subtls loaded in
+ * the same page, each making whole connections through the same `wiretls relay` to the same
+ * `openssl s_server -www`: WebSocket open, TLS handshake with the chain checked against the
+ * test root, one GET, the whole answer read. Both use WebCrypto for P-256 and AES-128-GCM (the
+ * only parameters subtls has). Bundled by esbuild; plain JavaScript, not type-checked.
+ */
+import { CipherSuite, NamedGroup, TrustStore, X509Verifier, connectStreams, webSocketStreams, webcryptoProvider } from 'wiretls';
+import { TrustedCert, WebSocketReadQueue, startTls } from 'subtls';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const REQUEST = encoder.encode('GET / HTTP/1.0\r\nHost: localhost\r\n\r\n');
+
+let setup;
+
+/** What each library keeps between connections, as an application would: made once. */
+async function prepare(rootPem) {
+  return {
+    wiretls: {
+      provider: webcryptoProvider(),
+      serverName: 'localhost',
+      groups: [NamedGroup.secp256r1],
+      cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256],
+      verifier: new X509Verifier({ trustStore: TrustStore.fromPem(rootPem, 'test root') }),
+    },
+    subtls: await TrustedCert.databaseFromPEM(rootPem),
+  };
+}
+
+function open(url) {
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  return ws;
+}
+
+async function wiretlsOnce(url) {
+  const ws = open(url);
+  const tls = connectStreams(webSocketStreams(ws), setup.wiretls);
+  await tls.handshake;
+  const writer = tls.writable.getWriter();
+  await writer.write(REQUEST);
+  let answer = '';
+  for await (const chunk of tls.readable) answer += decoder.decode(chunk, { stream: true });
+  tls.close();
+  ws.close();
+  return answer;
+}
+
+async function subtlsOnce(url) {
+  const ws = open(url);
+  await new Promise((resolve, reject) => {
+    ws.addEventListener('open', resolve);
+    ws.addEventListener('error', () => reject(new Error('WebSocket failed')));
+  });
+  const queue = new WebSocketReadQueue(ws);
+  const { read, write } = await startTls('localhost', setup.subtls, queue.read.bind(queue), (bytes) => ws.send(bytes));
+  await write(REQUEST);
+  let answer = '';
+  for (;;) {
+    const chunk = await read();
+    if (chunk === undefined) break;
+    answer += decoder.decode(chunk, { stream: true });
+  }
+  ws.close();
+  return answer;
+}
+
+const IMPLEMENTATIONS = { wiretls: wiretlsOnce, subtls: subtlsOnce };
+
+/**
+ * `count` connections one after the other with `impl`; returns the milliseconds of each.
+ * Every answer must be s_server's status page for the expected suite: a connection that did
+ * not do the work is not timed as if it had.
+ */
+window.benchConnections = async function benchConnections(impl, url, rootPem, count) {
+  setup ??= await prepare(rootPem);
+  const once = IMPLEMENTATIONS[impl];
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const answer = await once(url);
+    times.push(performance.now() - started);
+    if (!answer.startsWith('HTTP/1.0 200 ok') || !answer.includes('Cipher is TLS_AES_128_GCM_SHA256')) throw new Error(`${impl}: unexpected answer ${answer.slice(0, 200)}`);
+  }
+  return times;
+};
+window.benchReady = true;
