@@ -14,6 +14,8 @@ export { defaultProvider } from './node/provider.js';
 export { CipherSuite, NamedGroup, SignatureScheme, AlertDescription } from './messages/registry.js';
 export type { CertificateVerifier, VerificationContext, VerificationResult } from './x509/verifier.js';
 export { X509Verifier, TrustStore, loadCertificates, loadPrivateKey } from './x509/index.js';
+export { connectStreams, acceptStreams, type ByteStreams, type TLSStreams, type TLSStreamOptions } from './transports/web-streams.js';
+export { webSocketStreams, type WebSocketLike, type WebSocketEvent, type WebSocketStreamOptions } from './transports/websocket.js';
 export { connect, type ConnectOptions } from './node/connect.js';
 export { createServer, Server, type ServerOptions, type ServerIdentity } from './node/server.js';
 export { TLSSocket } from './node/tls-socket.js';
