@@ -43,7 +43,8 @@ export async function launch(kind: BrowserKind): Promise<RunningBrowser> {
       headless: true,
       userDataDir: profile,
       args: [...kind.args],
-      timeout: STARTUP_TIMEOUT_MS,
+      // Firefox takes 4-16 s to start on a loaded 2-core machine.
+      timeout: 2 * STARTUP_TIMEOUT_MS,
       protocolTimeout: 60_000,
     });
   } catch (error) {

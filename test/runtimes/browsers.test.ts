@@ -79,7 +79,7 @@ describe.each(BROWSERS)('$name', (kind) => {
     } catch (error) {
       why = `could not start or load the page: ${(error as Error).message}`;
     }
-  }, 60_000);
+  }, 90_000);
 
   afterAll(async () => {
     await running?.close();
