@@ -46,6 +46,8 @@ export type DerFailure = (detail: string) => TLSError;
 
 /** The reading half of the walker; every function throws `fail(detail)` on malformed input. */
 export interface DerReader {
+  /** The caller's error for a malformed structure, for checks made outside this walker. */
+  fail: DerFailure;
   /** Reads the element starting at `at`, which must end by `limit`. */
   readElement(der: Uint8Array, at: number, limit?: number): DerNode;
   /** The whole input must be exactly one element with the expected tag. */
@@ -153,11 +155,12 @@ export function derReader(fail: DerFailure): DerReader {
     return content.subarray(1);
   }
 
-  return { readElement, readRoot, expectTag, childrenOf, decodeOid, unsignedIntegerOf, smallIntegerOf, bitStringBytesOf };
+  return { fail, readElement, readRoot, expectTag, childrenOf, decodeOid, unsignedIntegerOf, smallIntegerOf, bitStringBytesOf };
 }
 
 /** crypto/'s reader: a malformed key or signature is the caller's INVALID_ARGUMENT. */
-export const { readElement, readRoot, expectTag, childrenOf, decodeOid, unsignedIntegerOf, smallIntegerOf, bitStringBytesOf } = derReader(derError);
+export const keyDer = derReader(derError);
+export const { readElement, readRoot, expectTag, childrenOf, decodeOid, unsignedIntegerOf, smallIntegerOf, bitStringBytesOf } = keyDer;
 
 export function contentOf(der: Uint8Array, node: DerNode): Uint8Array {
   return der.subarray(node.contentStart, node.end);

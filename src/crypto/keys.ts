@@ -11,11 +11,13 @@ import {
   encodeElement,
   encodeOid,
   expectTag,
+  keyDer,
   readElement,
   readRoot,
   smallIntegerOf,
   unsignedIntegerOf,
 } from './der.js';
+import { readRsaPssParams } from './pss-params.js';
 import { type HashName, hashOutputLength } from './provider.js';
 import { type EcCurve, ecdsaSchemeForCurve, rsaPssScheme, schemeAlgorithms } from './signature-schemes.js';
 
@@ -31,7 +33,6 @@ const OID = {
   ecPublicKey: '1.2.840.10045.2.1',
   ed25519: '1.3.101.112',
   ed448: '1.3.101.113',
-  sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',
   sha384: '2.16.840.1.101.3.4.2.2',
   sha512: '2.16.840.1.101.3.4.2.3',
@@ -375,44 +376,16 @@ function bitLength(magnitude: Uint8Array): number {
 }
 
 /**
- * RSASSA-PSS-params in an id-RSASSA-PSS key restrict how the key may sign (RFC 4055 §3.1):
- * SEQUENCE { [0] hashAlgorithm DEFAULT sha1, [1] maskGenAlgorithm DEFAULT mgf1SHA1,
- * [2] saltLength DEFAULT 20, [3] trailerField DEFAULT 1 }. TLS 1.3 signs with MGF1 over the same
- * hash and a salt as long as the hash (RFC 8446 §4.2.3), so a restricted key fits exactly one
- * hash, and only if its minimum salt length is not longer. No parameters: any hash.
+ * RSASSA-PSS-params in an id-RSASSA-PSS key restrict how the key may sign (RFC 4055 §3.1). TLS
+ * 1.3 signs with MGF1 over the same hash and a salt as long as the hash (RFC 8446 §4.2.3), so a
+ * restricted key fits exactly one hash, and only if its minimum salt length is not longer. No
+ * parameters: any hash.
  */
 function pssParamHashes(der: Uint8Array, params: DerNode | undefined): readonly HashName[] {
   if (params === undefined) return allHashes;
-  expectTag(params, DerTag.SEQUENCE);
-  let hashOid = OID.sha1 as string;
-  let mgfHashOid = OID.sha1 as string;
-  let saltLength = 20;
-  let trailer = 1;
-  for (const field of childrenOf(der, params)) {
-    const inner = readElement(der, field.contentStart, field.end);
-    if (inner.end !== field.end) throw derError('trailing bytes in RSASSA-PSS-params');
-    switch (field.tag) {
-      case DerTag.CONTEXT_0:
-        hashOid = readAlgorithmIdentifier(der, inner).oid;
-        break;
-      case DerTag.CONTEXT_1: {
-        const mgf = readAlgorithmIdentifier(der, inner);
-        if (mgf.oid !== OID.mgf1 || mgf.params === undefined) return [];
-        mgfHashOid = readAlgorithmIdentifier(der, mgf.params).oid;
-        break;
-      }
-      case DerTag.CONTEXT_2:
-        saltLength = smallIntegerOf(der, inner);
-        break;
-      case DerTag.CONTEXT_3:
-        trailer = smallIntegerOf(der, inner);
-        break;
-      default:
-        throw derError('unexpected field in RSASSA-PSS-params');
-    }
-  }
-  const hash = hashByOid[hashOid];
-  if (hash === undefined || mgfHashOid !== hashOid || trailer !== 1 || saltLength > hashOutputLength[hash]) return [];
+  const p = readRsaPssParams(keyDer, der, params);
+  const hash = hashByOid[p.hashOid];
+  if (hash === undefined || p.mgfOid !== OID.mgf1 || p.mgfHashOid !== p.hashOid || p.trailerField !== 1 || p.saltLength > hashOutputLength[hash]) return [];
   return [hash];
 }
 

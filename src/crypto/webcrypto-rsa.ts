@@ -1,15 +1,12 @@
-import type { webcrypto } from 'node:crypto';
 import { TLSError } from '../errors.js';
 import { type PrivateKeyInfo, type PublicKeyInfo, rsaEncryptionSpki } from './keys.js';
 import { type HashName, hashOutputLength } from './provider.js';
+import type { CryptoKey, SubtleCrypto } from './webcrypto-types.js';
 
 /**
  * RSA through WebCrypto (globalThis.crypto.subtle), so the portable provider needs no bignum
  * code of its own: Node, Deno, Bun and browsers all ship RSA-PSS and RSASSA-PKCS1-v1_5 there.
- * The type import above is erased at build time; only the global is used at run time.
  */
-type CryptoKey = webcrypto.CryptoKey;
-type SubtleCrypto = webcrypto.SubtleCrypto;
 type RsaAlgorithm = 'RSA-PSS' | 'RSASSA-PKCS1-v1_5';
 
 const webCryptoHash: Record<HashName, string> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };

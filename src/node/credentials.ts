@@ -3,6 +3,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError } from '../errors.js';
 import { loadCertificates, loadPrivateKey } from '../x509/pem.js';
 import { TrustStore } from '../x509/truststore.js';
+import { systemTrustStore } from './system-trust-store.js';
 
 /** node:tls accepts PEM as a string or Buffer, or an array of them. */
 export type PemInput = string | Uint8Array | readonly (string | Uint8Array)[];
@@ -13,7 +14,7 @@ function asList(input: PemInput): (string | Uint8Array)[] {
 
 /** `ca` replaces the default Mozilla roots, as in node:tls. */
 export function trustStoreFor(ca: PemInput | undefined): TrustStore | Promise<TrustStore> {
-  if (ca === undefined) return TrustStore.system();
+  if (ca === undefined) return systemTrustStore();
   return TrustStore.fromPem(asList(ca), 'ca option');
 }
 

@@ -3,6 +3,8 @@ import { nobleProvider } from '../crypto/noble/index.js';
 import { nodeProvider } from '../crypto/node/index.js';
 import { ProviderSignatureChecker } from '../x509/provider-signature.js';
 import type { SignatureChecker } from '../x509/signature.js';
+// Every Node API path comes through here (defaultProvider): the engine's byte conversions go native.
+import './native-bytes.js';
 
 let shared: CryptoProvider | undefined;
 

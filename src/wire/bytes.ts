@@ -1,4 +1,5 @@
 /** Small byte helpers shared by every layer; none of them allocate more than their result. */
+import { nativeBytes } from './native-bytes.js';
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   let length = 0;
@@ -64,18 +65,12 @@ export function fromUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-type NodeBufferConstructor = { allocUnsafeSlow(size: number): Uint8Array };
-const NodeBuffer = (globalThis as { Buffer?: NodeBufferConstructor }).Buffer;
-
 /**
  * A new array of `length` bytes whose contents are undefined: the caller must write every byte
- * before any of it is read or sent. On Node a large one skips the zero-fill (Buffer's
- * allocUnsafeSlow: memory of its own, never Node's shared pool), which is a measurable part of
- * handling a 16 KiB record; small ones and other runtimes get an ordinary zeroed array. Always
- * a plain Uint8Array, never a Buffer (whose slice() would not copy).
+ * before any of it is read or sent. A large one may skip the zero-fill where the runtime can
+ * (native-bytes.ts), which is a measurable part of handling a 16 KiB record; small ones are
+ * ordinary zeroed arrays. Always a plain Uint8Array.
  */
 export function uninitializedBytes(length: number): Uint8Array {
-  if (NodeBuffer === undefined || length < 4096) return new Uint8Array(length);
-  const b = NodeBuffer.allocUnsafeSlow(length);
-  return new Uint8Array(b.buffer, b.byteOffset, length);
+  return length < 4096 ? new Uint8Array(length) : nativeBytes().uninitialized(length);
 }

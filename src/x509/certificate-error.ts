@@ -59,7 +59,8 @@ export function malformed(detail: string): TLSError {
  * crypto/der.ts's strict reader, failing with `malformed`. x509 reads DER only through these;
  * pem.ts and the trust store reword the failure for files (INVALID_ARGUMENT naming the source).
  */
-export const { readElement, readRoot, childrenOf, decodeOid } = derReader(malformed);
+export const x509Der = derReader(malformed);
+export const { readElement, readRoot, childrenOf, decodeOid } = x509Der;
 
 /**
  * A failed certificate verdict. Besides the TLSError contract (code, alert, message) it says

@@ -3,6 +3,7 @@ import { ParsedCertificate } from './certificate.js';
 import { DerTag, bytesOf, contentOf, encodeElement, encodeOid, type DerNode } from '../crypto/der.js';
 import { childrenOf, decodeOid, readRoot } from './certificate-error.js';
 import { OID } from './oids.js';
+import { nativeBytes } from '../wire/native-bytes.js';
 
 /**
  * Loading certificates and private keys from files. Every error is a
@@ -70,16 +71,8 @@ export function decodeBase64(body: string, sourceName: string, what: string): Ui
   if (body.length === 0) throw badInput(sourceName, `${what} is empty`);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw badInput(sourceName, `${what} contains characters that are not base64`);
   if (body.length % 4 !== 0) throw badInput(sourceName, `${what} has truncated base64 (${body.length} characters is not a multiple of 4)`);
-  // Node's decoder is several times faster than atob; the input is already validated.
-  const NodeBuffer = (globalThis as { Buffer?: { from(s: string, encoding: 'base64'): Uint8Array } }).Buffer;
-  if (NodeBuffer) {
-    const buffer = NodeBuffer.from(body, 'base64');
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  }
-  const binary = atob(body);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
+  // Validated above, as the conversion requires (Node's Buffer decoder is several times faster than atob).
+  return nativeBytes().base64(body);
 }
 
 export function encodePem(label: string, der: Uint8Array): string {

@@ -3,10 +3,7 @@ import { ecdsaDerToCompact } from '../crypto/keys.js';
 import { bytesKey, pssParams, type CertHash, type NamedCurve, type PublicKeyInfo } from './certificate.js';
 import { childrenOf, readRoot } from './certificate-error.js';
 import { OID } from './oids.js';
-import type { webcrypto } from 'node:crypto';
-
-// Types only: the global WebCrypto is used at run time, node:crypto is not loaded for these.
-type BufferSource = webcrypto.BufferSource;
+import type { ImportAlgorithm } from '../crypto/webcrypto-types.js';
 
 /** A certificate signature algorithm, decoded from its AlgorithmIdentifier. */
 export type CertSignatureAlgorithm =
@@ -117,8 +114,9 @@ type Verifier = (algorithm: CertSignatureAlgorithm, data: Uint8Array, signature:
 const curveFieldBytes: Record<NamedCurve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
 
 /**
- * SignatureChecker on WebCrypto (globalThis.crypto.subtle), with node:crypto for Ed448 (Node's
- * WebCrypto only has it behind an experimental warning). Each issuer key is imported once per
+ * SignatureChecker on WebCrypto (globalThis.crypto.subtle), for any runtime. Ed448, which
+ * browsers' WebCrypto lacks and Node's has only behind an experimental warning, is checked by
+ * ed448-signature.ts, loaded on first need. Each issuer key is imported once per
  * algorithm and kept in a bounded cache, since the same intermediates and roots sign every
  * chain a client sees.
  */
@@ -164,7 +162,7 @@ export class WebCryptoSignatureChecker implements SignatureChecker {
 
 interface ImportAs {
   readonly id: string;
-  readonly params: webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams | webcrypto.Algorithm;
+  readonly params: ImportAlgorithm;
 }
 
 function importAlgorithm(a: CertSignatureAlgorithm, key: PublicKeyInfo): ImportAs | undefined {
@@ -186,42 +184,35 @@ function importAlgorithm(a: CertSignatureAlgorithm, key: PublicKeyInfo): ImportA
 
 async function makeVerifier(a: CertSignatureAlgorithm, spki: Uint8Array, key: PublicKeyInfo, importAs: ImportAs): Promise<Verifier | undefined> {
   if (a.kind === 'ed448') {
-    const node = await nodeCrypto();
-    if (node) {
-      const keyObject = node.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-      return async (_algorithm, data, signature) => node.verify(null, data, keyObject, signature);
-    }
+    // A chunk of its own for bundlers: only chains with an Ed448 issuer load the curve.
+    const { ed448Verifier } = await import('./ed448-signature.js');
+    const verify = ed448Verifier(spki);
+    return async (_algorithm, data, signature) => verify(data, signature);
   }
   const subtle = globalThis.crypto.subtle;
   // WebCrypto only imports RSA keys labelled rsaEncryption; an id-RSASSA-PSS key is the same
   // RSAPublicKey under another OID (its parameter restrictions are enforced before we get here).
   const der = key.kind === 'rsa-pss' ? asRsaEncryptionSpki(spki) : spki;
-  const cryptoKey = await subtle.importKey('spki', der as BufferSource, importAs.params, false, ['verify']);
+  const cryptoKey = await subtle.importKey('spki', der, importAs.params, false, ['verify']);
   const fieldSize = key.curve ? curveFieldBytes[key.curve] : 0;
   return async (algorithm, data, signature) => {
     switch (algorithm.kind) {
       case 'rsa-pkcs1':
-        return subtle.verify('RSASSA-PKCS1-v1_5', cryptoKey, signature as BufferSource, data as BufferSource);
+        return subtle.verify('RSASSA-PKCS1-v1_5', cryptoKey, signature, data);
       case 'rsa-pss':
-        return subtle.verify({ name: 'RSA-PSS', saltLength: algorithm.saltLength }, cryptoKey, signature as BufferSource, data as BufferSource);
+        return subtle.verify({ name: 'RSA-PSS', saltLength: algorithm.saltLength }, cryptoKey, signature, data);
       case 'ecdsa': {
         // X.509 carries ECDSA-Sig-Value (DER SEQUENCE of r, s); WebCrypto wants r || s. The
         // hash is the signature algorithm's, independent of the curve.
         const raw = ecdsaDerToCompact(signature, fieldSize);
         if (!raw) return false;
-        return subtle.verify({ name: 'ECDSA', hash: algorithm.hash }, cryptoKey, raw as BufferSource, data as BufferSource);
+        return subtle.verify({ name: 'ECDSA', hash: algorithm.hash }, cryptoKey, raw, data);
       }
       case 'ed25519':
       case 'ed448':
-        return subtle.verify(importAs.params, cryptoKey, signature as BufferSource, data as BufferSource);
+        return subtle.verify(importAs.params, cryptoKey, signature, data);
     }
   };
-}
-
-type NodeCrypto = typeof import('node:crypto');
-let nodeCryptoPromise: Promise<NodeCrypto | undefined> | undefined;
-function nodeCrypto(): Promise<NodeCrypto | undefined> {
-  return (nodeCryptoPromise ??= import('node:crypto').catch(() => undefined));
 }
 
 function asRsaEncryptionSpki(spki: Uint8Array): Uint8Array {

@@ -46,13 +46,13 @@ export class TrustStore {
   }
 
   /**
-   * Node's bundled Mozilla roots (node:tls rootCertificates). node:tls is imported on first
-   * call, so the x509 layer still loads where there is no Node.
+   * Anchors from PEM text produced on first use: nothing is decoded or indexed until a chain
+   * needs an issuer, so a large bundle (a runtime's list of ~150 public roots) costs nothing at
+   * start-up. `load` is called once; PEM it returns that does not decode fails that lookup.
    */
-  static system(): Promise<TrustStore> {
-    return (systemStore ??= import('node:tls').then(
-      (tls) => new TrustStore(() => tls.rootCertificates.flatMap((pem) => decodePemCertificates(pem, 'node:tls rootCertificates')), 'Mozilla roots bundled with Node (tls.rootCertificates)'),
-    ));
+  static fromPemOnDemand(load: () => readonly (string | Uint8Array)[], description: string): TrustStore {
+    let ders: Uint8Array[] | undefined;
+    return new TrustStore(() => (ders ??= load().flatMap((pem) => decodePemCertificates(pem, description))), description);
   }
 
   /** Several stores as one (e.g. the system roots plus a private CA). */
@@ -133,8 +133,6 @@ export class TrustStore {
     return this.index;
   }
 }
-
-let systemStore: Promise<TrustStore> | undefined;
 
 /** The subject Name's DER, found without a full parse. */
 function subjectOf(der: Uint8Array, sourceName: string): Uint8Array {

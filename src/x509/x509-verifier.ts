@@ -4,13 +4,16 @@ import { CertificateError } from './certificate-error.js';
 import { checkIdentity } from './identity.js';
 import { candidatePaths, type PathSearchReport } from './path.js';
 import { WebCryptoSignatureChecker, type SignatureChecker } from './signature.js';
-import { TrustStore } from './truststore.js';
+import type { TrustStore } from './truststore.js';
 import { validatePath, type KeyPurpose } from './validate.js';
 import type { CertificateVerifier, VerificationContext, VerificationResult } from './verifier.js';
 
 export interface X509VerifierOptions {
-  /** Trust anchors; default: Node's bundled Mozilla roots (TrustStore.system()). */
-  trustStore?: TrustStore | Promise<TrustStore>;
+  /**
+   * Trust anchors. Required: the engine runs where there is no system store (browsers,
+   * workers); the Node entry's X509Verifier defaults it to Node's bundled Mozilla roots.
+   */
+  trustStore: TrustStore | Promise<TrustStore>;
   /** Validation time when the context gives none; default: the clock at each verification. */
   now?: Date | (() => Date);
   /** Most certificates in a path, leaf and anchor included (default 10). */
@@ -79,7 +82,14 @@ export class X509Verifier implements CertificateVerifier {
   private readonly parsed = new Map<string, ParsedCertificate>();
   private readonly parsedCacheSize: number;
 
-  constructor(options: X509VerifierOptions = {}) {
+  constructor(options: X509VerifierOptions) {
+    // Said now, at construction: found mid-handshake it could only be an internal failure.
+    if (options?.trustStore === undefined) {
+      throw new TLSError(
+        'INVALID_ARGUMENT',
+        'X509Verifier needs a trustStore: outside Node there is no system trust store. Pass trustStore: TrustStore.fromPem(<PEM of the CA certificates you trust>)',
+      );
+    }
     this.options = options;
     this.maxDepth = options.maxDepth ?? 10;
     this.minRsaBits = options.minRsaBits ?? 2048;
@@ -157,7 +167,7 @@ export class X509Verifier implements CertificateVerifier {
     }
 
     // 2. Build candidate paths and validate them in turn; the first valid one wins.
-    const store = await (this.store ??= Promise.resolve(this.options.trustStore ?? TrustStore.system()));
+    const store = await (this.store ??= Promise.resolve(this.options.trustStore));
     const now = context.now ?? (typeof this.options.now === 'function' ? this.options.now() : this.options.now) ?? new Date();
     const purpose: KeyPurpose = context.peerRole === 'server' ? 'serverAuth' : 'clientAuth';
     const report: PathSearchReport = { deadEnd: [leaf], depthLimited: false, stepsExhausted: false };

@@ -12,7 +12,7 @@ export async function verifyChain(
   chain: ChainItem[],
   anchors: ChainItem[],
   context: Partial<VerificationContext> = {},
-  options: X509VerifierOptions = {},
+  options: Partial<X509VerifierOptions> = {},
 ): Promise<X509VerificationResult> {
   const verifier = new X509Verifier({ trustStore: TrustStore.fromCertificates(anchors.map(der)), now: NOW, ...options });
   return verifier.verify(chain.map(der), { peerRole: 'server', serverName: 'localhost', ...context });

@@ -12,11 +12,14 @@ import {
   loadCertificates,
   parseCertificate,
   type CertificateVerifier,
+  type X509VerifierOptions,
 } from '../../src/x509/index.js';
 import { ParsedCertificate } from '../../src/x509/certificate.js';
 import { ProviderSignatureChecker } from '../../src/x509/provider-signature.js';
 import { type SignatureChecker, certSignatureAlgorithm } from '../../src/x509/signature.js';
 import { nodeProvider } from '../../src/crypto/node/index.js';
+import { systemTrustStore } from '../../src/node/system-trust-store.js';
+import { X509Verifier as NodeX509Verifier } from '../../src/node/x509-verifier.js';
 import { nobleProvider } from '../../src/crypto/noble/index.js';
 import { expectFailure, expectOk, verifyChain } from './helpers.js';
 import { NOW, ca, leaf, simplePki, testKey } from './pki.js';
@@ -26,20 +29,48 @@ const vector = (file: string) => loadCertificates(vectorText(file), file);
 
 describe('TrustStore', () => {
   test('system roots: Node\'s bundled Mozilla store, indexed lazily, parsed on demand', async () => {
-    const store = await TrustStore.system();
-    expect(await TrustStore.system()).toBe(store);
+    const store = systemTrustStore();
+    expect(systemTrustStore()).toBe(store);
     expect(store.parsedAnchors).toBe(0);
     expect(store.size).toBe(new Set(rootCertificates).size);
     expect(store.parsedAnchors).toBe(0); // indexing does not parse
     // A chain to our test root finds no anchor, and parses none (no root has that subject).
-    const verifier = new X509Verifier(); // default store
+    const verifier = new NodeX509Verifier(); // the Node entry's default store
     const result = await verifier.verify(vector('server-ecdsa-p256-chain.pem'), { peerRole: 'server', serverName: 'localhost' });
     expectFailure(result, 'CERT_UNTRUSTED', 'path', 'Mozilla roots');
     expect(store.parsedAnchors).toBe(0);
   });
 
+  test('the engine has no system store: an X509Verifier without trustStore fails at construction, saying what to pass', () => {
+    const construct = () => new X509Verifier({} as X509VerifierOptions);
+    expect(construct).toThrow(TLSError);
+    expect(construct).toThrow(/needs a trustStore.*TrustStore\.fromPem/);
+    try {
+      construct();
+    } catch (error) {
+      expect((error as TLSError).code).toBe('INVALID_ARGUMENT');
+      expect((error as TLSError).alert).toBeUndefined();
+    }
+    // JavaScript callers can omit the argument altogether.
+    expect(() => Reflect.construct(X509Verifier, [])).toThrow(/needs a trustStore/);
+  });
+
+  test('on demand: PEM decoded and indexed on the first lookup, once', async () => {
+    let loads = 0;
+    const store = TrustStore.fromPemOnDemand(() => {
+      loads++;
+      return [vectorText('root.pem')];
+    }, 'test roots');
+    expect(loads).toBe(0);
+    expectOk(await new X509Verifier({ trustStore: store }).verify(vector('server-ecdsa-p256-chain.pem'), { peerRole: 'server', serverName: 'localhost' }));
+    expect(store.size).toBe(1);
+    expect(loads).toBe(1);
+    const broken = TrustStore.fromPemOnDemand(() => ['not pem'], 'broken roots');
+    expect(() => broken.size).toThrow(/^broken roots: no PEM block found/);
+  });
+
   test('each bundled root is found by its own subject, and only candidates get parsed', async () => {
-    const store = await TrustStore.system();
+    const store = systemTrustStore();
     // Every bundled root parses and is found as the issuer of itself.
     let found = 0;
     for (const pem of rootCertificates.slice(0, 20)) {
@@ -60,7 +91,7 @@ describe('TrustStore', () => {
   });
 
   test('combine: system roots plus a private CA', async () => {
-    const store = TrustStore.combine(await TrustStore.system(), TrustStore.fromPem(vectorText('root.pem'), 'root.pem'));
+    const store = TrustStore.combine(systemTrustStore(), TrustStore.fromPem(vectorText('root.pem'), 'root.pem'));
     expect(store.size).toBe(new Set(rootCertificates).size + 1);
     expectOk(await new X509Verifier({ trustStore: store }).verify(vector('server-ed448-chain.pem'), { peerRole: 'server', serverName: '::1' }));
   });

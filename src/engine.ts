@@ -1,0 +1,25 @@
+/**
+ * wiretls for any JavaScript runtime (browsers, workers, Deno, Bun, Node): the sans-I/O engine,
+ * the portable crypto providers and the X.509 layer. Nothing reachable from here imports a
+ * `node:` module or needs Buffer (test/package checks both), so bundlers take this file for
+ * the "browser", "worker", "workerd", "deno", "bun" and "default" conditions and for
+ * `wiretls/engine`. There is no system trust store here: an X509Verifier needs `trustStore`.
+ * The Node entry (index.ts) re-exports all of this plus the node:tls-shaped API.
+ */
+export { ClientConnection, ServerConnection, Connection, type ConnectionEvents, type ConnectionState } from './connection.js';
+export type { ClientConfig, ServerConfig, ServerCertificate, CommonConfig } from './config.js';
+export type { SessionInfo, SessionTicket, TraceEvent } from './handshake-context.js';
+export { TLSError, type TLSErrorCode } from './errors.js';
+export { CipherSuite, NamedGroup, SignatureScheme, AlertDescription } from './messages/registry.js';
+
+// Crypto providers. The WebCrypto provider (issue 14 item 2) is exported here when it lands.
+export type { CryptoProvider, SigningKey, AeadCipher, KeyExchangeAlgorithm } from './crypto/provider.js';
+export { nobleProvider, type NobleProviderOptions } from './crypto/noble/index.js';
+
+// Certificates: explicit trust anchors, PEM and key loading, the verifier.
+export type { CertificateVerifier, VerificationContext, VerificationResult } from './x509/verifier.js';
+export { X509Verifier, type X509VerifierOptions, TrustStore, loadCertificates, loadPrivateKey } from './x509/index.js';
+
+// Transports over the sans-I/O engine (Web Streams, WebSocket; issue 14 item 3).
+export { connectStreams, acceptStreams, type ByteStreams, type TLSStreams, type TLSStreamOptions } from './transports/web-streams.js';
+export { webSocketStreams, type WebSocketLike, type WebSocketEvent, type WebSocketStreamOptions } from './transports/websocket.js';
