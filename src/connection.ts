@@ -1,6 +1,6 @@
 import { startClientHandshake } from './client/start.js';
 import { type ClientConfig, type ServerConfig, resolveCommon } from './config.js';
-import type { CipherSuiteParams, CryptoProvider } from './crypto/provider.js';
+import { type CipherSuiteParams, type CryptoProvider, type MaybePromise, isPending } from './crypto/provider.js';
 import { TLSError, alertReceived, asTLSError, decodeError, protocolError } from './errors.js';
 import type { Epoch, HandshakeContext, HandshakeState, SessionInfo, SessionTicket, TraceEvent, TrafficSecrets } from './handshake-context.js';
 import { type SecretName, type SecretObserver, exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './keyschedule.js';
@@ -120,6 +120,9 @@ export abstract class Connection {
   /** The largest TLSInnerPlaintext we accept: ours once record_size_limit was agreed. */
   private receiveLimit = MAX_FRAGMENT + 1;
   private busy = false;
+  /** Client: start() is waiting for its ClientHello's key shares (see startHandshake). */
+  private firstFlightPending = false;
+  private closeAfterFirstFlight = false;
   private idleWaiters: (() => void)[] = [];
   private queuedWrites: Uint8Array[] = [];
   private secrets: TrafficSecrets | undefined;
@@ -411,7 +414,7 @@ export abstract class Connection {
   /** Queues application data; before the handshake completes it is held until then. */
   write(data: Uint8Array): void {
     if (this.failure) throw this.failure;
-    if (this.sentCloseNotify) throw new TLSError('CONNECTION_CLOSED', 'write after close');
+    if (this.sentCloseNotify || this.closeAfterFirstFlight) throw new TLSError('CONNECTION_CLOSED', 'write after close');
     if (!this.sessionInfo) {
       this.queuedWrites.push(data.slice());
       return;
@@ -422,6 +425,11 @@ export abstract class Connection {
   /** Sends close_notify: we will write no more. Reading goes on until the peer closes. */
   close(): void {
     if (this.failure || this.sentCloseNotify) return;
+    // The ClientHello is still being made (asynchronous key generation): close after it.
+    if (this.firstFlightPending) {
+      this.closeAfterFirstFlight = true;
+      return;
+    }
     this.sentCloseNotify = true;
     this.sendAlert(AlertDescription.close_notify);
   }
@@ -679,17 +687,61 @@ export abstract class Connection {
     this.earlyDataSkipLimit = bytes;
   }
 
-  protected markHandshakeStarted(): void {
+  /**
+   * Client: sends the first flight the state machine built and enters its first state. When the
+   * flight is still pending (a provider whose key generation is asynchronous, as WebCrypto's
+   * is), the connection is busy until it goes out: received bytes wait in the deframer, writes
+   * in queuedWrites and a close() until after the ClientHello, so nothing overtakes it.
+   */
+  protected startHandshake(first: () => MaybePromise<HandshakeState>): void {
+    let pending: Promise<HandshakeState>;
+    try {
+      const state = first();
+      if (!isPending(state)) {
+        this.enterFirstState(state);
+        return;
+      }
+      pending = state;
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    this.busy = true;
+    this.firstFlightPending = true;
+    pending.then(
+      (state) => {
+        this.busy = false;
+        this.firstFlightPending = false;
+        if (this.failure) {
+          this.notifyIdle();
+          return;
+        }
+        this.enterFirstState(state);
+        if (this.closeAfterFirstFlight) this.close();
+        this.pump();
+      },
+      (error: unknown) => {
+        this.busy = false;
+        this.firstFlightPending = false;
+        try {
+          this.fail(error);
+        } finally {
+          this.notifyIdle();
+        }
+      },
+    );
+  }
+
+  private enterFirstState(state: HandshakeState): void {
+    this.flushHandshake();
     this.handshakeStarted = true;
+    this.handshakeState = state;
   }
 
   protected flush(): void {
     this.flushHandshake();
   }
 
-  protected failWith(error: unknown): void {
-    this.fail(error);
-  }
 }
 
 
@@ -709,14 +761,7 @@ export class ClientConnection extends Connection {
   start(): void {
     if (this.started) throw new TLSError('INVALID_ARGUMENT', 'start() was already called');
     this.started = true;
-    try {
-      const state = startClientHandshake(this.handshakeContext(), this.config);
-      this.flush();
-      this.markHandshakeStarted();
-      this.setHandshakeState(state);
-    } catch (error) {
-      this.failWith(error);
-    }
+    this.startHandshake(() => startClientHandshake(this.handshakeContext(), this.config));
   }
 }
 

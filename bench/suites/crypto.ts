@@ -20,7 +20,7 @@ import { KeySchedule, finishedVerifyData, hkdfExpandLabel, trafficKeys } from '.
 import { CipherSuite, ContentType, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
 import { RecordProtector } from '../../src/record/protection.js';
 import { type Options, type Report, interleave, interleaveAsync, makeRow, rate } from '../harness.js';
-import { type ProviderName, providers } from '../providers.js';
+import { type ProviderName, providers, syncProviders } from '../providers.js';
 import { derOf, fixtureKeyPem, spkiOfCertificate } from '../fixtures.js';
 
 const AEADS: { name: AeadName; node: 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305'; keyLength: number }[] = [
@@ -155,8 +155,8 @@ const GROUP_NAMES: [NamedGroup, string][] = [
 
 export function keyExchangeSuite(report: Report, options: Options): void {
   report.section('Key exchange, client side: key generation + shared secret (ops/s) vs node:crypto (Node 20 has no ML-KEM)');
-  for (const providerName of ['node', 'noble'] as ProviderName[]) {
-    const provider = providers[providerName]();
+  for (const providerName of ['node', 'noble'] as const) {
+    const provider = syncProviders[providerName]();
     for (const [group, groupName] of GROUP_NAMES) {
       const name = `key exchange ${groupName}`;
       if (!report.wants(`${name} ${providerName}`)) continue;

@@ -2,7 +2,7 @@ import { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import { ClientConnection, type Connection, ServerConnection } from '../../src/connection.js';
-import type { AeadCipher, CryptoProvider, HashContext, KeyExchangeAlgorithm, KeyShareSecret, SigningKey } from '../../src/crypto/provider.js';
+import { type AeadCipher, type CryptoProvider, type HashContext, type KeyExchangeAlgorithm, type KeyShareSecret, type SigningKey, isPending } from '../../src/crypto/provider.js';
 import { NamedGroup } from '../../src/messages/registry.js';
 import { bytesEqual } from '../../src/wire/bytes.js';
 import type { CertificateVerifier } from '../../src/x509/verifier.js';
@@ -134,7 +134,10 @@ function timedProvider(base: CryptoProvider, clock: { ms: number }): CryptoProvi
       if (!kx) return undefined;
       const wrapped: KeyExchangeAlgorithm = {
         group: kx.group,
-        generate: () => wrapShare(time(() => kx.generate())),
+        generate: () => {
+          const share = time(() => kx.generate());
+          return isPending(share) ? share.then(wrapShare) : wrapShare(share);
+        },
         respond: (peer) => time(() => kx.respond(peer)),
       };
       return wrapped;

@@ -1,5 +1,5 @@
 import type { ClientConfig } from '../config.js';
-import type { KeyShareSecret } from '../crypto/provider.js';
+import { type KeyShareSecret, type MaybePromise, isPending } from '../crypto/provider.js';
 import { TLSError } from '../errors.js';
 import * as ext from '../messages/extensions.js';
 import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode } from '../messages/registry.js';
@@ -93,15 +93,19 @@ export function buildClientHello(
   return hello;
 }
 
-/** Generates the ephemeral keys for the groups the first ClientHello carries shares for. */
-export function initialKeyShares(offer: ClientOffer): KeyShareSecret[] {
+/**
+ * Generates the ephemeral keys for the groups the first ClientHello carries shares for: at once
+ * when the provider answers at once, as one promise when it does not (WebCrypto).
+ */
+export function initialKeyShares(offer: ClientOffer): MaybePromise<KeyShareSecret[]> {
   const wanted = offer.config.keyShareGroups ?? defaultShareGroups(offer.groups);
-  return wanted.map((group) => {
+  const shares = wanted.map((group) => {
     if (!offer.groups.includes(group)) throw new TLSError('INVALID_ARGUMENT', `key share group 0x${group.toString(16)} is not in groups`);
     const algorithm = offer.config.provider.keyExchange(group);
     if (!algorithm) throw new TLSError('INVALID_ARGUMENT', `provider has no key exchange for group 0x${group.toString(16)}`);
     return algorithm.generate();
   });
+  return shares.some(isPending) ? Promise.all(shares) : (shares as KeyShareSecret[]);
 }
 
 /**

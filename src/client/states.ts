@@ -1,4 +1,4 @@
-import type { CipherSuiteParams, KeyShareSecret } from '../crypto/provider.js';
+import { type CipherSuiteParams, type KeyShareSecret, isPending } from '../crypto/provider.js';
 import { cipherSuiteParams } from '../crypto/suites.js';
 import { decodeError, protocolError } from '../errors.js';
 import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
@@ -108,7 +108,9 @@ export class ExpectServerHello implements HandshakeState {
     const serverShare = ext.parseKeyShareServerHello(shareData);
     const ours = this.shares.find((s) => s.group === serverShare.group);
     if (!ours) throw protocolError('illegal_parameter', `ServerHello key share for ${namedGroupName(serverShare.group)} answers none of ours`);
-    const sharedSecret = ours.complete(serverShare.keyExchange);
+    const completed = ours.complete(serverShare.keyExchange);
+    // Awaited only when pending (WebCrypto): a synchronous provider costs no extra microtask.
+    const sharedSecret = isPending(completed) ? await completed : completed;
 
     // 4. Handshake secrets over ClientHello..ServerHello.
     this.transcript.selectHash(suite.hash);
@@ -172,7 +174,7 @@ export class ExpectServerHello implements HandshakeState {
   }
 
   /** RFC 8446 §4.1.4: answer once, with a share for the requested group and the cookie. */
-  private handleHelloRetryRequest(retry: ServerHello, raw: Uint8Array): HandshakeState {
+  private async handleHelloRetryRequest(retry: ServerHello, raw: Uint8Array): Promise<HandshakeState> {
     if (this.retriedSuite !== undefined) throw protocolError('unexpected_message', 'a second HelloRetryRequest');
     const versionData = findExtension(retry.extensions, ExtensionType.supported_versions);
     if (versionData === undefined) throw protocolError('protocol_version', 'HelloRetryRequest without supported_versions');
@@ -197,7 +199,8 @@ export class ExpectServerHello implements HandshakeState {
       }
       const algorithm = this.ctx.provider.keyExchange(group as never);
       if (!algorithm) throw protocolError('illegal_parameter', `no key exchange for ${namedGroupName(group)}`);
-      shares = [algorithm.generate()];
+      const generated = algorithm.generate();
+      shares = [isPending(generated) ? await generated : generated];
     }
     const cookie = cookieData === undefined ? undefined : ext.parseCookie(cookieData);
 

@@ -1,14 +1,15 @@
-import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { TLSError, internalError, protocolError } from '../errors.js';
 import { NamedGroup, namedGroupName } from '../messages/registry.js';
-import { concatBytes, zeroize } from '../wire/bytes.js';
-import type { KeyExchangeAlgorithm, KeyShareSecret } from './provider.js';
+import { zeroize } from '../wire/bytes.js';
+import type { KeyShareSecret, SyncKeyExchangeAlgorithm, SyncKeyShareSecret } from './provider.js';
 
 /**
- * The key-exchange machinery every provider shares: ephemeral key life cycle (fresh or injected
- * keys, one-shot completion, wiping), the X25519MLKEM768 hybrid construction and the error
- * mapping. A provider contributes only its Diffie-Hellman arithmetic as `DhGroup`s, so the
- * noble and the node:crypto providers cannot drift apart in what they accept or how they fail.
+ * The key-exchange machinery every synchronous provider shares: ephemeral key life cycle (fresh
+ * or injected keys, one-shot completion, wiping) and the error mapping. A provider contributes
+ * only its Diffie-Hellman arithmetic as `DhGroup`s, so the noble and the node:crypto providers
+ * cannot drift apart in what they accept or how they fail. The X25519MLKEM768 hybrid lives in
+ * hybrid.ts and is plugged in by the providers that offer it, so that code importing only this
+ * module carries no ML-KEM.
  */
 
 /** Where ephemeral keys and KEM randomness come from; the provider's random() by default. */
@@ -60,7 +61,7 @@ export function checkedRandom(random: RandomSource, length: number): Uint8Array 
   return bytes.slice();
 }
 
-function takeOnce<T>(share: KeyShareSecret, secret: T | undefined): T {
+export function takeOnce<T>(share: KeyShareSecret, secret: T | undefined): T {
   if (secret === undefined) throw internalError(`${namedGroupName(share.group)} key share was already used`);
   return secret;
 }
@@ -70,7 +71,7 @@ function takeOnce<T>(share: KeyShareSecret, secret: T | undefined): T {
 /* ----------------------------------------------------------------------------------------- */
 
 /** An ephemeral key is used for one handshake: complete() works once and then wipes the key. */
-class DhKeyShare implements KeyShareSecret {
+class DhKeyShare implements SyncKeyShareSecret {
   #secret: { pair: DhKeyPair; privateKey: Uint8Array } | undefined;
 
   constructor(
@@ -93,7 +94,7 @@ class DhKeyShare implements KeyShareSecret {
   }
 }
 
-class DhKeyExchange implements KeyExchangeAlgorithm {
+class DhKeyExchange implements SyncKeyExchangeAlgorithm {
   constructor(
     private readonly dh: DhGroup,
     private readonly random: RandomSource,
@@ -104,7 +105,7 @@ class DhKeyExchange implements KeyExchangeAlgorithm {
     return this.dh.group;
   }
 
-  generate(): KeyShareSecret {
+  generate(): SyncKeyShareSecret {
     const privateKey = this.privateKey();
     const pair = this.dh.load(privateKey);
     return new DhKeyShare(this.dh.group, pair, privateKey, pair.publicKey());
@@ -128,128 +129,27 @@ class DhKeyExchange implements KeyExchangeAlgorithm {
 }
 
 /* ----------------------------------------------------------------------------------------- */
-/* X25519MLKEM768                                                                            */
-/* ----------------------------------------------------------------------------------------- */
-
-/**
- * X25519MLKEM768 (0x11EC), draft-ietf-tls-ecdhe-mlkem §"Construction" (checked against the
- * draft text, tlswg draft-ietf-tls-ecdhe-mlkem.md): for this group, unlike the NIST-curve
- * hybrids, the ML-KEM part comes FIRST everywhere, so the FIPS-approved secret leads the HKDF
- * input (NIST SP 800-56Cr2):
- *   client share  = ML-KEM-768 encapsulation key (1184) || X25519 public (32)   = 1216 bytes
- *   server share  = ML-KEM-768 ciphertext (1088)        || X25519 public (32)   = 1120 bytes
- *   shared secret = ML-KEM shared secret (32)           || X25519 secret (32)   =   64 bytes
- * Errors per the draft: wrong lengths, a failed encapsulation-key check (FIPS 203 §7.2) or a bad
- * X25519 part → illegal_parameter; any other decapsulation failure → internal_error.
- * ML-KEM is noble's in every provider (Node 20's OpenSSL 3.0 has none); X25519 is the provider's.
- */
-const MLKEM_EK = 1184;
-const MLKEM_CT = 1088;
-const MLKEM_SEED = 64;
-const MLKEM_MSG = 32;
-const X25519_LENGTH = 32;
-/** Layout of an injected hybrid private key: ML-KEM-768 key-generation seed d || z, then X25519. */
-export const HYBRID_PRIVATE_KEY_LENGTH = MLKEM_SEED + X25519_LENGTH;
-
-class HybridKeyShare implements KeyShareSecret {
-  readonly group = NamedGroup.X25519MLKEM768;
-  #secrets: { decapsulationKey: Uint8Array; x25519: DhKeyPair; x25519PrivateKey: Uint8Array } | undefined;
-
-  constructor(
-    decapsulationKey: Uint8Array,
-    x25519: DhKeyPair,
-    x25519PrivateKey: Uint8Array,
-    readonly publicKey: Uint8Array,
-  ) {
-    this.#secrets = { decapsulationKey, x25519, x25519PrivateKey };
-  }
-
-  complete(peerShare: Uint8Array): Uint8Array {
-    const secrets = takeOnce(this, this.#secrets);
-    this.#secrets = undefined;
-    try {
-      if (peerShare.length !== MLKEM_CT + X25519_LENGTH) {
-        throw illegalShare(this.group, `server share length ${peerShare.length}, expected ${MLKEM_CT + X25519_LENGTH}`);
-      }
-      let mlkemSecret: Uint8Array;
-      try {
-        // Implicit rejection (FIPS 203 §6.3): a forged ciphertext yields a random secret, not an error.
-        mlkemSecret = ml_kem768.decapsulate(peerShare.subarray(0, MLKEM_CT), secrets.decapsulationKey);
-      } catch (cause) {
-        throw internalError('ML-KEM-768 decapsulation failed', cause);
-      }
-      const x25519Secret = secrets.x25519.agree(peerShare.subarray(MLKEM_CT));
-      return concatBytes(mlkemSecret, x25519Secret);
-    } finally {
-      zeroize(secrets.decapsulationKey, secrets.x25519PrivateKey);
-    }
-  }
-}
-
-class HybridKeyExchange implements KeyExchangeAlgorithm {
-  readonly group = NamedGroup.X25519MLKEM768;
-
-  constructor(
-    private readonly x25519: DhGroup,
-    private readonly random: RandomSource,
-    private readonly fixedPrivateKey: Uint8Array | undefined,
-  ) {}
-
-  generate(): KeyShareSecret {
-    const seed = this.fixedPrivateKey?.slice(0, MLKEM_SEED) ?? checkedRandom(this.random, MLKEM_SEED);
-    const x25519PrivateKey = this.x25519PrivateKey();
-    const { publicKey: encapsulationKey, secretKey } = ml_kem768.keygen(seed);
-    zeroize(seed);
-    const pair = this.x25519.load(x25519PrivateKey);
-    return new HybridKeyShare(secretKey, pair, x25519PrivateKey, concatBytes(encapsulationKey, pair.publicKey()));
-  }
-
-  respond(peerShare: Uint8Array): { publicKey: Uint8Array; sharedSecret: Uint8Array } {
-    if (peerShare.length !== MLKEM_EK + X25519_LENGTH) {
-      throw illegalShare(this.group, `client share length ${peerShare.length}, expected ${MLKEM_EK + X25519_LENGTH}`);
-    }
-    const encapsulationKey = peerShare.subarray(0, MLKEM_EK);
-    const message = checkedRandom(this.random, MLKEM_MSG);
-    let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array };
-    try {
-      // noble runs the FIPS 203 §7.2 modulus check on the encapsulation key and throws if it fails.
-      encapsulated = ml_kem768.encapsulate(encapsulationKey, message);
-    } catch {
-      throw illegalShare(this.group, 'ML-KEM encapsulation key fails the FIPS 203 §7.2 check');
-    } finally {
-      zeroize(message);
-    }
-    const x25519PrivateKey = this.x25519PrivateKey();
-    try {
-      const pair = this.x25519.load(x25519PrivateKey);
-      const x25519Secret = pair.agree(peerShare.subarray(MLKEM_EK));
-      return {
-        publicKey: concatBytes(encapsulated.cipherText, pair.publicKey()),
-        sharedSecret: concatBytes(encapsulated.sharedSecret, x25519Secret),
-      };
-    } finally {
-      zeroize(x25519PrivateKey, encapsulated.sharedSecret);
-    }
-  }
-
-  private x25519PrivateKey(): Uint8Array {
-    return this.fixedPrivateKey?.slice(MLKEM_SEED) ?? this.x25519.generatePrivateKey(this.random);
-  }
-}
-
-/* ----------------------------------------------------------------------------------------- */
 /* factories                                                                                 */
 /* ----------------------------------------------------------------------------------------- */
 
-/** A provider's groups: its DhGroups by code point; X25519MLKEM768 is built on its x25519. */
+/**
+ * Builds X25519MLKEM768 on a provider's X25519 (hybrid.ts). `fixedPrivateKey`, when given, is
+ * checked here and throws TLSError(INVALID_ARGUMENT) if malformed.
+ */
+export type HybridFactory = (x25519: DhGroup, random: RandomSource, fixedPrivateKey: Uint8Array | undefined) => SyncKeyExchangeAlgorithm;
+
+/** A provider's groups: its DhGroups by code point, and X25519MLKEM768 on its x25519 when `hybrid` is given. */
 export class KeyExchanges {
-  constructor(private readonly dhGroups: ReadonlyMap<number, DhGroup>) {}
+  constructor(
+    private readonly dhGroups: ReadonlyMap<number, DhGroup>,
+    private readonly hybrid?: HybridFactory,
+  ) {}
 
   /** A key exchange with fresh ephemeral keys drawn from `random`, or undefined for an unknown group. */
-  fresh(group: number, random: RandomSource): KeyExchangeAlgorithm | undefined {
+  fresh(group: number, random: RandomSource): SyncKeyExchangeAlgorithm | undefined {
     if (group === NamedGroup.X25519MLKEM768) {
       const x25519 = this.dhGroups.get(NamedGroup.x25519);
-      return x25519 === undefined ? undefined : new HybridKeyExchange(x25519, random, undefined);
+      return x25519 === undefined || this.hybrid === undefined ? undefined : this.hybrid(x25519, random, undefined);
     }
     const dh = this.dhGroups.get(group);
     return dh === undefined ? undefined : new DhKeyExchange(dh, random, undefined);
@@ -266,15 +166,11 @@ export class KeyExchanges {
    * Never use this outside tests: a reused ephemeral key forfeits forward secrecy.
    * Throws TLSError(INVALID_ARGUMENT) for an unknown group or a malformed key.
    */
-  withPrivateKey(group: number, privateKey: Uint8Array, random: RandomSource): KeyExchangeAlgorithm {
+  withPrivateKey(group: number, privateKey: Uint8Array, random: RandomSource): SyncKeyExchangeAlgorithm {
     if (group === NamedGroup.X25519MLKEM768) {
       const x25519 = this.dhGroups.get(NamedGroup.x25519);
-      if (x25519 === undefined) throw new TLSError('INVALID_ARGUMENT', `no key exchange for group ${namedGroupName(group)}`);
-      if (privateKey.length !== HYBRID_PRIVATE_KEY_LENGTH) {
-        throw invalidPrivateKey(group, `must be ${HYBRID_PRIVATE_KEY_LENGTH} bytes (ML-KEM seed || X25519 scalar)`);
-      }
-      x25519.checkPrivateKey(privateKey.subarray(MLKEM_SEED));
-      return new HybridKeyExchange(x25519, random, privateKey.slice());
+      if (x25519 === undefined || this.hybrid === undefined) throw new TLSError('INVALID_ARGUMENT', `no key exchange for group ${namedGroupName(group)}`);
+      return this.hybrid(x25519, random, privateKey);
     }
     const dh = this.dhGroups.get(group);
     if (dh === undefined) throw new TLSError('INVALID_ARGUMENT', `no key exchange for group ${namedGroupName(group)}`);

@@ -1,5 +1,6 @@
 import { TLSError } from '../errors.js';
 import { SignatureScheme } from '../messages/registry.js';
+import { concatBytes } from '../wire/bytes.js';
 import {
   DerTag,
   type DerNode,
@@ -316,6 +317,21 @@ export function ecdsaDerToCompact(signature: Uint8Array, scalarLength: number): 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Fixed-width r || s (what WebCrypto's ECDSA produces, IEEE P1363) as the DER ECDSA-Sig-Value
+ * TLS carries: each INTEGER minimal, with a zero byte where the top bit would make it negative.
+ */
+export function ecdsaCompactToDer(compact: Uint8Array): Uint8Array {
+  const half = compact.length >> 1;
+  const integer = (magnitude: Uint8Array): Uint8Array => {
+    let i = 0;
+    while (i < magnitude.length - 1 && magnitude[i] === 0) i++;
+    const body = magnitude[i]! & 0x80 ? concatBytes(new Uint8Array(1), magnitude.subarray(i)) : magnitude.subarray(i);
+    return encodeElement(DerTag.INTEGER, body);
+  };
+  return encodeElement(DerTag.SEQUENCE, integer(compact.subarray(0, half)), integer(compact.subarray(half)));
 }
 
 export function unusableSigningKey(detail: string): TLSError {

@@ -5,8 +5,8 @@ import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/regis
  * implementations can be swapped (portable @noble/*, native node:crypto) and tests can inject
  * deterministic randomness and ephemeral keys (RFC 8448 replays).
  *
- * Byte strings are Uint8Array. Methods that may need WebCrypto (RSA) are async; everything on
- * the record hot path is synchronous.
+ * Byte strings are Uint8Array. Signatures and key exchange may be asynchronous (WebCrypto is);
+ * everything on the record hot path (hash, HMAC, HKDF, AEAD) is synchronous.
  */
 
 export type HashName = 'sha256' | 'sha384' | 'sha512';
@@ -57,25 +57,54 @@ export interface CipherSuiteParams {
 }
 
 /**
+ * A result a provider may compute now or later. WebCrypto only answers with promises, while
+ * node:crypto and noble answer at once; the engine awaits only what is actually pending (see
+ * isPending), so the synchronous providers cost no extra microtask per handshake.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** Whether a MaybePromise is still pending (a thenable), as opposed to an answer in hand. */
+export function isPending<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
  * The client's ephemeral key for one named group. For ECDH groups `complete` computes the shared
  * secret from the server's share; for KEM groups (X25519MLKEM768) it decapsulates the server's
- * ciphertext. Throws TLSError(illegal_parameter) for an invalid peer share.
+ * ciphertext. Throws (or rejects with) TLSError(illegal_parameter) for an invalid peer share.
  */
 export interface KeyShareSecret {
   readonly group: NamedGroup;
   readonly publicKey: Uint8Array;
-  complete(peerShare: Uint8Array): Uint8Array;
+  complete(peerShare: Uint8Array): MaybePromise<Uint8Array>;
+}
+
+/** The server's answer to a client's share: our share (ECDH public key or KEM ciphertext) and the secret. */
+export interface KeyExchangeResponse {
+  publicKey: Uint8Array;
+  sharedSecret: Uint8Array;
 }
 
 export interface KeyExchangeAlgorithm {
   readonly group: NamedGroup;
   /** Client side: a fresh ephemeral key pair. */
-  generate(): KeyShareSecret;
+  generate(): MaybePromise<KeyShareSecret>;
   /**
-   * Server side: answers the client's share with our own share (ECDH public key or KEM
-   * ciphertext) and the shared secret. Throws TLSError(illegal_parameter) for an invalid share.
+   * Server side: answers the client's share with our own share and the shared secret. Throws
+   * (or rejects with) TLSError(illegal_parameter) for an invalid share.
    */
-  respond(peerShare: Uint8Array): { publicKey: Uint8Array; sharedSecret: Uint8Array };
+  respond(peerShare: Uint8Array): MaybePromise<KeyExchangeResponse>;
+}
+
+/** A key share whose completion is synchronous (the node:crypto and noble providers). */
+export interface SyncKeyShareSecret extends KeyShareSecret {
+  complete(peerShare: Uint8Array): Uint8Array;
+}
+
+/** A key exchange that answers at once (the node:crypto and noble providers). */
+export interface SyncKeyExchangeAlgorithm extends KeyExchangeAlgorithm {
+  generate(): SyncKeyShareSecret;
+  respond(peerShare: Uint8Array): KeyExchangeResponse;
 }
 
 /** A private key able to produce CertificateVerify signatures. */
@@ -114,4 +143,9 @@ export interface CryptoProvider {
   verify(scheme: SignatureScheme, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
   /** Loads a private key from DER PKCS#8 PrivateKeyInfo. Throws TLSError(INVALID_ARGUMENT) if unusable. */
   importSigningKey(pkcs8: Uint8Array): Promise<SigningKey>;
+}
+
+/** A provider whose key exchange is synchronous: what nobleProvider() and nodeProvider() return. */
+export interface SyncCryptoProvider extends CryptoProvider {
+  keyExchange(group: NamedGroup): SyncKeyExchangeAlgorithm | undefined;
 }

@@ -1,33 +1,40 @@
 import { TLSError } from '../errors.js';
 import { type PrivateKeyInfo, type PublicKeyInfo, rsaEncryptionSpki } from './keys.js';
 import { type HashName, hashOutputLength } from './provider.js';
-import type { CryptoKey, SubtleCrypto } from './webcrypto-types.js';
+import { type WebCryptoKey, type WebCryptoSubtle, subtleCrypto, webCryptoHash } from './subtle.js';
 
 /**
- * RSA through WebCrypto (globalThis.crypto.subtle), so the portable provider needs no bignum
- * code of its own: Node, Deno, Bun and browsers all ship RSA-PSS and RSASSA-PKCS1-v1_5 there.
+ * RSA through WebCrypto (globalThis.crypto.subtle), so the portable providers need no bignum
+ * code of their own: Node, Deno, Bun and browsers all ship RSA-PSS and RSASSA-PKCS1-v1_5 there.
  */
+type CryptoKey = WebCryptoKey;
+type SubtleCrypto = WebCryptoSubtle;
 type RsaAlgorithm = 'RSA-PSS' | 'RSASSA-PKCS1-v1_5';
 
-const webCryptoHash: Record<HashName, string> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
-
-export function subtleCrypto(): SubtleCrypto | undefined {
-  return (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
-}
+export { subtleCrypto } from './subtle.js';
 
 /**
- * Imported verification keys, keyed by algorithm, hash and the exact SPKI bytes. Importing an
- * RSA key costs on the order of 100 µs and a client sees the same few server keys over and over
- * (every resumption-less reconnect, every chain), so a small LRU pays for itself. Bounded,
- * because the bytes come from peers.
+ * Imported verification keys, keyed by algorithm, its parameters and the exact SPKI bytes.
+ * Importing a key costs on the order of 100 µs and a client sees the same few server keys over
+ * and over (every resumption-less reconnect, every chain), so a small LRU pays for itself.
+ * Bounded, because the bytes come from peers. Used for RSA here and for every WebCrypto
+ * verification by the webcrypto provider.
  */
-export class RsaVerifyKeyCache {
+export class VerifyKeyCache {
   readonly #entries = new Map<string, Promise<CryptoKey>>();
 
   constructor(private readonly capacity = 64) {}
 
+  /** `id` names the algorithm and its parameters (the key's bytes are added to it here). */
+  getKey(subtle: SubtleCrypto, id: string, algorithm: { name: string; [param: string]: string }, spki: Uint8Array): Promise<CryptoKey> {
+    return this.lookup(`${id}/${latin1(spki)}`, () => subtle.importKey('spki', spki, algorithm, false, ['verify']));
+  }
+
   get(subtle: SubtleCrypto, algorithm: RsaAlgorithm, hash: HashName, spki: Uint8Array): Promise<CryptoKey> {
-    const id = `${algorithm}/${hash}/${latin1(spki)}`;
+    return this.getKey(subtle, `${algorithm}/${hash}`, { name: algorithm, hash: webCryptoHash[hash] }, spki);
+  }
+
+  private lookup(id: string, load: () => Promise<CryptoKey>): Promise<CryptoKey> {
     const hit = this.#entries.get(id);
     if (hit !== undefined) {
       // Map iteration order is insertion order: re-inserting marks the entry most recent.
@@ -35,7 +42,7 @@ export class RsaVerifyKeyCache {
       this.#entries.set(id, hit);
       return hit;
     }
-    const imported = subtle.importKey('spki', spki, { name: algorithm, hash: webCryptoHash[hash] }, false, ['verify']);
+    const imported = load();
     this.#entries.set(id, imported);
     // A key WebCrypto refuses is not worth remembering; let the next attempt fail afresh.
     imported.catch(() => this.#entries.delete(id));
@@ -53,7 +60,7 @@ export class RsaVerifyKeyCache {
  * refuses, no WebCrypto at all) and never rejects.
  */
 export async function rsaVerify(
-  cache: RsaVerifyKeyCache,
+  cache: VerifyKeyCache,
   key: Extract<PublicKeyInfo, { type: 'rsa' | 'rsa-pss' }>,
   algorithm: RsaAlgorithm,
   hash: HashName,

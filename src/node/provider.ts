@@ -1,6 +1,11 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { nobleProvider } from '../crypto/noble/index.js';
 import { nodeProvider } from '../crypto/node/index.js';
+import { chacha20poly1305 } from '../crypto/webcrypto/extras/chacha20poly1305.js';
+import { ed448 } from '../crypto/webcrypto/extras/ed448.js';
+import { x25519mlkem768 } from '../crypto/webcrypto/extras/x25519mlkem768.js';
+import { x448 } from '../crypto/webcrypto/extras/x448.js';
+import { webcryptoProvider } from '../crypto/webcrypto/index.js';
 import { ProviderSignatureChecker } from '../x509/provider-signature.js';
 import type { SignatureChecker } from '../x509/signature.js';
 // Every Node API path comes through here (defaultProvider): the engine's byte conversions go native.
@@ -8,13 +13,14 @@ import './native-bytes.js';
 
 let shared: CryptoProvider | undefined;
 
-export type ProviderChoice = 'native' | 'noble';
+export type ProviderChoice = 'native' | 'noble' | 'webcrypto';
 
 /**
  * Which provider defaultProvider() builds: the native one (node:crypto) unless the environment
- * variable WIRETLS_PROVIDER says `noble`. Both pass the same conformance suite; noble is for
- * checking behaviour against the portable build, or for running where node:crypto is not the
- * real thing. Any other value is an error rather than a silent fallback.
+ * variable WIRETLS_PROVIDER says `noble` or `webcrypto` (with every extra, so it offers what
+ * the others do). All pass the same conformance suite; the portable ones are for checking
+ * behaviour against the browser build, or for running where node:crypto is not the real thing.
+ * Any other value is an error rather than a silent fallback.
  */
 export function providerChoice(env: string | undefined = process.env.WIRETLS_PROVIDER): ProviderChoice {
   switch (env) {
@@ -25,8 +31,10 @@ export function providerChoice(env: string | undefined = process.env.WIRETLS_PRO
       return 'native';
     case 'noble':
       return 'noble';
+    case 'webcrypto':
+      return 'webcrypto';
     default:
-      throw new TypeError(`WIRETLS_PROVIDER must be "native" or "noble", got "${env}"`);
+      throw new TypeError(`WIRETLS_PROVIDER must be "native", "noble" or "webcrypto", got "${env}"`);
   }
 }
 
@@ -35,7 +43,18 @@ export function providerChoice(env: string | undefined = process.env.WIRETLS_PRO
  * created once, shared by every connection, so the verifier's key cache is shared too.
  */
 export function defaultProvider(): CryptoProvider {
-  return (shared ??= providerChoice() === 'noble' ? nobleProvider() : nodeProvider());
+  return (shared ??= makeProvider(providerChoice()));
+}
+
+function makeProvider(choice: ProviderChoice): CryptoProvider {
+  switch (choice) {
+    case 'native':
+      return nodeProvider();
+    case 'noble':
+      return nobleProvider();
+    case 'webcrypto':
+      return webcryptoProvider({ extras: [x25519mlkem768, chacha20poly1305, x448, ed448] });
+  }
 }
 
 const checkers = new WeakMap<CryptoProvider, SignatureChecker | undefined>();

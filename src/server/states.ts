@@ -1,5 +1,5 @@
 import type { ServerCertificate, ServerConfig } from '../config.js';
-import type { CipherSuiteParams, HashName } from '../crypto/provider.js';
+import { type CipherSuiteParams, type HashName, isPending } from '../crypto/provider.js';
 import { protocolError } from '../errors.js';
 import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
 import { KeySchedule, finishedVerifyData, resumptionPsk } from '../keyschedule.js';
@@ -181,7 +181,9 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
   const alpn = chooseAlpn(offer.alpnProtocols, (config.alpnProtocols ?? []).map(utf8));
   const credentials = psk ? undefined : await chooseCredentials(server, offer);
   const earlyData = decideEarlyData(server, accepted, psk, alpn?.name, now);
-  const { publicKey, sharedSecret } = provider.keyExchange(group as never)!.respond(accepted.clientShare);
+  const response = provider.keyExchange(group as never)!.respond(accepted.clientShare);
+  // Awaited only when pending (WebCrypto): a synchronous provider costs no extra microtask.
+  const { publicKey, sharedSecret } = isPending(response) ? await response : response;
 
   // 2. ServerHello and the handshake secrets.
   transcript.selectHash(suite.hash);

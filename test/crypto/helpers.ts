@@ -36,3 +36,12 @@ export function pemFixture(name: string): Uint8Array {
   const body = text.replace(/-----(BEGIN|END) [^-]+-----/g, '').replace(/\s+/g, '');
   return new Uint8Array(Buffer.from(body, 'base64'));
 }
+
+/**
+ * Asserts that `fn` fails with a TLSError that sends `alert`, whether it throws or returns a
+ * rejected promise: key exchange is synchronous in the noble and native providers and
+ * asynchronous in the webcrypto one, and the conformance suite holds all three to one verdict.
+ */
+export async function expectAlertSoon(fn: () => unknown, alert: AlertName): Promise<void> {
+  await expect((async () => fn())()).rejects.toThrowError(expect.objectContaining({ name: 'TLSError', alert }));
+}

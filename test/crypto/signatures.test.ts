@@ -2,7 +2,7 @@ import { type RSAPSSKeyPairKeyObjectOptions, X509Certificate, constants, createP
 import { describe, expect, it } from 'vitest';
 import { parsePkcs8 } from '../../src/crypto/keys.js';
 import { ecdsaDerToCompact, nobleProvider, schemesForPublicKey } from '../../src/crypto/noble/index.js';
-import { RsaVerifyKeyCache, subtleCrypto } from '../../src/crypto/webcrypto-rsa.js';
+import { VerifyKeyCache, subtleCrypto } from '../../src/crypto/webcrypto-rsa.js';
 import { SignatureScheme } from '../../src/messages/registry.js';
 import { bytesToHex, concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { expectCode, hex, pemFixture, vectors } from './helpers.js';
@@ -270,7 +270,7 @@ describe('RSA (WebCrypto)', () => {
 
   it('the verify-key cache is a bounded LRU', async () => {
     const subtle = subtleCrypto()!;
-    const cache = new RsaVerifyKeyCache(2);
+    const cache = new VerifyKeyCache(2);
     const spkis = [rsaSpki, der(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey, 'spki'), der(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey, 'spki')];
     const first = cache.get(subtle, 'RSA-PSS', 'sha256', spkis[0]!);
     expect(cache.get(subtle, 'RSA-PSS', 'sha256', spkis[0]!)).toBe(first);

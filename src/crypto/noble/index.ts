@@ -1,5 +1,5 @@
 import { CipherSuite, type NamedGroup } from '../../messages/registry.js';
-import type { CryptoProvider, KeyExchangeAlgorithm } from '../provider.js';
+import type { SyncCryptoProvider, SyncKeyExchangeAlgorithm } from '../provider.js';
 import { verifiableSchemes } from '../signature-schemes.js';
 import { nobleAead } from './aead.js';
 import { hashContext, hkdfExpand, hkdfExtract, hmacDigest } from './hash.js';
@@ -48,7 +48,7 @@ const nobleCipherSuites: readonly CipherSuite[] = [
  * The returned object is a plain object of own properties, so a test can wrap it with spread
  * syntax: `{ ...nobleProvider(), keyExchange: (g) => ... }`.
  */
-export function nobleProvider(options: NobleProviderOptions = {}): CryptoProvider {
+export function nobleProvider(options: NobleProviderOptions = {}): SyncCryptoProvider {
   const random = options.random ?? defaultRandom;
   const fixedKeys = options.ephemeralPrivateKeys;
   const verifier = new NobleVerifier();
@@ -65,7 +65,7 @@ export function nobleProvider(options: NobleProviderOptions = {}): CryptoProvide
     aead: nobleAead,
 
     groups: nobleGroups,
-    keyExchange(group: NamedGroup): KeyExchangeAlgorithm | undefined {
+    keyExchange(group: NamedGroup): SyncKeyExchangeAlgorithm | undefined {
       const fixed = fixedKeys?.get(group);
       if (fixed !== undefined) return keyExchangeWithPrivateKey(group, fixed, random);
       return nobleKeyExchange(group, random);

@@ -2,49 +2,24 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { x448 } from '@noble/curves/ed448.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { NamedGroup } from '../../messages/registry.js';
+import { x25519MlKem768 } from '../hybrid.js';
 import {
   type DhGroup,
   KeyExchanges,
   type RandomSource,
-  checkedRandom,
   defaultGroupOrder,
   illegalShare,
   invalidPrivateKey,
   isValidNistPrivateKey,
   nistPrivateKey,
-  rejectAllZero,
 } from '../key-exchange.js';
-import type { KeyExchangeAlgorithm } from '../provider.js';
+import type { SyncKeyExchangeAlgorithm } from '../provider.js';
+import { defaultRandom } from '../random.js';
+import { montgomeryGroup } from './montgomery.js';
 
-export { HYBRID_PRIVATE_KEY_LENGTH, type RandomSource } from '../key-exchange.js';
-
-/**
- * X25519 and X448 (RFC 7748). Shares are the raw u-coordinate. noble already refuses low-order
- * points before the ladder (so no timing depends on our key for them); the explicit OR of the
- * output is kept as the check the RFCs actually specify (RFC 7748 §6.1, RFC 8446 §7.4.2).
- */
-function montgomeryGroup(group: NamedGroup, curve: typeof x25519, length: number): DhGroup {
-  return {
-    group,
-    generatePrivateKey: (random) => checkedRandom(random, length),
-    checkPrivateKey(privateKey) {
-      if (privateKey.length !== length) throw invalidPrivateKey(group, `must be ${length} bytes`);
-    },
-    load: (privateKey) => ({
-      publicKey: () => curve.getPublicKey(privateKey),
-      agree(peerShare) {
-        if (peerShare.length !== length) throw illegalShare(group, `length ${peerShare.length}, expected ${length}`);
-        let secret: Uint8Array;
-        try {
-          secret = curve.getSharedSecret(privateKey, peerShare);
-        } catch {
-          throw illegalShare(group, 'low-order point (the shared secret would be all zeros)');
-        }
-        return rejectAllZero(group, secret);
-      },
-    }),
-  };
-}
+export { HYBRID_PRIVATE_KEY_LENGTH } from '../hybrid.js';
+export type { RandomSource } from '../key-exchange.js';
+export { defaultRandom } from '../random.js';
 
 /**
  * secp256r1/384r1/521r1. RFC 8446 §4.2.8.2: the share is the uncompressed point 0x04 || X || Y
@@ -86,6 +61,7 @@ const nobleExchanges = new KeyExchanges(
     [NamedGroup.secp384r1, weierstrassGroup(NamedGroup.secp384r1, p384, 48)],
     [NamedGroup.secp521r1, weierstrassGroup(NamedGroup.secp521r1, p521, 66)],
   ]),
+  x25519MlKem768,
 );
 
 /**
@@ -95,7 +71,7 @@ const nobleExchanges = new KeyExchanges(
 export const nobleGroups: readonly NamedGroup[] = defaultGroupOrder;
 
 /** A key exchange with fresh ephemeral keys drawn from `random`, or undefined for an unknown group. */
-export function nobleKeyExchange(group: number, random: RandomSource): KeyExchangeAlgorithm | undefined {
+export function nobleKeyExchange(group: number, random: RandomSource): SyncKeyExchangeAlgorithm | undefined {
   return nobleExchanges.fresh(group, random);
 }
 
@@ -105,13 +81,6 @@ export function nobleKeyExchange(group: number, random: RandomSource): KeyExchan
  * ephemeral key forfeits forward secrecy. Throws TLSError(INVALID_ARGUMENT) for an unknown group
  * or a malformed key.
  */
-export function keyExchangeWithPrivateKey(group: number, privateKey: Uint8Array, random: RandomSource = defaultRandom): KeyExchangeAlgorithm {
+export function keyExchangeWithPrivateKey(group: number, privateKey: Uint8Array, random: RandomSource = defaultRandom): SyncKeyExchangeAlgorithm {
   return nobleExchanges.withPrivateKey(group, privateKey, random);
-}
-
-/** crypto.getRandomValues, which refuses more than 65536 bytes per call. */
-export function defaultRandom(length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let at = 0; at < length; at += 65536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(length, at + 65536)));
-  return out;
 }

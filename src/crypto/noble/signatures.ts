@@ -20,13 +20,13 @@ import {
 export { ecdsaDerToCompact } from '../keys.js';
 import type { SigningKey } from '../provider.js';
 import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';
-import { RsaPssSigner, RsaVerifyKeyCache, rsaVerify } from '../webcrypto-rsa.js';
+import { RsaPssSigner, VerifyKeyCache, rsaVerify } from '../webcrypto-rsa.js';
 
 const ecdsaCurves: Record<EcCurve, typeof p256> = { 'P-256': p256, 'P-384': p384, 'P-521': p521 };
 
 /** Signature verification for every scheme in signature-schemes.ts; holds the RSA key cache. */
 export class NobleVerifier {
-  readonly #rsaKeys = new RsaVerifyKeyCache(64);
+  readonly #rsaKeys = new VerifyKeyCache(64);
 
   async verify(scheme: SignatureScheme, spki: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
     const algorithm = schemeAlgorithms.get(scheme);

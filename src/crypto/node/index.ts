@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { CipherSuite, type NamedGroup } from '../../messages/registry.js';
 import { type RandomSource, defaultGroupOrder } from '../key-exchange.js';
-import type { CryptoProvider, KeyExchangeAlgorithm } from '../provider.js';
+import type { SyncCryptoProvider, SyncKeyExchangeAlgorithm } from '../provider.js';
 import { verifiableSchemes } from '../signature-schemes.js';
 import { nodeAead } from './aead.js';
 import { nodeHashContext, nodeHkdfExpand, nodeHkdfExtract, nodeHmac } from './hash.js';
@@ -76,7 +76,7 @@ const nodeCipherSuites: readonly CipherSuite[] = [
  *
  * Groups are in the same preference order as the noble provider.
  */
-export function nodeProvider(options: NodeProviderOptions = {}): CryptoProvider {
+export function nodeProvider(options: NodeProviderOptions = {}): SyncCryptoProvider {
   const random = options.random ?? nodeRandom;
   const fixedKeys = options.ephemeralPrivateKeys;
   const verifier = new NodeVerifier(options.verifyKeyCacheSize);
@@ -93,7 +93,7 @@ export function nodeProvider(options: NodeProviderOptions = {}): CryptoProvider 
     aead: nodeAead,
 
     groups: defaultGroupOrder,
-    keyExchange(group: NamedGroup): KeyExchangeAlgorithm | undefined {
+    keyExchange(group: NamedGroup): SyncKeyExchangeAlgorithm | undefined {
       const fixed = fixedKeys?.get(group);
       if (fixed !== undefined) return nodeKeyExchangeWithPrivateKey(group, fixed, random);
       return nodeKeyExchange(group, random);

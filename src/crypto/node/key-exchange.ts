@@ -11,7 +11,8 @@ import {
   nistPrivateKey,
   rejectAllZero,
 } from '../key-exchange.js';
-import type { KeyExchangeAlgorithm } from '../provider.js';
+import { x25519MlKem768 } from '../hybrid.js';
+import type { SyncKeyExchangeAlgorithm } from '../provider.js';
 import { base64url, fromBase64url, plain } from './bytes.js';
 
 /**
@@ -101,13 +102,14 @@ const nodeExchanges = new KeyExchanges(
     [NamedGroup.secp384r1, weierstrassGroup(NamedGroup.secp384r1, 'secp384r1', 48)],
     [NamedGroup.secp521r1, weierstrassGroup(NamedGroup.secp521r1, 'secp521r1', 66)],
   ]),
+  x25519MlKem768,
 );
 
-export function nodeKeyExchange(group: number, random: RandomSource): KeyExchangeAlgorithm | undefined {
+export function nodeKeyExchange(group: number, random: RandomSource): SyncKeyExchangeAlgorithm | undefined {
   return nodeExchanges.fresh(group, random);
 }
 
 /** As the noble keyExchangeWithPrivateKey (same formats), on node:crypto. For tests only. */
-export function nodeKeyExchangeWithPrivateKey(group: number, privateKey: Uint8Array, random: RandomSource): KeyExchangeAlgorithm {
+export function nodeKeyExchangeWithPrivateKey(group: number, privateKey: Uint8Array, random: RandomSource): SyncKeyExchangeAlgorithm {
   return nodeExchanges.withPrivateKey(group, privateKey, random);
 }

@@ -1,0 +1,237 @@
+import { internalError } from '../../errors.js';
+import { NamedGroup } from '../../messages/registry.js';
+import { zeroize } from '../../wire/bytes.js';
+import { DerTag, encodeElement, encodeOid } from '../der.js';
+import {
+  type RandomSource,
+  checkedRandom,
+  illegalShare,
+  invalidPrivateKey,
+  isValidNistPrivateKey,
+  nistPrivateKey,
+  rejectAllZero,
+} from '../key-exchange.js';
+import type { KeyExchangeAlgorithm, KeyExchangeResponse, KeyShareSecret, SyncKeyExchangeAlgorithm } from '../provider.js';
+import type { WebCryptoKey, WebCryptoKeyPair, WebCryptoSubtle } from '../subtle.js';
+import { fromBase64url } from './jwk.js';
+
+/**
+ * (EC)DHE on WebCrypto: secp256r1/384r1/521r1 as ECDH, x25519 as X25519 where the runtime has
+ * it (feature-detected once; noble's X25519, loaded on demand, where it does not). Private keys
+ * are generated inside WebCrypto as non-extractable keys: their bytes never exist in JavaScript.
+ *
+ * The checks and errors are the noble and node:crypto providers' (same illegal_parameter for the
+ * same shares): RFC 8446 §4.2.8.2 (uncompressed NIST points only, validated to lie on the curve,
+ * which importKey does), RFC 7748 §6.1 / RFC 8446 §7.4.2 (an all-zero X25519 secret is refused;
+ * WebCrypto's deriveBits fails for it, and the OR of the output is checked too). The shared
+ * secret is the X coordinate (RFC 8446 §7.4.1), which is what ECDH deriveBits returns.
+ */
+
+interface EcdhSpec {
+  readonly group: NamedGroup;
+  readonly algorithm: { readonly name: 'ECDH'; readonly namedCurve: string } | { readonly name: 'X25519' };
+  readonly shareLength: number;
+  /** deriveBits length: the field size in bits (P-521's 66 bytes hold 521 bits, padded). */
+  readonly secretBits: number;
+  readonly nist: boolean;
+}
+
+const P256: EcdhSpec = { group: NamedGroup.secp256r1, algorithm: { name: 'ECDH', namedCurve: 'P-256' }, shareLength: 65, secretBits: 256, nist: true };
+const P384: EcdhSpec = { group: NamedGroup.secp384r1, algorithm: { name: 'ECDH', namedCurve: 'P-384' }, shareLength: 97, secretBits: 384, nist: true };
+const P521: EcdhSpec = { group: NamedGroup.secp521r1, algorithm: { name: 'ECDH', namedCurve: 'P-521' }, shareLength: 133, secretBits: 528, nist: true };
+const X25519: EcdhSpec = { group: NamedGroup.x25519, algorithm: { name: 'X25519' }, shareLength: 32, secretBits: 256, nist: false };
+
+const specs: ReadonlyMap<number, EcdhSpec> = new Map([P256, P384, P521, X25519].map((spec) => [spec.group, spec]));
+
+/** Groups WebCrypto serves, in the provider's preference order (x25519 first, then by size). */
+export const webCryptoGroups: readonly NamedGroup[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1];
+
+/** id-ecPublicKey and the named-curve OIDs (RFC 5480 §2.1.1.1), for PKCS#8 of injected keys. */
+const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+const CURVE_OIDS: Record<string, string> = { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34', 'P-521': '1.3.132.0.35' };
+const X25519_OID = '1.3.101.110';
+
+/** A private key and our share, the key usable only for deriveBits. */
+interface EphemeralKey {
+  readonly privateKey: WebCryptoKey;
+  readonly publicKey: Uint8Array;
+}
+
+/** How ephemeral keys are made: inside WebCrypto, or (for tests) from given scalars. */
+type KeySource = { readonly kind: 'generate' } | { readonly kind: 'random'; readonly random: RandomSource } | { readonly kind: 'fixed'; readonly privateKey: Uint8Array };
+
+/** Whether this runtime's WebCrypto does X25519: asked once per process, then remembered. */
+let x25519Support: Promise<boolean> | undefined;
+
+function x25519Supported(subtle: WebCryptoSubtle): Promise<boolean> {
+  return (x25519Support ??= subtle.generateKey({ name: 'X25519' }, false, ['deriveBits']).then(
+    () => true,
+    () => false,
+  ));
+}
+
+/** The X25519 fallback (noble), in a chunk of its own that only runtimes without X25519 load. */
+let fallback: Promise<typeof import('./x25519-noble.js')> | undefined;
+
+function nobleX25519(): Promise<typeof import('./x25519-noble.js')> {
+  return (fallback ??= import('./x25519-noble.js'));
+}
+
+class WebCryptoKeyShare implements KeyShareSecret {
+  #privateKey: WebCryptoKey | undefined;
+
+  constructor(
+    private readonly subtle: WebCryptoSubtle,
+    private readonly spec: EcdhSpec,
+    key: EphemeralKey,
+  ) {
+    this.#privateKey = key.privateKey;
+    this.publicKey = key.publicKey;
+  }
+
+  readonly publicKey: Uint8Array;
+
+  get group(): NamedGroup {
+    return this.spec.group;
+  }
+
+  complete(peerShare: Uint8Array): Promise<Uint8Array> {
+    const privateKey = this.#privateKey;
+    if (privateKey === undefined) return Promise.reject(internalError(`${this.spec.algorithm.name} key share was already used`));
+    // One use: the handle is dropped (a non-extractable key has no bytes of ours to wipe).
+    this.#privateKey = undefined;
+    return agree(this.subtle, this.spec, privateKey, peerShare);
+  }
+}
+
+/** Checks the peer's share, imports it, and derives the secret; every failure is the peer's. */
+async function agree(subtle: WebCryptoSubtle, spec: EcdhSpec, privateKey: WebCryptoKey, peerShare: Uint8Array): Promise<Uint8Array> {
+  checkShareEncoding(spec, peerShare);
+  let peer: WebCryptoKey;
+  try {
+    peer = await subtle.importKey('raw', peerShare, spec.algorithm, true, []);
+  } catch {
+    throw illegalShare(spec.group, spec.nist ? 'not a point on the curve' : 'not a valid X25519 public key');
+  }
+  let bits: ArrayBuffer;
+  try {
+    bits = await subtle.deriveBits({ name: spec.algorithm.name, public: peer }, privateKey, spec.secretBits);
+  } catch {
+    throw illegalShare(spec.group, spec.nist ? 'not a point on the curve' : 'low-order point (the shared secret would be all zeros)');
+  }
+  const secret = new Uint8Array(bits);
+  return spec.nist ? secret : rejectAllZero(spec.group, secret);
+}
+
+function checkShareEncoding(spec: EcdhSpec, share: Uint8Array): void {
+  if (share.length !== spec.shareLength) throw illegalShare(spec.group, `length ${share.length}, expected ${spec.shareLength}`);
+  if (spec.nist && share[0] !== 0x04) throw illegalShare(spec.group, 'not an uncompressed point');
+}
+
+class WebCryptoKeyExchange implements KeyExchangeAlgorithm {
+  constructor(
+    private readonly subtle: WebCryptoSubtle,
+    private readonly spec: EcdhSpec,
+    private readonly source: KeySource,
+  ) {}
+
+  get group(): NamedGroup {
+    return this.spec.group;
+  }
+
+  async generate(): Promise<KeyShareSecret> {
+    const viaNoble = await this.fallback();
+    if (viaNoble) return viaNoble.generate();
+    return new WebCryptoKeyShare(this.subtle, this.spec, await this.ephemeralKey());
+  }
+
+  async respond(peerShare: Uint8Array): Promise<KeyExchangeResponse> {
+    const viaNoble = await this.fallback();
+    if (viaNoble) return viaNoble.respond(peerShare);
+    // The share's encoding is checked before we make a key: a bad share costs us less.
+    checkShareEncoding(this.spec, peerShare);
+    const key = await this.ephemeralKey();
+    return { publicKey: key.publicKey, sharedSecret: await agree(this.subtle, this.spec, key.privateKey, peerShare) };
+  }
+
+  /** noble's X25519 when this runtime's WebCrypto has none; undefined when WebCrypto will do. */
+  private async fallback(): Promise<SyncKeyExchangeAlgorithm | undefined> {
+    if (this.spec.group !== NamedGroup.x25519 || (await x25519Supported(this.subtle))) return undefined;
+    const noble = await nobleX25519();
+    const { source } = this;
+    return source.kind === 'fixed'
+      ? noble.x25519WithPrivateKey(source.privateKey)
+      : noble.x25519Fresh(source.kind === 'random' ? source.random : undefined);
+  }
+
+  private async ephemeralKey(): Promise<EphemeralKey> {
+    const { source, spec, subtle } = this;
+    if (source.kind === 'generate') {
+      const pair = (await subtle.generateKey(spec.algorithm, false, ['deriveBits'])) as WebCryptoKeyPair;
+      return { privateKey: pair.privateKey, publicKey: new Uint8Array(await subtle.exportKey('raw', pair.publicKey)) };
+    }
+    const scalar = source.kind === 'fixed' ? source.privateKey.slice() : spec.nist ? nistPrivateKey(spec.group, source.random) : checkedRandom(source.random, 32);
+    try {
+      return await importScalar(subtle, spec, scalar);
+    } finally {
+      zeroize(scalar);
+    }
+  }
+}
+
+/**
+ * A key from its scalar (test hooks only: injected randomness or RFC 8448's fixed keys). WebCrypto
+ * computes the public key only on import, so the scalar goes in once as an extractable PKCS#8
+ * to read our share back as JWK, and again, non-extractable, as the key that derives secrets.
+ */
+async function importScalar(subtle: WebCryptoSubtle, spec: EcdhSpec, scalar: Uint8Array): Promise<EphemeralKey> {
+  const curveOid = spec.algorithm.name === 'ECDH' ? CURVE_OIDS[spec.algorithm.namedCurve]! : undefined;
+  const pkcs8 =
+    curveOid !== undefined
+      ? encodeElement(
+          DerTag.SEQUENCE,
+          encodeElement(DerTag.INTEGER, new Uint8Array(1)),
+          encodeElement(DerTag.SEQUENCE, encodeOid(EC_PUBLIC_KEY), encodeOid(curveOid)),
+          // ECPrivateKey (RFC 5915) without the optional public key.
+          encodeElement(DerTag.OCTET_STRING, encodeElement(DerTag.SEQUENCE, encodeElement(DerTag.INTEGER, new Uint8Array([1])), encodeElement(DerTag.OCTET_STRING, scalar))),
+        )
+      : encodeElement(
+          DerTag.SEQUENCE,
+          encodeElement(DerTag.INTEGER, new Uint8Array(1)),
+          encodeElement(DerTag.SEQUENCE, encodeOid(X25519_OID)),
+          // RFC 8410 §7: CurvePrivateKey ::= OCTET STRING inside the PKCS#8 OCTET STRING.
+          encodeElement(DerTag.OCTET_STRING, encodeElement(DerTag.OCTET_STRING, scalar)),
+        );
+  try {
+    const readable = await subtle.importKey('pkcs8', pkcs8, spec.algorithm, true, ['deriveBits']);
+    const jwk = await subtle.exportKey('jwk', readable);
+    const privateKey = await subtle.importKey('jwk', jwk, spec.algorithm, false, ['deriveBits']);
+    const x = fromBase64url(jwk.x!);
+    const publicKey = spec.nist ? new Uint8Array([0x04, ...x, ...fromBase64url(jwk.y!)]) : x;
+    return { privateKey, publicKey };
+  } finally {
+    zeroize(pkcs8);
+  }
+}
+
+export interface WebCryptoKeyExchangeOptions {
+  random?: RandomSource | undefined;
+  ephemeralPrivateKeys?: ReadonlyMap<NamedGroup, Uint8Array> | undefined;
+}
+
+/**
+ * A WebCrypto key exchange for `group`, or undefined for a group WebCrypto does not serve here.
+ * Throws TLSError(INVALID_ARGUMENT) for a malformed injected private key (formats as in
+ * KeyExchanges.withPrivateKey: the big-endian NIST scalar, the RFC 7748 X25519 scalar).
+ */
+export function webCryptoKeyExchange(subtle: WebCryptoSubtle, group: number, options: WebCryptoKeyExchangeOptions): KeyExchangeAlgorithm | undefined {
+  const spec = specs.get(group);
+  if (spec === undefined) return undefined;
+  const fixed = options.ephemeralPrivateKeys?.get(spec.group);
+  if (fixed !== undefined) {
+    const valid = spec.nist ? isValidNistPrivateKey(spec.group, fixed) : fixed.length === 32;
+    if (!valid) throw invalidPrivateKey(spec.group, spec.nist ? `must be a ${spec.shareLength >> 1}-byte scalar in [1, n-1]` : 'must be 32 bytes');
+    return new WebCryptoKeyExchange(subtle, spec, { kind: 'fixed', privateKey: fixed.slice() });
+  }
+  return new WebCryptoKeyExchange(subtle, spec, options.random !== undefined ? { kind: 'random', random: options.random } : { kind: 'generate' });
+}
