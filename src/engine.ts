@@ -12,9 +12,10 @@ export type { SessionInfo, SessionTicket, TraceEvent } from './handshake-context
 export { TLSError, type TLSErrorCode } from './errors.js';
 export { CipherSuite, NamedGroup, SignatureScheme, AlertDescription } from './messages/registry.js';
 
-// Crypto providers. The WebCrypto provider (issue 14 item 2) is exported here when it lands.
+// Crypto providers: WebCrypto with noble for the rest (issue 14 item 2), and noble alone.
 export type { CryptoProvider, SigningKey, AeadCipher, KeyExchangeAlgorithm } from './crypto/provider.js';
 export { nobleProvider, type NobleProviderOptions } from './crypto/noble/index.js';
+export { webcryptoProvider, type WebCryptoProviderOptions, type WebCryptoExtra } from './crypto/webcrypto/index.js';
 
 // Certificates: explicit trust anchors, PEM and key loading, the verifier.
 export type { CertificateVerifier, VerificationContext, VerificationResult } from './x509/verifier.js';
