@@ -112,7 +112,7 @@ export async function startBrowserBench(options: { minify: boolean } = { minify:
     );
     const relayPort = await startProcess(process.execPath, [CLI, 'relay', '--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${opensslPort}`], /listening on 127\.0\.0\.1:(\d+)/, children);
     site = createServer((request, response) => {
-      if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/page.js"></script>');
+      if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>');
       else if (request.url === '/page.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
       else response.writeHead(404).end();
     });

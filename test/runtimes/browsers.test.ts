@@ -51,7 +51,7 @@ beforeAll(async () => {
   wiretls = await startWiretlsWww('rsa2048', ['--groups', 'P-384']);
   relay = await startRelay([openssl.port, wiretls.port]);
   site = await serveFiles({
-    '/': { type: 'text/html; charset=utf-8', body: '<!doctype html><meta charset="utf-8"><title>wiretls</title><script type="module" src="/page.js"></script>' },
+    '/': { type: 'text/html; charset=utf-8', body: '<!doctype html><meta charset="utf-8"><title>wiretls</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>' },
     '/page.js': { type: 'text/javascript; charset=utf-8', body: page.code },
   });
 }, 120_000);
