@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 import { CONNECT_USAGE, connectCommand } from './connect-command.js';
 import { demoCommand } from './demo-command.js';
 import { ExitStatus } from './output.js';
+import { RELAY_USAGE, relayCommand } from './relay-command.js';
 import { SERVE_USAGE, serveCommand } from './serve-command.js';
 
 const USAGE = `wiretls — TLS 1.3 you can read and watch
@@ -11,9 +12,11 @@ const USAGE = `wiretls — TLS 1.3 you can read and watch
   wiretls demo                 a server and a client on 127.0.0.1, the handshake traced
   wiretls connect HOST:PORT    connect like openssl s_client (see --help there)
   wiretls serve --cert --key   serve like openssl s_server
+  wiretls relay --allow H:P    WebSocket-to-TCP relay for TLS from browsers
 
 ${CONNECT_USAGE}
 ${SERVE_USAGE}
+${RELAY_USAGE}
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -32,10 +35,17 @@ async function main(argv: string[]): Promise<number> {
       });
       return serveCommand(rest, { stdout: process.stdout, stderr: process.stderr, stopSignal });
     }
+    case 'relay': {
+      const stopSignal = new Promise((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      return relayCommand(rest, { stdout: process.stdout, stderr: process.stderr, stopSignal });
+    }
     case 'demo':
       return demoCommand(rest, process.stdout);
     default:
-      throw new UsageError(`unknown command "${command}" (try: demo, connect, serve)`);
+      throw new UsageError(`unknown command "${command}" (try: demo, connect, serve, relay)`);
   }
 }
 
