@@ -29,7 +29,8 @@ interface PageResult {
 }
 
 interface FetchOptions {
-  target: number;
+  /** A port on 127.0.0.1, or a whole HOST:PORT. */
+  target: number | string;
   serverName?: string;
   groups?: number[];
   cipherSuites?: number[];
@@ -90,7 +91,7 @@ describe.each(BROWSERS)('$name', (kind) => {
     if (why || !page) missingRuntime(skip, kind.name, why ?? 'no page');
     const args = {
       relay: `ws://127.0.0.1:${relay.port}`,
-      target: `127.0.0.1:${options.target}`,
+      target: typeof options.target === 'number' ? `127.0.0.1:${options.target}` : options.target,
       serverName: options.serverName ?? 'localhost',
       caPem: options.caPem ?? ROOT_PEM,
       groups: options.groups,
@@ -147,5 +148,13 @@ describe.each(BROWSERS)('$name', (kind) => {
     // The only anchor is a certificate that issued nothing in this chain.
     const result = await fetchIn(ctx.skip, { target: openssl.port, caPem: readFileSync(pkiPath('server-ed25519.pem'), 'utf8') });
     expect(result).toMatchObject({ ok: false, tlsError: true, code: 'CERT_UNTRUSTED' });
+  });
+
+  test('a destination the relay does not allow ends in a TLSError, not a hang', async (ctx) => {
+    const result = await fetchIn(ctx.skip, { target: '127.0.0.1:1' });
+    // The relay refuses with close code 1008 (policy violation) before any TLS byte moves.
+    expect(result).toMatchObject({ ok: false, tlsError: true, code: 'CONNECTION_CLOSED' });
+    expect(result.message).toContain('1008');
+    await relay.process.waitFor(/refused "127\.0\.0\.1:1": not in --allow/, 5_000);
   });
 });
