@@ -86,7 +86,7 @@ describe.each(BROWSERS)('$name', (kind) => {
     await running?.close();
   }, 20_000);
 
-  /** Runs one connection in the page; the page's own read timeout is 10 s, this one 30 s. */
+  /** Runs one connection in the page; the page's own read timeout is 10 s, this one 25 s (within vitest's 30). */
   async function fetchIn(skip: (note: string) => never, options: FetchOptions): Promise<PageResult> {
     if (why || !page) missingRuntime(skip, kind.name, why ?? 'no page');
     const args = {
@@ -100,7 +100,7 @@ describe.each(BROWSERS)('$name', (kind) => {
     };
     return withTimeout(
       page!.evaluate((a) => (globalThis as unknown as { wiretlsFetch(a: unknown): Promise<PageResult> }).wiretlsFetch(a), args),
-      30_000,
+      25_000,
       `${kind.name}: connection to ${args.target}`,
     );
   }

@@ -59,7 +59,7 @@ describe.each(RUNTIMES)('$name', (runtime) => {
     const json = JSON.stringify({ port: openssl.port, serverName: options.serverName ?? 'localhost', caPem: ROOT_PEM, request: 'GET / HTTP/1.0\r\n\r\n', ...options });
     const child = start(runtime.executable, runtime.args(join(FIXTURES, 'tcp-client.mjs'), json), { stdin: 'ignore', cwd: ROOT, env: quietEnv() });
     try {
-      const status = await withTimeout(child.exited, 30_000, `${runtime.name} client`);
+      const status = await withTimeout(child.exited, 25_000, `${runtime.name} client`);
       const line = child.output().split('\n').find((l) => l.startsWith('{"ok"'));
       if (status !== 0 || !line) throw new Error(`${runtime.name} exited ${status} without a result:\n${child.output().slice(0, 3000)}`);
       return JSON.parse(line) as ClientResult;

@@ -109,7 +109,7 @@ afterAll(() => {
 async function run(skip: (note: string) => never, options: { serverName?: string; groups?: number[]; cipherSuites?: number[] }): Promise<WorkerResult> {
   if (why || !url) missingRuntime(skip, 'workerd', why ?? 'not started');
   const body = JSON.stringify({ port: openssl.port, serverName: options.serverName ?? 'localhost', request: 'GET / HTTP/1.0\r\n\r\n', ...options });
-  const response = await withTimeout(fetch(url!, { method: 'POST', body, signal: AbortSignal.timeout(30_000) }), 31_000, 'the Worker to answer');
+  const response = await withTimeout(fetch(url!, { method: 'POST', body, signal: AbortSignal.timeout(25_000) }), 26_000, 'the Worker to answer');
   expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as WorkerResult;
 }
