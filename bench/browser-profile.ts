@@ -70,12 +70,21 @@ async function main(): Promise<void> {
     const cdp = await bench.page.createCDPSession();
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+    // The first connection in a fresh page: module evaluation, JIT, first key imports.
+    for (const impl of ['wiretls', 'subtls'] as const) {
+      await bench.page.reload();
+      await bench.page.waitForFunction('window.benchReady === true', { timeout: 20_000 });
+      await cdp.send('Profiler.start');
+      await bench.connections(impl, 1);
+      const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
+      process.stdout.write(`${impl}, first connection in a fresh page\n${summarize(profile, bench.code, bench.page.url() + 'page.js', 1)}\n`);
+    }
     for (const impl of ['wiretls', 'subtls'] as const) {
       await bench.connections(impl, 10);
       await cdp.send('Profiler.start');
       await bench.connections(impl, connections);
       const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: Profile };
-      process.stdout.write(`${impl}\n${summarize(profile, bench.code, bench.page.url() + 'page.js', connections)}\n`);
+      process.stdout.write(`${impl}, warm\n${summarize(profile, bench.code, bench.page.url() + 'page.js', connections)}\n`);
     }
   } finally {
     await bench.close();

@@ -21,7 +21,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const CLI = join(ROOT_DIR, 'dist-bench/src/cli/main.js');
 
-type Impl = 'wiretls' | 'subtls';
+type Impl = 'wiretls' | 'subtls' | 'websocket';
 
 export interface BrowserBench {
   page: Page;
@@ -159,14 +159,19 @@ export async function browserSuite(report: Report, options: Options): Promise<vo
     const first = { wiretls: (await bench.connections('wiretls', 1))[0]!, subtls: (await bench.connections('subtls', 1))[0]! };
     await bench.connections('wiretls', perRound);
     await bench.connections('subtls', perRound);
-    const rounds: Record<Impl, number[]> = { wiretls: [], subtls: [] };
+    await bench.connections('websocket', perRound);
+    const rounds: Record<Impl, number[]> = { wiretls: [], subtls: [], websocket: [] };
     for (let round = 0; round < options.rounds; round++) {
-      const order: Impl[] = round % 2 === 0 ? ['wiretls', 'subtls'] : ['subtls', 'wiretls'];
+      const order: Impl[] = round % 2 === 0 ? ['wiretls', 'subtls', 'websocket'] : ['websocket', 'subtls', 'wiretls'];
       for (const impl of order) rounds[impl].push(median(await bench.connections(impl, perRound)));
     }
     const base = { unit: 'ms', provider: 'webcrypto', baselineName: 'subtls', better: 'lower' as const };
     report.add(makeRow({ ...base, name: 'Chromium: first connection in the page', note: 'cold: one sample each' }, [first.wiretls], [first.subtls]));
     report.add(makeRow({ ...base, name, note: `${perRound} connections per round per side` }, rounds.wiretls, rounds.subtls));
+    // What neither can save: with it subtracted, the ratio compares what each library adds.
+    report.add(makeRow({ ...base, provider: '-', name: 'Chromium: WebSocket + relay TCP open, no TLS (floor)', baselineName: 'nothing', note: 'shared by both rows above' }, rounds.websocket, null));
+    const own = (impl: 'wiretls' | 'subtls'): number[] => rounds[impl].map((ms, i) => Math.max(0, ms - rounds.websocket[i]!));
+    report.add(makeRow({ ...base, name: 'Chromium: connection minus the floor (each library\'s own time)', note: 'per round: row median − floor median' }, own('wiretls'), own('subtls')));
   } finally {
     await bench.close();
   }
