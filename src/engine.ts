@@ -12,10 +12,16 @@ export type { SessionInfo, SessionTicket, TraceEvent } from './handshake-context
 export { TLSError, type TLSErrorCode } from './errors.js';
 export { CipherSuite, NamedGroup, SignatureScheme, AlertDescription } from './messages/registry.js';
 
-// Crypto providers: WebCrypto with noble for the rest (issue 14 item 2), and noble alone.
+// Crypto providers. defaultProvider() here is webcryptoProvider(); the Node entry's is the native one.
 export type { CryptoProvider, SigningKey, AeadCipher, KeyExchangeAlgorithm } from './crypto/provider.js';
-export { nobleProvider, type NobleProviderOptions } from './crypto/noble/index.js';
 export { webcryptoProvider, type WebCryptoProviderOptions, type WebCryptoExtra } from './crypto/webcrypto/index.js';
+// What WebCrypto lacks, opted into with webcryptoProvider({ extras }); a bundle carries only those named.
+export { x25519mlkem768 } from './crypto/webcrypto/extras/x25519mlkem768.js';
+export { chacha20poly1305 } from './crypto/webcrypto/extras/chacha20poly1305.js';
+export { x448 } from './crypto/webcrypto/extras/x448.js';
+export { ed448 } from './crypto/webcrypto/extras/ed448.js';
+export { defaultProvider } from './crypto/default-provider.js';
+export { nobleProvider, type NobleProviderOptions } from './crypto/noble/index.js';
 
 // Certificates: explicit trust anchors, PEM and key loading, the verifier.
 export type { CertificateVerifier, VerificationContext, VerificationResult } from './x509/verifier.js';

@@ -1,9 +1,9 @@
-import { DerTag, bytesOf, encodeElement, encodeOid } from '../crypto/der.js';
+import { DerTag, bytesOf, contentOf, encodeElement, encodeOid } from '../crypto/der.js';
 import { ecdsaDerToCompact } from '../crypto/keys.js';
 import { bytesKey, pssParams, type CertHash, type NamedCurve, type PublicKeyInfo } from './certificate.js';
-import { childrenOf, readRoot } from './certificate-error.js';
+import { childrenOf, decodeOid, malformed, readRoot } from './certificate-error.js';
 import { OID } from './oids.js';
-import type { ImportAlgorithm } from '../crypto/webcrypto-types.js';
+import { type WebCryptoAlgorithm, subtleCrypto } from '../crypto/subtle.js';
 
 /** A certificate signature algorithm, decoded from its AlgorithmIdentifier. */
 export type CertSignatureAlgorithm =
@@ -162,7 +162,7 @@ export class WebCryptoSignatureChecker implements SignatureChecker {
 
 interface ImportAs {
   readonly id: string;
-  readonly params: ImportAlgorithm;
+  readonly params: WebCryptoAlgorithm;
 }
 
 function importAlgorithm(a: CertSignatureAlgorithm, key: PublicKeyInfo): ImportAs | undefined {
@@ -184,12 +184,14 @@ function importAlgorithm(a: CertSignatureAlgorithm, key: PublicKeyInfo): ImportA
 
 async function makeVerifier(a: CertSignatureAlgorithm, spki: Uint8Array, key: PublicKeyInfo, importAs: ImportAs): Promise<Verifier | undefined> {
   if (a.kind === 'ed448') {
+    const publicKey = ed448PublicKey(spki);
     // A chunk of its own for bundlers: only chains with an Ed448 issuer load the curve.
     const { ed448Verifier } = await import('./ed448-signature.js');
-    const verify = ed448Verifier(spki);
+    const verify = ed448Verifier(publicKey);
     return async (_algorithm, data, signature) => verify(data, signature);
   }
-  const subtle = globalThis.crypto.subtle;
+  const subtle = subtleCrypto();
+  if (!subtle) return undefined;
   // WebCrypto only imports RSA keys labelled rsaEncryption; an id-RSASSA-PSS key is the same
   // RSAPublicKey under another OID (its parameter restrictions are enforced before we get here).
   const der = key.kind === 'rsa-pss' ? asRsaEncryptionSpki(spki) : spki;
@@ -198,7 +200,7 @@ async function makeVerifier(a: CertSignatureAlgorithm, spki: Uint8Array, key: Pu
   return async (algorithm, data, signature) => {
     switch (algorithm.kind) {
       case 'rsa-pkcs1':
-        return subtle.verify('RSASSA-PKCS1-v1_5', cryptoKey, signature, data);
+        return subtle.verify({ name: 'RSASSA-PKCS1-v1_5' }, cryptoKey, signature, data);
       case 'rsa-pss':
         return subtle.verify({ name: 'RSA-PSS', saltLength: algorithm.saltLength }, cryptoKey, signature, data);
       case 'ecdsa': {
@@ -213,6 +215,22 @@ async function makeVerifier(a: CertSignatureAlgorithm, spki: Uint8Array, key: Pu
         return subtle.verify(importAs.params, cryptoKey, signature, data);
     }
   };
+}
+
+/**
+ * The 57 key bytes of an Ed448 SubjectPublicKeyInfo (RFC 8410 §4: parameters absent, no unused
+ * bits). Read here rather than in ed448-signature.ts so that the lazy chunk needs nothing from
+ * the main one; throws for anything else (the checker then answers false).
+ */
+function ed448PublicKey(spki: Uint8Array): Uint8Array {
+  const [algorithm, key] = childrenOf(spki, readRoot(spki, DerTag.SEQUENCE));
+  const [oid, ...params] = algorithm?.tag === DerTag.SEQUENCE ? childrenOf(spki, algorithm) : [];
+  if (oid?.tag !== DerTag.OID || decodeOid(contentOf(spki, oid)) !== OID.ed448 || params.length > 0 || key?.tag !== DerTag.BIT_STRING) {
+    throw malformed('not an Ed448 SubjectPublicKeyInfo');
+  }
+  const bits = contentOf(spki, key);
+  if (bits.length !== 58 || bits[0] !== 0) throw malformed('an Ed448 public key is 57 bytes');
+  return bits.subarray(1);
 }
 
 function asRsaEncryptionSpki(spki: Uint8Array): Uint8Array {

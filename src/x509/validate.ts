@@ -1,7 +1,5 @@
-import type { CertificateSummary, GeneralNameValue, ParsedCertificate } from './certificate.js';
-import { DerTag, bytesOf } from '../crypto/der.js';
-import { bytesEqual } from '../wire/bytes.js';
-import { CertificateError, childrenOf, readRoot, type CertificateCheck, type CertificateErrorCode } from './certificate-error.js';
+import type { CertificateSummary, ParsedCertificate } from './certificate.js';
+import { CertificateError, type CertificateCheck, type CertificateErrorCode } from './certificate-error.js';
 import { OID, signatureAlgorithmName } from './oids.js';
 import { certSignatureAlgorithm, describeAlgorithm, keyAlgorithmMismatch, type SignatureChecker } from './signature.js';
 import type { AlertName } from '../messages/registry.js';
@@ -127,6 +125,9 @@ export async function validatePath(path: readonly ParsedCertificate[], options: 
       // (i) §6.1.4 (g): name constraints bind every certificate below, except self-issued
       // intermediates (§6.1.3 (b)).
       if (cert.nameConstraints) {
+        // Few CAs carry name constraints: their evaluation is a module of its own, which a
+        // bundler puts in a lazy chunk.
+        const { nameConstraintViolation } = await import('./name-constraints.js');
         for (let j = i - 1; j >= 0; j--) {
           const sub = path[j]!;
           if (j > 0 && sub.selfIssued) continue;
@@ -176,82 +177,4 @@ function ekuName(oid: string): string {
 export function describePosition(cert: ParsedCertificate | CertificateSummary, index: number, pathLength: number): string {
   const role = index === 0 ? (pathLength === 1 ? 'pinned certificate' : 'leaf') : index === pathLength - 1 ? 'trust anchor' : 'intermediate';
   return `certificate ${index} (${role}) "${cert.subject}"`;
-}
-
-/** RFC 5280 §4.2.1.10: the first violation of `ca`'s name constraints by `cert`, or undefined. */
-export function nameConstraintViolation(ca: ParsedCertificate, cert: ParsedCertificate): string | undefined {
-  const { permitted, excluded } = ca.nameConstraints!;
-  const names: GeneralNameValue[] = [...cert.subjectAltNames];
-  // The subject is a directoryName too (§4.2.1.10: "Restrictions apply to the subject
-  // distinguished name and apply to subject alternative names").
-  if (rdnsOf(cert.subjectDer).length > 0) names.push({ type: 'dirName', value: cert.subject, bytes: cert.subjectDer });
-  for (const name of names) {
-    const typed = (list: readonly GeneralNameValue[]) => list.filter((c) => c.type === name.type);
-    const allowed = typed(permitted);
-    const denied = typed(excluded);
-    if (allowed.length === 0 && denied.length === 0) continue;
-    if (name.type !== 'dns' && name.type !== 'ip' && name.type !== 'dirName') {
-      // We cannot evaluate e-mail/URI/other constraints, and a constraint we cannot check must
-      // not be treated as satisfied.
-      return `${name.type} name "${name.value}" is subject to ${name.type} name constraints, which are not supported`;
-    }
-    const hit = (c: GeneralNameValue) => constraintMatches(c, name, false);
-    if (allowed.length > 0 && !allowed.some(hit)) {
-      return `${name.type === 'dirName' ? 'subject' : name.type.toUpperCase() + ' name'} "${name.value}" is outside the permitted subtrees (${allowed.map((c) => c.value || '""').join(', ')})`;
-    }
-    const blocked = denied.find((c) => constraintMatches(c, name, true));
-    if (blocked) return `${name.type === 'dirName' ? 'subject' : name.type.toUpperCase() + ' name'} "${name.value}" is in the excluded subtree "${blocked.value}"`;
-  }
-  return undefined;
-}
-
-function constraintMatches(constraint: GeneralNameValue, name: GeneralNameValue, excluding: boolean): boolean {
-  switch (name.type) {
-    case 'dns':
-      return dnsWithin(name.value, constraint.value, excluding);
-    case 'ip': {
-      const c = constraint.bytes!;
-      const ip = name.bytes!;
-      if (c.length !== ip.length * 2) return false; // IPv4 constraints do not bind IPv6 names and vice versa
-      for (let k = 0; k < ip.length; k++) if ((ip[k]! & c[ip.length + k]!) !== (c[k]! & c[ip.length + k]!)) return false;
-      return true;
-    }
-    case 'dirName': {
-      const base = rdnsOf(constraint.bytes!);
-      const subject = rdnsOf(name.bytes!);
-      return base.length <= subject.length && base.every((rdn, k) => bytesEqual(rdn, subject[k]!));
-    }
-    default:
-      return false;
-  }
-}
-
-/**
- * Whether DNS name `name` is in the subtree `constraint`: "example.com" covers itself and every
- * name made by adding labels on the left; ".example.com" (a common form) only the latter; ""
- * covers everything. For an exclusion, a wildcard SAN "*.example.com" is also caught by
- * "host.example.com", a name the wildcard would match.
- */
-function dnsWithin(name: string, constraint: string, excluding: boolean): boolean {
-  const n = name.toLowerCase().replace(/\.$/, '');
-  const c = constraint.toLowerCase().replace(/\.$/, '');
-  if (c === '') return true;
-  const within = c.startsWith('.') ? n.endsWith(c) : n === c || n.endsWith('.' + c);
-  if (within) return true;
-  if (excluding && n.startsWith('*.')) {
-    const rest = n.slice(2);
-    const dot = c.indexOf('.');
-    return dot > 0 && c.slice(dot + 1) === rest;
-  }
-  return false;
-}
-
-/** The RDN SETs of a Name, as DER (compared byte for byte). */
-function rdnsOf(nameDer: Uint8Array): Uint8Array[] {
-  try {
-    const root = readRoot(nameDer, DerTag.SEQUENCE);
-    return childrenOf(nameDer, root).map((n) => bytesOf(nameDer, n));
-  } catch {
-    return [];
-  }
 }

@@ -84,7 +84,7 @@ describe('bytes that are not TLS (the deframer)', { timeout: 15_000 }, () => {
   });
 
   it('client: an HTTP response instead of ServerHello → decode_error', async () => {
-    const client = loneClient();
+    const client = await loneClient();
     await feed(client, text('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
     expectLoneAbort(client, 'decode_error');
   });
@@ -120,7 +120,7 @@ describe('bytes that are not TLS (the deframer)', { timeout: 15_000 }, () => {
   });
 
   it('client: an alert record of three bytes → decode_error', async () => {
-    const client = loneClient();
+    const client = await loneClient();
     await feed(client, plaintextRecord(ContentType.alert, Uint8Array.of(2, 40, 0)));
     expectLoneAbort(client, 'decode_error');
   });

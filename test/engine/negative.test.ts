@@ -16,7 +16,7 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('alerts from the peer', { timeout: 15_000 }, () => {
   it('a fatal handshake_failure surfaces as ALERT_RECEIVED handshake_failure, unanswered', async () => {
-    const client = loneClient();
+    const client = await loneClient();
     await feed(client, plaintextAlert('handshake_failure'));
     expect(client.errors).toHaveLength(1);
     expect(client.connection.error).toMatchObject({ code: 'ALERT_RECEIVED', alert: 'handshake_failure' });
@@ -33,7 +33,7 @@ describe('alerts from the peer', { timeout: 15_000 }, () => {
   });
 
   it('an alert description nobody assigned surfaces as ALERT_RECEIVED without a name', async () => {
-    const client = loneClient();
+    const client = await loneClient();
     await feed(client, plaintextRecord(ContentType.alert, Uint8Array.of(2, 254)));
     expect(client.connection.error).toBeInstanceOf(TLSError);
     expect(client.connection.error).toMatchObject({ code: 'ALERT_RECEIVED', alert: undefined });
@@ -42,7 +42,7 @@ describe('alerts from the peer', { timeout: 15_000 }, () => {
 
   it('the server takes an alert in the clear while it reads with handshake keys (the client may have none)', async () => {
     const server = await loneServer();
-    await feed(server, plaintextRecord(ContentType.handshake, realClientHello(), 0x0301));
+    await feed(server, plaintextRecord(ContentType.handshake, await realClientHello(), 0x0301));
     expect(server.sent.length, 'the server answered with its flight').toBeGreaterThan(1);
     await feed(server, plaintextAlert('illegal_parameter'));
     expect(server.connection.error).toMatchObject({ code: 'ALERT_RECEIVED', alert: 'illegal_parameter' });
@@ -58,7 +58,7 @@ describe('alerts from the peer', { timeout: 15_000 }, () => {
 
 describe('the transport closes', { timeout: 15_000 }, () => {
   it('mid-handshake: CONNECTION_CLOSED, and no alert is sent', async () => {
-    const client = loneClient();
+    const client = await loneClient();
     client.connection.transportClosed();
     expect(client.connection.error).toMatchObject({ code: 'CONNECTION_CLOSED', alert: undefined });
     expect(client.errors).toHaveLength(1);
@@ -68,7 +68,7 @@ describe('the transport closes', { timeout: 15_000 }, () => {
 
   it('mid-handshake, inside a record: CONNECTION_CLOSED that says the record was cut off', async () => {
     const server = await loneServer();
-    const record = plaintextRecord(ContentType.handshake, realClientHello(), 0x0301);
+    const record = plaintextRecord(ContentType.handshake, await realClientHello(), 0x0301);
     await feed(server, record.subarray(0, 100));
     server.connection.transportClosed();
     expect(server.connection.error?.code).toBe('CONNECTION_CLOSED');
@@ -130,7 +130,7 @@ describe('the transport closes', { timeout: 15_000 }, () => {
 
   it('an alert and the end of the transport in one go, while a handshake step runs: the alert is what is reported', async () => {
     const server = await loneServer();
-    server.connection.receive(plaintextRecord(ContentType.handshake, realClientHello(), 0x0301));
+    server.connection.receive(plaintextRecord(ContentType.handshake, await realClientHello(), 0x0301));
     server.connection.receive(plaintextAlert('bad_certificate'));
     server.connection.transportClosed();
     await drain(server.connection);
@@ -164,7 +164,7 @@ describe('the transport closes', { timeout: 15_000 }, () => {
   });
 
   it('close_notify during the handshake: CONNECTION_CLOSED, not a handshake that waits forever', async () => {
-    const client = loneClient();
+    const client = await loneClient();
     await feed(client, plaintextAlert('close_notify'));
     expect(client.connection.error).toMatchObject({ code: 'CONNECTION_CLOSED', alert: undefined });
     expect(client.connection.state).toBe('closed');
@@ -187,7 +187,7 @@ describe('after a failure', { timeout: 15_000 }, () => {
     const error = server.connection.error!;
     expect(error.alert).toBe('decode_error');
     const sent = server.sent.length;
-    await feed(server, plaintextRecord(ContentType.handshake, realClientHello(), 0x0301));
+    await feed(server, plaintextRecord(ContentType.handshake, await realClientHello(), 0x0301));
     server.connection.transportClosed();
     server.connection.close();
     expect(server.sent).toHaveLength(sent);

@@ -584,7 +584,7 @@ describe('negative: binders (decrypt_error from the server)', () => {
   it('a valid binder of another ClientHello with the same ticket', async () => {
     const server = resumingServer();
     const [ticket] = await ticketsFrom(server);
-    const other = binderOf(realClientHello({ session: ticket }));
+    const other = binderOf(await realClientHello({ session: ticket }));
     const s = await scenario({ client: { session: ticket }, server, edits: [firstClientHello((raw) => withBinder(raw, other))] });
     expectAbort(s, 'server', 'decrypt_error');
   });
@@ -888,6 +888,8 @@ describe('negative: a replayed 0-RTT ClientHello', () => {
     const original = new ServerConnection(await serverConfig(server));
     const ends = pipe(client, original);
     client.start();
+    // The first flight is out once start()'s key generation is (at once, or after WebCrypto's).
+    await client.idle();
     const flight = joined(ends.client.wire);
     await until(() => client.session !== undefined && original.session !== undefined, 'the original handshake');
     expect(original.session?.earlyData).toBe('accepted');

@@ -144,16 +144,20 @@ export async function loneServer(extra: Partial<ServerConfig> = {}): Promise<Pro
   return probe(new ServerConnection(await serverConfig(extra)));
 }
 
-/** A started client fed by hand; `sent[0]` holds its ClientHello record. */
-export function loneClient(extra: Partial<ClientConfig> = {}): Probe<ClientConnection> {
+/**
+ * A started client fed by hand; `sent[0]` holds its ClientHello record. Resolves once the
+ * ClientHello is out, which with an asynchronous key exchange (WebCrypto) is after start().
+ */
+export async function loneClient(extra: Partial<ClientConfig> = {}): Promise<Probe<ClientConnection>> {
   const p = probe(new ClientConnection(clientConfig(extra)));
   p.connection.start();
+  await p.connection.idle();
   return p;
 }
 
 /** The ClientHello message (handshake header included) a real client with `extra` sends. */
-export function realClientHello(extra: Partial<ClientConfig> = {}): Uint8Array {
-  const p = loneClient(extra);
+export async function realClientHello(extra: Partial<ClientConfig> = {}): Promise<Uint8Array> {
+  const p = await loneClient(extra);
   return p.sent[0]!.slice(5);
 }
 

@@ -286,3 +286,50 @@ describe('ECDSA-Sig-Value encodings: every signature checker reads them alike (s
     });
   }
 });
+
+describe('Ed448 certificate signatures: checked by noble, loaded on first need, as strictly as OpenSSL', () => {
+  const pki = simplePki({ intermediate: { key: testKey('ed448', 71) } });
+  const [cert, issuer] = [new ParsedCertificate(pki.leaf.der), new ParsedCertificate(pki.intermediate.der)];
+  const decoded = certSignatureAlgorithm(cert.signatureAlgorithmOid, cert.signatureParamsDer);
+
+  /** S + L: the same signature with a non-canonical S, which RFC 8032 §5.2.7 says to reject. */
+  function nonCanonical(signature: Uint8Array): Uint8Array {
+    const L = 2n ** 446n - 13818066809895115352007386748515426880336692474882178609894547503885n;
+    let s = 0n;
+    for (let i = 113; i >= 57; i--) s = (s << 8n) | BigInt(signature[i]!);
+    s += L;
+    const out = signature.slice();
+    for (let i = 57; i < 114; i++, s >>= 8n) out[i] = Number(s & 0xffn);
+    return out;
+  }
+
+  for (const [name, checker] of [
+    ['WebCrypto checker', new WebCryptoSignatureChecker()],
+    ['node provider (native) for comparison', new ProviderSignatureChecker(nodeProvider(), { verify: () => Promise.resolve(false) })],
+  ] as const) {
+    test(name, async () => {
+      expect(issuer.publicKey.kind).toBe('ed448');
+      if (!decoded.ok) throw new Error(decoded.reason);
+      expect(decoded.algorithm.kind).toBe('ed448');
+      const verify = (signature: Uint8Array, data = cert.tbs) => checker.verify(decoded.algorithm, issuer.spki, issuer.publicKey, data, signature);
+      expect(await verify(cert.signatureValue)).toBe(true);
+      const flipped = cert.signatureValue.slice();
+      flipped[10]! ^= 1;
+      expect(await verify(flipped)).toBe(false);
+      expect(await verify(nonCanonical(cert.signatureValue))).toBe(false);
+      expect(await verify(cert.signatureValue.subarray(1))).toBe(false);
+      const data = cert.tbs.slice();
+      data[data.length - 1]! ^= 1;
+      expect(await verify(cert.signatureValue, data)).toBe(false);
+      // Keys that are not Ed448 SubjectPublicKeyInfos: another algorithm, parameters present, a short key.
+      const other = new ParsedCertificate(pki.root.der);
+      expect(await checker.verify(decoded.algorithm, other.spki, issuer.publicKey, cert.tbs, cert.signatureValue)).toBe(false);
+      const spki = issuer.spki; // SEQUENCE { SEQUENCE { OID 1.3.101.113 }, BIT STRING (58 bytes) }, short-form lengths
+      expect([spki[0], spki[2], spki[3], spki[4]]).toEqual([0x30, 0x30, 0x05, 0x06]);
+      const withParams = Uint8Array.of(0x30, spki[1]! + 2, 0x30, 0x07, ...spki.subarray(4, 9), 0x05, 0x00, ...spki.subarray(9));
+      expect(await checker.verify(decoded.algorithm, withParams, issuer.publicKey, cert.tbs, cert.signatureValue)).toBe(false);
+      const shortKey = Uint8Array.of(0x30, spki[1]! - 1, ...spki.subarray(2, 9), spki[9]! - 1, ...spki.subarray(10, spki.length - 1));
+      expect(await checker.verify(decoded.algorithm, shortKey, issuer.publicKey, cert.tbs, cert.signatureValue)).toBe(false);
+    });
+  }
+});
