@@ -18,6 +18,7 @@ import { type Options, Report } from './harness.js';
 import { handshakeSuite, inMemoryHandshakeSuite } from './suites/handshake.js';
 import { aeadSuite, keyExchangeSuite, keyScheduleSuite, recordCeilingSuite, recordSuite, signatureSuite } from './suites/crypto.js';
 import { bulkSuite } from './suites/bulk.js';
+import { connectionSuite } from './suites/connection.js';
 import { memorySuite } from './suites/memory.js';
 import { x509Suite } from './suites/x509.js';
 import { browserSuite } from './suites/browser.js';
@@ -32,6 +33,7 @@ const SUITES: Record<string, (report: Report, options: Options) => void | Promis
   x509: x509Suite,
   inmemory: inMemoryHandshakeSuite,
   handshake: handshakeSuite,
+  connection: connectionSuite,
   bulk: bulkSuite,
   memory: memorySuite,
   browser: browserSuite,

@@ -8,16 +8,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as netCreateServer, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { nobleProvider } from '../src/crypto/noble/index.js';
-import { nodeProvider } from '../src/crypto/node/index.js';
 import type { CryptoProvider } from '../src/crypto/provider.js';
 import { CipherSuite, NamedGroup } from '../src/messages/registry.js';
 import { connect as wiretlsConnect } from '../src/node/connect.js';
 import { createServer as wiretlsCreateServer } from '../src/node/server.js';
 import { PKI_DIR, pkiText } from './fixtures.js';
+import { type ProviderName, providers } from './providers.js';
 
 export type Impl = 'wiretls' | 'node';
-export type ProviderName = 'node' | 'noble';
 export type ServerMode = 'handshake' | 'sink' | 'source' | 'idle';
 
 export interface Request {
@@ -33,24 +31,41 @@ const keyPem = pkiText('server-ecdsa-p256-key.pem');
 const providerCache = new Map<ProviderName, CryptoProvider>();
 function provider(name: ProviderName): CryptoProvider {
   let p = providerCache.get(name);
-  if (!p) providerCache.set(name, (p = name === 'noble' ? nobleProvider() : nodeProvider()));
+  if (!p) providerCache.set(name, (p = providers[name]()));
   return p;
 }
 
 /** Both stacks negotiate X25519 unless told otherwise; bulk pins AES-128-GCM on both. */
 interface Tuning {
   provider: ProviderName;
-  /** 'x25519' (default, like node:tls) or 'default' (the provider's own order: X25519MLKEM768 first). */
-  groups: 'x25519' | 'default';
+  /**
+   * 'x25519' (default, like node:tls), 'p256' (secp256r1 only: what subtls supports) or
+   * 'default' (the provider's own order: X25519MLKEM768 first).
+   */
+  groups: 'x25519' | 'p256' | 'default';
   aes128: boolean;
 }
 
 function tuning(req: Request): Tuning {
   return {
     provider: (req.provider as ProviderName | undefined) ?? 'node',
-    groups: (req.groups as 'x25519' | 'default' | undefined) ?? 'x25519',
+    groups: (req.groups as Tuning['groups'] | undefined) ?? 'x25519',
     aes128: req.aes128 === true,
   };
+}
+
+/** The wiretls client/server `groups` option for a tuning (undefined: the provider's order). */
+function wiretlsGroups(t: Tuning): { groups?: NamedGroup[] } {
+  if (t.groups === 'x25519') return { groups: [NamedGroup.x25519] };
+  if (t.groups === 'p256') return { groups: [NamedGroup.secp256r1] };
+  return {};
+}
+
+/** node:tls's ecdhCurve for a tuning (undefined: its default list). */
+function nodeCurve(t: Tuning): { ecdhCurve?: string } {
+  if (t.groups === 'x25519') return { ecdhCurve: 'X25519' };
+  if (t.groups === 'p256') return { ecdhCurve: 'P-256' };
+  return {};
 }
 
 const BULK_CHUNK = Buffer.alloc(64 * 1024, 0x61);
@@ -111,7 +126,7 @@ async function listen(req: Request): Promise<{ port: number }> {
       cert: chainPem,
       key: keyPem,
       provider: provider(t.provider),
-      ...(t.groups === 'x25519' ? { groups: [NamedGroup.x25519] } : {}),
+      ...wiretlsGroups(t),
       ...(t.aes128 ? { cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256] } : {}),
     });
     server.on('secureConnection', (socket) => onServerSocket(socket, mode, bytes));
@@ -124,7 +139,7 @@ async function listen(req: Request): Promise<{ port: number }> {
     cert: chainPem,
     key: keyPem,
     minVersion: 'TLSv1.3',
-    ...(t.groups === 'x25519' ? { ecdhCurve: 'X25519' } : {}),
+    ...nodeCurve(t),
     ...(t.aes128 ? { ciphersuites: 'TLS_AES_128_GCM_SHA256' } : {}),
   });
   server.on('secureConnection', (socket) => onServerSocket(socket, mode, bytes));
@@ -134,15 +149,21 @@ async function listen(req: Request): Promise<{ port: number }> {
   return { port: (server.address() as AddressInfo).port };
 }
 
-/** `openssl s_server` on a free port, X25519, the same chain and key; answers once it accepts. */
-async function listenOpenssl(): Promise<{ port: number }> {
+/**
+ * `openssl s_server` on a free port, the same chain and key; answers once it accepts. X25519
+ * by default; `groups: 'p256'` for P-256 with AES-128-GCM only, and `www` to answer each
+ * `GET /` with its status page (-www), for whole request/response connections.
+ */
+async function listenOpenssl(req: Request): Promise<{ port: number }> {
+  const p256 = req.groups === 'p256';
+  const tuningArgs = p256 ? ['-groups', 'P-256', '-ciphersuites', 'TLS_AES_128_GCM_SHA256'] : ['-groups', 'X25519'];
   const probe = netCreateServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const port = (probe.address() as AddressInfo).port;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   const child = spawn(
     'openssl',
-    ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', `${PKI_DIR}server-ecdsa-p256.pem`, '-cert_chain', `${PKI_DIR}intermediate.pem`, '-key', `${PKI_DIR}server-ecdsa-p256-key.pem`, '-tls1_3', '-groups', 'X25519', '-quiet', '-naccept', '1000000'],
+    ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', `${PKI_DIR}server-ecdsa-p256.pem`, '-cert_chain', `${PKI_DIR}intermediate.pem`, '-key', `${PKI_DIR}server-ecdsa-p256-key.pem`, '-tls1_3', ...tuningArgs, ...(req.www === true ? ['-www'] : ['-quiet']), '-naccept', '1000000'],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   openssl.push(child);
@@ -177,7 +198,7 @@ function open(impl: Impl, port: number, t: Tuning): Promise<Duplex> {
         servername: 'localhost',
         ca: rootPem,
         provider: provider(t.provider),
-        ...(t.groups === 'x25519' ? { groups: [NamedGroup.x25519] } : {}),
+        ...wiretlsGroups(t),
         ...(t.aes128 ? { cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256] } : {}),
       });
     } else {
@@ -187,7 +208,7 @@ function open(impl: Impl, port: number, t: Tuning): Promise<Duplex> {
         servername: 'localhost',
         ca: rootPem,
         minVersion: 'TLSv1.3',
-        ...(t.groups === 'x25519' ? { ecdhCurve: 'X25519' } : {}),
+        ...nodeCurve(t),
         ...(t.aes128 ? { ciphersuites: 'TLS_AES_128_GCM_SHA256' } : {}),
       });
     }
@@ -212,6 +233,42 @@ async function handshakes(req: Request): Promise<{ count: number; ms: number; cp
     const socket = await open(impl, port, t);
     socket.on('error', () => undefined);
     if (untilServerData) await new Promise((resolve) => socket.once('data', resolve));
+    socket.destroy();
+    count++;
+  }
+  const elapsed = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { count, ms: elapsed, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** The end of `openssl s_server -www`'s status page. */
+const WWW_END = '</HTML>';
+
+/**
+ * Whole connections one after another for `ms` against `openssl s_server -www`: handshake,
+ * `GET /`, the full answer read, the connection dropped. Counts the connections.
+ */
+async function requests(req: Request): Promise<{ count: number; ms: number; cpuMs: number }> {
+  const impl = req.impl as Impl;
+  const port = Number(req.port);
+  const ms = Number(req.ms);
+  const t = tuning(req);
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  let count = 0;
+  while (performance.now() - start < ms) {
+    const socket = await open(impl, port, t);
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.includes(WWW_END)) resolve();
+      });
+      socket.on('error', reject);
+      socket.on('end', () => (text.includes(WWW_END) ? resolve() : reject(new Error(`connection ended after ${text.length} bytes of the answer`))));
+      socket.write('GET / HTTP/1.0\r\n\r\n');
+    });
+    socket.on('error', () => undefined);
     socket.destroy();
     count++;
   }
@@ -285,6 +342,7 @@ const handlers: Record<string, (req: Request) => unknown> = {
   listen,
   listenOpenssl,
   handshakes,
+  requests,
   bulkReceive,
   bulkSend,
   openMany,
