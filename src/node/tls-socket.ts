@@ -216,8 +216,16 @@ export class TLSSocket extends Duplex {
     this.transport.resume();
   }
 
+  /**
+   * The stream wants data: resume whatever is buffered. Not through resumeTransport's check:
+   * Readable.read() calls _read before it takes the chunk it returns, so readableLength can
+   * still be above the mark here (a 16 KiB and a 4 KiB chunk buffered), and a _read that
+   * pushes nothing is not called again until something is pushed: the connection would stall.
+   */
   override _read(): void {
-    this.resumeTransport();
+    if (!this.transportPaused) return;
+    this.transportPaused = false;
+    this.transport.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -57,6 +57,8 @@ const ABORTED = 4000;
 
 const DEFAULT_WRITABLE_HIGH_WATER_MARK = 1 << 20;
 const DEFAULT_READABLE_HIGH_WATER_MARK = 64 * 1024;
+/** How long an error event waits for the close event that should follow it (ms). */
+const ERROR_CLOSE_WAIT_MS = 1_000;
 /** bufferedAmount has no event when it drops: how often a blocked write looks again (ms). */
 const DRAIN_POLL_MS = 5;
 
@@ -86,6 +88,7 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamOpti
   opened.catch((error: TLSError) => fail(error));
 
   function fail(error: TLSError): void {
+    clearTimeout(errorTimer);
     if (closed) return;
     closed = true;
     failure = error;
@@ -126,17 +129,27 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamOpti
       ws.pause();
     }
   };
+  /** An error event, kept for the close event that follows it (WHATWG: error, then close). */
+  let socketError: TLSError | undefined;
+  let errorTimer: ReturnType<typeof setTimeout> | undefined;
   const onClose = (event: WebSocketEvent): void => {
+    clearTimeout(errorTimer);
     const code = typeof event.code === 'number' ? event.code : NO_STATUS;
-    if (code === NORMAL_CLOSURE || code === NO_STATUS) end();
+    if (socketError === undefined && (code === NORMAL_CLOSURE || code === NO_STATUS)) end();
     else {
+      // The close code and reason say more than an error event (a relay's 1008 refusal can
+      // race with our ClientHello and surface as a write error first).
       const reason = typeof event.reason === 'string' && event.reason ? `: ${event.reason}` : '';
-      fail(new TLSError(isOpen ? 'CONNECTION_CLOSED' : 'CONNECT_FAILED', `the WebSocket closed with code ${code}${reason}`));
+      const detail = socketError ? ` (${socketError.message})` : '';
+      fail(new TLSError(isOpen ? 'CONNECTION_CLOSED' : 'CONNECT_FAILED', `the WebSocket closed with code ${code}${reason}${detail}`, { cause: socketError }));
     }
   };
   const onError = (event: WebSocketEvent): void => {
     const detail = typeof event.message === 'string' && event.message ? `: ${event.message}` : '';
-    fail(new TLSError(isOpen ? 'CONNECTION_CLOSED' : 'CONNECT_FAILED', `the WebSocket failed${detail}`, { cause: event.error }));
+    socketError ??= new TLSError(isOpen ? 'CONNECTION_CLOSED' : 'CONNECT_FAILED', `the WebSocket failed${detail}`, { cause: event.error });
+    // A close event should follow at once; should one never come, the error stands alone.
+    const error = socketError;
+    errorTimer ??= setTimeout(() => fail(error), ERROR_CLOSE_WAIT_MS);
   };
   ws.addEventListener('message', onMessage);
   ws.addEventListener('close', onClose);

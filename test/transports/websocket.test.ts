@@ -101,6 +101,23 @@ describe('webSocketStreams', () => {
     expect(error.code).toBe('CONNECTION_CLOSED');
   });
 
+  it('an error event waits for the close event, whose code and reason lead the message', async () => {
+    const { a, b } = fakeWebSocketPair();
+    a.open();
+    b.open();
+    const streams = webSocketStreams(a);
+    a.emit('error', { message: 'write EPIPE' });
+    a.emit('close', { code: 1008, reason: 'destination not allowed' });
+    const error = await rejection(streams.readable.getReader().read());
+    expect(error.message).toBe('the WebSocket closed with code 1008: destination not allowed (the WebSocket failed: write EPIPE)');
+    // An error with no close after it still ends the streams.
+    const lone = fakeWebSocketPair();
+    lone.a.open();
+    const alone = webSocketStreams(lone.a);
+    lone.a.emit('error', {});
+    expect((await rejection(alone.readable.getReader().read(), 5_000)).message).toBe('the WebSocket failed');
+  });
+
   it('a text message is not part of the byte stream: error, and the socket is closed (4000)', async () => {
     const { a, b } = fakeWebSocketPair();
     a.open();
