@@ -195,6 +195,18 @@ describe('wiretls relay: forwarding', () => {
     expect(await relay.stop()).toBe(0);
   });
 
+  it('a message over 1 MiB ends the connection with 1009 (messages are bounded too)', async () => {
+    const sink = await tcpServer();
+    const relay = await startRelay(['--allow', `127.0.0.1:${sink.port}`]);
+    const ws = new WebSocket(relay.url());
+    const end = closed(ws);
+    await opened(ws);
+    ws.send(new Uint8Array((1 << 20) + 1));
+    expect((await end).code).toBe(1009);
+    await relay.process.waitFor(/client error: Max payload size exceeded/);
+    expect(await relay.stop()).toBe(0);
+  });
+
   it('--idle-timeout: a silent connection is closed (1001) and logged', async () => {
     const sink = await tcpServer();
     const relay = await startRelay(['--idle-timeout', '1', '--allow', `127.0.0.1:${sink.port}`]);
