@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer-core';
 import { ensureBuilt } from '../cli/cli.js';
@@ -7,7 +8,7 @@ import { stopAll } from '../helpers/processes.js';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
 import { BROWSERS, type RunningBrowser, launch } from './browser.js';
 import { bundle } from './bundle.js';
-import { FIXTURES, type Peer, ROOT_PEM, missingRuntime, serveFiles, startOpensslWww, startRelay, startWiretlsWww, unavailable, withTimeout } from './harness.js';
+import { FIXTURES, type Peer, ROOT, ROOT_PEM, missingRuntime, serveFiles, startOpensslWww, startRelay, startWiretlsWww, unavailable, withTimeout } from './harness.js';
 
 /**
  * wiretls in real browsers (issue 14 item 5): a page served from 127.0.0.1 loads the esbuild
@@ -51,9 +52,14 @@ beforeAll(async () => {
   // Only P-384: a client whose first key share is another group gets a HelloRetryRequest.
   wiretls = await startWiretlsWww('rsa2048', ['--groups', 'P-384']);
   relay = await startRelay([openssl.port, wiretls.port]);
+  // examples/browser as its comment says to run it: app.js bundled next to index.html.
+  const example = await bundle(join(ROOT, 'examples/browser/app.js'), { platform: 'browser' });
   site = await serveFiles({
     '/': { type: 'text/html; charset=utf-8', body: '<!doctype html><meta charset="utf-8"><title>wiretls</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>' },
     '/page.js': { type: 'text/javascript; charset=utf-8', body: page.code },
+    '/example/index.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(ROOT, 'examples/browser/index.html')) },
+    '/example/app.bundle.js': { type: 'text/javascript; charset=utf-8', body: example.code },
+    '/example/ca.pem': { type: 'application/x-pem-file', body: ROOT_PEM },
   });
 }, 120_000);
 
@@ -156,5 +162,23 @@ describe.each(BROWSERS)('$name', (kind) => {
     expect(result).toMatchObject({ ok: false, tlsError: true, code: 'CONNECTION_CLOSED' });
     expect(result.message).toContain('1008');
     await relay.process.waitFor(/refused "127\.0\.0\.1:1": not in --allow/, 5_000);
+  });
+
+  test('examples/browser runs as documented: bundled app, relay and CA from the query string', async (ctx) => {
+    if (why || !running) missingRuntime(ctx.skip, kind.name, why ?? 'not started');
+    const tab = await running!.browser.newPage();
+    try {
+      const query = new URLSearchParams({ relay: `ws://127.0.0.1:${relay.port}/`, to: `127.0.0.1:${openssl.port}`, servername: 'localhost', ca: 'ca.pem' });
+      await withTimeout(tab.goto(`${site!.url}/example/index.html?${query}`), 20_000, `${kind.name} to load examples/browser`);
+      await tab.waitForFunction('globalThis.exampleResult !== undefined', { timeout: 20_000 });
+      const result = (await tab.evaluate('globalThis.exampleResult')) as { ok: boolean; cipherSuite?: number; group?: number; text?: string; message?: string };
+      expect(result, result.message).toMatchObject({ ok: true });
+      // openssl s_server's default preferences with the provider's default offer.
+      expect(result.text).toMatch(/^connected to 127\.0\.0\.1:\d+ through ws:\S+: TLS_AES_\d+_GCM_SHA\d+, \w+/);
+      expect(result.text).toContain('HTTP/1.0 200 ok');
+      expect(result.text).toContain(`Cipher is ${Object.keys(CipherSuite).find((name) => CipherSuite[name as keyof typeof CipherSuite] === result.cipherSuite)}`);
+    } finally {
+      await tab.close();
+    }
   });
 });

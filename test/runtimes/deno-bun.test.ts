@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureBuilt } from '../cli/cli.js';
+import { pkiPath } from '../helpers/fixtures.js';
 import { start, stopAll } from '../helpers/processes.js';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
 import { FIXTURES, type Peer, ROOT, ROOT_PEM, missingRuntime, quietEnv, startOpensslWww, unavailable, withTimeout } from './harness.js';
@@ -30,11 +31,13 @@ const RUNTIMES = [
     executable: join(ROOT, 'node_modules/.bin/deno'),
     // The client needs nothing but TCP to 127.0.0.1: no read, env or other net permission.
     args: (script: string, options: string) => ['run', '--no-prompt', '--quiet', '--allow-net=127.0.0.1', script, options],
+    example: (port: number) => ['run', '--no-prompt', '--quiet', '--allow-net=127.0.0.1', `--allow-read=${pkiPath('root.pem')}`, join(ROOT, 'examples/deno/client.js'), '127.0.0.1', String(port), 'localhost', pkiPath('root.pem')],
   },
   {
     name: 'Bun',
     executable: join(ROOT, 'node_modules/.bin/bun'),
     args: (script: string, options: string) => [script, options],
+    example: (port: number) => [join(ROOT, 'examples/bun/client.js'), '127.0.0.1', String(port), 'localhost', pkiPath('root.pem')],
   },
 ];
 
@@ -94,5 +97,18 @@ describe.each(RUNTIMES)('$name', (runtime) => {
   test('a name the certificate does not carry fails with CERT_HOSTNAME_MISMATCH', async (ctx) => {
     const result = await run(ctx.skip, { serverName: 'other.example' });
     expect(result).toMatchObject({ ok: false, tlsError: true, code: 'CERT_HOSTNAME_MISMATCH' });
+  });
+
+  test('the example in examples/ runs as its comment says', async (ctx) => {
+    if (why) missingRuntime(ctx.skip, runtime.name, why);
+    const child = start(runtime.executable, runtime.example(openssl.port), { stdin: 'ignore', cwd: ROOT, env: quietEnv() });
+    try {
+      const status = await withTimeout(child.exited, 25_000, `${runtime.name} example`);
+      expect(status, child.output()).toBe(0);
+      expect(child.output()).toMatch(/connected: TLS_AES_\d+_GCM_SHA\d+, \w+/);
+      expect(child.output()).toContain('HTTP/1.0 200 ok');
+    } finally {
+      child.stop();
+    }
   });
 });

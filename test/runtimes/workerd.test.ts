@@ -30,19 +30,37 @@ const WORKERD = join(ROOT, 'node_modules/.bin/workerd');
 let openssl: Peer;
 let workerd: Spawned | undefined;
 let url: string | undefined;
+let exampleUrl: string | undefined;
 let why: string | undefined;
 const dir = tempDir('workerd');
 
-function config(port: number): string {
+function config(port: number, examplePort: number, opensslPort: number): string {
   return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .tlsWorker),
+    (name = "example", worker = .exampleWorker),
     # connect() goes out through globalOutbound: loopback and nothing else.
     (name = "loopback", network = (allow = ["local"])),
   ],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
+  sockets = [
+    (name = "http", address = "127.0.0.1:${port}", http = (), service = "main"),
+    (name = "example", address = "127.0.0.1:${examplePort}", http = (), service = "example"),
+  ],
+);
+
+# examples/cloudflare-worker/worker.js, configured as its comment says (vars and CA_PEM).
+const exampleWorker :Workerd.Worker = (
+  modules = [(name = "example.js", esModule = embed "example.js")],
+  compatibilityDate = "2025-01-01",
+  bindings = [
+    (name = "TLS_HOST", text = "127.0.0.1"),
+    (name = "TLS_PORT", text = "${opensslPort}"),
+    (name = "TLS_SERVERNAME", text = "localhost"),
+    (name = "CA_PEM", text = embed "root.pem"),
+  ],
+  globalOutbound = "loopback",
 );
 
 const tlsWorker :Workerd.Worker = (
@@ -89,9 +107,13 @@ beforeAll(async () => {
   if (why) return;
   const worker = await bundle(join(FIXTURES, 'worker.js'), { platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['cloudflare:sockets'] });
   writeFileSync(join(dir.path, 'worker.js'), worker.code);
+  const example = await bundle(join(ROOT, 'examples/cloudflare-worker/worker.js'), { platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['cloudflare:sockets'] });
+  writeFileSync(join(dir.path, 'example.js'), example.code);
   writeFileSync(join(dir.path, 'root.pem'), ROOT_PEM);
   const port = await freePort();
-  writeFileSync(join(dir.path, 'config.capnp'), config(port));
+  const examplePort = await freePort();
+  exampleUrl = `http://127.0.0.1:${examplePort}/`;
+  writeFileSync(join(dir.path, 'config.capnp'), config(port, examplePort, openssl.port));
   workerd = start(WORKERD, ['serve', join(dir.path, 'config.capnp')], { stdin: 'ignore', cwd: dir.path, env: quietEnv() });
   url = `http://127.0.0.1:${port}/`;
   try {
@@ -139,4 +161,14 @@ test('workerd: X25519 and AES-256-GCM, the server reports the same suite', async
 test('workerd: a name the certificate does not carry fails with CERT_HOSTNAME_MISMATCH', async (ctx) => {
   const result = await run(ctx.skip, { serverName: 'other.example' });
   expect(result).toMatchObject({ ok: false, tlsError: true, code: 'CERT_HOSTNAME_MISMATCH' });
+});
+
+test('workerd: examples/cloudflare-worker streams the server\'s answer, parameters in x-tls', async (ctx) => {
+  if (why || !exampleUrl) missingRuntime(ctx.skip, 'workerd', why ?? 'not started');
+  const response = await withTimeout(fetch(exampleUrl!, { signal: AbortSignal.timeout(25_000) }), 26_000, 'the example Worker to answer');
+  const text = await response.text();
+  expect(response.status, text).toBe(200);
+  expect(response.headers.get('x-tls')).toMatch(/^TLS_AES_\d+_GCM_SHA\d+ \w+$/);
+  expect(text).toMatch(/^HTTP\/1\.0 200 ok\r\n/);
+  expect(text).toContain(`Cipher is ${response.headers.get('x-tls')!.split(' ')[0]}`);
 });
