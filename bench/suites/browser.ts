@@ -23,14 +23,26 @@ const CLI = join(ROOT_DIR, 'dist-bench/src/cli/main.js');
 
 type Impl = 'wiretls' | 'subtls' | 'websocket';
 
+/** One connection as the page timed it (ms from its start; see Marks in browser-page.js). */
+export interface ConnectionTiming {
+  ms: number;
+  open: number;
+  /** Undefined for the no-TLS 'websocket' connections, as are request and answer. */
+  handshake?: number;
+  request?: number;
+  answer?: number;
+  /** WebSocket messages the client sent. */
+  sends: number;
+}
+
 export interface BrowserBench {
   page: Page;
   /** The page's script, as served. */
   code: string;
   relayUrl: string;
   rootPem: string;
-  /** `count` connections with `impl` in the page; milliseconds of each. */
-  connections(impl: Impl, count: number): Promise<number[]>;
+  /** `count` connections with `impl` in the page: the time and marks of each. */
+  connections(impl: Impl, count: number): Promise<ConnectionTiming[]>;
   /**
    * Loads the page again (fresh modules, nothing cached by either library) and warms what the
    * first connection of any library would pay for alone in this renderer: a WebSocket through
@@ -136,7 +148,7 @@ export async function startBrowserBench(options: { minify: boolean } = { minify:
       rootPem,
       connections: (impl, count) =>
         page.evaluate(
-          (i, u, r, n) => (globalThis as unknown as { benchConnections(i: string, u: string, r: string, n: number): Promise<number[]> }).benchConnections(i, u, r, n),
+          (i, u, r, n) => (globalThis as unknown as { benchConnections(i: string, u: string, r: string, n: number): Promise<ConnectionTiming[]> }).benchConnections(i, u, r, n),
           impl,
           relayUrl,
           rootPem,
@@ -147,7 +159,7 @@ export async function startBrowserBench(options: { minify: boolean } = { minify:
         await page.waitForFunction('window.benchReady === true', { timeout: 20_000 });
         await page.evaluate(() => crypto.subtle.digest('SHA-256', new Uint8Array(1)));
         await page.evaluate(
-          (u, r) => (globalThis as unknown as { benchConnections(i: string, u: string, r: string, n: number): Promise<number[]> }).benchConnections('websocket', u, r, 1),
+          (u, r) => (globalThis as unknown as { benchConnections(i: string, u: string, r: string, n: number): Promise<ConnectionTiming[]> }).benchConnections('websocket', u, r, 1),
           relayUrl,
           rootPem,
         );
@@ -177,24 +189,35 @@ export async function browserSuite(report: Report, options: Options): Promise<vo
     for (let i = 0; i < (options.quick ? 2 : 4); i++) {
       for (const impl of i % 2 === 0 ? (['wiretls', 'subtls'] as const) : (['subtls', 'wiretls'] as const)) {
         await bench.freshPage();
-        first[impl].push((await bench.connections(impl, 1))[0]!);
+        first[impl].push((await bench.connections(impl, 1))[0]!.ms);
       }
     }
     await bench.connections('wiretls', perRound);
     await bench.connections('subtls', perRound);
-    await bench.connections('websocket', perRound);
-    const rounds: Record<Impl, number[]> = { wiretls: [], subtls: [], websocket: [] };
+    const rounds: Record<'wiretls' | 'subtls', number[]> = { wiretls: [], subtls: [] };
+    const timings: Record<'wiretls' | 'subtls', ConnectionTiming[]> = { wiretls: [], subtls: [] };
     for (let round = 0; round < options.rounds; round++) {
-      const order: Impl[] = round % 2 === 0 ? ['wiretls', 'subtls', 'websocket'] : ['websocket', 'subtls', 'wiretls'];
-      for (const impl of order) rounds[impl].push(median(await bench.connections(impl, perRound)));
+      const order = round % 2 === 0 ? (['wiretls', 'subtls'] as const) : (['subtls', 'wiretls'] as const);
+      for (const impl of order) {
+        const results = await bench.connections(impl, perRound);
+        rounds[impl].push(median(results.map((r) => r.ms)));
+        timings[impl].push(...results);
+      }
     }
     const base = { unit: 'ms', provider: 'webcrypto', baselineName: 'subtls', better: 'lower' as const };
     report.add(makeRow({ ...base, name: 'Chromium: first connection in a fresh page', note: `${first.wiretls.length} fresh pages each, platform warmed` }, first.wiretls, first.subtls));
     report.add(makeRow({ ...base, name, note: `${perRound} connections per round per side` }, rounds.wiretls, rounds.subtls));
-    // What neither can save: with it subtracted, the ratio compares what each library adds.
-    report.add(makeRow({ ...base, provider: '-', name: 'Chromium: WebSocket + relay TCP open, no TLS (floor)', baselineName: 'nothing', note: 'shared by both rows above' }, rounds.websocket, null));
-    const own = (impl: 'wiretls' | 'subtls'): number[] => rounds[impl].map((ms, i) => Math.max(0, ms - rounds.websocket[i]!));
-    report.add(makeRow({ ...base, name: 'Chromium: connection minus the floor (each library\'s own time)', note: 'per round: row median − floor median' }, own('wiretls'), own('subtls')));
+    // The same connections cut into phases (medians over all connections, not round medians):
+    // the WebSocket open and the handshake's round trip through relay and s_server are shared
+    // costs no client can cut; the messages show how the client's flights reach the relay.
+    const phase = (name: string, of: (t: ConnectionTiming) => number, unit = 'ms'): void => {
+      const values = (impl: 'wiretls' | 'subtls'): number[] => [median(timings[impl].map(of))];
+      report.add(makeRow({ ...base, unit, name: `  ${name}`, note: 'median of all connections' }, values('wiretls'), values('subtls')));
+    };
+    phase('phase: WebSocket open', (t) => t.open);
+    phase('phase: open → handshake done', (t) => t.handshake! - t.open);
+    phase('phase: request written → first answer byte', (t) => t.answer! - t.request!);
+    phase('WebSocket messages sent per connection', (t) => t.sends, 'messages');
   } finally {
     await bench.close();
   }
