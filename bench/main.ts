@@ -8,6 +8,8 @@
  *   npm run bench -- --suite aead,handshake   only these suites
  *   npm run bench -- --only 'X25519|16 KiB'   only rows whose name (+ provider) matches
  *   npm run bench -- --rounds 9 --slice 300   more precision
+ *   npm run bench -- --suite browser          wiretls vs subtls in headless Chromium (/usr/bin/chromium;
+ *                                             the baseline there is subtls, not Node)
  *
  * The script compiles src/ and bench/ with tsc (tsconfig.bench.json, incremental) into
  * dist-bench/ and runs dist-bench/bench/main.js with node: plain JavaScript, no loader, so
