@@ -189,7 +189,23 @@ describe('the exports map hands each runtime its entry', () => {
     expect(dot.node).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
     for (const key of ['deno', 'bun', 'workerd', 'worker', 'browser']) expect(dot[key]).toEqual({ types: './dist/engine.d.ts', default: './dist/engine.js' });
     for (const file of ['dist/index.d.ts', 'dist/engine.d.ts', 'dist/engine.js', 'dist/index.js']) expect(existsSync(join(ROOT, file)), file).toBe(true);
-    expect(pkg.sideEffects).toEqual(['./dist/node/native-bytes.js']);
+    expect(pkg.sideEffects).toEqual(['./dist/index.js', './dist/node/native-bytes.js']);
+  });
+
+  test('a Node bundle keeps the Node entry\'s one side effect (Buffer\'s byte conversions), even using only the engine', async () => {
+    const result = await build({
+      stdin: { contents: "import { ClientConnection } from 'wiretls'; console.log(ClientConnection);", resolveDir: project },
+      bundle: true,
+      write: false,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+    });
+    const text = result.outputFiles[0]!.text;
+    expect(text).toContain('installNativeBytes(');
+    expect(text).toContain('allocUnsafeSlow');
+    // and no more of the Node API than that
+    expect(text).not.toContain('createServer');
   });
 
   /** Runs the probe in the consumer project; undefined when the runtime is not installed. */
