@@ -8,7 +8,8 @@
  *   npm run bench:profile -- record   16 KiB records, protect + unprotect
  *   npm run bench:profile -- send     a wiretls client sends --count MiB to a node:tls server
  *   npm run bench:profile -- receive  a wiretls client receives --count MiB from a node:tls server
- *   options: --provider node|noble (default node), --count N, --keep (leave the .cpuprofile)
+ *   options: --provider node|noble|webcrypto (default node), --count N, --keep (leave the .cpuprofile),
+ *            --group p256 (client: secp256r1 instead of X25519)
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -132,7 +133,8 @@ async function scenario(name: string, providerName: ProviderName, count: number)
     const port = Number(process.env.WIRETLS_PROFILE_PORT);
     for (let i = 0; i < count; i++) {
       await new Promise<void>((resolve, reject) => {
-        const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: rootPem, provider, groups: [NamedGroup.x25519] });
+        const group = process.env.WIRETLS_PROFILE_GROUP === 'p256' ? NamedGroup.secp256r1 : NamedGroup.x25519;
+        const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: rootPem, provider, groups: [group] });
         socket.once('secureConnect', () => {
           socket.on('error', () => undefined);
           socket.destroy();
@@ -182,7 +184,7 @@ async function scenario(name: string, providerName: ProviderName, count: number)
 /** A node:tls server or client loop in a plain (unprofiled) child, the peer of the profiled one. */
 async function nodePeer(role: 'server' | 'client', count: number): Promise<void> {
   if (role === 'server') {
-    const server = tls.createServer({ cert: chainPem, key: keyPem, minVersion: 'TLSv1.3', ecdhCurve: 'X25519' }, (socket) => {
+    const server = tls.createServer({ cert: chainPem, key: keyPem, minVersion: 'TLSv1.3', ecdhCurve: 'X25519:P-256' }, (socket) => {
       socket.on('error', () => undefined);
       // A client that sends a number first wants that many MiB back (the 'receive' scenario).
       socket.once('data', (first: Buffer) => {
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
   if (name === 'client' || name === 'send' || name === 'receive') {
     const peer = fork(self, ['--node-peer', 'server', '0']);
     const { port } = await new Promise<{ port: number }>((resolve) => peer.once('message', (m) => resolve(m as { port: number })));
-    await exited(profiled({ WIRETLS_PROFILE_PORT: String(port) }));
+    await exited(profiled({ WIRETLS_PROFILE_PORT: String(port), WIRETLS_PROFILE_GROUP: get('--group') ?? 'x25519' }));
     peer.send('stop');
     await exited(peer);
   } else if (name === 'server') {

@@ -34,17 +34,23 @@ export async function connectionSuite(report: Report, options: Options): Promise
   const window = options.quick ? 600 : 2000;
   try {
     const { port } = await server.call<{ port: number }>('listenOpenssl', { groups: 'p256', www: true });
-    const run = async (c: Client, ms: number): Promise<number> => {
-      const r = await client.call<{ count: number; ms: number }>('requests', { impl: c.impl, port, ms, provider: c.provider, groups: 'p256', aes128: true });
-      return r.ms / r.count;
+    const run = async (c: Client, ms: number): Promise<{ wall: number; cpu: number }> => {
+      const r = await client.call<{ count: number; ms: number; cpuMs: number }>('requests', { impl: c.impl, port, ms, provider: c.provider, groups: 'p256', aes128: true });
+      return { wall: r.ms / r.count, cpu: r.cpuMs / r.count };
     };
     for (const c of clients) await run(c, window / 3); // warm-up
     const samples = new Map<string, number[]>(clients.map((c) => [c.label, []]));
+    const cpuSamples = new Map<string, number[]>(clients.map((c) => [c.label, []]));
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? clients : [...clients].reverse();
-      for (const c of order) samples.get(c.label)!.push(await run(c, window));
+      for (const c of order) {
+        const { wall, cpu } = await run(c, window);
+        samples.get(c.label)!.push(wall);
+        cpuSamples.get(c.label)!.push(cpu);
+      }
     }
     const of = (label: string): number[] | null => samples.get(label) ?? null;
+    const cpuOf = (label: string): number[] | null => cpuSamples.get(label) ?? null;
     for (const provider of ['webcrypto', 'noble'] as const) {
       const label = `wiretls ${provider}`;
       if (!samples.has(label)) continue;
@@ -60,6 +66,17 @@ export async function connectionSuite(report: Report, options: Options): Promise
       const label = provider === 'node' ? 'wiretls native' : `wiretls ${provider}`;
       if (!samples.has(label)) continue;
       report.add(makeRow({ name: 'time per connection vs node:tls', unit: 'ms', provider, baselineName: 'node:tls', better: 'lower' }, of(label), of('node:tls')));
+    }
+    // The client process's CPU time per connection (user + system, from process.cpuUsage): less
+    // disturbed than wall time by other tenants of the machine, and it counts the WebCrypto work
+    // Node runs on its thread pool too.
+    for (const provider of ['webcrypto', 'noble'] as const) {
+      const label = `wiretls ${provider}`;
+      if (!samples.has(label)) continue;
+      report.add(makeRow({ name: 'client CPU per connection vs the native provider', unit: 'ms', provider, baselineName: 'wiretls native', better: 'lower' }, cpuOf(label), cpuOf('wiretls native')));
+    }
+    if (samples.has('wiretls native')) {
+      report.add(makeRow({ name: 'client CPU per connection vs node:tls', unit: 'ms', provider: 'node', baselineName: 'node:tls', better: 'lower' }, cpuOf('wiretls native'), cpuOf('node:tls')));
     }
   } finally {
     await Promise.all([client.close(), server.close()]);

@@ -179,7 +179,7 @@ export async function inMemoryHandshakeSuite(report: Report, options: Options): 
   const chain = loadCertificates(chainPem, 'chain');
   const pkcs8 = loadPrivateKey(keyPem, 'key');
   const slice = options.quick ? 400 : 1000;
-  for (const providerName of ['node', 'noble'] as ProviderName[]) {
+  for (const providerName of ['node', 'webcrypto', 'noble'] as ProviderName[]) {
     const provider = providers[providerName]();
     const key = await provider.importSigningKey(pkcs8);
     // As the node API sets it up: the provider's verify() for certificate signatures when native.
@@ -213,7 +213,7 @@ export async function inMemoryHandshakeSuite(report: Report, options: Options): 
       const timedServer: ServerConfig = { provider: timed, certificates: [{ chain, key: timedKey(key, clock) }], groups: [NamedGroup.x25519] };
       const walls: number[] = [];
       const primitives: number[] = [];
-      const n = providerName === 'noble' ? 20 : 200;
+      const n = providerName === 'noble' ? 20 : providerName === 'webcrypto' ? 50 : 200;
       for (let i = 0; i < 5; i++) await wiretlsInMemoryHandshake(pinnedClient, timedServer);
       for (let round = 0; round < options.rounds; round++) {
         clock.ms = 0;

@@ -8,7 +8,7 @@ import { verifiableSchemes } from '../signature-schemes.js';
 import { subtleCrypto } from '../subtle.js';
 import { webCryptoProviderAead } from './aes-gcm.js';
 import type { AeadExtra, GroupExtra, SignatureExtra, WebCryptoExtra } from './extras.js';
-import { webCryptoGroups, webCryptoKeyExchange } from './key-exchange.js';
+import { EphemeralKeyPool, webCryptoGroups, webCryptoKeyExchange } from './key-exchange.js';
 import { WebCryptoVerifier, importWebCryptoSigningKey } from './signatures.js';
 
 export type { WebCryptoExtra } from './extras.js';
@@ -17,7 +17,8 @@ export interface WebCryptoProviderOptions {
   /**
    * Algorithms beyond WebCrypto, on noble, each imported from its own module so that bundles
    * carry only those asked for: `x25519mlkem768` (post-quantum hybrid, preferred when given),
-   * `chacha20poly1305`, `x448`, `ed448` (from 'wiretls/…/webcrypto/extras/<name>').
+   * `chacha20poly1305`, `x448`, `ed448` (src/crypto/webcrypto/extras/<name>.ts). Without them
+   * the provider offers x25519, P-256/384/521, AES-GCM and every signature scheme but Ed448.
    */
   extras?: readonly WebCryptoExtra[];
   /**
@@ -59,7 +60,7 @@ export function webcryptoProvider(options: WebCryptoProviderOptions = {}): Crypt
   const groupExtras = new Map<NamedGroup, GroupExtra>(extras.filter((e): e is GroupExtra => e.kind === 'group').map((e) => [e.group, e]));
   const ed448 = extras.find((e): e is SignatureExtra => e.kind === 'signature' && e.scheme === SignatureScheme.ed448);
   const random = options.random ?? defaultRandom;
-  const keyOptions = { random: options.random, ephemeralPrivateKeys: options.ephemeralPrivateKeys };
+  const keyOptions = { pool: new EphemeralKeyPool(subtle), random: options.random, ephemeralPrivateKeys: options.ephemeralPrivateKeys };
   const verifier = new WebCryptoVerifier(subtle, ed448, options.verifyKeyCacheSize);
 
   // Preference orders as the other providers': the hybrid first when present (harvest now,
