@@ -29,8 +29,10 @@ export default {
       const writer = tls.writable.getWriter();
       await writer.write(new TextEncoder().encode(`GET ${new URL(request.url).pathname} HTTP/1.0\r\nHost: ${serverName}\r\n\r\n`));
       writer.releaseLock();
-      // Stream the server's answer straight into the Response: back-pressure reaches the socket.
-      return new Response(tls.readable, {
+      // Stream the server's answer straight into the Response (back-pressure reaches the
+      // socket); once it ended with the server's close_notify, close our side and the socket.
+      const body = tls.readable.pipeThrough(new TransformStream({ flush: () => void tls.close() }));
+      return new Response(body, {
         headers: { 'x-tls': `${nameOf(CipherSuite, session.cipherSuite)} ${nameOf(NamedGroup, session.group)}` },
       });
     } catch (error) {

@@ -58,6 +58,8 @@ export interface TLSStreams<C extends Connection> {
 }
 
 const DEFAULT_READABLE_HIGH_WATER_MARK = 64 * 1024;
+/** How long a failed connection waits for its alert to leave before it aborts the transport (ms). */
+const FAILURE_FLUSH_MS = 2_000;
 
 /** Starts a TLS client over `transport`. */
 export function connectStreams(transport: ByteStreams, config: ClientConfig, options: TLSStreamOptions = {}): TLSStreams<ClientConnection> {
@@ -86,6 +88,11 @@ function chunkBytes(chunk: unknown): Uint8Array {
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new TLSError('INVALID_ARGUMENT', `the transport produced a ${typeof chunk} chunk, not bytes`);
+}
+
+/** Resolves with false after `ms`: the losing side of a race against a flush. */
+function delay(ms: number): Promise<false> {
+  return new Promise((resolve) => setTimeout(() => resolve(false), ms));
 }
 
 function describe(error: unknown): string {
@@ -288,12 +295,19 @@ class StreamAdapter<C extends Connection> {
     if (this.finished) return this.finished;
     const error = abortError(reason);
     // The engine learns the transport is gone; its own error event is then a no-op here.
-    this.finished = this.settle(error).then(async () => {
-      await this.writer.abort(error).catch(noop);
-      await this.reader.cancel(error).catch(noop);
-    });
+    this.finished = this.settle(error).then(() => this.cut(error));
     this.connection.transportClosed();
     return this.finished;
+  }
+
+  /**
+   * Drops the transport without flushing. The abort is not awaited: a WritableStream aborts
+   * only after its write in flight settles, which a peer that does not read can hold up for
+   * ever; cancelling the readable ends a socket (Node's toWeb destroys it), which ends that write.
+   */
+  private async cut(error: TLSError | undefined): Promise<void> {
+    this.writer.abort(error).catch(noop);
+    await this.reader.cancel(error).catch(noop);
   }
 
   /**
@@ -303,8 +317,15 @@ class StreamAdapter<C extends Connection> {
   private shutdown(error: TLSError | undefined): Promise<void> {
     if (this.finished) return this.finished;
     this.finished = this.settle(error).then(async () => {
-      await this.writer.close().catch(noop);
-      await this.reader.cancel().catch(noop);
+      const closed = this.writer.close().then(
+        () => true,
+        () => true,
+      );
+      // After a failure the alert is a courtesy: a peer that does not read (its window full)
+      // must not hold the transport open for ever, so it gets a grace period, then an abort.
+      const flushed = error ? await Promise.race([closed, delay(FAILURE_FLUSH_MS)]) : await closed;
+      if (flushed) await this.reader.cancel().catch(noop);
+      else await this.cut(error);
     });
     return this.finished;
   }

@@ -224,3 +224,24 @@ describe('connectStreams / acceptStreams in memory', () => {
     expect(() => connectStreams(clientEnd, clientConfig())).toThrow(TLSError);
   });
 });
+
+describe('a peer that stops reading', () => {
+  it('cannot hold a failed connection open: its transport is aborted after a grace period', async () => {
+    // Queues of one byte: the ClientHello fills the pipe, and the peer never reads it, so the
+    // alert the failure sends can never leave.
+    const [clientEnd, peer] = bytePipe(1);
+    const watched = observed(clientEnd);
+    const client = connectStreams(watched.transport, clientConfig());
+    const writer = peer.writable.getWriter();
+    await writer.write(new TextEncoder().encode('not TLS at all\r\n'));
+    const error = await rejection(client.handshake);
+    expect(error.code).toBe('PROTOCOL_ERROR');
+    const started = Date.now();
+    await within(client.close(), 5_000, 'close after failure');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    // The close never got past the stuck write, and an abort waits for that write (WHATWG
+    // Streams), so the readable is cancelled: on a socket that ends the write too.
+    expect(watched.events).toContain('cancel');
+    expect(watched.events).not.toContain('close');
+  });
+});
