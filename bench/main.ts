@@ -8,6 +8,8 @@
  *   npm run bench -- --suite aead,handshake   only these suites
  *   npm run bench -- --only 'X25519|16 KiB'   only rows whose name (+ provider) matches
  *   npm run bench -- --rounds 9 --slice 300   more precision
+ *   npm run bench -- --suite browser          wiretls vs subtls in headless Chromium (/usr/bin/chromium;
+ *                                             the baseline there is subtls, not Node)
  *
  * The script compiles src/ and bench/ with tsc (tsconfig.bench.json, incremental) into
  * dist-bench/ and runs dist-bench/bench/main.js with node: plain JavaScript, no loader, so
@@ -21,6 +23,7 @@ import { bulkSuite } from './suites/bulk.js';
 import { connectionSuite } from './suites/connection.js';
 import { memorySuite } from './suites/memory.js';
 import { x509Suite } from './suites/x509.js';
+import { browserSuite } from './suites/browser.js';
 
 const SUITES: Record<string, (report: Report, options: Options) => void | Promise<void>> = {
   aead: aeadSuite,
@@ -35,6 +38,7 @@ const SUITES: Record<string, (report: Report, options: Options) => void | Promis
   connection: connectionSuite,
   bulk: bulkSuite,
   memory: memorySuite,
+  browser: browserSuite,
 };
 
 function parseArgs(argv: string[]): { options: Options; suites: string[] } {

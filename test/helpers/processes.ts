@@ -17,8 +17,8 @@ export interface Spawned {
   stop(): void;
 }
 
-export function start(command: string, args: string[], options: { stdin?: 'pipe' | 'ignore' } = {}): Spawned {
-  const child = spawn(command, args, { stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'] });
+export function start(command: string, args: string[], options: { stdin?: 'pipe' | 'ignore'; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Spawned {
+  const child = spawn(command, args, { stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'], cwd: options.cwd, env: options.env });
   running.add(child);
   let text = '';
   const waiters: (() => void)[] = [];
