@@ -3,6 +3,7 @@ import { NamedGroup } from '../../messages/registry.js';
 import { zeroize } from '../../wire/bytes.js';
 import { DerTag, encodeElement, encodeOid } from '../der.js';
 import {
+  KeyExchanges,
   type RandomSource,
   checkedRandom,
   illegalShare,
@@ -11,7 +12,9 @@ import {
   nistPrivateKey,
   rejectAllZero,
 } from '../key-exchange.js';
+import { montgomeryGroup } from '../noble/montgomery.js';
 import type { KeyExchangeAlgorithm, KeyExchangeResponse, KeyShareSecret, SyncKeyExchangeAlgorithm } from '../provider.js';
+import { defaultRandom } from '../random.js';
 import type { WebCryptoKey, WebCryptoKeyPair, WebCryptoSubtle } from '../subtle.js';
 import { fromBase64url } from './jwk.js';
 
@@ -115,11 +118,13 @@ function x25519Supported(subtle: WebCryptoSubtle): Promise<boolean> {
   ));
 }
 
-/** The X25519 fallback (noble), in a chunk of its own that only runtimes without X25519 load. */
-let fallback: Promise<typeof import('./x25519-noble.js')> | undefined;
+/** The X25519 fallback (noble's curve, in a chunk of its own that only runtimes without X25519 load). */
+let fallback: Promise<KeyExchanges> | undefined;
 
-function nobleX25519(): Promise<typeof import('./x25519-noble.js')> {
-  return (fallback ??= import('./x25519-noble.js'));
+function nobleX25519(): Promise<KeyExchanges> {
+  return (fallback ??= import('./x25519-noble.js').then(
+    ({ x25519 }) => new KeyExchanges(new Map([[NamedGroup.x25519, montgomeryGroup(NamedGroup.x25519, x25519, 32)]])),
+  ));
 }
 
 class WebCryptoKeyShare implements KeyShareSecret {
@@ -217,8 +222,8 @@ class WebCryptoKeyExchange implements KeyExchangeAlgorithm {
     const noble = await nobleX25519();
     const { source } = this;
     return source.kind === 'fixed'
-      ? noble.x25519WithPrivateKey(source.privateKey)
-      : noble.x25519Fresh(source.kind === 'random' ? source.random : undefined);
+      ? noble.withPrivateKey(NamedGroup.x25519, source.privateKey, defaultRandom)
+      : noble.fresh(NamedGroup.x25519, source.kind === 'random' ? source.random : defaultRandom)!;
   }
 
   private async ephemeralKey(): Promise<EphemeralKey> {
