@@ -103,6 +103,6 @@ export function webcryptoProvider(options: WebCryptoProviderOptions = {}): Crypt
     verify: (scheme, spki, message, signature) => verifier.verify(scheme, spki, message, signature),
     // Only servers and clients with a certificate sign: the private-key parsing and signing
     // code is a separate module, fetched on first use, so a plain client does not carry it.
-    importSigningKey: async (pkcs8) => (await import('./signing.js')).importWebCryptoSigningKey(subtle, pkcs8, ed448),
+    importSigningKey: async (pkcs8) => (await import('./private-key-import.js')).importWebCryptoSigningKey(subtle, pkcs8, ed448),
   };
 }

@@ -11,7 +11,7 @@ import type { SignatureExtra } from './extras.js';
  * it; noble's, loaded on demand, where it does not), RSA-PSS and RSASSA-PKCS1-v1_5; Ed448 only
  * through the ed448 extra. The key parsing, the policy and the strictness are the other
  * providers' (same parser, same checks before WebCrypto sees anything), so the same signatures
- * verify. Signing is in signing.ts, loaded only when a private key is imported.
+ * verify. Signing is in private-key-import.ts, loaded only when a private key is imported.
  */
 
 /** The Ed25519 base point's encoding (RFC 8032 §5.1): a valid public key to probe support with. */

@@ -1,6 +1,6 @@
 import { TLSError, internalError } from '../../errors.js';
 import { NamedGroup, type SignatureScheme, signatureSchemeName } from '../../messages/registry.js';
-import { utf8 } from '../../wire/bytes.js';
+import { utf8, zeroize } from '../../wire/bytes.js';
 import { DerTag, encodeElement, encodeOid } from '../der.js';
 import { isValidNistPrivateKey } from '../key-exchange.js';
 import { MIN_RSA_SIGNING_BITS, type PrivateKeyInfo, ecdsaCompactToDer, parsePkcs8, unusableSigningKey } from '../private-keys.js';
@@ -9,19 +9,24 @@ import type { SigningKey } from '../provider.js';
 import { RsaPssSigner } from '../rsa-pss-signer.js';
 import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';
 import type { WebCryptoKey, WebCryptoSubtle } from '../subtle.js';
+import type { EcdhSpec, EphemeralKey } from './key-exchange.js';
+import { fromBase64url } from './jwk.js';
 import type { SignatureExtra } from './extras.js';
 import { ed25519Supported, nobleEd25519 } from './signatures.js';
 
 /**
- * Signing on WebCrypto, with private keys imported non-extractable: ECDSA, Ed25519 (noble's where
- * the runtime lacks it), RSA-PSS, and Ed448 through its extra. Only servers and clients with a
- * certificate sign, so webcryptoProvider() loads this module with a dynamic import on the first
- * importSigningKey() and a plain client's bundle does not carry it. Keys are refused with exactly
- * the other providers' checks and messages (same PKCS#8 parser, same policy).
+ * Private keys into WebCrypto from their bytes, imported non-extractable: signing keys (ECDSA,
+ * Ed25519 (noble's where the runtime lacks it), RSA-PSS, Ed448 through its extra) and, for the
+ * test hooks only, ephemeral key-exchange scalars. Only servers and clients with a certificate
+ * sign, and only tests inject ephemeral keys, so webcryptoProvider() loads this module with a
+ * dynamic import on first use and a plain client's bundle does not carry it. Signing keys are
+ * refused with exactly the other providers' checks and messages (same PKCS#8 parser, same policy).
  */
-
 const ecGroup: Record<EcCurve, NamedGroup> = { 'P-256': NamedGroup.secp256r1, 'P-384': NamedGroup.secp384r1, 'P-521': NamedGroup.secp521r1 };
+/** id-ecPublicKey, the named-curve OIDs (RFC 5480 §2.1.1.1) and id-X25519 (RFC 8410 §3). */
+const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 const curveOid: Record<EcCurve, string> = { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34', 'P-521': '1.3.132.0.35' };
+const X25519_OID = '1.3.101.110';
 const ecHash: Record<EcCurve, string> = { 'P-256': 'SHA-256', 'P-384': 'SHA-384', 'P-521': 'SHA-512' };
 const ED25519_PKCS8_PREFIX = new Uint8Array([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
 
@@ -101,19 +106,7 @@ async function importEcdsaKey(subtle: WebCryptoSubtle, key: Extract<PrivateKeyIn
   // Re-encoded canonically (the curve in the AlgorithmIdentifier, RFC 5915 ECPrivateKey inside,
   // no public key) whatever the input's layout: WebCrypto implementations differ in what else
   // they take, and in whether they check an included public key (the check below is ours).
-  const pkcs8 = encodeElement(
-    DerTag.SEQUENCE,
-    encodeElement(DerTag.INTEGER, new Uint8Array(1)),
-    encodeElement(DerTag.SEQUENCE, encodeOid('1.2.840.10045.2.1'), encodeOid(curveOid[curve])),
-    encodeElement(
-      DerTag.OCTET_STRING,
-      encodeElement(
-        DerTag.SEQUENCE,
-        encodeElement(DerTag.INTEGER, new Uint8Array([1])),
-        encodeElement(DerTag.OCTET_STRING, key.privateKey),
-      ),
-    ),
-  );
+  const pkcs8 = ecPkcs8(curve, key.privateKey);
   const algorithm = { name: 'ECDSA', namedCurve: curve };
   const privateKey = await importPrivate(subtle, pkcs8, algorithm);
   pkcs8.fill(0);
@@ -134,4 +127,47 @@ async function importEcdsaKey(subtle: WebCryptoSubtle, key: Extract<PrivateKeyIn
   }
   // DER output as TLS wants it (RFC 8446 §4.2.3); WebCrypto draws a random nonce per signature.
   return new WebCryptoSigningKey(schemesForKey(key), async (_scheme, message) => ecdsaCompactToDer(await signCompact(message)));
+}
+
+/**
+ * PKCS#8 of a NIST-curve scalar, written canonically (the curve in the AlgorithmIdentifier, an
+ * RFC 5915 ECPrivateKey without the optional public key inside), the one layout every WebCrypto
+ * takes.
+ */
+function ecPkcs8(curve: EcCurve, scalar: Uint8Array): Uint8Array {
+  return encodeElement(
+    DerTag.SEQUENCE,
+    encodeElement(DerTag.INTEGER, new Uint8Array(1)),
+    encodeElement(DerTag.SEQUENCE, encodeOid(EC_PUBLIC_KEY), encodeOid(curveOid[curve])),
+    encodeElement(DerTag.OCTET_STRING, encodeElement(DerTag.SEQUENCE, encodeElement(DerTag.INTEGER, new Uint8Array([1])), encodeElement(DerTag.OCTET_STRING, scalar))),
+  );
+}
+
+/**
+ * An ephemeral key from its scalar (test hooks only: injected randomness or RFC 8448's fixed
+ * keys). WebCrypto computes the public key only on import, so the scalar goes in once as an
+ * extractable PKCS#8 to read our share back as JWK, and again, non-extractable, as the key that
+ * derives secrets.
+ */
+export async function importEphemeralScalar(subtle: WebCryptoSubtle, spec: EcdhSpec, scalar: Uint8Array): Promise<EphemeralKey> {
+  const pkcs8 =
+    spec.algorithm.name === 'ECDH'
+      ? ecPkcs8(spec.algorithm.namedCurve, scalar)
+      : encodeElement(
+          DerTag.SEQUENCE,
+          encodeElement(DerTag.INTEGER, new Uint8Array(1)),
+          encodeElement(DerTag.SEQUENCE, encodeOid(X25519_OID)),
+          // RFC 8410 §7: CurvePrivateKey ::= OCTET STRING inside the PKCS#8 OCTET STRING.
+          encodeElement(DerTag.OCTET_STRING, encodeElement(DerTag.OCTET_STRING, scalar)),
+        );
+  try {
+    const readable = await subtle.importKey('pkcs8', pkcs8, spec.algorithm, true, ['deriveBits']);
+    const jwk = await subtle.exportKey('jwk', readable);
+    const privateKey = await subtle.importKey('jwk', jwk, spec.algorithm, false, ['deriveBits']);
+    const x = fromBase64url(jwk.x!);
+    const publicKey = spec.nist ? new Uint8Array([0x04, ...x, ...fromBase64url(jwk.y!)]) : x;
+    return { privateKey, publicKey };
+  } finally {
+    zeroize(pkcs8);
+  }
 }
