@@ -1,7 +1,6 @@
-import { DerTag, bytesOf } from '../crypto/der.js';
+import { DerTag, bytesOf, childrenOf, readRoot } from '../crypto/der.js';
 import { bytesEqual } from '../wire/bytes.js';
 import type { GeneralNameValue, ParsedCertificate } from './certificate.js';
-import { childrenOf, readRoot } from './certificate-error.js';
 
 /*
  * Name constraints (RFC 5280 §4.2.1.10), evaluated for validate.ts, which imports this module
@@ -77,7 +76,12 @@ function dnsWithin(name: string, constraint: string, excluding: boolean): boolea
   return false;
 }
 
-/** The RDN SETs of a Name, as DER (compared byte for byte). */
+/**
+ * The RDN SETs of a Name, as DER (compared byte for byte). A Name that does not parse matches
+ * nothing and its error is dropped, so crypto/der's reader serves: it is the X.509 one but for
+ * the error it throws, and importing it rather than certificate-error.ts keeps this lazy chunk
+ * from splitting another file off the main chunk.
+ */
 function rdnsOf(nameDer: Uint8Array): Uint8Array[] {
   try {
     const root = readRoot(nameDer, DerTag.SEQUENCE);

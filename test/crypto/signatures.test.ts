@@ -1,6 +1,6 @@
 import { type RSAPSSKeyPairKeyObjectOptions, X509Certificate, constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parsePkcs8 } from '../../src/crypto/keys.js';
+import { parsePkcs8 } from '../../src/crypto/private-keys.js';
 import { ecdsaDerToCompact, nobleProvider, schemesForPublicKey } from '../../src/crypto/noble/index.js';
 import { VerifyKeyCache, subtleCrypto } from '../../src/crypto/webcrypto-rsa.js';
 import { SignatureScheme } from '../../src/messages/registry.js';

@@ -4,23 +4,14 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { internalError } from '../../errors.js';
 import { type SignatureScheme, signatureSchemeName } from '../../messages/registry.js';
 import { bytesEqual } from '../../wire/bytes.js';
-import {
-  MIN_RSA_SIGNING_BITS,
-  type PrivateKeyInfo,
-  type PublicKeyInfo,
-  curveFieldLength,
-  ecdsaDerToCompact,
-  parsePkcs8,
-  parseSpki,
-  publicKeyFitsScheme,
-  schemesForKey,
-  unusableSigningKey,
-} from '../keys.js';
+import { type PublicKeyInfo, curveFieldLength, ecdsaDerToCompact, parseSpki, publicKeyFitsScheme, schemesForKey } from '../keys.js';
+import { MIN_RSA_SIGNING_BITS, type PrivateKeyInfo, parsePkcs8, unusableSigningKey } from '../private-keys.js';
 
 export { ecdsaDerToCompact } from '../keys.js';
 import type { SigningKey } from '../provider.js';
 import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';
-import { RsaPssSigner, VerifyKeyCache, rsaVerify } from '../webcrypto-rsa.js';
+import { RsaPssSigner } from '../rsa-pss-signer.js';
+import { VerifyKeyCache, rsaVerify } from '../webcrypto-rsa.js';
 
 const ecdsaCurves: Record<EcCurve, typeof p256> = { 'P-256': p256, 'P-384': p384, 'P-521': p521 };
 

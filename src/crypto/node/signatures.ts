@@ -5,18 +5,8 @@ import { bytesEqual } from '../../wire/bytes.js';
 import { DerTag, childrenOf, readRoot, unsignedIntegerOf } from '../der.js';
 import { acceptableEdwardsKey } from '../edwards-keys.js';
 import { isValidNistPrivateKey } from '../key-exchange.js';
-import {
-  MIN_RSA_SIGNING_BITS,
-  type PrivateKeyInfo,
-  type PublicKeyInfo,
-  curveFieldLength,
-  ecdsaDerToCompact,
-  parsePkcs8,
-  parseSpki,
-  publicKeyFitsScheme,
-  schemesForKey,
-  unusableSigningKey,
-} from '../keys.js';
+import { type PublicKeyInfo, curveFieldLength, ecdsaDerToCompact, parseSpki, publicKeyFitsScheme, schemesForKey } from '../keys.js';
+import { MIN_RSA_SIGNING_BITS, type PrivateKeyInfo, parsePkcs8, unusableSigningKey } from '../private-keys.js';
 import { type HashName, hashOutputLength } from '../provider.js';
 import type { SigningKey } from '../provider.js';
 import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';

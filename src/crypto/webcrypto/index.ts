@@ -9,7 +9,7 @@ import { subtleCrypto } from '../subtle.js';
 import { webCryptoProviderAead } from './aes-gcm.js';
 import type { AeadExtra, GroupExtra, SignatureExtra, WebCryptoExtra } from './extras.js';
 import { EphemeralKeyPool, webCryptoGroups, webCryptoKeyExchange } from './key-exchange.js';
-import { WebCryptoVerifier, importWebCryptoSigningKey } from './signatures.js';
+import { WebCryptoVerifier } from './signatures.js';
 
 export type { WebCryptoExtra } from './extras.js';
 
@@ -101,6 +101,8 @@ export function webcryptoProvider(options: WebCryptoProviderOptions = {}): Crypt
 
     signatureSchemes: ed448 ? verifiableSchemes : verifiableSchemes.filter((s) => s !== SignatureScheme.ed448),
     verify: (scheme, spki, message, signature) => verifier.verify(scheme, spki, message, signature),
-    importSigningKey: (pkcs8) => importWebCryptoSigningKey(subtle, pkcs8, ed448),
+    // Only servers and clients with a certificate sign: the private-key parsing and signing
+    // code is a separate module, fetched on first use, so a plain client does not carry it.
+    importSigningKey: async (pkcs8) => (await import('./private-key-import.js')).importWebCryptoSigningKey(subtle, pkcs8, ed448),
   };
 }

@@ -1,8 +1,8 @@
 import { internalError } from '../../errors.js';
 import { NamedGroup } from '../../messages/registry.js';
 import { zeroize } from '../../wire/bytes.js';
-import { DerTag, encodeElement, encodeOid } from '../der.js';
 import {
+  KeyExchanges,
   type RandomSource,
   checkedRandom,
   illegalShare,
@@ -11,9 +11,11 @@ import {
   nistPrivateKey,
   rejectAllZero,
 } from '../key-exchange.js';
+import { montgomeryGroup } from '../noble/montgomery.js';
 import type { KeyExchangeAlgorithm, KeyExchangeResponse, KeyShareSecret, SyncKeyExchangeAlgorithm } from '../provider.js';
+import { defaultRandom } from '../random.js';
+import type { EcCurve } from '../signature-schemes.js';
 import type { WebCryptoKey, WebCryptoKeyPair, WebCryptoSubtle } from '../subtle.js';
-import { fromBase64url } from './jwk.js';
 
 /**
  * (EC)DHE on WebCrypto: secp256r1/384r1/521r1 as ECDH, x25519 as X25519 where the runtime has
@@ -27,9 +29,9 @@ import { fromBase64url } from './jwk.js';
  * secret is the X coordinate (RFC 8446 §7.4.1), which is what ECDH deriveBits returns.
  */
 
-interface EcdhSpec {
+export interface EcdhSpec {
   readonly group: NamedGroup;
-  readonly algorithm: { readonly name: 'ECDH'; readonly namedCurve: string } | { readonly name: 'X25519' };
+  readonly algorithm: { readonly name: 'ECDH'; readonly namedCurve: EcCurve } | { readonly name: 'X25519' };
   readonly shareLength: number;
   /** deriveBits length: the field size in bits (P-521's 66 bytes hold 521 bits, padded). */
   readonly secretBits: number;
@@ -46,13 +48,8 @@ const specs: ReadonlyMap<number, EcdhSpec> = new Map([P256, P384, P521, X25519].
 /** Groups WebCrypto serves, in the provider's preference order (x25519 first, then by size). */
 export const webCryptoGroups: readonly NamedGroup[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1];
 
-/** id-ecPublicKey and the named-curve OIDs (RFC 5480 §2.1.1.1), for PKCS#8 of injected keys. */
-const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
-const CURVE_OIDS: Record<string, string> = { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34', 'P-521': '1.3.132.0.35' };
-const X25519_OID = '1.3.101.110';
-
 /** A private key and our share, the key usable only for deriveBits. */
-interface EphemeralKey {
+export interface EphemeralKey {
   readonly privateKey: WebCryptoKey;
   readonly publicKey: Uint8Array;
 }
@@ -115,11 +112,13 @@ function x25519Supported(subtle: WebCryptoSubtle): Promise<boolean> {
   ));
 }
 
-/** The X25519 fallback (noble), in a chunk of its own that only runtimes without X25519 load. */
-let fallback: Promise<typeof import('./x25519-noble.js')> | undefined;
+/** The X25519 fallback (noble's curve, in a chunk of its own that only runtimes without X25519 load). */
+let fallback: Promise<KeyExchanges> | undefined;
 
-function nobleX25519(): Promise<typeof import('./x25519-noble.js')> {
-  return (fallback ??= import('./x25519-noble.js'));
+function nobleX25519(): Promise<KeyExchanges> {
+  return (fallback ??= import('./x25519-noble.js').then(
+    ({ x25519 }) => new KeyExchanges(new Map([[NamedGroup.x25519, montgomeryGroup(NamedGroup.x25519, x25519, 32)]])),
+  ));
 }
 
 class WebCryptoKeyShare implements KeyShareSecret {
@@ -217,54 +216,20 @@ class WebCryptoKeyExchange implements KeyExchangeAlgorithm {
     const noble = await nobleX25519();
     const { source } = this;
     return source.kind === 'fixed'
-      ? noble.x25519WithPrivateKey(source.privateKey)
-      : noble.x25519Fresh(source.kind === 'random' ? source.random : undefined);
+      ? noble.withPrivateKey(NamedGroup.x25519, source.privateKey, defaultRandom)
+      : noble.fresh(NamedGroup.x25519, source.kind === 'random' ? source.random : defaultRandom)!;
   }
 
   private async ephemeralKey(): Promise<EphemeralKey> {
     const { source, spec, subtle } = this;
     if (source.kind === 'generate') return source.pool.take(spec);
+    // Test hooks only (injected randomness, RFC 8448's fixed keys): loaded when first used.
     const scalar = source.kind === 'fixed' ? source.privateKey.slice() : spec.nist ? nistPrivateKey(spec.group, source.random) : checkedRandom(source.random, 32);
     try {
-      return await importScalar(subtle, spec, scalar);
+      return await (await import('./private-key-import.js')).importEphemeralScalar(subtle, spec, scalar);
     } finally {
       zeroize(scalar);
     }
-  }
-}
-
-/**
- * A key from its scalar (test hooks only: injected randomness or RFC 8448's fixed keys). WebCrypto
- * computes the public key only on import, so the scalar goes in once as an extractable PKCS#8
- * to read our share back as JWK, and again, non-extractable, as the key that derives secrets.
- */
-async function importScalar(subtle: WebCryptoSubtle, spec: EcdhSpec, scalar: Uint8Array): Promise<EphemeralKey> {
-  const curveOid = spec.algorithm.name === 'ECDH' ? CURVE_OIDS[spec.algorithm.namedCurve]! : undefined;
-  const pkcs8 =
-    curveOid !== undefined
-      ? encodeElement(
-          DerTag.SEQUENCE,
-          encodeElement(DerTag.INTEGER, new Uint8Array(1)),
-          encodeElement(DerTag.SEQUENCE, encodeOid(EC_PUBLIC_KEY), encodeOid(curveOid)),
-          // ECPrivateKey (RFC 5915) without the optional public key.
-          encodeElement(DerTag.OCTET_STRING, encodeElement(DerTag.SEQUENCE, encodeElement(DerTag.INTEGER, new Uint8Array([1])), encodeElement(DerTag.OCTET_STRING, scalar))),
-        )
-      : encodeElement(
-          DerTag.SEQUENCE,
-          encodeElement(DerTag.INTEGER, new Uint8Array(1)),
-          encodeElement(DerTag.SEQUENCE, encodeOid(X25519_OID)),
-          // RFC 8410 §7: CurvePrivateKey ::= OCTET STRING inside the PKCS#8 OCTET STRING.
-          encodeElement(DerTag.OCTET_STRING, encodeElement(DerTag.OCTET_STRING, scalar)),
-        );
-  try {
-    const readable = await subtle.importKey('pkcs8', pkcs8, spec.algorithm, true, ['deriveBits']);
-    const jwk = await subtle.exportKey('jwk', readable);
-    const privateKey = await subtle.importKey('jwk', jwk, spec.algorithm, false, ['deriveBits']);
-    const x = fromBase64url(jwk.x!);
-    const publicKey = spec.nist ? new Uint8Array([0x04, ...x, ...fromBase64url(jwk.y!)]) : x;
-    return { privateKey, publicKey };
-  } finally {
-    zeroize(pkcs8);
   }
 }
 

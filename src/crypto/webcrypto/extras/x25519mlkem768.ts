@@ -1,6 +1,7 @@
+import { x25519 } from '@noble/curves/ed25519.js';
 import { NamedGroup } from '../../../messages/registry.js';
 import { x25519MlKem768 } from '../../hybrid.js';
-import { x25519DhGroup } from '../x25519-noble.js';
+import { montgomeryGroup } from '../../noble/montgomery.js';
 import type { GroupExtra } from '../extras.js';
 
 /**
@@ -12,5 +13,5 @@ import type { GroupExtra } from '../extras.js';
 export const x25519mlkem768: GroupExtra = {
   kind: 'group',
   group: NamedGroup.X25519MLKEM768,
-  exchange: (random, fixedPrivateKey) => x25519MlKem768(x25519DhGroup(), random, fixedPrivateKey),
+  exchange: (random, fixedPrivateKey) => x25519MlKem768(montgomeryGroup(NamedGroup.x25519, x25519, 32), random, fixedPrivateKey),
 };
