@@ -29,6 +29,7 @@ export function formatTraceEvent(event: TraceEvent, role: 'client' | 'server'): 
   switch (event.kind) {
     case 'record':
     case 'failed':
+    case 'chain':
       return undefined;
     case 'message': {
       const arrow = event.direction === 'sent' ? (role === 'client' ? 'C → S' : 'S → C') : role === 'client' ? 'S → C' : 'C → S';
