@@ -106,10 +106,10 @@ class ChainWords {
     } else {
       out.push(`${who} had no acceptable issuer. ${considered.map((c) => `${this.candidateName(c)}: ${this.verdictWords(c)}`).join('; ')}.`);
     }
-    // Each candidate that had no issuer of its own: why, in turn (bounded by the path depth).
+    // Each candidate refused for what is above it: why, in turn (bounded by the path depth).
     if (depth < 16) {
       for (const c of considered) {
-        if (c.verdict.reason !== 'no path above') continue;
+        if (c.verdict.reason !== 'no path above' && !(c.verdict.reason === 'invalid' && c.verdict.relation === 'above')) continue;
         const child = this.childSearch(index, c.certificate);
         if (child !== undefined) out.push(...this.noIssuer(child, depth + 1));
       }

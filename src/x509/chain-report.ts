@@ -251,10 +251,11 @@ export class ChainRecorder implements PathSearchObserver {
 /**
  * Where a path's failure lies from the candidate at `childDepth + 1`: validation (validate.ts)
  * checks certificate i's signature with certificate i+1's key, so a bad signature on the child
- * is the candidate's; anything else is about the certificate at the failure's depth.
+ * is the candidate's, a bad signature on the candidate is its issuer's; anything else is about
+ * the certificate at the failure's depth.
  */
 function relationTo(failure: PathFailure, childDepth: number): 'itself' | 'signature' | 'above' | 'below' {
-  if (failure.depth === childDepth + 1) return 'itself';
+  if (failure.depth === childDepth + 1) return failure.check === 'signature' ? 'above' : 'itself';
   if (failure.depth === childDepth && failure.check === 'signature') return 'signature';
   return failure.depth > childDepth + 1 ? 'above' : 'below';
 }
