@@ -3,6 +3,7 @@ import type { Candidate, ChainReport, ChainStep } from '../../src/x509/chain-rep
 import { chainView } from '../../src/explain/chain.js';
 import { TrustStore, X509Verifier, type X509VerificationResult } from '../../src/x509/index.js';
 import type { VerificationContext } from '../../src/x509/verifier.js';
+import type { CertificateError } from '../../src/x509/certificate-error.js';
 import { NOW, ca, leaf as issueLeaf, simplePki, testKey, type TestCert } from './pki.js';
 
 /**
@@ -174,7 +175,7 @@ describe('ChainReport: how the chain was built', () => {
     const verifier = new X509Verifier({ trustStore: TrustStore.fromCertificates([pki.root.der]), now: NOW, maxDepth: 2 });
     const reports: ChainReport[] = [];
     const result = await verifier.verify([pki.leaf.der, pki.intermediate.der], { peerRole: 'server', serverName: 'localhost', observe: (r) => reports.push(r) });
-    expect(result.ok ? undefined : result.error.check).toBe('depth');
+    expect(result.ok ? undefined : (result.error as CertificateError).check).toBe('depth');
     expect(candidates(issuers(reports[0]!)[0]!)).toEqual([['Test Intermediate', 'peer', 'depth limit']]);
   });
 
