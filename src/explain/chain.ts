@@ -256,7 +256,7 @@ class ChainWords {
 }
 
 const KEY_ID_WORDS: Record<Candidate['keyIdentifier'], string> = {
-  matches: 'its key identifier matches the one named below (tried first)',
-  differs: 'its key identifier differs from the one named below (tried after those that match)',
-  unknown: 'no key identifier to compare',
+  matches: 'its subjectKeyIdentifier matches the authorityKeyIdentifier sought (tried first)',
+  differs: 'its subjectKeyIdentifier is not the authorityKeyIdentifier sought (tried after those that match)',
+  unknown: 'no key identifiers to compare',
 };

@@ -39,9 +39,9 @@ describe('explain: the chain as built', () => {
     for (const sentence of [
       path,
       'Issuer of certificate 0 "wiretls test server (Ed25519)": "wiretls test intermediate CA"',
-      'sent by the server (certificate 1); its key identifier matches the one named below (tried first); taken: the path through it to a trust anchor is valid',
+      'sent by the server (certificate 1); its subjectKeyIdentifier matches the authorityKeyIdentifier sought (tried first); taken: the path through it to a trust anchor is valid',
       'Issuer of certificate 1 "wiretls test intermediate CA": "wiretls test root CA"',
-      'from the trust store; its key identifier matches the one named below (tried first); taken: a trust anchor, and the path ending with it is valid',
+      'from the trust store; its subjectKeyIdentifier matches the authorityKeyIdentifier sought (tried first); taken: a trust anchor, and the path ending with it is valid',
       'The leaf is valid for "localhost" (its subjectAltName DNS:localhost matches), by the RFC 9525 rules.',
     ]) {
       expect(html).toContain(esc(sentence));
