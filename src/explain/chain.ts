@@ -37,9 +37,9 @@ export function chainView(report: ChainReport): ChainView {
   return new ChainWords(report).view();
 }
 
-/** The common name, or the whole subject when there is none. */
+/** The common name (also inside a multi-valued RDN, "O=… + CN=…"), or the whole subject when there is none. */
 export function shortName(subject: string): string {
-  const cn = /(?:^|, )CN=(.*?)(?=, [A-Za-z0-9.]+=|$)/.exec(subject);
+  const cn = /(?:^|, | \+ )CN=(.*?)(?=(?:, | \+ )[A-Za-z0-9.]+=|$)/.exec(subject);
   return `"${cn ? cn[1] : subject}"`;
 }
 

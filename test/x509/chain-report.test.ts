@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Candidate, ChainReport, ChainStep } from '../../src/x509/chain-report.js';
-import { chainView } from '../../src/explain/chain.js';
+import { chainView, shortName } from '../../src/explain/chain.js';
 import { TrustStore, X509Verifier, type X509VerificationResult } from '../../src/x509/index.js';
 import type { VerificationContext } from '../../src/x509/verifier.js';
 import type { CertificateError } from '../../src/x509/certificate-error.js';
@@ -177,6 +177,13 @@ describe('ChainReport: how the chain was built', () => {
     const result = await verifier.verify([pki.leaf.der, pki.intermediate.der], { peerRole: 'server', serverName: 'localhost', observe: (r) => reports.push(r) });
     expect(result.ok ? undefined : (result.error as CertificateError).check).toBe('depth');
     expect(candidates(issuers(reports[0]!)[0]!)).toEqual([['Test Intermediate', 'peer', 'depth limit']]);
+  });
+
+  it('certificates are named by their common name, also inside a multi-valued RDN', () => {
+    expect(shortName('CN=wiretls test root CA, O=wiretls test PKI')).toBe('"wiretls test root CA"');
+    expect(shortName('O=wiretls demo + CN=localhost')).toBe('"localhost"');
+    expect(shortName('O=wiretls demo + CN=wiretls demo CA, C=DE')).toBe('"wiretls demo CA"');
+    expect(shortName('O=no common name')).toBe('"O=no common name"');
   });
 
   it('the override hook: the report says the verdict was replaced', async () => {
