@@ -712,6 +712,10 @@ export abstract class Connection {
       this.connection.emit('trace', event);
     }
 
+    get tracing(): boolean {
+      return this.connection.listeners.trace !== undefined;
+    }
+
     peerKeyUpdate(updateRequested: boolean): void {
       const connection = this.connection;
       const secrets = connection.secrets!;

@@ -25,6 +25,7 @@ export { nobleProvider, type NobleProviderOptions } from './crypto/noble/index.j
 
 // Certificates: explicit trust anchors, PEM and key loading, the verifier.
 export type { CertificateVerifier, VerificationContext, VerificationResult } from './x509/verifier.js';
+export type { ChainReport, ChainStep } from './x509/chain-report.js';
 export { X509Verifier, type X509VerifierOptions, TrustStore, loadCertificates, loadPrivateKey } from './x509/index.js';
 
 // Transports: the sans-I/O engine over Web Streams and WebSockets.

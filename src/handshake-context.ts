@@ -4,6 +4,7 @@ import { handshakeTypeName } from './messages/registry.js';
 import type { HandshakeMessage, ReceivedMessage } from './messages/types.js';
 import type { SecretName, SecretObserver } from './keyschedule.js';
 import type { Transcript } from './transcript.js';
+import type { ChainReport } from './x509/chain-report.js';
 
 /**
  * What the client and server state machines share with the connection that drives them.
@@ -53,7 +54,13 @@ export type TraceEvent =
    */
   | { kind: 'record'; direction: 'sent' | 'received'; bytes: Uint8Array; sequence?: number; inner?: { type: number; content: Uint8Array } }
   /** The connection failed: the reason, after the alert (if any) was sent. */
-  | { kind: 'failed'; error: TLSError };
+  | { kind: 'failed'; error: TLSError }
+  /**
+   * How the certificate verifier reached its verdict on the peer's chain (issuers considered,
+   * paths validated, identity), traced before the verdict is acted on; only when someone
+   * listens to the trace, and only from a verifier that reports (X509Verifier).
+   */
+  | { kind: 'chain'; report: ChainReport };
 
 export interface HandshakeContext {
   readonly provider: CryptoProvider;
@@ -89,6 +96,8 @@ export interface HandshakeContext {
   /** The handshake is done: application data may flow; `secrets` serve KeyUpdate and exporters. */
   complete(info: SessionInfo, secrets: TrafficSecrets): void;
   trace(event: TraceEvent): void;
+  /** Whether anyone listens to the trace: events that cost work to build are made only then. */
+  readonly tracing: boolean;
   /** The peer moved to its next traffic secret; answer if it asked us to (RFC 8446 §4.6.3). */
   peerKeyUpdate(updateRequested: boolean): void;
   /** A ticket the server issued, ready to resume with. */

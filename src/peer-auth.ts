@@ -7,7 +7,9 @@ import { SignatureScheme, signatureSchemeName } from './messages/registry.js';
 import type { CertificateVerify, Finished } from './messages/types.js';
 import { concatBytes, constantTimeEqual, utf8 } from './wire/bytes.js';
 import { certificateSpki } from './x509/spki.js';
+import type { ChainReport } from './x509/chain-report.js';
 import type { CertificateVerifier, VerificationContext } from './x509/verifier.js';
+import type { HandshakeContext } from './handshake-context.js';
 
 /**
  * Checks shared by both sides: the peer's chain, its CertificateVerify and its Finished.
@@ -91,17 +93,22 @@ export interface ChainVerdict {
 
 /**
  * Runs the configured verifier. With no verifier the chain is unauthenticated: that is a
- * failure like any other, which `reject` turns into a fatal alert.
+ * failure like any other, which `reject` turns into a fatal alert. When the trace is listened
+ * to, the verifier's report of how it decided is traced before the verdict is acted on.
  */
 export async function verifyPeerChain(
   verifier: CertificateVerifier | undefined,
   chain: readonly Uint8Array[],
   context: VerificationContext,
   reject: boolean,
+  ctx: Pick<HandshakeContext, 'trace' | 'tracing'>,
 ): Promise<ChainVerdict> {
+  let report: ChainReport | undefined;
+  const asked: VerificationContext = ctx.tracing ? { ...context, observe: (r) => void (report = r) } : context;
   const result = verifier
-    ? await verifier.verify(chain, context)
+    ? await verifier.verify(chain, asked)
     : { ok: false as const, error: new TLSError('CERT_UNTRUSTED', 'no certificate verifier is configured', { alert: 'certificate_unknown' }) };
+  if (report) ctx.trace({ kind: 'chain', report });
   if (result.ok) return { authorized: true, error: undefined };
   if (reject) throw result.error;
   return { authorized: false, error: result.error };

@@ -23,12 +23,14 @@ const FIELD_WIDTH = 24;
 
 /**
  * One event as text, or undefined for the events --trace leaves to --explain: records (the
- * trace shows messages), and the failure (the command reports it itself).
+ * trace shows messages), the chain report (the verdict line below says what came of it), and
+ * the failure (the command reports it itself).
  */
 export function formatTraceEvent(event: TraceEvent, role: 'client' | 'server'): string | undefined {
   switch (event.kind) {
     case 'record':
     case 'failed':
+    case 'chain':
       return undefined;
     case 'message': {
       const arrow = event.direction === 'sent' ? (role === 'client' ? 'C → S' : 'S → C') : role === 'client' ? 'S → C' : 'C → S';

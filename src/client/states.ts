@@ -345,6 +345,7 @@ class ExpectCertificate implements HandshakeState {
       chain,
       { peerRole: 'server', ...(config.serverName !== undefined ? { serverName: config.serverName } : {}) },
       config.rejectUnauthorized ?? true,
+      this.ctx,
     );
     this.ctx.trace({ kind: 'verified', what: 'server certificate chain', ok: verdict.authorized, ...(verdict.error ? { detail: verdict.error.message } : {}) });
     return new ExpectCertificateVerify(this.ctx, this.hs, this.params, chain, verdict);

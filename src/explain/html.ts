@@ -1,3 +1,4 @@
+import type { ChainView } from './chain.js';
 import type { Check, Derivation, Explanation, Item, Line, RecordView, Step, Value } from './model.js';
 import type { Region } from './regions.js';
 
@@ -129,7 +130,21 @@ class HtmlRenderer {
         this.lines(item.certificate.lines);
         this.out.push('</div>');
         return;
+      case 'chain':
+        this.chain(item.chain);
+        return;
     }
+  }
+
+  /** The chain as built: the verdict in sentences, each search and path to open on demand. */
+  private chain(chain: ChainView): void {
+    const o = this.out;
+    o.push(`<div class="check chain ${chain.ok ? 'ok' : 'bad'}"><h4>${chain.ok ? '✓' : '✗'} ${esc(chain.title)}</h4>`);
+    for (const p of chain.plain) o.push(`<p class="plain">${esc(p)}</p>`);
+    const { searches, paths } = chain;
+    o.push(`<details class="steps"><summary>Every step: ${searches} issuer search${searches === 1 ? '' : 'es'}, ${paths} path${paths === 1 ? '' : 's'} validated</summary>`);
+    for (const check of chain.details) this.check(check);
+    o.push('</details></div>');
   }
 
   private value(value: Value): string {
@@ -255,6 +270,8 @@ code.s{color:var(--secret)}
 .check{margin:.8rem 0;padding:.5rem .8rem;border-radius:6px;border:1px solid var(--line);background:#fff}
 .check.ok{border-left:5px solid var(--ok)}.check.bad{border-left:5px solid var(--bad);background:#fff8f7}.check.info{border-left:5px solid #8aa0bf}
 .check.ok h4,p.ok{color:var(--ok)}.check.bad h4,p.bad{color:var(--bad)}
+.chain .plain{margin:.3rem 0}
+.steps>summary{cursor:pointer;color:var(--muted);font-size:.9rem}
 .cert{margin:.8rem 0;padding:.5rem .8rem;border:1px solid var(--line);border-radius:6px;background:#fff;font-size:.92rem}
 .diagram{margin:1rem 0;padding:.8rem;border:1px solid var(--line);border-radius:8px;background:#fff;overflow-x:auto}
 .diagram table{font-size:.88rem}

@@ -20,6 +20,7 @@ import { certificateVerifyContent } from '../peer-auth.js';
 import { bytesEqual, bytesToHex, concatBytes, fromUtf8 } from '../wire/bytes.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { type HandshakeStreamState, type MessageStart, annotateAlert, annotateHandshake, annotatePlaintext, messageName, recordHeader } from './annotate.js';
+import { type ChainView, chainView } from './chain.js';
 import type { ExplainEvent } from './recorder.js';
 import { type Region, Walker } from './regions.js';
 
@@ -101,7 +102,9 @@ export type Item =
   | { readonly kind: 'record'; readonly record: RecordView }
   | { readonly kind: 'derivation'; readonly derivation: Derivation }
   | { readonly kind: 'check'; readonly check: Check }
-  | { readonly kind: 'certificate'; readonly certificate: CertificateView };
+  | { readonly kind: 'certificate'; readonly certificate: CertificateView }
+  /** How the verifier built (or failed to build) the peer's chain. */
+  | { readonly kind: 'chain'; readonly chain: ChainView };
 
 export type StepId = 'hello' | 'key-share' | 'certificate' | 'keys' | 'finished' | 'after';
 
@@ -230,6 +233,8 @@ class Builder {
   private readonly derivationValues = new Map<string, Uint8Array>();
   private transcripts: Transcripts | undefined;
   private cursor: StepId = 'hello';
+  /** Each chain report's first sentence, for its step's plain words. */
+  private readonly chainSummaries: [StepId, string][] = [];
   private failure: Extract<TraceEvent, { kind: 'failed' }>['error'] | undefined;
   /** Per Finished message (index in `messages`): the sender's newest application secret then. */
   private readonly applicationSecretAt = new Map<number, string | undefined>();
@@ -277,6 +282,7 @@ class Builder {
     );
     this.explainHello();
     this.explainCertificates();
+    for (const [step, text] of this.chainSummaries) this.step(step).summary.push(text);
     this.explainFinished();
     this.explainBinders();
     const outcome = this.outcome();
@@ -325,6 +331,14 @@ class Builder {
             check: { ok: event.ok, title: `${event.what}: ${event.ok ? 'verified' : 'failed'}`, lines: this.verificationLines(event.what, event.detail) },
           });
           break;
+        case 'chain': {
+          const step = finishedSeen >= 2 ? 'after' : 'certificate';
+          const view = chainView(event.report);
+          // The outcome in plain words at the top of the step (after what was sent); the searches on demand.
+          this.chainSummaries.push([step, view.plain[0] ?? view.title]);
+          this.add(step, { kind: 'chain', chain: view });
+          break;
+        }
         case 'failed':
           this.failure = event.error;
           this.add(finishedSeen >= 2 ? 'after' : this.cursor, {

@@ -1,3 +1,4 @@
+import type { ChainView } from './chain.js';
 import type { Check, Derivation, Explanation, Item, Line, RecordView, Value } from './model.js';
 import type { Region } from './regions.js';
 
@@ -119,6 +120,21 @@ class TextRenderer {
         this.wrap(`▣ ${item.certificate.position}`, 2, 4, ['bold']);
         this.lines(item.certificate.lines, 6);
         break;
+      case 'chain':
+        this.chain(item.chain);
+        break;
+    }
+  }
+
+  /** The chain as built: the verdict in sentences, then every search and path. */
+  private chain(chain: ChainView): void {
+    this.out.push('');
+    this.wrap(`${chain.ok ? '✓' : '✗'} ${chain.title}`, 2, 4, [chain.ok ? 'green' : 'red']);
+    for (const p of chain.plain) this.wrap(p, 6, 6);
+    for (const check of chain.details) {
+      const mark = check.ok === undefined ? '•' : check.ok ? '✓' : '✗';
+      this.wrap(`${mark} ${check.title}`, 6, 8, check.ok === undefined ? ['blue'] : [check.ok ? 'green' : 'red']);
+      this.lines(check.lines, 10);
     }
   }
 

@@ -69,7 +69,7 @@ export class ExpectClientCertificate implements HandshakeState {
       return this.done(undefined);
     }
     const chain = message.entries.map((e) => e.data);
-    const verdict = await verifyPeerChain(this.policy.verifier, chain, { peerRole: 'client' }, this.policy.rejectUnauthorized);
+    const verdict = await verifyPeerChain(this.policy.verifier, chain, { peerRole: 'client' }, this.policy.rejectUnauthorized, this.ctx);
     this.ctx.trace({ kind: 'verified', what: 'client certificate chain', ok: verdict.authorized, ...(verdict.error ? { detail: verdict.error.message } : {}) });
     return new ExpectClientCertificateVerify(this.ctx, this.policy, this.transcript, chain, verdict, this.done);
   }

@@ -164,3 +164,14 @@ export function checkIdentity(cert: ParsedCertificate, serverName: string): Iden
       : `the certificate has no DNS subjectAltName, so it is not valid for "${serverName}" (the subject CN is not used)`,
   };
 }
+
+/** The subjectAltName ("DNS:…", "IP:…") that makes `cert` valid for `serverName`, to show which one did. */
+export function matchingName(cert: ParsedCertificate, serverName: string): string | undefined {
+  const ref = referenceIdentity(serverName);
+  if (ref.type === 'invalid') return undefined;
+  const found =
+    ref.type === 'ip'
+      ? cert.subjectAltNames.find((n) => n.type === 'ip' && n.bytes !== undefined && bytesEqual(n.bytes, ref.bytes))
+      : cert.subjectAltNames.find((n) => n.type === 'dns' && matchesDnsName(n.value, ref.name));
+  return found && `${found.type === 'ip' ? 'IP' : 'DNS'}:${found.value}`;
+}

@@ -1,5 +1,6 @@
 /** The certificate layer: loading, trust anchors, path building and validation, identity. */
 export type { CertificateVerifier, VerificationContext, VerificationResult } from './verifier.js';
+export type { Candidate, CandidateVerdict, CertificateRef, ChainReport, ChainStep, PathFailure } from './chain-report.js';
 export { certificateSpki } from './spki.js';
 export {
   ParsedCertificate,

@@ -1,5 +1,6 @@
 import { bytesEqual } from '../wire/bytes.js';
 import { bytesKey, type ParsedCertificate } from './certificate.js';
+import type { PathSearchObserver } from './chain-report.js';
 import type { TrustStore } from './truststore.js';
 
 export interface PathSearchLimits {
@@ -35,6 +36,8 @@ export function* candidatePaths(
   store: TrustStore,
   limits: PathSearchLimits,
   report: PathSearchReport,
+  /** Told each step, for a person (ChainReport); the search is the same with or without it. */
+  observer?: PathSearchObserver,
 ): Generator<ParsedCertificate[]> {
   const bySubject = new Map<string, ParsedCertificate[]>();
   for (const cert of pool) {
@@ -51,28 +54,41 @@ export function* candidatePaths(
     const current = path[path.length - 1]!;
     const pinned = store.anchorFor(current);
     if (pinned) {
+      observer?.anchor(path);
       yield [...path.slice(0, -1), pinned];
       return;
     }
     let found = false;
     const anchors = byKeyId(current, store.issuersOf(current).filter((a) => !inPath(path, a)));
-    if (anchors.length > 0 && path.length + 1 > limits.maxDepth) report.depthLimited = true;
-    else {
+    const intermediates = byKeyId(current, (bySubject.get(bytesKey(current.issuerDer)) ?? []).filter((c) => !inPath(path, c)));
+    observer?.issuers(path, anchors, intermediates);
+    if (anchors.length > 0 && path.length + 1 > limits.maxDepth) {
+      report.depthLimited = true;
+      observer?.stopped(path, anchors, 'depth limit');
+    } else {
       for (const anchor of anchors) {
-        if (++steps > limits.maxSteps) return void (report.stepsExhausted = true);
+        if (++steps > limits.maxSteps) {
+          observer?.stopped(path, [anchor], 'search limit');
+          return void (report.stepsExhausted = true);
+        }
         found = true;
+        observer?.trying(path, anchor);
         yield [...path, anchor];
       }
     }
-    const intermediates = byKeyId(current, (bySubject.get(bytesKey(current.issuerDer)) ?? []).filter((c) => !inPath(path, c)));
     for (const next of intermediates) {
       // The next certificate still needs an anchor above it.
       if (path.length + 2 > limits.maxDepth) {
         report.depthLimited = true;
+        observer?.stopped(path, intermediates.slice(intermediates.indexOf(next)), 'depth limit');
         break;
       }
-      if (++steps > limits.maxSteps) return void (report.stepsExhausted = true);
+      if (++steps > limits.maxSteps) {
+        observer?.stopped(path, [next], 'search limit');
+        return void (report.stepsExhausted = true);
+      }
       found = true;
+      observer?.trying(path, next);
       yield* extend([...path, next]);
     }
     if (!found && path.length > report.deadEnd.length) report.deadEnd = path;

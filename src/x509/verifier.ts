@@ -1,3 +1,4 @@
+import type { ChainReport } from './chain-report.js';
 import type { TLSError } from '../errors.js';
 
 /**
@@ -13,6 +14,12 @@ export interface VerificationContext {
   serverName?: string;
   /** Validation time; defaults to now. */
   now?: Date;
+  /**
+   * Told how the verdict was reached (X509Verifier: every issuer considered and why it was
+   * taken or refused, every path validated, the identity check), once, before verify resolves.
+   * For explanations (wiretls explain); without it the verifier builds no report.
+   */
+  observe?: (report: ChainReport) => void;
 }
 
 export type VerificationResult = { ok: true } | { ok: false; error: TLSError };

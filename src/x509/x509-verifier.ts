@@ -1,7 +1,8 @@
 import { TLSError, asTLSError } from '../errors.js';
 import { ParsedCertificate, bytesKey, type CertificateSummary } from './certificate.js';
 import { CertificateError } from './certificate-error.js';
-import { checkIdentity } from './identity.js';
+import { ChainRecorder } from './chain-report.js';
+import { checkIdentity, matchingName } from './identity.js';
 import { candidatePaths, type PathSearchReport } from './path.js';
 import { WebCryptoSignatureChecker, type SignatureChecker } from './signature.js';
 import type { TrustStore } from './truststore.js';
@@ -103,12 +104,14 @@ export class X509Verifier implements CertificateVerifier {
    * checker or of a caller hook becomes an INTERNAL_ERROR verdict.
    */
   async verify(chain: readonly Uint8Array[], context: VerificationContext): Promise<X509VerificationResult> {
+    // Only an observer pays for the report (see chain-report.ts).
+    const recorder = context.observe ? new ChainRecorder(context.peerRole) : undefined;
     let evaluated: Awaited<ReturnType<X509Verifier['evaluate']>>;
     try {
-      evaluated = await this.evaluate(chain, context);
+      evaluated = await this.evaluate(chain, context, recorder);
     } catch (error) {
       const failure = asTLSError(error);
-      return { ok: false, error: failure, peerCertificates: [], path: undefined, originalError: failure };
+      return this.observed(context, recorder, { ok: false, error: failure }, false, { peerCertificates: [], path: undefined, originalError: failure });
     }
     const { result, peerCertificates, path } = evaluated;
     let final: VerificationResult = result;
@@ -121,12 +124,32 @@ export class X509Verifier implements CertificateVerifier {
       }
     }
     const originalError = result.ok ? undefined : result.error;
-    return { ...final, peerCertificates, path, originalError };
+    return this.observed(context, recorder, final, final !== result, { peerCertificates, path, originalError });
+  }
+
+  /** Hands the observer its report; an observer that throws fails the verdict like a hook would. */
+  private observed(
+    context: VerificationContext,
+    recorder: ChainRecorder | undefined,
+    final: VerificationResult,
+    overridden: boolean,
+    details: Omit<X509VerificationResult, 'ok' | 'error'>,
+  ): X509VerificationResult {
+    if (context.observe && recorder) {
+      const error = final.ok ? undefined : final.error;
+      try {
+        context.observe(recorder.finish({ ok: final.ok, code: error?.code, message: error?.message, overridden }));
+      } catch (thrown) {
+        return { ok: false, error: asTLSError(thrown), ...details };
+      }
+    }
+    return { ...final, ...details };
   }
 
   private async evaluate(
     chain: readonly Uint8Array[],
     context: VerificationContext,
+    recorder: ChainRecorder | undefined,
   ): Promise<{ result: VerificationResult; peerCertificates: CertificateSummary[]; path: CertificateSummary[] | undefined }> {
     const peerCertificates: CertificateSummary[] = [];
     const failure = (error: CertificateError) => {
@@ -152,16 +175,24 @@ export class X509Verifier implements CertificateVerifier {
     }
     peerCertificates.push(leaf.summary);
     const pool: ParsedCertificate[] = [];
+    const sent: (ParsedCertificate | undefined)[] = [leaf];
     const seen = new Set<string>();
-    for (const der of chain.slice(1)) {
+    for (const [i, der] of chain.entries()) {
+      if (i === 0) continue;
       try {
         const cert = this.parse(der);
         peerCertificates.push(cert.summary);
+        sent.push(cert);
         const key = cert.summary.fingerprint256;
-        if (seen.has(key) || key === leaf.summary.fingerprint256) continue;
+        if (seen.has(key) || key === leaf.summary.fingerprint256) {
+          recorder?.ignored(i, 'duplicate');
+          continue;
+        }
         seen.add(key);
         pool.push(cert);
       } catch {
+        sent.push(undefined);
+        recorder?.ignored(i, 'unparseable');
         continue;
       }
     }
@@ -175,14 +206,19 @@ export class X509Verifier implements CertificateVerifier {
     let firstError: CertificateError | undefined;
     let valid: ParsedCertificate[] | undefined;
     let attempts = 0;
-    for (const candidate of candidatePaths(leaf, pool, store, { maxDepth: this.maxDepth, maxSteps: MAX_STEPS }, report)) {
+    recorder?.begin(sent, pool, store);
+    for (const candidate of candidatePaths(leaf, pool, store, { maxDepth: this.maxDepth, maxSteps: MAX_STEPS }, report, recorder)) {
       const error = await validatePath(candidate, { now, purpose, checker: this.checker, minRsaBits: this.minRsaBits, signatureMemo });
+      recorder?.path(candidate, error);
       if (!error) {
         valid = candidate;
         break;
       }
       firstError ??= error;
-      if (++attempts >= MAX_PATHS_VALIDATED) break;
+      if (++attempts >= MAX_PATHS_VALIDATED) {
+        recorder?.gaveUp(attempts);
+        break;
+      }
     }
     if (!valid) return failure(firstError ?? untrusted(report, chain.length, store, this.maxDepth));
     const path = valid.map((c) => c.summary);
@@ -190,6 +226,10 @@ export class X509Verifier implements CertificateVerifier {
     // 3. The service identity (servers only; mutual TLS has no reference name for clients).
     if (context.peerRole === 'server' && context.serverName !== undefined && context.serverName !== '') {
       const error = this.identityError(leaf, context.serverName);
+      recorder?.identity(context.serverName, error === undefined, {
+        by: this.options.checkServerIdentity ? 'checkServerIdentity' : 'RFC 9525',
+        ...(error ? { reason: error.message } : this.options.checkServerIdentity ? {} : { matched: matchingName(leaf, context.serverName) }),
+      });
       if (error) {
         const failed = failure(error);
         return { ...failed, path };
