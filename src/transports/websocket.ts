@@ -86,12 +86,16 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamOpti
     }
   });
   opened.catch((error: TLSError) => fail(error));
+  /** Settles when the stream has ended or failed (see fail and end). */
+  let settle!: () => void;
+  const settled = new Promise<void>((resolve) => (settle = resolve));
 
   function fail(error: TLSError): void {
     clearTimeout(errorTimer);
     if (closed) return;
     closed = true;
     failure = error;
+    settle();
     detach();
     if (!readableDone) {
       readableDone = true;
@@ -103,6 +107,7 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamOpti
   function end(): void {
     if (closed) return;
     closed = true;
+    settle();
     detach();
     if (!readableDone) {
       readableDone = true;
@@ -184,6 +189,20 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamOpti
     { highWaterMark: options.readableHighWaterMark ?? DEFAULT_READABLE_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
   );
 
+  /**
+   * Why writing is over. A socket the peer is closing is CLOSING before its close event fires:
+   * that event's code and reason (a relay's 1008 refusal) explain more than "closed", so they
+   * are waited for, briefly.
+   */
+  async function closedError(): Promise<TLSError> {
+    if (!closed) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, ERROR_CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    return failure ?? new TLSError('CONNECTION_CLOSED', 'the WebSocket is closed');
+  }
+
   /** Resolves once the socket's send queue is below the high-water mark (WHATWG has no event for it). */
   async function drained(): Promise<void> {
     while (ws.bufferedAmount > writableHighWaterMark) {
@@ -199,7 +218,7 @@ export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamOpti
     async write(chunk) {
       await opened;
       // A closing browser WebSocket drops sends silently: say so instead.
-      if (closed || ws.readyState !== OPEN) throw failure ?? new TLSError('CONNECTION_CLOSED', 'the WebSocket is closed');
+      if (closed || ws.readyState !== OPEN) throw await closedError();
       ws.send(chunk);
       await drained();
     },
