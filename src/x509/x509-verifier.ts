@@ -1,7 +1,7 @@
 import { TLSError, asTLSError } from '../errors.js';
 import { ParsedCertificate, bytesKey, type CertificateSummary } from './certificate.js';
 import { CertificateError } from './certificate-error.js';
-import { ChainRecorder } from './chain-report.js';
+import type { ChainRecorder } from './chain-report.js';
 import { checkIdentity, matchingName } from './identity.js';
 import { candidatePaths, type PathSearchReport } from './path.js';
 import { WebCryptoSignatureChecker, type SignatureChecker } from './signature.js';
@@ -104,8 +104,9 @@ export class X509Verifier implements CertificateVerifier {
    * checker or of a caller hook becomes an INTERNAL_ERROR verdict.
    */
   async verify(chain: readonly Uint8Array[], context: VerificationContext): Promise<X509VerificationResult> {
-    // Only an observer pays for the report (see chain-report.ts).
-    const recorder = context.observe ? new ChainRecorder(context.peerRole) : undefined;
+    // Only an observer pays for the report, and only it loads the code that builds one (a
+    // bundler's separate chunk). Should that fail to load, the verdict stands without a report.
+    const recorder = context.observe ? await import('./chain-report.js').then((m) => new m.ChainRecorder(context.peerRole), () => undefined) : undefined;
     let evaluated: Awaited<ReturnType<X509Verifier['evaluate']>>;
     try {
       evaluated = await this.evaluate(chain, context, recorder);
