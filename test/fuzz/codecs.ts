@@ -92,7 +92,49 @@ const BYTE_MUTATIONS: readonly ByteMutation[] = [
     return concatBytes(b.subarray(0, i), b.subarray(i, i + 1 + rng.below(32)), b.subarray(i));
   },
   (b, rng) => concatBytes(b, rng.bytes(1 + rng.below(4))),
+  resizeVector,
+  resizeVector,
 ];
+
+const readLength = (b: Uint8Array, at: number, width: number): number => {
+  let v = 0;
+  for (let k = 0; k < width; k++) v = v * 256 + b[at + k]!;
+  return v;
+};
+
+const writeLength = (b: Uint8Array, at: number, width: number, value: number): void => {
+  for (let k = width - 1; k >= 0; k--, value = Math.floor(value / 256)) b[at + k] = value & 0xff;
+};
+
+/**
+ * Resizes what may be a length-prefixed vector (down to empty, or by one either way) and
+ * keeps the encoding consistent: the prefix says the new length, and so does every earlier
+ * prefix that ended where this vector or the whole input ended. Byte flips alone almost never
+ * produce a well-formed encoding with, say, an empty ALPN name; this does, so a decoder that
+ * accepts what its encoder's bounds refuse is found.
+ */
+function resizeVector(b: Uint8Array, rng: Rng): Uint8Array {
+  const width = rng.pick([1, 2, 2, 3]);
+  if (b.length < width + 1) return b;
+  const at = rng.below(b.length - width);
+  const old = readLength(b, at, width);
+  const end = at + width + old;
+  if (end > b.length) return b;
+  const wanted = Math.max(0, rng.pick([0, 0, 1, old - 1, old + 1, rng.below(old + 2)]));
+  const delta = wanted - old;
+  const body = wanted <= old ? b.subarray(at + width, at + width + wanted) : concatBytes(b.subarray(at + width, end), rng.bytes(delta));
+  const out = concatBytes(b.subarray(0, at + width), body, b.subarray(end));
+  writeLength(out, at, width, wanted);
+  for (let j = 0; j < at; j++) {
+    for (const w of [1, 2, 3]) {
+      if (j + w > at) continue;
+      const v = readLength(b, j, w);
+      const enclosingEnd = j + w + v;
+      if ((enclosingEnd === end || enclosingEnd === b.length) && v + delta >= 0 && v + delta < 256 ** w) writeLength(out, j, w, v + delta);
+    }
+  }
+  return out;
+}
 
 /** The valid encoding, or that encoding with one to three mutations, or (rarely) noise. */
 function damage(valid: Uint8Array, rng: Rng): Uint8Array {
