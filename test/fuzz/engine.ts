@@ -1,6 +1,7 @@
 import { ClientConnection, type Connection, ServerConnection } from '../../src/connection.js';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import type { CryptoProvider, SigningKey } from '../../src/crypto/provider.js';
+import type { SessionTicket } from '../../src/handshake-context.js';
 import { TLSError } from '../../src/errors.js';
 import { AlertDescription, type AlertName, ContentType, HandshakeType, NamedGroup } from '../../src/messages/registry.js';
 import { StatelessTicketStore } from '../../src/server/tickets.js';
@@ -47,7 +48,13 @@ export interface EngineTarget {
   readonly type: number;
   /** Which message of that type and sender (0: the first). */
   readonly occurrence?: number;
-  readonly setup: 'plain' | 'mutual' | 'tickets' | 'retry';
+  /**
+   * plain: a full handshake; mutual: with a client certificate; tickets: the server sends one;
+   * retry: the server asks for another key share (HelloRetryRequest); resume: a first,
+   * undamaged handshake gets a ticket that the case's ClientHello offers (PSK with binder);
+   * keyupdate: once connected, the target's sender sends KeyUpdate(update_requested).
+   */
+  readonly setup: 'plain' | 'mutual' | 'tickets' | 'retry' | 'resume' | 'keyupdate';
   /**
    * The alerts the RFC lets each side answer damage to this message with. A damaged message
    * that enters the receiver's transcript leaves the two transcripts different, so whatever
@@ -55,6 +62,12 @@ export interface EngineTarget {
    * keys derived from the transcript (bad_record_mac, §5.2) fails.
    */
   readonly detectors: AlertsBySide;
+  /**
+   * Not part of a transcript (NewSessionTicket, KeyUpdate): damage that leaves a valid message
+   * can be accepted by both sides, so completing is a possible outcome. For every other target
+   * the damaged bytes enter one side's transcript only, and completing would mean a check failed.
+   */
+  readonly mayComplete?: boolean;
 }
 
 /** Malformed (§6: decode_error) or well-formed but wrong (illegal_parameter), or a type out of order (unexpected_message). */
@@ -148,6 +161,7 @@ export const TARGETS: readonly EngineTarget[] = [
     from: 'server',
     type: HandshakeType.new_session_ticket,
     setup: 'tickets',
+    mayComplete: true,
     // Not in the transcript: a ticket whose damage is still well-formed is just a ticket
     // (resuming with it fails later, on the server's side), so completing is allowed too.
     detectors: { client: [...CODEC, 'unsupported_extension'] },
@@ -175,6 +189,35 @@ export const TARGETS: readonly EngineTarget[] = [
       server: [...CODEC, 'handshake_failure', 'protocol_version', 'missing_extension', 'insufficient_security'],
       client: ['illegal_parameter', 'unsupported_extension', 'bad_record_mac', 'decode_error'],
     },
+  },
+  {
+    name: 'resumption_client_hello',
+    from: 'client',
+    type: HandshakeType.client_hello,
+    setup: 'resume',
+    detectors: {
+      // As for client_hello, and a binder that does not verify is decrypt_error (§4.2.11.2).
+      server: [...CODEC, 'handshake_failure', 'protocol_version', 'missing_extension', 'insufficient_security', 'decrypt_error'],
+      client: ['illegal_parameter', 'unsupported_extension', 'bad_record_mac', 'decode_error'],
+    },
+  },
+  {
+    name: 'client_key_update',
+    from: 'client',
+    type: HandshakeType.key_update,
+    setup: 'keyupdate',
+    mayComplete: true,
+    // §4.6.3: a request_update other than 0 or 1 is illegal_parameter. Not in a transcript: a
+    // KeyUpdate whose damage left it valid (no update requested) is one, and data still flows.
+    detectors: { server: CODEC },
+  },
+  {
+    name: 'server_key_update',
+    from: 'server',
+    type: HandshakeType.key_update,
+    setup: 'keyupdate',
+    mayComplete: true,
+    detectors: { client: CODEC },
   },
 ];
 
@@ -295,7 +338,7 @@ export function engineCaseId(env: EngineEnvironment, target: EngineTarget, seed:
 /** A fixed clock: ticket contents and ages must not depend on when the case runs. */
 const EPOCH = Date.UTC(2026, 0, 1);
 
-function configs(env: EngineEnvironment, target: EngineTarget, provider: CryptoProvider, mitm: Mitm, rng: Rng): { client: ClientConfig; server: ServerConfig } {
+function configs(env: EngineEnvironment, target: EngineTarget, provider: CryptoProvider, mitm: Mitm, rng: Rng, resume: Resumption | undefined): { client: ClientConfig; server: ServerConfig } {
   const now = (): number => EPOCH;
   // One case in four offers the default groups (X25519MLKEM768 first, a 1216-byte share that
   // takes most of the ClientHello); the others x25519 first, so that damage lands on the rest
@@ -325,10 +368,63 @@ function configs(env: EngineEnvironment, target: EngineTarget, provider: CryptoP
       // The client's one key share (its first group) is not one the server takes: §4.1.4.
       server.groups = [NamedGroup.secp256r1];
       break;
+    case 'resume':
+      server.ticketStore = resume!.ticketStore;
+      server.ticketCount = 1;
+      if (resume!.ticket) client.session = resume!.ticket;
+      break;
     case 'plain':
+    case 'keyupdate':
       break;
   }
   return { client, server };
+}
+
+/** The ticket store a resumption case's two server connections share, and the ticket the first one issued. */
+interface Resumption {
+  ticketStore: StatelessTicketStore;
+  ticket?: SessionTicket;
+}
+
+/** A client and a server joined through `mitm`, with what each sent still to deliver and every failure in order. */
+class Pair {
+  readonly client: ClientConnection;
+  readonly server: ServerConnection;
+  readonly inFlight: Record<Side, Uint8Array[]> = { client: [], server: [] };
+  readonly failures: { side: Side; error: TLSError }[] = [];
+  readonly received: Record<Side, Uint8Array[]> = { client: [], server: [] };
+  turns = 0;
+
+  constructor(
+    config: { client: ClientConfig; server: ServerConfig },
+    private readonly mitm: Mitm,
+    private readonly chunkRng: Rng,
+  ) {
+    this.client = new ClientConnection(config.client);
+    this.server = new ServerConnection(config.server);
+    for (const [side, connection] of [['client', this.client], ['server', this.server]] as const) {
+      connection.on('send', (bytes) => {
+        const delivered = this.mitm.tamper(side, bytes.slice());
+        if (delivered) this.inFlight[side].push(delivered);
+      });
+      connection.on('error', (error) => this.failures.push({ side, error }));
+      connection.on('data', (data) => this.received[side].push(data.slice()));
+    }
+  }
+
+  /** Delivers, turn by turn, until nothing is in flight; false when that takes more than MAX_TURNS. */
+  async run(): Promise<boolean> {
+    for (; this.inFlight.client.length > 0 || this.inFlight.server.length > 0; this.turns++) {
+      if (this.turns >= MAX_TURNS) return false;
+      await deliver(this.server, this.inFlight.client.splice(0), this.chunkRng);
+      await deliver(this.client, this.inFlight.server.splice(0), this.chunkRng);
+    }
+    return true;
+  }
+
+  get connected(): boolean {
+    return this.failures.length === 0 && this.client.session !== undefined && this.server.session !== undefined;
+  }
 }
 
 /** Runs one case; the result's `problem` says what broke the oracle, if anything did. */
@@ -336,10 +432,23 @@ export async function runEngineCase(env: EngineEnvironment, target: EngineTarget
   const mutationRng = new Rng(subSeed(seed, 0));
   const randomRng = new Rng(subSeed(seed, 1));
   const chunkRng = new Rng(subSeed(seed, 2));
+  const configRng = new Rng(subSeed(seed, 3));
   const provider = TEST_PROVIDERS[env.providerName]({ random: (n) => randomRng.bytes(n) });
   const names = Object.keys(mutations);
   const mutationName = names[mutationRng.below(names.length)]!;
   const mutation = mutations[mutationName]!;
+  const result = (outcome: string, problem: string | undefined, turns: number): EngineResult => ({ outcome, mutation: mutationName, problem, turns });
+
+  let resume: Resumption | undefined;
+  if (target.setup === 'resume') {
+    // An undamaged first connection, for the ticket the case's ClientHello offers.
+    resume = { ticketStore: new StatelessTicketStore(provider, { now: () => EPOCH }) };
+    const mitm = new Mitm(provider);
+    const first = new Pair(configs(env, target, provider, mitm, configRng, resume), mitm, chunkRng);
+    first.client.on('session', (ticket) => (resume!.ticket ??= ticket));
+    first.client.start();
+    if (!(await first.run()) || !first.connected || !resume.ticket) return result('setup', 'the first connection issued no ticket to resume with', first.turns);
+  }
 
   let seen = 0;
   let applied = false;
@@ -359,41 +468,31 @@ export async function runEngineCase(env: EngineEnvironment, target: EngineTarget
   };
 
   const mitm = new Mitm(provider).use(edit);
-  const config = configs(env, target, provider, mitm, new Rng(subSeed(seed, 3)));
-  const client = new ClientConnection(config.client);
-  const server = new ServerConnection(config.server);
-  const inFlight: Record<Side, Uint8Array[]> = { client: [], server: [] };
-  const failures: { side: Side; error: TLSError }[] = [];
-  const result = (outcome: string, problem: string | undefined, turns: number): EngineResult => ({ outcome, mutation: mutationName, problem, turns });
-
-  for (const [side, connection] of [['client', client], ['server', server]] as const) {
-    connection.on('send', (bytes) => {
-      const delivered = mitm.tamper(side, bytes.slice());
-      if (delivered) inFlight[side].push(delivered);
-    });
-    connection.on('error', (error) => failures.push({ side, error }));
+  const pair = new Pair(configs(env, target, provider, mitm, configRng, resume), mitm, chunkRng);
+  const { client, server, failures } = pair;
+  pair.client.start();
+  let settled = await pair.run();
+  if (settled && target.setup === 'keyupdate' && pair.connected) {
+    (target.from === 'client' ? client : server).updateKeys(true);
+    settled = await pair.run();
   }
+  if (!settled) return result('running', `bytes still in flight after ${MAX_TURNS} turns`, pair.turns);
 
-  client.start();
-  let turns = 0;
-  for (; inFlight.client.length > 0 || inFlight.server.length > 0; turns++) {
-    if (turns === MAX_TURNS) return result('running', `bytes still in flight after ${MAX_TURNS} turns`, turns);
-    await deliver(server, inFlight.client.splice(0), chunkRng);
-    await deliver(client, inFlight.server.splice(0), chunkRng);
-  }
-
-  if (!applied) return result('unmutated', `no ${target.from} message of type ${target.type} (#${target.occurrence ?? 0}) to mutate`, turns);
+  if (!applied) return result('unmutated', `no ${target.from} message of type ${target.type} (#${target.occurrence ?? 0}) to mutate`, pair.turns);
   for (const [side, connection] of [['client', client], ['server', server]] as const) {
-    if (!connection.error && !connection.session) return result('stalled', `${side} neither completed nor failed with its input exhausted`, turns);
+    if (!connection.error && !connection.session) return result('stalled', `${side} neither completed nor failed with its input exhausted`, pair.turns);
   }
   for (const { side, error } of failures) {
-    if (!(error instanceof TLSError) || error.code === 'INTERNAL_ERROR') return result(`${side}: internal`, `${side} failed on peer input with ${describe(error)}`, turns);
+    if (!(error instanceof TLSError) || error.code === 'INTERNAL_ERROR') return result(`${side}: internal`, `${side} failed on peer input with ${describe(error)}`, pair.turns);
   }
-  if (failures.length === 0) return result('completed', checkSameKeys(client, server), turns);
+  if (failures.length === 0) {
+    const problem = target.mayComplete ? await checkSameKeys(pair) : `both sides completed although ${target.name} was damaged: a check that should have failed did not`;
+    return result('completed', problem, pair.turns);
+  }
 
   const { side: detector, error } = failures[0]!;
   const outcome = `${detector}: ${error.code === 'ALERT_RECEIVED' ? 'received ' : ''}${error.alert ?? 'no alert'}`;
-  return result(outcome, checkFailure(target, mitm, detector, error, failures), turns);
+  return result(outcome, checkFailure(target, mitm, detector, error, failures), pair.turns);
 }
 
 /** Hands every byte in flight to `to` in seeded chunks, then waits until it has processed them. */
@@ -410,11 +509,24 @@ async function deliver(to: Connection, pieces: Uint8Array[], rng: Rng): Promise<
   await to.idle();
 }
 
-function checkSameKeys(client: Connection, server: Connection): string | undefined {
+/**
+ * Both completed: the same exporter values (same transcript and master secret), and a message
+ * each way arrives intact (the current traffic keys agree in both directions, after any
+ * KeyUpdate too).
+ */
+async function checkSameKeys(pair: Pair): Promise<string | undefined> {
   const label = 'EXPORTER-wiretls-fuzz';
-  const a = client.exportKeyingMaterial(32, label);
-  const b = server.exportKeyingMaterial(32, label);
-  return bytesEqual(a, b) ? undefined : 'both sides completed with different keys (exporter values differ)';
+  const a = pair.client.exportKeyingMaterial(32, label);
+  const b = pair.server.exportKeyingMaterial(32, label);
+  if (!bytesEqual(a, b)) return 'both sides completed with different keys (exporter values differ)';
+  const up = new TextEncoder().encode('from the client');
+  const down = new TextEncoder().encode('from the server');
+  pair.client.write(up);
+  pair.server.write(down);
+  if (!(await pair.run())) return `data still in flight after ${MAX_TURNS} turns`;
+  if (pair.failures.length > 0) return `failed after completing: ${pair.failures.map((f) => `${f.side} ${describe(f.error)}`).join('; ')}`;
+  if (!bytesEqual(concatBytes(...pair.received.server), up) || !bytesEqual(concatBytes(...pair.received.client), down)) return 'application data did not arrive intact both ways';
+  return undefined;
 }
 
 function other(side: Side): Side {
