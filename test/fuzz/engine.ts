@@ -25,8 +25,9 @@ import { Rng, subSeed } from './random.js';
  * 2. Then each side has either completed or failed: a side that does neither once its input
  *    is exhausted would hang a real connection until a timer, and fails the case.
  * 3. No failure is INTERNAL_ERROR or anything but a TLSError (our code broke on peer input).
- * 4. Both completed: both export the same keying material (RFC 8446 §7.5), so both hold the
- *    same transcript and secrets; the mutation touched something both may ignore.
+ * 4. Both completed: only for a message outside the transcript (NewSessionTicket, KeyUpdate),
+ *    and then both export the same keying material (RFC 8446 §7.5), so both hold the same
+ *    transcript and secrets, and a message each way arrives intact under the current keys.
  * 5. Otherwise both failed, and the first to fail (the detector) did so with an alert the
  *    target allows for that side (see TARGETS), sent as its only alert and its last record; the
  *    peer then failed with ALERT_RECEIVED naming that alert, or, when the damage left the two

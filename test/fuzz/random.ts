@@ -1,6 +1,6 @@
 /**
- * The fuzzers' one source of randomness: a seeded generator (xorshift128+ over 32-bit halves,
- * seeded through splitmix32), so every input, chunking, mutation and handshake random is a
+ * The fuzzers' one source of randomness: a seeded generator (xoshiro128**, its state filled
+ * by splitmix32), so every input, chunking, mutation and handshake random is a
  * function of one integer seed and a failure reproduces from the seed it prints. Not
  * cryptographic, and nothing outside test/ may use it.
  */
