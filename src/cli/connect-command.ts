@@ -63,7 +63,15 @@ interface ConnectReport {
   error: CliError | null;
 }
 
-export async function connectCommand(argv: readonly string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; stdin: NodeJS.ReadableStream }): Promise<number> {
+export interface ConnectIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  /** Resolves when the user interrupts (SIGINT/SIGTERM in the real CLI): ends like --timeout. */
+  interrupt?: Promise<unknown>;
+}
+
+export async function connectCommand(argv: readonly string[], io: ConnectIo): Promise<number> {
   const args = parseArgs(argv, FLAGS);
   if (args.positional.length !== 1) throw new UsageError('connect needs exactly one HOST:PORT');
   const { host, port } = parseHostPort(args.positional[0]!);
@@ -96,19 +104,22 @@ export async function connectCommand(argv: readonly string[], io: { stdout: Node
     let handshakeDone = false;
     let closing = false;
     socket = connect({ ...options, host, port, onTrace, ...(explained ? { onKeyDerivation: explained.recorder.derivation } : {}) });
-    const timer = setTimeout(() => {
-      // Before the handshake the timeout is a failure; after it, it just ends the reading,
-      // politely: close_notify, then a moment for the peer's before we let go.
+    // Before the handshake the timeout (or an interrupt) is a failure; after it, it just ends
+    // the reading, politely: close_notify, then a moment for the peer's before we let go.
+    const stop = (beforeHandshake: () => Error): void => {
+      if (closing) return;
+      closing = true;
       if (!handshakeDone) {
-        failure = Object.assign(new Error(`no TLS session within ${timeoutSeconds} s`), { code: 'TIMEOUT' });
+        failure ??= beforeHandshake();
         socket!.destroy();
         resolve();
         return;
       }
-      closing = true;
       socket!.end();
       setTimeout(resolve, CLOSE_GRACE_MS).unref();
-    }, timeoutSeconds * 1000);
+    };
+    const timer = setTimeout(() => stop(() => Object.assign(new Error(`no TLS session within ${timeoutSeconds} s`), { code: 'TIMEOUT' })), timeoutSeconds * 1000);
+    void io.interrupt?.then(() => stop(() => Object.assign(new Error('interrupted before a TLS session was established'), { code: 'CONNECT_FAILED' })));
     if (keylogFile) socket.on('keylog', (line: Buffer) => appendFileSync(keylogFile, line));
     if (sessionOut) socket.on('session', (session: Buffer) => writeFileSync(sessionOut, session));
     socket.on('secureConnect', () => {

@@ -9,6 +9,9 @@ import { formatTraceEvent } from './trace.js';
 
 const MESSAGE = 'hello from the wiretls demo';
 
+export const DEMO_USAGE = `usage: wiretls demo
+       a throw-away CA, a server and a client on 127.0.0.1, the handshake traced; no options`;
+
 /**
  * `wiretls demo`: everything offline on 127.0.0.1 — a throw-away CA, a wiretls server, and a
  * wiretls client whose handshake is printed step by step, then one message echoed back.

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { TLSError } from '../errors.js';
 import { cipherSuiteName, namedGroupName } from '../messages/registry.js';
 import { createServer, type Server } from '../node/server.js';
 import type { TLSSocket } from '../node/tls-socket.js';
@@ -37,7 +38,10 @@ const EARLY_DATA_LIMIT = 16_384;
 export const SERVE_USAGE = `usage: wiretls serve --cert FILE --key FILE [--cert FILE --key FILE ...] [--host HOST] [--port PORT]
        [--ca FILE --verify-client optional|require] [--groups LIST] [--ciphers LIST] [--sigalgs LIST]
        [--alpn LIST] [--www | --echo] [--tickets N] [--early-data] [--keylog FILE] [--trace]
-       [--explain DIR [--explain-redact]]`;
+       [--explain DIR [--explain-redact]]
+       --www answers any GET with a page naming the session; GET /keyupdate first sends a KeyUpdate
+       (update_requested), GET /client-cert first asks for a client certificate after the
+       handshake (the client must offer post_handshake_auth; --ca FILE: roots it must chain to)`;
 
 export interface ServeIo {
   stdout: NodeJS.WritableStream;
@@ -63,7 +67,7 @@ export async function serveCommand(argv: readonly string[], io: ServeIo): Promis
 
   const server = createServer({
     ...credentials(args),
-    ...clientAuthentication(args),
+    ...clientAuthentication(args, www),
     ...protocolOptions(args),
     tickets,
     // 0-RTT needs tickets that allow it; 16 KiB is what OpenSSL and most servers announce.
@@ -138,12 +142,16 @@ function credentials(args: ParsedArgs) {
   return { cert: certs.map((f) => readInputFile(f, '--cert')), key: keys.map((f) => readInputFile(f, '--key')) };
 }
 
-/** --verify-client optional|require with --ca: the roots client certificates must chain to. */
-function clientAuthentication(args: ParsedArgs) {
+/**
+ * --verify-client optional|require with --ca: the roots client certificates must chain to.
+ * With --www, --ca alone is for the certificates GET /client-cert asks for after the handshake.
+ */
+function clientAuthentication(args: ParsedArgs, www: boolean) {
   const mode = flagValue(args, 'verify-client');
   const ca = flagValue(args, 'ca');
   if (mode === undefined) {
-    if (ca !== undefined) throw new UsageError('--ca on serve is for client certificates: add --verify-client optional|require');
+    if (ca !== undefined && www) return { ca: readCaFile(ca) };
+    if (ca !== undefined) throw new UsageError('--ca on serve is for client certificates: add --verify-client optional|require (or --www for GET /client-cert)');
     return {};
   }
   if (mode !== 'optional' && mode !== 'require') throw new UsageError(`--verify-client takes optional or require, not "${mode}"`);
@@ -183,29 +191,68 @@ function echo(socket: TLSSocket): void {
   socket.on('end', () => socket.end());
 }
 
-/** Like `openssl s_server -www`: any request gets a page naming what was negotiated. */
+/**
+ * Like `openssl s_server -www`: any request gets a page naming what was negotiated. Two paths
+ * exercise the post-handshake messages (RFC 8446 §4.6) from any client:
+ * - GET /keyupdate: a KeyUpdate with update_requested (§4.6.3) before the answer, which then
+ *   goes out under the new keys and the client's next records under its new ones;
+ * - GET /client-cert: a CertificateRequest after the handshake (§4.6.2) when the client offered
+ *   post_handshake_auth, and the answer names what it sent; without the offer a server must
+ *   not ask (§4.6.2: "MUST NOT send a post-handshake CertificateRequest"): 403 saying so.
+ */
 function answerHttp(socket: TLSSocket): void {
   let request = '';
+  let answered = false;
   socket.on('data', (chunk: Buffer) => {
-    if (request.length > 16_384) return;
+    if (answered || request.length > 16_384) return;
     request += chunk.toString('latin1');
     if (!request.includes('\r\n\r\n') && !request.includes('\n\n')) return;
-    const info = socket.getSessionInfo()!;
-    const body = [
-      'wiretls test server',
-      `protocol: TLSv1.3`,
-      `cipher: ${cipherSuiteName(info.cipherSuite)}`,
-      `group: ${info.group === undefined ? 'none' : namedGroupName(info.group)}`,
-      `alpn: ${info.alpnProtocol ?? 'none'}`,
-      `server name: ${info.serverName ?? 'none'}`,
-      `hello retry: ${info.helloRetry ? 'yes' : 'no'}`,
-      `resumed: ${info.resumed ? 'yes' : 'no'}`,
-      `early data: ${info.earlyData}`,
-      `client certificate: ${clientSubject(info.peerCertificates)}${info.peerCertificates.length > 0 ? (info.authorized ? ' (verified)' : ' (NOT verified)') : ''}`,
-      '',
-    ].join('\n');
-    socket.end(`HTTP/1.0 200 ok\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    answered = true;
+    const path = /^[A-Z]+ (\S+)/.exec(request)?.[1] ?? '/';
+    if (path === '/keyupdate') {
+      socket.updateKeys(true);
+      return respond(socket, '200 ok', page(socket, 'key update: sent KeyUpdate(update_requested) before this answer'));
+    }
+    if (path === '/client-cert') return void askForCertificate(socket);
+    respond(socket, '200 ok', page(socket));
   });
+}
+
+async function askForCertificate(socket: TLSSocket): Promise<void> {
+  let asked: Promise<void>;
+  try {
+    asked = socket.requestClientCertificate();
+  } catch (error) {
+    if (!(error instanceof TLSError && error.code === 'INVALID_ARGUMENT')) return void socket.destroy(error as Error);
+    return respond(socket, '403 Forbidden', 'the client did not offer post_handshake_auth: a server may not ask it for a certificate after the handshake (RFC 8446 §4.6.2)\n');
+  }
+  // A bad answer fails the connection (the 'error' listener above takes it); nothing to send then.
+  await asked.then(
+    () => respond(socket, '200 ok', page(socket, 'post-handshake authentication: done')),
+    () => undefined,
+  );
+}
+
+function respond(socket: TLSSocket, status: string, body: string): void {
+  socket.end(`HTTP/1.0 ${status}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+function page(socket: TLSSocket, ...extra: string[]): string {
+  const info = socket.getSessionInfo()!;
+  return [
+    'wiretls test server',
+    `protocol: TLSv1.3`,
+    `cipher: ${cipherSuiteName(info.cipherSuite)}`,
+    `group: ${info.group === undefined ? 'none' : namedGroupName(info.group)}`,
+    `alpn: ${info.alpnProtocol ?? 'none'}`,
+    `server name: ${info.serverName ?? 'none'}`,
+    `hello retry: ${info.helloRetry ? 'yes' : 'no'}`,
+    `resumed: ${info.resumed ? 'yes' : 'no'}`,
+    `early data: ${info.earlyData}`,
+    `client certificate: ${clientSubject(info.peerCertificates)}${info.peerCertificates.length > 0 ? (info.authorized ? ' (verified)' : ' (NOT verified)') : ''}`,
+    ...extra,
+    '',
+  ].join('\n');
 }
 
 function clientSubject(chain: readonly Uint8Array[]): string {

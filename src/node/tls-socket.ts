@@ -84,9 +84,11 @@ export class TLSSocket extends Duplex {
     if ((transport as Partial<Socket>).pending !== false) {
       transport.once('connect', () => {
         transportUp = true;
+        this.rememberPeer();
         this.emit('connect');
       });
     }
+    this.rememberPeer();
     transport.on('error', (error: Error) => this.destroy(transportError(error, transportUp)));
     transport.on('close', () => this.onTransportClose());
   }
@@ -367,16 +369,27 @@ export class TLSSocket extends Duplex {
     return (this.transport as Partial<Socket>).address?.() ?? {};
   }
 
+  /**
+   * The peer as it was while connected: a net.Socket forgets it once destroyed, and a failed
+   * handshake ('tlsClientError') is reported after that, when a log most needs to say who it was.
+   */
+  private rememberPeer(): void {
+    const t = this.transport as Partial<Socket>;
+    if (t.remoteAddress !== undefined) this.peer = { address: t.remoteAddress, port: t.remotePort, family: t.remoteFamily };
+  }
+
+  private peer: { address?: string | undefined; port?: number | undefined; family?: string | undefined } = {};
+
   get remoteAddress(): string | undefined {
-    return (this.transport as Partial<Socket>).remoteAddress;
+    return (this.transport as Partial<Socket>).remoteAddress ?? this.peer.address;
   }
 
   get remotePort(): number | undefined {
-    return (this.transport as Partial<Socket>).remotePort;
+    return (this.transport as Partial<Socket>).remotePort ?? this.peer.port;
   }
 
   get remoteFamily(): string | undefined {
-    return (this.transport as Partial<Socket>).remoteFamily;
+    return (this.transport as Partial<Socket>).remoteFamily ?? this.peer.family;
   }
 
   get localAddress(): string | undefined {

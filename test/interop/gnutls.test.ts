@@ -3,6 +3,7 @@ import { type AddressInfo, createServer as netCreateServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { interopPeer, interopRequired } from '../helpers/interop-peer.js';
 import { CipherSuite, HandshakeType, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
 import { connect } from '../../src/node/connect.js';
 import { type Server, createServer } from '../../src/node/server.js';
@@ -17,7 +18,8 @@ import { ROOT_PEM, closeServer, listen, readUntil, serverPem, waitEvent } from '
  * certificate key types, a HelloRetryRequest, resumption and KeyUpdate; `gnutls-cli` against
  * the wiretls server with verification, resumption (-r), a client certificate and its own
  * KeyUpdates. gnutls-serv has no listen-address option: it listens on every interface for
- * the length of a test, and is only ever dialled on 127.0.0.1. Skipped without GnuTLS.
+ * the length of a test, and is only ever dialled on 127.0.0.1. Skipped without GnuTLS, except
+ * under CI (WIRETLS_REQUIRE_INTEROP=1), where a missing GnuTLS fails them.
  */
 
 const TLS13_ONLY = 'NORMAL:-VERS-ALL:+VERS-TLS1.3';
@@ -88,9 +90,9 @@ const GROUPS = [
 ] as const;
 
 describe('wiretls client → gnutls-serv', async () => {
-  const available = await hasGnutls;
+  const { skip } = interopPeer('gnutls-cli', await hasGnutls, 'Debian package gnutls-bin');
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     'every suite × group: the session gnutls-serv describes is the one we negotiated, and data echoes',
     async () => {
       const server = await gnutlsServer('ecdsa-p256');
@@ -108,7 +110,7 @@ describe('wiretls client → gnutls-serv', async () => {
     60_000,
   );
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     'RSA (PSS) and Ed25519 server certificates, chains verified',
     async () => {
       for (const [kind, scheme] of [
@@ -127,7 +129,7 @@ describe('wiretls client → gnutls-serv', async () => {
     TEST_TIMEOUT,
   );
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     'a HelloRetryRequest when our only key share is for a group gnutls-serv does not take',
     async () => {
       const server = await gnutlsServer('ecdsa-p256', `${TLS13_ONLY}:-GROUP-ALL:+GROUP-SECP384R1`);
@@ -139,7 +141,7 @@ describe('wiretls client → gnutls-serv', async () => {
     TEST_TIMEOUT,
   );
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     "resumes with gnutls-serv's ticket, and KeyUpdate both ways keeps the data flowing",
     async () => {
       const server = await gnutlsServer('ecdsa-p256');
@@ -158,9 +160,9 @@ describe('wiretls client → gnutls-serv', async () => {
 });
 
 describe('0-RTT with GnuTLS', async () => {
-  const available = await hasGnutls;
+  const skip = !(await hasGnutls) && !interopRequired;
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     'wiretls client → gnutls-serv --earlydata: the early data is accepted, and data flows after EndOfEarlyData',
     async () => {
       const early = await gnutlsServerWith(['--earlydata', '--maxearlydata', '16384']);
@@ -176,7 +178,7 @@ describe('0-RTT with GnuTLS', async () => {
     TEST_TIMEOUT,
   );
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     'gnutls-cli -r --earlydata → wiretls server with maxEarlyDataSize: accepted, delivered, echoed',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'wiretls-gnutls-'));
@@ -219,9 +221,9 @@ async function wiretlsEchoServer(options: Parameters<typeof createServer>[0] = {
 }
 
 describe('gnutls-cli → wiretls server', async () => {
-  const available = await hasGnutls;
+  const skip = !(await hasGnutls) && !interopRequired;
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     'gnutls-cli verifies our chain, data echoes, and its close ends the session cleanly',
     async () => {
       const { port } = await wiretlsEchoServer();
@@ -238,7 +240,7 @@ describe('gnutls-cli → wiretls server', async () => {
     TEST_TIMEOUT,
   );
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     'gnutls-cli -r resumes with our ticket',
     async () => {
       const { port } = await wiretlsEchoServer();
@@ -250,7 +252,7 @@ describe('gnutls-cli → wiretls server', async () => {
     TEST_TIMEOUT,
   );
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     'a client certificate from gnutls-cli is verified against ca (requestCert)',
     async () => {
       const { server, port } = await wiretlsEchoServer({ requestCert: true, ca: ROOT_PEM });
@@ -266,7 +268,7 @@ describe('gnutls-cli → wiretls server', async () => {
     TEST_TIMEOUT,
   );
 
-  it.skipIf(!available)(
+  it.skipIf(skip)(
     "gnutls-cli's KeyUpdates (^rekey^ asks us to update too, ^rekey1^ updates its keys alone) keep the data flowing",
     async () => {
       const updates: { direction: string; request: number }[] = [];

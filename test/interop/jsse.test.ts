@@ -9,6 +9,7 @@ import { TrustStore, X509Verifier } from '../../src/x509/index.js';
 import { stopAll, start } from '../helpers/processes.js';
 import { connectClient, listenServer } from '../helpers/socket.js';
 import { provider } from './openssl.js';
+import { interopPeer } from '../helpers/interop-peer.js';
 
 /**
  * Java's JSSE (TLS 1.3, PKIX key and trust managers) with an RSA chain signed with
@@ -62,7 +63,9 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasJava)('JSSE (Java 17) with a PKCS#1-signed RSA chain', () => {
+const { skip: skipJava } = interopPeer('java', hasJava, 'Debian package openjdk-17-jdk-headless');
+
+describe.skipIf(skipJava)('JSSE (Java 17) with a PKCS#1-signed RSA chain', () => {
   it(
     'wiretls client → JSSE server: the server sends its RSA chain; we verify it and sign nothing with PKCS#1',
     async () => {
