@@ -18,10 +18,13 @@ const TIMEOUT = 60_000;
 const SIZE = 4 << 20;
 const ROOT = pkiPath('root.pem');
 const servers: tls.Server[] = [];
+const sockets: tls.TLSSocket[] = [];
 
 beforeAll(() => ensureBuilt(), 120_000);
 afterAll(async () => {
   stopCliProcesses();
+  // A 'send' server keeps its connection open; tls.Server.close() waits for every connection.
+  for (const socket of sockets) socket.destroy();
   await Promise.all(servers.map(closeServer));
 });
 
@@ -47,6 +50,7 @@ async function server(mode: 'echo' | 'send', data: Buffer): Promise<{ port: numb
   const sent = new Promise<void>((resolve) => (markSent = resolve));
   const s = tls.createServer({ ...serverPem('ecdsa-p256'), minVersion: 'TLSv1.3' }, (socket) => {
     socket.on('error', () => undefined);
+    sockets.push(socket);
     if (mode === 'send') {
       socket.write(data, () => markSent());
       return;

@@ -448,6 +448,8 @@ export async function runEngineCase(env: EngineEnvironment, target: EngineTarget
     const first = new Pair(configs(env, target, provider, mitm, configRng, resume), mitm, chunkRng);
     first.client.on('session', (ticket) => (resume!.ticket ??= ticket));
     first.client.start();
+    // A provider whose key generation is asynchronous (WebCrypto) sends the ClientHello later.
+    await first.client.idle();
     if (!(await first.run()) || !first.connected || !resume.ticket) return result('setup', 'the first connection issued no ticket to resume with', first.turns);
   }
 
@@ -472,6 +474,7 @@ export async function runEngineCase(env: EngineEnvironment, target: EngineTarget
   const pair = new Pair(configs(env, target, provider, mitm, configRng, resume), mitm, chunkRng);
   const { client, server, failures } = pair;
   pair.client.start();
+  await pair.client.idle();
   let settled = await pair.run();
   if (settled && target.setup === 'keyupdate' && pair.connected) {
     (target.from === 'client' ? client : server).updateKeys(true);
