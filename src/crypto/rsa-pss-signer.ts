@@ -1,6 +1,9 @@
-import { TLSError } from '../errors.js';
-import type { PrivateKeyInfo } from './private-keys.js';
+import { TLSError, internalError } from '../errors.js';
+import { type SignatureScheme, signatureSchemeName } from '../messages/registry.js';
+import { schemesForKey } from './keys.js';
+import { MIN_RSA_SIGNING_BITS, type PrivateKeyInfo, unusableSigningKey } from './private-keys.js';
 import { type HashName, hashOutputLength } from './provider.js';
+import { schemeAlgorithms } from './signature-schemes.js';
 import { type WebCryptoKey, type WebCryptoSubtle, subtleCrypto, webCryptoHash } from './subtle.js';
 
 /**
@@ -48,6 +51,29 @@ export class RsaPssSigner {
     }
     return pending;
   }
+}
+
+/**
+ * An RSA or RSASSA-PSS private key as a CertificateVerify signer for the portable providers:
+ * the TLS 1.3 schemes its parameters allow (RSA-PSS only, RFC 8446 §4.2.3) and how to sign
+ * with each. Refuses keys too short or too constrained to sign anything.
+ */
+export async function rsaSigning(
+  key: Extract<PrivateKeyInfo, { type: 'rsa' | 'rsa-pss' }>,
+): Promise<{ schemes: SignatureScheme[]; sign: (scheme: SignatureScheme, message: Uint8Array) => Promise<Uint8Array> }> {
+  if (key.modulusBits < MIN_RSA_SIGNING_BITS) throw unusableSigningKey(`RSA modulus of ${key.modulusBits} bits is below ${MIN_RSA_SIGNING_BITS}`);
+  const schemes = schemesForKey(key);
+  if (schemes.length === 0) {
+    throw unusableSigningKey('the RSASSA-PSS key parameters allow no TLS 1.3 scheme (hash must be SHA-256/384/512 with MGF1 over the same hash and salt length at most the hash length)');
+  }
+  const firstHash = (schemeAlgorithms.get(schemes[0]!) as { hash: HashName }).hash;
+  const signer = await RsaPssSigner.load(key, firstHash);
+  const sign = (scheme: SignatureScheme, message: Uint8Array): Promise<Uint8Array> => {
+    const algorithm = schemeAlgorithms.get(scheme);
+    if (algorithm?.kind !== 'rsa-pss') throw internalError(`${signatureSchemeName(scheme)} is not RSA-PSS`);
+    return signer.sign(algorithm.hash, message);
+  };
+  return { schemes, sign };
 }
 
 function requireSubtle(): SubtleCrypto {

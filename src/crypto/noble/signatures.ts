@@ -5,12 +5,12 @@ import { internalError } from '../../errors.js';
 import { type SignatureScheme, signatureSchemeName } from '../../messages/registry.js';
 import { bytesEqual } from '../../wire/bytes.js';
 import { type PublicKeyInfo, curveFieldLength, ecdsaDerToCompact, parseSpki, publicKeyFitsScheme, schemesForKey } from '../keys.js';
-import { MIN_RSA_SIGNING_BITS, type PrivateKeyInfo, parsePkcs8, unusableSigningKey } from '../private-keys.js';
+import { type PrivateKeyInfo, parsePkcs8, unusableSigningKey } from '../private-keys.js';
 
 export { ecdsaDerToCompact } from '../keys.js';
 import type { SigningKey } from '../provider.js';
 import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';
-import { RsaPssSigner } from '../rsa-pss-signer.js';
+import { rsaSigning } from '../rsa-pss-signer.js';
 import { VerifyKeyCache, rsaVerify } from '../webcrypto-rsa.js';
 
 const ecdsaCurves: Record<EcCurve, typeof p256> = { 'P-256': p256, 'P-384': p384, 'P-521': p521 };
@@ -106,18 +106,8 @@ export async function importNobleSigningKey(pkcs8: Uint8Array): Promise<SigningK
     }
     case 'rsa':
     case 'rsa-pss': {
-      if (key.modulusBits < MIN_RSA_SIGNING_BITS) throw unusableSigningKey(`RSA modulus of ${key.modulusBits} bits is below ${MIN_RSA_SIGNING_BITS}`);
-      const schemes = schemesForKey(key);
-      if (schemes.length === 0) {
-        throw unusableSigningKey('the RSASSA-PSS key parameters allow no TLS 1.3 scheme (hash must be SHA-256/384/512 with MGF1 over the same hash and salt length at most the hash length)');
-      }
-      const firstHash = (schemeAlgorithms.get(schemes[0]!) as { hash: 'sha256' | 'sha384' | 'sha512' }).hash;
-      const signer = await RsaPssSigner.load(key, firstHash);
-      return new NobleSigningKey(schemes, (scheme, message) => {
-        const algorithm = schemeAlgorithms.get(scheme);
-        if (algorithm?.kind !== 'rsa-pss') throw internalError(`${signatureSchemeName(scheme)} is not RSA-PSS`);
-        return signer.sign(algorithm.hash, message);
-      });
+      const { schemes, sign } = await rsaSigning(key);
+      return new NobleSigningKey(schemes, sign);
     }
   }
 }

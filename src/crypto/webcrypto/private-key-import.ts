@@ -3,11 +3,11 @@ import { NamedGroup, type SignatureScheme, signatureSchemeName } from '../../mes
 import { utf8, zeroize } from '../../wire/bytes.js';
 import { DerTag, encodeElement, encodeOid } from '../der.js';
 import { isValidNistPrivateKey } from '../key-exchange.js';
-import { MIN_RSA_SIGNING_BITS, type PrivateKeyInfo, ecdsaCompactToDer, parsePkcs8, unusableSigningKey } from '../private-keys.js';
+import { type PrivateKeyInfo, ecdsaCompactToDer, parsePkcs8, unusableSigningKey } from '../private-keys.js';
 import { schemesForKey } from '../keys.js';
 import type { SigningKey } from '../provider.js';
-import { RsaPssSigner } from '../rsa-pss-signer.js';
-import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';
+import { rsaSigning } from '../rsa-pss-signer.js';
+import type { EcCurve } from '../signature-schemes.js';
 import type { WebCryptoKey, WebCryptoSubtle } from '../subtle.js';
 import type { EcdhSpec, EphemeralKey } from './key-exchange.js';
 import { fromBase64url } from './jwk.js';
@@ -81,18 +81,8 @@ export async function importWebCryptoSigningKey(subtle: WebCryptoSubtle, pkcs8: 
     }
     case 'rsa':
     case 'rsa-pss': {
-      if (key.modulusBits < MIN_RSA_SIGNING_BITS) throw unusableSigningKey(`RSA modulus of ${key.modulusBits} bits is below ${MIN_RSA_SIGNING_BITS}`);
-      const schemes = schemesForKey(key);
-      if (schemes.length === 0) {
-        throw unusableSigningKey('the RSASSA-PSS key parameters allow no TLS 1.3 scheme (hash must be SHA-256/384/512 with MGF1 over the same hash and salt length at most the hash length)');
-      }
-      const firstHash = (schemeAlgorithms.get(schemes[0]!) as { hash: 'sha256' | 'sha384' | 'sha512' }).hash;
-      const signer = await RsaPssSigner.load(key, firstHash);
-      return new WebCryptoSigningKey(schemes, (scheme, message) => {
-        const algorithm = schemeAlgorithms.get(scheme);
-        if (algorithm?.kind !== 'rsa-pss') throw internalError(`${signatureSchemeName(scheme)} is not RSA-PSS`);
-        return signer.sign(algorithm.hash, message);
-      });
+      const { schemes, sign } = await rsaSigning(key);
+      return new WebCryptoSigningKey(schemes, sign);
     }
   }
 }
