@@ -85,61 +85,49 @@ export function recordHeader(w: Walker, protectedRecord: boolean): Region {
   return { label: 'record header', meaning: protectedRecord ? 'TLSCiphertext header, also the AEAD additional data' : 'TLSPlaintext header', rfc: protectedRecord ? '§5.2' : '§5.1', children };
 }
 
-/** A handshake message that begins in a record. */
+/** A handshake message and where it begins in its direction's handshake byte stream. */
 export interface MessageStart {
   type: number;
   name: string;
-}
-
-/** Where a handshake message that spans records stands; kept per direction. */
-export interface HandshakeStreamState {
-  pending?: { type: number; name: string; total: number; seen: number };
+  offset: number;
 }
 
 /**
- * One record's handshake bytes: whole messages with every field, and the pieces of messages
- * that span records (RFC 8446 §5.1 allows it) as labelled fragments. Returns the handshake
- * types that begin here.
+ * The handshake messages of one direction, walked field by field over the reassembled byte
+ * stream (the handshake content of its records, joined: RFC 8446 §5.1 lets a message span
+ * records but never interleave with other content types). A stream that stops inside a
+ * message (a connection that failed) shows that message as far as its bytes go.
  */
-export function annotateHandshake(content: Uint8Array, state: HandshakeStreamState, messages: MessageStart[]): Region[] {
-  const w = new Walker(content);
-  return w.all((w) => {
+export function annotateMessages(stream: Uint8Array): { regions: Region[]; messages: MessageStart[] } {
+  const messages: MessageStart[] = [];
+  const w = new Walker(stream);
+  const regions = w.all((w) => {
     const out: Region[] = [];
     while (w.left > 0) {
-      const pending = state.pending;
-      if (pending) {
-        const n = Math.min(w.left, pending.total - pending.seen);
-        out.push(w.take(n, `${pending.name} (continued)`, `bytes ${pending.seen + 1}..${pending.seen + n} of its ${pending.total}-byte body`, '§5.1'));
-        pending.seen += n;
-        if (pending.seen === pending.total) state.pending = undefined;
-        continue;
-      }
-      const type = w.uint(1);
       if (w.left < 4) {
-        out.push(w.rest('handshake header (cut)', 'the rest of this header is in the next record', '§4'));
+        out.push(w.rest('handshake header (incomplete)', `${w.left} of its 4 bytes were recorded`, '§4'));
         break;
       }
+      const offset = stream.length - w.left;
+      const type = w.uint(1);
       const length = w.peek(4)[1]! * 65536 + w.peek(4)[2]! * 256 + w.peek(4)[3]!;
       const retry = type === HandshakeType.server_hello && w.left >= 4 + 2 + 32 && bytesEqual(w.peek(4 + 2 + 32).subarray(6), HELLO_RETRY_REQUEST_RANDOM);
       const name = messageName(type, retry);
-      messages.push({ type, name });
+      messages.push({ type, name, offset });
       const header: Region = {
         label: 'handshake header',
         meaning: `${name}, ${length} bytes`,
         rfc: '§4',
         children: [w.take(1, 'HandshakeType msg_type', `${handshakeTypeName(type)} (${type})`, '§4'), w.take(3, 'length', `${length} bytes of body follow`, '§4')],
       };
-      if (length > w.left) {
-        const seen = w.left;
-        out.push({ label: name, meaning: 'begins here and continues in the next record', rfc: MESSAGE_SECTION[type] ?? '§4', children: [header, w.rest(`${name} (first part)`, `bytes 1..${seen} of its ${length}-byte body`, '§5.1')] });
-        state.pending = { type, name, total: length, seen };
-        continue;
-      }
-      const bodyRegions = w.sub(length).all((b) => messageBody(b, type, retry));
-      out.push({ label: name, meaning: messageMeaning(type, retry), rfc: MESSAGE_SECTION[type] ?? '§4', children: [header, ...bodyRegions] });
+      const complete = length <= w.left;
+      const meaning = complete ? messageMeaning(type, retry) : `incomplete: only ${w.left} of its ${length}-byte body was recorded`;
+      const bodyRegions = w.sub(Math.min(length, w.left)).all((b) => messageBody(b, type, retry));
+      out.push({ label: name, meaning, rfc: MESSAGE_SECTION[type] ?? '§4', children: [header, ...bodyRegions] });
     }
     return out;
   });
+  return { regions, messages };
 }
 
 function messageMeaning(type: number, retry: boolean): string {
@@ -368,11 +356,11 @@ export function annotateAlert(content: Uint8Array): Region[] {
   });
 }
 
-/** What a plaintext record carries, by its content type. */
-export function annotatePlaintext(type: number, fragment: Uint8Array, state: HandshakeStreamState, messages: MessageStart[]): Region[] {
+/** What a plaintext record carries, by its content type; handshake bytes come from their stream. */
+export function annotatePlaintext(type: number, fragment: Uint8Array, handshake: (fragment: Uint8Array) => Region[]): Region[] {
   switch (type) {
     case ContentType.handshake:
-      return annotateHandshake(fragment, state, messages);
+      return handshake(fragment);
     case ContentType.alert:
       return annotateAlert(fragment);
     case ContentType.change_cipher_spec:

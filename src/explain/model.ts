@@ -19,8 +19,9 @@ import type { ClientHello, HandshakeMessage } from '../messages/types.js';
 import { certificateVerifyContent } from '../peer-auth.js';
 import { bytesEqual, bytesToHex, concatBytes, fromUtf8 } from '../wire/bytes.js';
 import { parseCertificate } from '../x509/certificate.js';
-import { type HandshakeStreamState, type MessageStart, annotateAlert, annotateHandshake, annotatePlaintext, messageName, recordHeader } from './annotate.js';
+import { type MessageStart, annotateAlert, annotatePlaintext, messageName, recordHeader } from './annotate.js';
 import { type ChainView, chainView } from './chain.js';
+import { HandshakeStream, handshakeContent } from './handshake-stream.js';
 import type { ExplainEvent } from './recorder.js';
 import { type Region, Walker } from './regions.js';
 
@@ -214,6 +215,12 @@ export function explain(events: readonly ExplainEvent[], options: ExplainOptions
   return new Builder(events, options).build();
 }
 
+/** One direction's handshake stream, and the step of the message it is inside. */
+interface Stream {
+  readonly handshake: HandshakeStream;
+  step?: StepId;
+}
+
 interface KeyState {
   secretName: string;
   key?: Uint8Array;
@@ -299,7 +306,14 @@ class Builder {
   /** Second pass, in event order: records, key schedule steps, verifications, the failure. */
   private walk(): void {
     const keys: Record<'read' | 'write', KeyState | undefined> = { read: undefined, write: undefined };
-    const streams: Record<'sent' | 'received', HandshakeStreamState & { step?: StepId }> = { sent: {}, received: {} };
+    // Each direction's handshake messages are walked whole, then shown record by record.
+    const pieces: Record<'sent' | 'received', Uint8Array[]> = { sent: [], received: [] };
+    for (const e of this.events) {
+      if (e.kind !== 'trace' || e.event.kind !== 'record') continue;
+      const content = handshakeContent(e.event);
+      if (content) pieces[e.event.direction].push(content);
+    }
+    const streams: Record<'sent' | 'received', Stream> = { sent: { handshake: new HandshakeStream(pieces.sent) }, received: { handshake: new HandshakeStream(pieces.received) } };
     let finishedSeen = 0;
     let messageIndex = 0;
     for (const e of this.events) {
@@ -464,7 +478,7 @@ class Builder {
   private record(
     event: Extract<TraceEvent, { kind: 'record' }>,
     keys: KeyState | undefined,
-    stream: HandshakeStreamState & { step?: StepId },
+    stream: Stream,
     handshakeDone: boolean,
   ): { view: RecordView; step: StepId; finished: number } {
     const from = this.sender(event.direction);
@@ -472,7 +486,7 @@ class Builder {
     const messages: MessageStart[] = [];
     const w = new Walker(bytes);
     const protectedRecord = event.sequence !== undefined;
-    const continued = stream.pending !== undefined;
+    const continued = stream.handshake.pending;
     let wire: Region[];
     let protection: Protection | undefined;
     let contentType = bytes[0] ?? 0;
@@ -482,7 +496,7 @@ class Builder {
       wire = w.all((w) => {
         const header = recordHeader(w, false);
         const fragment = w.sub(Math.min(w.left, bytes.length - 5));
-        return [header, { label: 'fragment', meaning: `${contentTypeName(contentType)} content, in the clear`, rfc: '§5.1', children: fragment.all((f) => annotatePlaintext(contentType, f.takeAll(), stream, messages)) }];
+        return [header, { label: 'fragment', meaning: `${contentTypeName(contentType)} content, in the clear`, rfc: '§5.1', children: fragment.all((f) => annotatePlaintext(contentType, f.takeAll(), (content) => stream.handshake.next(content, messages))) }];
       });
     } else {
       const aead = this.suite && keys?.key ? this.provider.aead(this.suite.aead, keys.key) : undefined;
@@ -528,7 +542,7 @@ class Builder {
               rfc: '§5.2',
               children: c.all((cw) => {
                 const data = cw.peek(cw.left);
-                if (type === ContentType.handshake) return annotateHandshake(cw.takeAll(), stream, messages);
+                if (type === ContentType.handshake) return stream.handshake.next(cw.takeAll(), messages);
                 if (type === ContentType.alert) return annotateAlert(cw.takeAll());
                 return data.length ? [cw.rest('application data', `${data.length} bytes${printable(data)}`, '§5.2', true)] : [];
               }),
@@ -569,7 +583,7 @@ class Builder {
     else if (contentType === ContentType.application_data && keys?.secretName.includes('early')) step = 'hello';
     else if (contentType === ContentType.application_data && event.inner) step = 'after';
     else step = handshakeDone ? 'after' : this.cursor;
-    if (stream.pending) stream.step = step;
+    if (stream.handshake.pending) stream.step = step;
 
     const names = messages.map((m) => m.name);
     if (protectedRecord && !event.inner) title = 'protected record that did not open';

@@ -121,3 +121,77 @@ export function leaves(regions: readonly Region[]): Region[] {
   regions.forEach(visit);
   return out;
 }
+
+/** A region with where its bytes lie in the byte string its tree describes. */
+interface Placed {
+  readonly region: Region;
+  readonly start: number;
+  readonly end: number;
+  readonly children?: readonly Placed[];
+}
+
+function place(regions: readonly Region[], offset: number): Placed[] {
+  const out: Placed[] = [];
+  for (const region of regions) {
+    if (region.children) {
+      const children = place(region.children, offset);
+      const end = children.length ? children[children.length - 1]!.end : offset;
+      out.push({ region, start: offset, end, children });
+      offset = end;
+    } else {
+      const end = offset + region.bytes!.length;
+      out.push({ region, start: offset, end });
+      offset = end;
+    }
+  }
+  return out;
+}
+
+/**
+ * A region tree over one byte string, cut into the pieces the string was carried in (a
+ * handshake message across records, RFC 8446 §5.1). Each piece gets the regions it holds
+ * bytes of: whole where they fit, else the part inside it, labelled "(continued)" where the
+ * field began in an earlier piece and told where it goes on; the leaves of each piece cover
+ * exactly its bytes.
+ */
+export class RegionCutter {
+  private readonly placed: Placed[];
+
+  constructor(regions: readonly Region[]) {
+    this.placed = place(regions, 0);
+  }
+
+  /** The regions over bytes [start, end) of the string. */
+  cut(start: number, end: number): Region[] {
+    return this.within(this.placed, start, end, 0);
+  }
+
+  /**
+   * An empty field has no byte to place it by, so it goes with the piece that holds the byte
+   * before it in its group (or the group's first byte, when it comes first): it is shown once,
+   * inside its group, and whole, with what it holds.
+   */
+  private within(placed: readonly Placed[], start: number, end: number, groupStart: number): Region[] {
+    const out: Region[] = [];
+    for (const p of placed) {
+      const empty = p.start === p.end;
+      const inside = !empty ? p.start < end && p.end > start : p.start > groupStart ? start < p.start && p.start <= end : start <= p.start && p.start < end;
+      if (!inside) continue;
+      if (p.start >= start && p.end <= end) {
+        out.push(p.region);
+        continue;
+      }
+      const from = Math.max(start, p.start);
+      const to = Math.min(end, p.end);
+      const part = `bytes ${from - p.start + 1}..${to - p.start} of its ${p.end - p.start}${p.end > end ? ', continues in the next record' : ''}`;
+      const label = p.start < start ? `${p.region.label} (continued)` : p.region.label;
+      const meaning = p.region.meaning ? `${p.region.meaning}; ${part}` : part;
+      out.push(
+        p.children
+          ? { ...p.region, label, meaning, children: this.within(p.children, start, end, p.start) }
+          : { ...p.region, label, meaning, bytes: p.region.bytes!.subarray(from - p.start, to - p.start) },
+      );
+    }
+    return out;
+  }
+}

@@ -1,15 +1,17 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/explain/html.js';
-import type { Explanation } from '../../src/explain/model.js';
+import type { Explanation, RecordView } from '../../src/explain/model.js';
+import type { Region } from '../../src/explain/regions.js';
 import { renderText } from '../../src/explain/text.js';
-import { NamedGroup } from '../../src/messages/registry.js';
+import { HandshakeType, NamedGroup, extensionTypeName, isGrease } from '../../src/messages/registry.js';
+import type { HandshakeMessage, RawExtension } from '../../src/messages/types.js';
 import { AntiReplay } from '../../src/server/anti-replay.js';
 import { StatelessTicketStore } from '../../src/server/tickets.js';
-import { bytesToHex, utf8 } from '../../src/wire/bytes.js';
+import { bytesToHex, concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { TrustStore } from '../../src/x509/truststore.js';
 import { X509Verifier } from '../../src/x509/x509-verifier.js';
-import { pemChain, pinnedLeafVerifier, pkcs8, pkiPath, serverChain } from '../helpers/fixtures.js';
+import { pemChain, pinnedLeafVerifier, pkcs8, pkiPath, serverChain, serverKey } from '../helpers/fixtures.js';
 import { drain, provider } from '../helpers/negative.js';
 import { type Explained, explained } from './support.js';
 
@@ -120,6 +122,105 @@ function allChecks(model: Explanation): { ok: boolean | undefined; title: string
   return model.steps.flatMap((s) => s.items.flatMap((i) => (i.kind === 'check' ? [i.check] : [])));
 }
 
+/** One field of a handshake message as the records show it: its part in each record that carries it. */
+interface Field {
+  label: string;
+  pieces: { record: number; label: string; hex: string }[];
+}
+
+const withoutContinued = (label: string): string => label.replace(/ \(continued\)$/, '');
+
+/**
+ * The fields listed in a message (its extensions, its certificate entries), record by record:
+ * `path` names the groups down to the list (each may be "(continued)" in a later record); each
+ * group under the list starts a field, each "(continued)" part of one adds to the last field.
+ */
+function fieldsShown(records: readonly RecordView[], from: Side, path: readonly string[]): Field[] {
+  const fields: Field[] = [];
+  const hexOf = (region: Region): string => (region.children ? region.children.map(hexOf).join('') : bytesToHex(region.bytes!));
+  for (const record of records.filter((x) => x.from === from)) {
+    const visit = (regions: readonly Region[], depth: number): void => {
+      for (const region of regions) {
+        if (!region.children) continue;
+        if (depth < path.length) {
+          visit(region.children, withoutContinued(region.label) === path[depth] ? depth + 1 : depth);
+          continue;
+        }
+        const piece = { record: record.index, label: region.label, hex: hexOf(region) };
+        if (region.label.endsWith(' (continued)')) {
+          expect(fields.at(-1)?.label, `${region.label} in record ${record.index} continues the field before it`).toBe(withoutContinued(region.label));
+          fields.at(-1)!.pieces.push(piece);
+        } else fields.push({ label: region.label, pieces: [piece] });
+      }
+    };
+    visit(record.protection ? record.protection.plain : record.wire, 0);
+  }
+  return fields;
+}
+
+function u(value: number, length: number): Uint8Array {
+  return Uint8Array.from({ length }, (_, i) => (value >>> (8 * (length - 1 - i))) & 0xff);
+}
+
+function encodeExtension(e: RawExtension): Uint8Array {
+  return concatBytes(u(e.type, 2), u(e.data.length, 2), e.data);
+}
+
+function extensionLabel(type: number): string {
+  return isGrease(type) ? `GREASE 0x${type.toString(16).padStart(4, '0')}` : extensionTypeName(type);
+}
+
+/** The record's part of a page: from its anchor to the next record's. */
+function section(page: string, start: string, index: number): string {
+  const from = page.indexOf(`${start}${index}`);
+  expect(from, `record ${index} on the page`).toBeGreaterThanOrEqual(0);
+  const next = page.indexOf(start, from + 1);
+  return page.slice(from, next < 0 ? undefined : next);
+}
+
+/**
+ * Each field of `message` (as the engine decoded it) is labelled, with exactly its bytes, in the
+ * records that carry it, in order: whole where it fits in one record, else its first part under
+ * its own name and the rest as "(continued)" in the sender's next records; and the HTML and
+ * text pages show those labels in those records. Returns how many records the fields spanned.
+ */
+function expectFieldsLabelled(page: Checked, from: Side, path: readonly string[], expected: readonly { label: string; bytes: Uint8Array }[]): number {
+  const fields = fieldsShown(page.model.records, from, path);
+  expect(fields.map((f) => f.label)).toEqual(expected.map((e) => e.label));
+  const senderRecords = page.model.records.filter((x) => x.from === from).map((x) => x.index);
+  const text = page.text.replace(/\s+/g, ' ');
+  const carrying = new Set<number>();
+  fields.forEach((field, i) => {
+    expect(field.pieces.map((p) => p.hex).join(''), field.label).toBe(bytesToHex(expected[i]!.bytes));
+    field.pieces.forEach((piece, k) => {
+      expect(piece.label).toBe(k === 0 ? field.label : `${field.label} (continued)`);
+      if (k > 0) expect(senderRecords.indexOf(piece.record), `${piece.label} in the sender's next record`).toBe(senderRecords.indexOf(field.pieces[k - 1]!.record) + 1);
+      expect(section(page.html, 'id="record-', piece.record)).toContain(`<b>${piece.label.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</b>`);
+      expect(section(text, '▶ record ', piece.record)).toContain(` ${piece.label} — `);
+      carrying.add(piece.record);
+    });
+  });
+  return carrying.size;
+}
+
+function messagesOf(r: Explained, side: Side, type: number): HandshakeMessage[] {
+  return r.recorders[side].events.flatMap((e) => (e.kind === 'trace' && e.event.kind === 'message' && e.event.message.type === type ? [e.event.message] : []));
+}
+
+function extensionsOf(message: HandshakeMessage | undefined): { label: string; bytes: Uint8Array }[] {
+  expect(message && 'extensions' in message).toBe(true);
+  return (message as { extensions: RawExtension[] }).extensions.map((e) => ({ label: extensionLabel(e.type), bytes: encodeExtension(e) }));
+}
+
+function certificateEntriesOf(message: HandshakeMessage | undefined): { label: string; bytes: Uint8Array }[] {
+  expect(message?.type).toBe(HandshakeType.certificate);
+  if (message?.type !== HandshakeType.certificate) return [];
+  return message.entries.map((e, i) => {
+    const extensions = concatBytes(...e.extensions.map(encodeExtension));
+    return { label: `CertificateEntry ${i}`, bytes: concatBytes(u(e.data.length, 3), e.data, u(extensions.length, 2), extensions) };
+  });
+}
+
 const trustStore = TrustStore.fromPem(readFileSync(pkiPath('root.pem')), 'root.pem');
 const clientCertificate = async () => ({ chain: pemChain('client-ecdsa-p256-chain.pem'), key: await provider.importSigningKey(pkcs8('client-ecdsa-p256-key.pem')) });
 
@@ -163,7 +264,14 @@ describe('wiretls explain pages', () => {
   });
 
   it('record_size_limit 64: handshake messages span many records, each piece labelled, the walk stays exact', async () => {
-    const r = await explained({ client: { recordSizeLimit: 64 }, server: { recordSizeLimit: 64 }, after: (c) => c.write(new Uint8Array(300).fill(0x41)) });
+    // A long ALPN name makes EncryptedExtensions span records; a client certificate gives the client a spanning message too.
+    const alpnProtocols = ['x'.repeat(120), 'h2'];
+    const r = await explained({
+      client: { recordSizeLimit: 64, alpnProtocols, certificate: await clientCertificate() },
+      server: { recordSizeLimit: 64, alpnProtocols, clientAuth: 'require', verifier: new X509Verifier({ trustStore }) },
+      after: (c) => c.write(new Uint8Array(300).fill(0x41)),
+    });
+    expect(r.client.session?.alpnProtocol).toBe(alpnProtocols[0]);
     const { client, server } = check(r, 'small-records');
     for (const side of [client, server]) {
       expect(side.model.records.length).toBeGreaterThan(20);
@@ -173,6 +281,42 @@ describe('wiretls explain pages', () => {
     }
     // The server's flight went out in pieces: the Certificate spans records.
     expect(client.model.records.filter((x) => x.from === 'server' && x.title === 'handshake (continued)').length).toBeGreaterThan(5);
+    // Each message is walked whole, so every field is labelled in the records that carry it,
+    // in the clear (ClientHello, ServerHello) and decrypted (EncryptedExtensions, Certificate).
+    for (const side of ['client', 'server'] as const) {
+      const page = side === 'client' ? client : server;
+      // The ClientHello and ServerHello go out before the limit is known (and unprotected
+      // records are not bound by it, RFC 8449 §4): each in one record, fields still labelled.
+      expect(expectFieldsLabelled(page, 'client', ['ClientHello', 'extensions'], extensionsOf(messagesOf(r, side, HandshakeType.client_hello)[0]))).toBe(1);
+      expect(expectFieldsLabelled(page, 'server', ['ServerHello', 'extensions'], extensionsOf(messagesOf(r, side, HandshakeType.server_hello)[0]))).toBe(1);
+      expect(expectFieldsLabelled(page, 'server', ['EncryptedExtensions', 'extensions'], extensionsOf(messagesOf(r, side, HandshakeType.encrypted_extensions)[0]))).toBeGreaterThan(2);
+      const [serverCertificate, clientCertificateMessage] = messagesOf(r, side, HandshakeType.certificate);
+      expect(expectFieldsLabelled(page, 'server', ['Certificate', 'certificate_list'], certificateEntriesOf(serverCertificate))).toBeGreaterThan(5);
+      expect(expectFieldsLabelled(page, 'client', ['Certificate', 'certificate_list'], certificateEntriesOf(clientCertificateMessage))).toBeGreaterThan(5);
+      // The leaf's DER, cut across records, still has its name in each.
+      expect(page.html).toContain('<b>cert_data (continued)</b>');
+      expect(page.text).toContain('DER certificate (continued)');
+    }
+  });
+
+  it('a chain larger than a 16 KiB record: the Certificate spans records, each entry labelled where it lies', async () => {
+    const leafChain = serverChain('ed25519');
+    // Certificates the peer may ignore (RFC 8446 §4.4.2 allows unrelated ones), to pass 16 KiB.
+    const filler = Array.from({ length: 32 }, (_, i) => serverChain('rsa2048')[i % 2]!);
+    const chain = [...leafChain, ...filler];
+    expect(chain.reduce((n, c) => n + c.length, 0)).toBeGreaterThan(16384);
+    const r = await explained({ server: { certificates: [{ chain, key: await provider.importSigningKey(serverKey('ed25519')) }] } });
+    const { client, server } = check(r, 'large-chain');
+    for (const side of ['client', 'server'] as const) {
+      const page = side === 'client' ? client : server;
+      expect(allChecks(page.model).filter((c) => c.ok === false)).toEqual([]);
+      const entries = certificateEntriesOf(messagesOf(r, side, HandshakeType.certificate)[0]);
+      expect(entries).toHaveLength(chain.length);
+      expect(expectFieldsLabelled(page, 'server', ['Certificate', 'certificate_list'], entries)).toBe(2);
+      // A full record: 2^14 bytes of plaintext, its content type and the tag.
+      expect(page.model.records.some((x) => x.from === 'server' && x.length === 5 + 16384 + 1 + 16)).toBe(true);
+      expect(page.html).toContain('<b>certificate_list (continued)</b>');
+    }
   });
 
   it('HelloRetryRequest: message_hash restarts the transcript, the secrets still match', async () => {
