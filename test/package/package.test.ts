@@ -22,7 +22,7 @@ const SRC = join(ROOT, 'src');
 /**
  * The main chunk (the entry and every chunk it imports statically, each gzipped on its own, as
  * a browser fetches them) of the browser app below, minified. Issue 14's target is 50 KiB; this
- * build measures 50.7 KiB (49.6 KiB gzipped as one file): the target is missed, and the README
+ * build measures 50.8 KiB (49.6 KiB gzipped as one file): the target is missed, and the README
  * says by how much. The budget sits just above the measurement, so that growth is a decision
  * and not an accident.
  */
