@@ -304,7 +304,7 @@ describe('resumption with a ticket from the session event', () => {
     expectFullFlight(r);
   });
 
-  it('a client offering only psk_ke: no resumption (we resume with psk_dhe_ke only) and no tickets', async () => {
+  it('a client offering only psk_ke to a server with the default modes (psk_dhe_ke only): no resumption and no tickets', async () => {
     const server = resumingServer();
     const [ticket] = await ticketsFrom(server);
     const pskKeOnly = (ch: ClientHello) => {
