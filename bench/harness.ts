@@ -57,8 +57,8 @@ export function makeRow(
   baseline: readonly number[] | null,
 ): Row {
   const better = fields.better ?? 'higher';
-  const w = wiretls && wiretls.length ? median(wiretls) : null;
-  const b = baseline && baseline.length ? median(baseline) : null;
+  const w = wiretls?.length ? median(wiretls) : null;
+  const b = baseline?.length ? median(baseline) : null;
   const ratio = w === null || b === null || w === 0 || b === 0 ? null : better === 'higher' ? w / b : b / w;
   return {
     name: fields.name,
@@ -69,8 +69,8 @@ export function makeRow(
     provider: fields.provider,
     baselineName: fields.baselineName,
     better,
-    wiretlsRange: wiretls && wiretls.length ? range(wiretls) : null,
-    baselineRange: baseline && baseline.length ? range(baseline) : null,
+    wiretlsRange: wiretls?.length ? range(wiretls) : null,
+    baselineRange: baseline?.length ? range(baseline) : null,
     rounds: Math.max(wiretls?.length ?? 0, baseline?.length ?? 0),
     ...(fields.note ? { note: fields.note } : {}),
   };
@@ -122,16 +122,11 @@ export async function rateAsync(op: AsyncOp, ms: number): Promise<number> {
  * Interleaved rounds of two synchronous ops; returns ops/s per round for each (multiplied by
  * `scale`, e.g. bytes per op / 1e6 for MB/s). A null op is skipped.
  */
-export function interleave(
-  a: Op | null,
-  b: Op | null,
-  options: Options,
-  scale = 1,
-): { a: number[]; b: number[] } {
+export function interleave(a: Op | null, b: Op | null, options: Options, scale = 1): { a: number[]; b: number[] } {
   const ops = [a, b];
   const batches = ops.map((op) => (op ? calibrate(op, Math.min(20, options.sliceMs / 5)) : 0));
   // Warm-up: one short slice each, not recorded.
-  ops.forEach((op, i) => op && rate(op, options.sliceMs / 4, batches[i]!));
+  for (const [i, op] of ops.entries()) if (op) rate(op, options.sliceMs / 4, batches[i]!);
   const results: number[][] = [[], []];
   for (let round = 0; round < options.rounds; round++) {
     const order = round % 2 === 0 ? [0, 1] : [1, 0];
@@ -143,12 +138,7 @@ export function interleave(
   return { a: results[0]!, b: results[1]! };
 }
 
-export async function interleaveAsync(
-  a: AsyncOp | null,
-  b: AsyncOp | null,
-  options: Options,
-  scale = 1,
-): Promise<{ a: number[]; b: number[] }> {
+export async function interleaveAsync(a: AsyncOp | null, b: AsyncOp | null, options: Options, scale = 1): Promise<{ a: number[]; b: number[] }> {
   const ops = [a, b];
   for (const op of ops) if (op) await rateAsync(op, options.sliceMs / 4);
   const results: number[][] = [[], []];

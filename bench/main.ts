@@ -80,7 +80,9 @@ export function machine(): Record<string, string | number> {
     cpu: `${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     // Other work on the machine shows here: the figures are only comparable within one run.
-    loadAverage: loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAverage: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
   };
 }
 
@@ -99,7 +101,13 @@ async function main(): Promise<void> {
     await SUITES[suite]!(report, options);
   }
   if (options.json) {
-    process.stdout.write(JSON.stringify({ machine: machine(), loadAverageAtStart: startLoad, rounds: options.rounds, sliceMs: options.sliceMs, seconds: (Date.now() - started) / 1000, rows: report.rows }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        { machine: machine(), loadAverageAtStart: startLoad, rounds: options.rounds, sliceMs: options.sliceMs, seconds: (Date.now() - started) / 1000, rows: report.rows },
+        null,
+        2,
+      ) + '\n',
+    );
   } else {
     process.stdout.write(`\ndone in ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${machine().loadAverage}\n`);
   }

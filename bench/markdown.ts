@@ -29,7 +29,7 @@ if (files.length === 0) {
 const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Run);
 const m = runs[0]!.machine;
 process.stdout.write(`Machine: ${m.cpu}, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node}, OpenSSL ${m.openssl}.\n`);
-runs.forEach((r, i) => process.stdout.write(`Run ${i + 1}: load average ${r.loadAverageAtStart ?? '?'} at start, ${r.machine.loadAverage} at end.\n`));
+for (const [i, r] of runs.entries()) process.stdout.write(`Run ${i + 1}: load average ${r.loadAverageAtStart ?? '?'} at start, ${r.machine.loadAverage} at end.\n`);
 process.stdout.write('\n');
 const head = ['benchmark', 'provider', 'unit', ...runs.flatMap((_, i) => [`run ${i + 1}: wiretls`, 'baseline', 'ratio'])];
 process.stdout.write(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|\n`);

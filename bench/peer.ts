@@ -163,7 +163,22 @@ async function listenOpenssl(req: Request): Promise<{ port: number }> {
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   const child = spawn(
     'openssl',
-    ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', `${PKI_DIR}server-ecdsa-p256.pem`, '-cert_chain', `${PKI_DIR}intermediate.pem`, '-key', `${PKI_DIR}server-ecdsa-p256-key.pem`, '-tls1_3', ...tuningArgs, ...(req.www === true ? ['-www'] : ['-quiet']), '-naccept', '1000000'],
+    [
+      's_server',
+      '-accept',
+      `127.0.0.1:${port}`,
+      '-cert',
+      `${PKI_DIR}server-ecdsa-p256.pem`,
+      '-cert_chain',
+      `${PKI_DIR}intermediate.pem`,
+      '-key',
+      `${PKI_DIR}server-ecdsa-p256-key.pem`,
+      '-tls1_3',
+      ...tuningArgs,
+      ...(req.www === true ? ['-www'] : ['-quiet']),
+      '-naccept',
+      '1000000',
+    ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   openssl.push(child);

@@ -54,7 +54,8 @@ function category(url: string, name: string): string {
   if (url.includes('/src/')) return 'wiretls engine (messages, state machines, key schedule)';
   if (url.includes('@noble')) return 'noble (pure JS crypto)';
   if (url.includes('node:internal/crypto') || url.includes('internal/crypto')) return 'node:crypto (JS glue)';
-  if (/node:(net|stream|internal\/stream|internal\/streams|events|internal\/event_target|_tls|tls|internal\/tls)/.test(url) || url.includes('internal/streams')) return 'node net/streams/tls';
+  if (/node:(net|stream|internal\/stream|internal\/streams|events|internal\/event_target|_tls|tls|internal\/tls)/.test(url) || url.includes('internal/streams'))
+    return 'node net/streams/tls';
   if (url === '' && /^[a-z]/i.test(name)) return 'native (OpenSSL, syscalls: ' + name + ')';
   return 'other (module loading, timers, ...)';
 }

@@ -525,7 +525,10 @@ export abstract class Connection {
 
   private sendAlert(description: number): void {
     this.flushHandshake();
-    const body = new Uint8Array([description === AlertDescription.close_notify || description === AlertDescription.user_canceled ? AlertLevel.warning : AlertLevel.fatal, description]);
+    const body = new Uint8Array([
+      description === AlertDescription.close_notify || description === AlertDescription.user_canceled ? AlertLevel.warning : AlertLevel.fatal,
+      description,
+    ]);
     if (this.writer) this.sendRecord(ContentType.alert, body);
     else for (const record of plaintextRecords(ContentType.alert, body, MAX_FRAGMENT)) this.sendPlaintext(record);
   }
@@ -562,7 +565,14 @@ export abstract class Connection {
   /** application_traffic_secret_N+1 (RFC 8446 §7.2), through the derivation observer if any. */
   private nextSecret(hash: CipherSuiteParams['hash'], previous: Uint8Array, direction: 'read' | 'write'): Uint8Array {
     const next = nextTrafficSecret(this.provider(), hash, previous);
-    this.onKeyDerivation?.({ output: `${direction}_traffic_update`, operation: 'HKDF-Expand-Label', secret: previous, label: 'traffic upd', context: new Uint8Array(0), value: next });
+    this.onKeyDerivation?.({
+      output: `${direction}_traffic_update`,
+      operation: 'HKDF-Expand-Label',
+      secret: previous,
+      label: 'traffic upd',
+      context: new Uint8Array(0),
+      value: next,
+    });
     return next;
   }
 
@@ -808,9 +818,7 @@ export abstract class Connection {
   protected flush(): void {
     this.flushHandshake();
   }
-
 }
-
 
 export class ClientConnection extends Connection {
   private started = false;
@@ -856,4 +864,3 @@ export class ServerConnection extends Connection {
     this.flush();
   }
 }
-

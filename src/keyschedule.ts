@@ -63,14 +63,7 @@ function fullLabel(label: string): Uint8Array {
  *   struct { uint16 length; opaque label<7..255>; opaque context<0..255>; } HkdfLabel;
  * Built in one exact-size array (this runs ~20 times per handshake on each side).
  */
-export function hkdfExpandLabel(
-  provider: CryptoProvider,
-  hash: HashName,
-  secret: Uint8Array,
-  label: string,
-  context: Uint8Array,
-  length: number,
-): Uint8Array {
+export function hkdfExpandLabel(provider: CryptoProvider, hash: HashName, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
   const name = fullLabel(label);
   if (name.length > 255 || context.length > 255 || length > 0xffff) throw internalError('HKDF-Expand-Label input out of range');
   const info = new Uint8Array(4 + name.length + context.length);
@@ -84,13 +77,7 @@ export function hkdfExpandLabel(
 }
 
 /** Derive-Secret (RFC 8446 §7.1), given the transcript hash already computed. */
-export function deriveSecret(
-  provider: CryptoProvider,
-  hash: HashName,
-  secret: Uint8Array,
-  label: string,
-  transcriptHash: Uint8Array,
-): Uint8Array {
+export function deriveSecret(provider: CryptoProvider, hash: HashName, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
   return hkdfExpandLabel(provider, hash, secret, label, transcriptHash, hashOutputLength[hash]);
 }
 
@@ -124,11 +111,7 @@ function zeroPsk(provider: CryptoProvider, hash: HashName): { early: Uint8Array;
 }
 
 /** Record protection key and IV from a traffic secret (RFC 8446 §7.3). */
-export function trafficKeys(
-  provider: CryptoProvider,
-  suite: CipherSuiteParams,
-  secret: Uint8Array,
-): { key: Uint8Array; iv: Uint8Array } {
+export function trafficKeys(provider: CryptoProvider, suite: CipherSuiteParams, secret: Uint8Array): { key: Uint8Array; iv: Uint8Array } {
   return {
     key: hkdfExpandLabel(provider, suite.hash, secret, 'key', new Uint8Array(0), suite.keyLength),
     iv: hkdfExpandLabel(provider, suite.hash, secret, 'iv', new Uint8Array(0), suite.ivLength),
@@ -136,12 +119,7 @@ export function trafficKeys(
 }
 
 /** Finished verify_data (RFC 8446 §4.4.4) from the sender's handshake traffic secret. */
-export function finishedVerifyData(
-  provider: CryptoProvider,
-  hash: HashName,
-  baseKey: Uint8Array,
-  transcriptHash: Uint8Array,
-): Uint8Array {
+export function finishedVerifyData(provider: CryptoProvider, hash: HashName, baseKey: Uint8Array, transcriptHash: Uint8Array): Uint8Array {
   const finishedKey = hkdfExpandLabel(provider, hash, baseKey, 'finished', new Uint8Array(0), hashOutputLength[hash]);
   const verifyData = provider.hmac(hash, finishedKey, transcriptHash);
   zeroize(finishedKey);
@@ -154,24 +132,12 @@ export function nextTrafficSecret(provider: CryptoProvider, hash: HashName, secr
 }
 
 /** The PSK a NewSessionTicket stands for (RFC 8446 §4.6.1). */
-export function resumptionPsk(
-  provider: CryptoProvider,
-  hash: HashName,
-  resumptionMasterSecret: Uint8Array,
-  ticketNonce: Uint8Array,
-): Uint8Array {
+export function resumptionPsk(provider: CryptoProvider, hash: HashName, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Uint8Array {
   return hkdfExpandLabel(provider, hash, resumptionMasterSecret, 'resumption', ticketNonce, hashOutputLength[hash]);
 }
 
 /** TLS-Exporter (RFC 8446 §7.5). */
-export function exportKeyingMaterial(
-  provider: CryptoProvider,
-  hash: HashName,
-  exporterSecret: Uint8Array,
-  label: string,
-  context: Uint8Array,
-  length: number,
-): Uint8Array {
+export function exportKeyingMaterial(provider: CryptoProvider, hash: HashName, exporterSecret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
   const perLabel = deriveSecret(provider, hash, exporterSecret, label, emptyHash(provider, hash));
   const contextHash = provider.hash(hash);
   contextHash.update(context);
@@ -258,9 +224,7 @@ export class KeySchedule {
   enterHandshake(sharedSecret: Uint8Array | undefined): void {
     const early = this.early();
     const salt =
-      this.withPsk || this.steps
-        ? this.derive('derived', early, 'derived', emptyHash(this.provider, this.hash))
-        : zeroPsk(this.provider, this.hash).handshakeSalt.slice();
+      this.withPsk || this.steps ? this.derive('derived', early, 'derived', emptyHash(this.provider, this.hash)) : zeroPsk(this.provider, this.hash).handshakeSalt.slice();
     this.handshakeSecret = this.extract('handshake_secret', salt, sharedSecret ?? new Uint8Array(this.hashLength));
     zeroize(salt, early);
     this.earlySecret = undefined;

@@ -74,13 +74,7 @@ function peerKey(spki: Uint8Array): PublicKeyInfo {
 }
 
 /** Compares the peer's Finished in constant time (RFC 8446 §4.4.4). */
-export function checkFinished(
-  provider: CryptoProvider,
-  hash: HashName,
-  message: Finished,
-  peerHandshakeSecret: Uint8Array,
-  transcriptHash: Uint8Array,
-): void {
+export function checkFinished(provider: CryptoProvider, hash: HashName, message: Finished, peerHandshakeSecret: Uint8Array, transcriptHash: Uint8Array): void {
   if (message.verifyData.length !== hashOutputLength[hash]) throw decodeError('Finished has the wrong length');
   const expected = finishedVerifyData(provider, hash, peerHandshakeSecret, transcriptHash);
   if (!constantTimeEqual(expected, message.verifyData)) throw protocolError('decrypt_error', 'peer Finished does not verify');

@@ -79,11 +79,13 @@ describe('checkFinished (RFC 8446 §4.4.4)', () => {
   });
 
   it('verify_data under another secret → decrypt_error', async () => {
-    await expectRefusal(() => checkFinished(provider, 'sha256', finished(finishedVerifyData(provider, 'sha256', new Uint8Array(32), TRANSCRIPT)), secret, TRANSCRIPT), 'decrypt_error');
+    await expectRefusal(
+      () => checkFinished(provider, 'sha256', finished(finishedVerifyData(provider, 'sha256', new Uint8Array(32), TRANSCRIPT)), secret, TRANSCRIPT),
+      'decrypt_error',
+    );
   });
 
   it('the right verify_data with a byte more → decode_error', async () => {
     await expectRefusal(() => checkFinished(provider, 'sha256', finished(Uint8Array.of(...good, 0)), secret, TRANSCRIPT), 'decode_error');
   });
 });
-

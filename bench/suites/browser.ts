@@ -124,13 +124,31 @@ export async function startBrowserBench(options: { minify: boolean } = { minify:
     const code = await bundlePage(options.minify);
     const opensslPort = await startProcess(
       'openssl',
-      ['s_server', '-accept', '127.0.0.1:0', '-tls1_3', '-www', '-cert', `${PKI_DIR}server-ecdsa-p256.pem`, '-key', `${PKI_DIR}server-ecdsa-p256-key.pem`, '-cert_chain', `${PKI_DIR}intermediate.pem`],
+      [
+        's_server',
+        '-accept',
+        '127.0.0.1:0',
+        '-tls1_3',
+        '-www',
+        '-cert',
+        `${PKI_DIR}server-ecdsa-p256.pem`,
+        '-key',
+        `${PKI_DIR}server-ecdsa-p256-key.pem`,
+        '-cert_chain',
+        `${PKI_DIR}intermediate.pem`,
+      ],
       /ACCEPT 127\.0\.0\.1:(\d+)/,
       children,
     );
-    const relayPort = await startProcess(process.execPath, [CLI, 'relay', '--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${opensslPort}`], /listening on 127\.0\.0\.1:(\d+)/, children);
+    const relayPort = await startProcess(
+      process.execPath,
+      [CLI, 'relay', '--listen', '127.0.0.1:0', '--allow', `127.0.0.1:${opensslPort}`],
+      /listening on 127\.0\.0\.1:(\d+)/,
+      children,
+    );
     site = createServer((request, response) => {
-      if (request.url === '/') response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>');
+      if (request.url === '/')
+        response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>');
       else if (request.url === '/page.js') response.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
       else response.writeHead(404).end();
     });
@@ -205,7 +223,9 @@ export async function browserSuite(report: Report, options: Options): Promise<vo
       }
     }
     const base = { unit: 'ms', provider: 'webcrypto', baselineName: 'subtls', better: 'lower' as const };
-    report.add(makeRow({ ...base, name: 'Chromium: first connection in a fresh page', note: `${first.wiretls.length} fresh pages each, platform warmed` }, first.wiretls, first.subtls));
+    report.add(
+      makeRow({ ...base, name: 'Chromium: first connection in a fresh page', note: `${first.wiretls.length} fresh pages each, platform warmed` }, first.wiretls, first.subtls),
+    );
     report.add(makeRow({ ...base, name, note: `${perRound} connections per round per side` }, rounds.wiretls, rounds.subtls));
     // The same connections cut into phases (medians over all connections, not round medians):
     // the WebSocket open and the handshake's round trip through relay and s_server are shared

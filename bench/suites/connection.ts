@@ -56,7 +56,14 @@ export async function connectionSuite(report: Report, options: Options): Promise
       if (!samples.has(label)) continue;
       report.add(
         makeRow(
-          { name: 'time per connection vs the native provider', unit: 'ms', provider, baselineName: 'wiretls native', better: 'lower', ...(provider === 'webcrypto' ? { note: 'target: ratio ≥ 0.67 (within 1.5x)' } : {}) },
+          {
+            name: 'time per connection vs the native provider',
+            unit: 'ms',
+            provider,
+            baselineName: 'wiretls native',
+            better: 'lower',
+            ...(provider === 'webcrypto' ? { note: 'target: ratio ≥ 0.67 (within 1.5x)' } : {}),
+          },
           of(label),
           of('wiretls native'),
         ),
@@ -73,10 +80,22 @@ export async function connectionSuite(report: Report, options: Options): Promise
     for (const provider of ['webcrypto', 'noble'] as const) {
       const label = `wiretls ${provider}`;
       if (!samples.has(label)) continue;
-      report.add(makeRow({ name: 'client CPU per connection vs the native provider', unit: 'ms', provider, baselineName: 'wiretls native', better: 'lower' }, cpuOf(label), cpuOf('wiretls native')));
+      report.add(
+        makeRow(
+          { name: 'client CPU per connection vs the native provider', unit: 'ms', provider, baselineName: 'wiretls native', better: 'lower' },
+          cpuOf(label),
+          cpuOf('wiretls native'),
+        ),
+      );
     }
     if (samples.has('wiretls native')) {
-      report.add(makeRow({ name: 'client CPU per connection vs node:tls', unit: 'ms', provider: 'node', baselineName: 'node:tls', better: 'lower' }, cpuOf('wiretls native'), cpuOf('node:tls')));
+      report.add(
+        makeRow(
+          { name: 'client CPU per connection vs node:tls', unit: 'ms', provider: 'node', baselineName: 'node:tls', better: 'lower' },
+          cpuOf('wiretls native'),
+          cpuOf('node:tls'),
+        ),
+      );
     }
   } finally {
     await Promise.all([client.close(), server.close()]);

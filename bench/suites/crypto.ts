@@ -79,7 +79,7 @@ function slower(options: Options, provider: ProviderName): Options {
 }
 
 export function recordSuite(report: Report, options: Options): void {
-  report.section('Record layer: protect + unprotect of a 16 KiB record (MB/s) vs the same provider\'s raw AEAD seal + open');
+  report.section("Record layer: protect + unprotect of a 16 KiB record (MB/s) vs the same provider's raw AEAD seal + open");
   for (const providerName of ['node', 'noble'] as ProviderName[]) {
     const provider = providers[providerName]();
     for (const suite of [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256]) {
@@ -259,7 +259,10 @@ function nodeKeySchedule(shared: Uint8Array, h1: Uint8Array, h2: Uint8Array, h3:
     nodeExpandLabel(hash, s, 'key', new Uint8Array(0), 16);
     nodeExpandLabel(hash, s, 'iv', new Uint8Array(0), 12);
   }
-  for (const s of [shs, chs]) createHmac(hash, nodeExpandLabel(hash, s, 'finished', new Uint8Array(0), 32)).update(h2).digest();
+  for (const s of [shs, chs])
+    createHmac(hash, nodeExpandLabel(hash, s, 'finished', new Uint8Array(0), 32))
+      .update(h2)
+      .digest();
   nodeExpandLabel(hash, master, 'res master', h3, 32);
 }
 
@@ -280,7 +283,7 @@ function wiretlsKeySchedule(provider: CryptoProvider, shared: Uint8Array, h1: Ui
 }
 
 export function keyScheduleSuite(report: Report, options: Options): void {
-  report.section('HKDF-Expand-Label and one handshake\'s key schedule (ops/s) vs the same derivations written on node:crypto');
+  report.section("HKDF-Expand-Label and one handshake's key schedule (ops/s) vs the same derivations written on node:crypto");
   const secret = randomBytes(32);
   const context = randomBytes(32);
   const [shared, h1, h2, h3] = [randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(32)];
@@ -300,13 +303,7 @@ export function keyScheduleSuite(report: Report, options: Options): void {
         () => nodeKeySchedule(shared, h1, h2, h3),
         options,
       );
-      report.add(
-        makeRow(
-          { name: 'key schedule of one full handshake (sha256)', unit: 'ops/s', provider: providerName, baselineName: 'node:crypto HMAC' },
-          result.a,
-          result.b,
-        ),
-      );
+      report.add(makeRow({ name: 'key schedule of one full handshake (sha256)', unit: 'ops/s', provider: providerName, baselineName: 'node:crypto HMAC' }, result.a, result.b));
     }
   }
 }

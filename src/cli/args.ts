@@ -70,7 +70,12 @@ export function flagSet(args: ParsedArgs, name: string): boolean {
 /** A comma-separated list flag (`--groups x25519,secp256r1`). */
 export function flagList(args: ParsedArgs, name: string): string[] | undefined {
   const v = flagValue(args, name);
-  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return v === undefined
+    ? undefined
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
 }
 
 export function integerFlag(args: ParsedArgs, name: string, min: number, max: number): number | undefined {

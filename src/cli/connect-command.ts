@@ -236,4 +236,3 @@ function resumption(args: ParsedArgs): { session?: Buffer; earlyData?: Buffer } 
   }
   return { session, ...(earlyFile !== undefined ? { earlyData: readInputFile(earlyFile, '--early-data') } : {}) };
 }
-

@@ -67,7 +67,11 @@ function issue(commonName: string, issuer: Issued | undefined, ca: boolean): Iss
   ];
   if (issuer) {
     cert.extensions.push(
-      extension(OID.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: issuer.keyId.slice().buffer }) }).toSchema()),
+      extension(
+        OID.authorityKeyIdentifier,
+        false,
+        new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: issuer.keyId.slice().buffer }) }).toSchema(),
+      ),
       extension(OID.extKeyUsage, false, new pkijs.ExtKeyUsage({ keyPurposes: [OID.serverAuth] }).toSchema()),
       extension(
         OID.subjectAltName,

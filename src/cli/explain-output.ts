@@ -63,7 +63,8 @@ export class ExplainSession {
     } else {
       writeFileSync(file, renderHtml(model, { redact: target.redact }));
       const took = `written ${Math.round(performance.now() - this.recorder.endedAt!)} ms after the connection ended`;
-      if (!target.redact) io.stderr.write(`wiretls: ${file} contains this connection's traffic secrets; anyone with the file can decrypt it (--explain-redact leaves them out); ${took}\n`);
+      if (!target.redact)
+        io.stderr.write(`wiretls: ${file} contains this connection's traffic secrets; anyone with the file can decrypt it (--explain-redact leaves them out); ${took}\n`);
       else io.stderr.write(`wiretls: wrote ${file} (redacted), ${took}\n`);
     }
     return performance.now() - this.recorder.endedAt!;

@@ -72,11 +72,15 @@ export async function serveCommand(argv: readonly string[], io: ServeIo): Promis
     tickets,
     // 0-RTT needs tickets that allow it; 16 KiB is what OpenSSL and most servers announce.
     ...(flagSet(args, 'early-data') ? { maxEarlyDataSize: EARLY_DATA_LIMIT } : {}),
-    ...(trace || explained ? { onTrace: (socket: TLSSocket, event) => {
-      explained?.(socket).recorder.trace(event);
-      const line = trace ? formatTraceEvent(event, 'server') : undefined;
-      if (line !== undefined) io.stdout.write(`[${peerName(socket)}] ${line.replace(/\n/g, `\n[${peerName(socket)}] `)}\n`);
-    } } : {}),
+    ...(trace || explained
+      ? {
+          onTrace: (socket: TLSSocket, event) => {
+            explained?.(socket).recorder.trace(event);
+            const line = trace ? formatTraceEvent(event, 'server') : undefined;
+            if (line !== undefined) io.stdout.write(`[${peerName(socket)}] ${line.replace(/\n/g, `\n[${peerName(socket)}] `)}\n`);
+          },
+        }
+      : {}),
     ...(explained ? { onKeyDerivation: (socket: TLSSocket, step) => explained(socket).recorder.derivation(step) } : {}),
   });
   const open = new Set<TLSSocket>();

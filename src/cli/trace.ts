@@ -1,15 +1,7 @@
 import type { TraceEvent } from '../handshake-context.js';
 import * as ext from '../messages/extensions.js';
 import { isHelloRetryRequest } from '../messages/handshake.js';
-import {
-  ExtensionType,
-  cipherSuiteName,
-  extensionTypeName,
-  handshakeTypeName,
-  namedGroupName,
-  protocolVersionName,
-  signatureSchemeName,
-} from '../messages/registry.js';
+import { ExtensionType, cipherSuiteName, extensionTypeName, handshakeTypeName, namedGroupName, protocolVersionName, signatureSchemeName } from '../messages/registry.js';
 import type { HandshakeMessage, RawExtension } from '../messages/types.js';
 import { bytesToHex, fromUtf8 } from '../wire/bytes.js';
 
@@ -92,11 +84,7 @@ export function describeMessage(message: HandshakeMessage): Field[] {
     case 20:
       return [['verify_data', short(message.verifyData, 48)]];
     case 4:
-      return [
-        ['lifetime', `${message.lifetime} s`],
-        ['ticket', short(message.ticket)],
-        ...describeExtensions(message.extensions, 'NST'),
-      ];
+      return [['lifetime', `${message.lifetime} s`], ['ticket', short(message.ticket)], ...describeExtensions(message.extensions, 'NST')];
     case 24:
       return [['request_update', message.requestUpdate === 1 ? 'update_requested' : 'update_not_requested']];
     case 5:
@@ -120,7 +108,12 @@ function describeExtension(type: number, data: Uint8Array, context: ext.Extensio
         return ext.parseSignatureAlgorithms(data).map(signatureSchemeName).join(', ');
       case ExtensionType.key_share:
         if (context === 'CH') {
-          return ext.parseKeyShareClientHello(data).map((s) => `${namedGroupName(s.group)} (${s.keyExchange.length} bytes)`).join(', ') || '(none)';
+          return (
+            ext
+              .parseKeyShareClientHello(data)
+              .map((s) => `${namedGroupName(s.group)} (${s.keyExchange.length} bytes)`)
+              .join(', ') || '(none)'
+          );
         }
         if (context === 'HRR') return `send a share for ${namedGroupName(ext.parseKeyShareHelloRetryRequest(data))}`;
         {
@@ -132,11 +125,17 @@ function describeExtension(type: number, data: Uint8Array, context: ext.Extensio
           ? ext.parseSupportedVersionsClientHello(data).map(protocolVersionName).join(', ')
           : protocolVersionName(ext.parseSupportedVersionsServerHello(data));
       case ExtensionType.application_layer_protocol_negotiation:
-        return ext.parseAlpn(data).map((p) => fromUtf8(p) ?? short(p)).join(', ');
+        return ext
+          .parseAlpn(data)
+          .map((p) => fromUtf8(p) ?? short(p))
+          .join(', ');
       case ExtensionType.record_size_limit:
         return String(ext.parseRecordSizeLimit(data));
       case ExtensionType.psk_key_exchange_modes:
-        return ext.parsePskKeyExchangeModes(data).map((m) => (m === 1 ? 'psk_dhe_ke' : m === 0 ? 'psk_ke' : String(m))).join(', ');
+        return ext
+          .parsePskKeyExchangeModes(data)
+          .map((m) => (m === 1 ? 'psk_dhe_ke' : m === 0 ? 'psk_ke' : String(m)))
+          .join(', ');
       case ExtensionType.cookie:
         return short(ext.parseCookie(data));
       default:

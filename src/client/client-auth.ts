@@ -16,7 +16,10 @@ export interface ClientCertificateRequest {
 export function readCertificateRequest(message: CertificateRequest, postHandshake: boolean): ClientCertificateRequest {
   // RFC 8446 §4.3.2: the context is empty in the handshake and names the request after it.
   if (postHandshake ? message.context.length === 0 : message.context.length !== 0) {
-    throw protocolError('illegal_parameter', postHandshake ? 'post-handshake CertificateRequest without a context' : 'CertificateRequest context must be empty during the handshake');
+    throw protocolError(
+      'illegal_parameter',
+      postHandshake ? 'post-handshake CertificateRequest without a context' : 'CertificateRequest context must be empty during the handshake',
+    );
   }
   let schemes: number[] | undefined;
   for (const { type, data } of message.extensions) {

@@ -3,7 +3,7 @@ import { type KeyShareSecret, type MaybePromise, isPending } from '../crypto/pro
 import { advertisedSignatureSchemes } from '../crypto/signature-schemes.js';
 import { TLSError } from '../errors.js';
 import * as ext from '../messages/extensions.js';
-import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, PskKeyExchangeMode } from '../messages/registry.js';
+import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, type PskKeyExchangeMode } from '../messages/registry.js';
 import type { ClientHello, RawExtension } from '../messages/types.js';
 import { utf8 } from '../wire/bytes.js';
 import { type Resumption, pskExtensionPlaceholder, usableTicket } from './psk.js';
@@ -28,10 +28,7 @@ export interface ClientOffer {
 }
 
 /** The first ClientHello's invariant parts, chosen once and reused by a second ClientHello. */
-export function makeOffer(
-  config: ClientConfig,
-  resolved: { cipherSuites: readonly number[]; groups: readonly NamedGroup[]; signatureSchemes: readonly number[] },
-): ClientOffer {
+export function makeOffer(config: ClientConfig, resolved: { cipherSuites: readonly number[]; groups: readonly NamedGroup[]; signatureSchemes: readonly number[] }): ClientOffer {
   const random = config.provider.random(32);
   const compat = config.compatibilityMode ?? true;
   const sniHostName = config.serverName !== undefined && !isIpLiteral(config.serverName) ? config.serverName : undefined;
@@ -55,11 +52,7 @@ export function makeOffer(
  * and never early data (RFC 8446 §4.1.2). A PSK offer goes last with a zero binder, which
  * `bindPsk` fills in once the message is final.
  */
-export function buildClientHello(
-  offer: ClientOffer,
-  shares: readonly KeyShareSecret[],
-  retry?: { cookie: Uint8Array | undefined; keepPsk: boolean },
-): ClientHello {
+export function buildClientHello(offer: ClientOffer, shares: readonly KeyShareSecret[], retry?: { cookie: Uint8Array | undefined; keepPsk: boolean }): ClientHello {
   const extensions: RawExtension[] = [];
   const add = (type: number, data: Uint8Array): void => {
     extensions.push({ type, data });
@@ -67,10 +60,7 @@ export function buildClientHello(
   if (offer.sniHostName !== undefined) add(ExtensionType.server_name, ext.buildServerNameClientHello(offer.sniHostName));
   add(ExtensionType.supported_groups, ext.buildSupportedGroups(offer.groups));
   add(ExtensionType.signature_algorithms, ext.buildSignatureAlgorithms(advertisedSignatureSchemes(offer.signatureSchemes)));
-  add(
-    ExtensionType.key_share,
-    ext.buildKeyShareClientHello(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))),
-  );
+  add(ExtensionType.key_share, ext.buildKeyShareClientHello(shares.map((s) => ({ group: s.group, keyExchange: s.publicKey }))));
   add(ExtensionType.supported_versions, ext.buildSupportedVersionsClientHello([ProtocolVersion.TLS1_3]));
   // Sent even without a PSK: servers issue tickets only to clients that can use them.
   add(ExtensionType.psk_key_exchange_modes, ext.buildPskKeyExchangeModes(offer.pskModes));

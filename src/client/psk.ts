@@ -18,12 +18,7 @@ export interface Resumption {
 }
 
 /** A ticket is offered only while valid, for the same server name, with a suite we still offer. */
-export function usableTicket(
-  ticket: SessionTicket | undefined,
-  serverName: string | undefined,
-  offeredSuites: readonly number[],
-  now: number,
-): Resumption | undefined {
+export function usableTicket(ticket: SessionTicket | undefined, serverName: string | undefined, offeredSuites: readonly number[], now: number): Resumption | undefined {
   if (!ticket) return undefined;
   const suite = cipherSuiteParams.get(ticket.cipherSuite);
   if (!suite || !offeredSuites.includes(ticket.cipherSuite)) return undefined;
@@ -48,12 +43,7 @@ export function pskExtensionPlaceholder(resumption: Resumption, now: number): Ui
  * in place. `transcriptHash` hashes whatever precedes that prefix in the transcript (nothing
  * for a first ClientHello; message_hash and the HelloRetryRequest for a second).
  */
-export function bindPsk(
-  provider: CryptoProvider,
-  hello: ClientHello,
-  schedule: KeySchedule,
-  transcriptHash: (truncatedHello: Uint8Array) => Uint8Array,
-): void {
+export function bindPsk(provider: CryptoProvider, hello: ClientHello, schedule: KeySchedule, transcriptHash: (truncatedHello: Uint8Array) => Uint8Array): void {
   const index = hello.extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
   const offered = ext.parsePreSharedKeyClientHello(hello.extensions[index]!.data);
   const raw = encodeHandshake(hello);

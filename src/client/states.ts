@@ -9,7 +9,7 @@ import { findExtension, isHelloRetryRequest } from '../messages/handshake.js';
 import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, extensionTypeName, namedGroupName } from '../messages/registry.js';
 import type { Certificate, CertificateRequest, ReceivedMessage, ServerHello } from '../messages/types.js';
 import { type ChainVerdict, checkCertificateVerify, checkFinished, verifyPeerChain } from '../peer-auth.js';
-import { Transcript } from '../transcript.js';
+import type { Transcript } from '../transcript.js';
 import { bytesEqual, fromUtf8, zeroize } from '../wire/bytes.js';
 import { type ClientCertificateRequest, readCertificateRequest, sendClientCertificate } from './client-auth.js';
 import { type ClientOffer, buildClientHello } from './client-hello.js';
@@ -381,14 +381,7 @@ class ExpectCertificateVerify implements HandshakeState {
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = expectType(received, HandshakeType.certificate_verify, this.name);
     this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
-    await checkCertificateVerify(
-      this.ctx.provider,
-      message,
-      this.hs.offer.signatureSchemes,
-      this.chain[0]!,
-      'server',
-      this.hs.transcript.current(),
-    );
+    await checkCertificateVerify(this.ctx.provider, message, this.hs.offer.signatureSchemes, this.chain[0]!, 'server', this.hs.transcript.current());
     this.ctx.trace({ kind: 'verified', what: 'server CertificateVerify signature', ok: true });
     this.hs.transcript.update(raw);
     return new ExpectFinished(this.ctx, this.hs, this.params, this.chain, this.verdict, message.scheme);
@@ -487,4 +480,3 @@ function checkExtensionsAllowed(extensions: readonly { type: number }[], allowed
 function unsolicited(type: number) {
   return protocolError('unsupported_extension', `server sent ${extensionTypeName(type)}, which the client did not offer`);
 }
-

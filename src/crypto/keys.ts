@@ -53,7 +53,7 @@ export const curveFieldLength: Record<EcCurve, number> = { 'P-256': 32, 'P-384':
 export const allHashes: readonly HashName[] = ['sha256', 'sha384', 'sha512'];
 
 export type PublicKeyInfo =
-  | { readonly type: 'ec'; readonly curve: EcCurve; /** SEC1 point as in the BIT STRING */ readonly point: Uint8Array }
+  | { readonly type: 'ec'; readonly curve: EcCurve /** SEC1 point as in the BIT STRING */; readonly point: Uint8Array }
   | { readonly type: 'ed25519' | 'ed448'; readonly publicKey: Uint8Array }
   | {
       readonly type: 'rsa' | 'rsa-pss';
@@ -109,11 +109,7 @@ export function parseSpki(spki: Uint8Array): PublicKeyInfo {
 
 /** The same RSA key as an rsaEncryption SubjectPublicKeyInfo. */
 export function rsaEncryptionSpki(rsaPublicKey: Uint8Array): Uint8Array {
-  return encodeElement(
-    DerTag.SEQUENCE,
-    rsaEncryptionAlgorithmIdentifier(),
-    encodeElement(DerTag.BIT_STRING, new Uint8Array(1), rsaPublicKey),
-  );
+  return encodeElement(DerTag.SEQUENCE, rsaEncryptionAlgorithmIdentifier(), encodeElement(DerTag.BIT_STRING, new Uint8Array(1), rsaPublicKey));
 }
 
 /* ----------------------------------------------------------------------------------------- */
@@ -133,12 +129,7 @@ export function rsaModulusFitsPss(modulusBits: number, hash: HashName): boolean 
  * The TLS 1.3 CertificateVerify schemes a key can produce or verify, in the key's preference
  * order. rsa_pkcs1_* are never listed: RFC 8446 §4.2.3 allows them only in certificates.
  */
-export function schemesForKey(key: {
-  type: PublicKeyInfo['type'];
-  curve?: EcCurve;
-  modulusBits?: number;
-  pssHashes?: readonly HashName[];
-}): SignatureScheme[] {
+export function schemesForKey(key: { type: PublicKeyInfo['type']; curve?: EcCurve; modulusBits?: number; pssHashes?: readonly HashName[] }): SignatureScheme[] {
   switch (key.type) {
     case 'ec':
       return [ecdsaSchemeForCurve[key.curve!]];

@@ -1,6 +1,20 @@
 import { TLSError } from '../errors.js';
 import { concatBytes } from '../wire/bytes.js';
-import { DerTag, type DerNode, bitLength, bitStringBytesOf, childrenOf, contentOf, derError, encodeElement, expectTag, readElement, readRoot, smallIntegerOf, unsignedIntegerOf } from './der.js';
+import {
+  DerTag,
+  type DerNode,
+  bitLength,
+  bitStringBytesOf,
+  childrenOf,
+  contentOf,
+  derError,
+  encodeElement,
+  expectTag,
+  readElement,
+  readRoot,
+  smallIntegerOf,
+  unsignedIntegerOf,
+} from './der.js';
 import {
   OID,
   allHashes,

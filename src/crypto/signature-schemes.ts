@@ -80,11 +80,7 @@ export const ecdsaSchemeForCurve: Record<EcCurve, SignatureScheme> = {
  * signature_algorithms_cert the signature_algorithms list governs certificates too, so a
  * strict peer (Java's JSSE) sends, or accepts, an RSA-signed chain only when they are listed.
  */
-const CERTIFICATE_ONLY_SCHEMES: readonly SignatureScheme[] = [
-  SignatureScheme.rsa_pkcs1_sha256,
-  SignatureScheme.rsa_pkcs1_sha384,
-  SignatureScheme.rsa_pkcs1_sha512,
-];
+const CERTIFICATE_ONLY_SCHEMES: readonly SignatureScheme[] = [SignatureScheme.rsa_pkcs1_sha256, SignatureScheme.rsa_pkcs1_sha384, SignatureScheme.rsa_pkcs1_sha512];
 
 /**
  * The signature_algorithms list we send (ClientHello, CertificateRequest): the schemes we

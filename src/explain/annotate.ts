@@ -78,11 +78,21 @@ function code(value: number, width = 4): string {
 export function recordHeader(w: Walker, protectedRecord: boolean): Region {
   const type = w.uint(1);
   const children = [
-    w.take(1, 'ContentType type', protectedRecord ? `${contentTypeName(type)} (${type}): every protected record says so; the real type is inside` : `${contentTypeName(type)} (${type})`, protectedRecord ? '§5.2' : '§5.1'),
+    w.take(
+      1,
+      'ContentType type',
+      protectedRecord ? `${contentTypeName(type)} (${type}): every protected record says so; the real type is inside` : `${contentTypeName(type)} (${type})`,
+      protectedRecord ? '§5.2' : '§5.1',
+    ),
     w.number(2, 'legacy_record_version', (v) => `${code(v)} (${protocolVersionName(v)}): fixed for compatibility, ignored`, '§5.1'),
     w.number(2, 'length', (v) => `${v} bytes of ${protectedRecord ? 'encrypted_record' : 'fragment'} follow`, '§5.1'),
   ];
-  return { label: 'record header', meaning: protectedRecord ? 'TLSCiphertext header, also the AEAD additional data' : 'TLSPlaintext header', rfc: protectedRecord ? '§5.2' : '§5.1', children };
+  return {
+    label: 'record header',
+    meaning: protectedRecord ? 'TLSCiphertext header, also the AEAD additional data' : 'TLSPlaintext header',
+    rfc: protectedRecord ? '§5.2' : '§5.1',
+    children,
+  };
 }
 
 /** A handshake message and where it begins in its direction's handshake byte stream. */
@@ -137,13 +147,13 @@ function messageMeaning(type: number, retry: boolean): string {
     case HandshakeType.server_hello:
       return retry ? 'the server asks the client to try again, with what it needs' : 'the server chooses: suite, key share, version';
     case HandshakeType.encrypted_extensions:
-      return 'the rest of the server\'s choices, already encrypted';
+      return "the rest of the server's choices, already encrypted";
     case HandshakeType.certificate_request:
       return 'the server asks the client for a certificate';
     case HandshakeType.certificate:
-      return 'the sender\'s certificate chain, leaf first';
+      return "the sender's certificate chain, leaf first";
     case HandshakeType.certificate_verify:
-      return 'a signature over the transcript with the certificate\'s key';
+      return "a signature over the transcript with the certificate's key";
     case HandshakeType.finished:
       return 'an HMAC over the whole handshake with a key only the two ends have';
     case HandshakeType.new_session_ticket:
@@ -163,7 +173,9 @@ function messageBody(w: Walker, type: number, retry: boolean): Region[] {
       return [
         w.number(2, 'legacy_version', (v) => `${code(v)} (${protocolVersionName(v)}): frozen; TLS 1.3 is offered in supported_versions`, '§4.1.2'),
         w.take(32, 'random', '32 random bytes chosen by the client; they also name the connection in key logs', '§4.1.2'),
-        w.vector(1, 'legacy_session_id', 'a random id that makes middleboxes take this for a resumption (compatibility mode)', '§4.1.2', (b) => (b.left ? [b.rest('session id', `${b.left} bytes`)] : [])),
+        w.vector(1, 'legacy_session_id', 'a random id that makes middleboxes take this for a resumption (compatibility mode)', '§4.1.2', (b) =>
+          b.left ? [b.rest('session id', `${b.left} bytes`)] : [],
+        ),
         w.vector(2, 'cipher_suites', 'the AEAD + hash pairs the client accepts, in its order of preference', '§4.1.2', (b) =>
           b.each((i) => i.number(2, 'CipherSuite', (v) => (isGrease(v) ? `GREASE ${code(v)} (RFC 8701)` : cipherSuiteName(v)), '§B.4')),
         ),
@@ -174,7 +186,7 @@ function messageBody(w: Walker, type: number, retry: boolean): Region[] {
       return [
         w.number(2, 'legacy_version', (v) => `${code(v)} (${protocolVersionName(v)}); the real version is in supported_versions`, '§4.1.3'),
         w.take(32, 'random', retry ? 'the fixed value SHA-256("HelloRetryRequest") that marks a HelloRetryRequest' : '32 random bytes chosen by the server', '§4.1.3'),
-        w.vector(1, 'legacy_session_id_echo', 'the client\'s legacy_session_id, echoed', '§4.1.3', (b) => (b.left ? [b.rest('session id', `${b.left} bytes`)] : [])),
+        w.vector(1, 'legacy_session_id_echo', "the client's legacy_session_id, echoed", '§4.1.3', (b) => (b.left ? [b.rest('session id', `${b.left} bytes`)] : [])),
         w.number(2, 'cipher_suite', (v) => `chosen: ${cipherSuiteName(v)}`, '§4.1.3'),
         w.number(1, 'legacy_compression_method', (v) => (v === 0 ? 'null (0)' : `${v} (must be 0)`), '§4.1.3'),
         extensions(w, retry ? 'HRR' : 'SH'),
@@ -183,7 +195,9 @@ function messageBody(w: Walker, type: number, retry: boolean): Region[] {
       return [extensions(w, 'EE')];
     case HandshakeType.certificate_request:
       return [
-        w.vector(1, 'certificate_request_context', 'empty during the handshake; names a post-handshake request', '§4.3.2', (b) => (b.left ? [b.rest('context', hex(b.peek(b.left)))] : [])),
+        w.vector(1, 'certificate_request_context', 'empty during the handshake; names a post-handshake request', '§4.3.2', (b) =>
+          b.left ? [b.rest('context', hex(b.peek(b.left)))] : [],
+        ),
         extensions(w, 'CR'),
       ];
     case HandshakeType.certificate:
@@ -195,7 +209,9 @@ function messageBody(w: Walker, type: number, retry: boolean): Region[] {
             meaning: i === 0 ? 'the end-entity (leaf) certificate' : 'an intermediate the sender included',
             rfc: '§4.4.2',
             children: [
-              e.vector(3, 'cert_data', 'one X.509 certificate, DER', '§4.4.2', (c) => [c.rest('DER certificate', `${c.left} bytes of ASN.1 (decoded under "certificate and verification")`, 'RFC 5280')]),
+              e.vector(3, 'cert_data', 'one X.509 certificate, DER', '§4.4.2', (c) => [
+                c.rest('DER certificate', `${c.left} bytes of ASN.1 (decoded under "certificate and verification")`, 'RFC 5280'),
+              ]),
               extensions(e, 'CT'),
             ],
           })),
@@ -212,12 +228,21 @@ function messageBody(w: Walker, type: number, retry: boolean): Region[] {
       return [
         w.number(4, 'ticket_lifetime', (v) => `${v} s`, '§4.6.1'),
         w.number(4, 'ticket_age_add', (v) => `${v}: added to the ticket age the client reports, to hide it`, '§4.6.1'),
-        w.vector(1, 'ticket_nonce', 'makes this ticket\'s PSK unique: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce)', '§4.6.1', (b) => (b.left ? [b.rest('nonce', hex(b.peek(b.left)))] : [])),
-        w.vector(2, 'ticket', 'opaque to the client: the server\'s sealed session state', '§4.6.1', (b) => [b.rest('ticket', `${b.left} bytes`)]),
+        w.vector(1, 'ticket_nonce', 'makes this ticket\'s PSK unique: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce)', '§4.6.1', (b) =>
+          b.left ? [b.rest('nonce', hex(b.peek(b.left)))] : [],
+        ),
+        w.vector(2, 'ticket', "opaque to the client: the server's sealed session state", '§4.6.1', (b) => [b.rest('ticket', `${b.left} bytes`)]),
         extensions(w, 'NST'),
       ];
     case HandshakeType.key_update:
-      return [w.number(1, 'KeyUpdateRequest request_update', (v) => (v === 1 ? 'update_requested: the peer must update too' : v === 0 ? 'update_not_requested' : `${v} (invalid)`), '§4.6.3')];
+      return [
+        w.number(
+          1,
+          'KeyUpdateRequest request_update',
+          (v) => (v === 1 ? 'update_requested: the peer must update too' : v === 0 ? 'update_not_requested' : `${v} (invalid)`),
+          '§4.6.3',
+        ),
+      ];
     case HandshakeType.end_of_early_data:
       return [];
     default:
@@ -249,7 +274,7 @@ function extensionMeaning(type: number, where: Extensions): string {
     case ExtensionType.signature_algorithms_cert:
       return 'signatures accepted in certificates';
     case ExtensionType.key_share:
-      return where === 'CH' ? 'the client\'s public keys, one per group it guessed' : where === 'HRR' ? 'the group the server wants a share for' : 'the server\'s public key';
+      return where === 'CH' ? "the client's public keys, one per group it guessed" : where === 'HRR' ? 'the group the server wants a share for' : "the server's public key";
     case ExtensionType.supported_versions:
       return where === 'CH' ? 'the versions the client speaks' : 'the version chosen';
     case ExtensionType.psk_key_exchange_modes:
@@ -285,24 +310,44 @@ function extensionData(w: Walker, type: number, where: Extensions): Region[] {
           l.each((n) => ({
             label: 'ServerName',
             meaning: 'one name',
-            children: [n.number(1, 'name_type', (v) => (v === 0 ? 'host_name (0)' : String(v))), n.vector(2, 'HostName', 'the host name', undefined, (h) => [h.rest('host_name', JSON.stringify(fromUtf8(h.peek(h.left)) ?? ''))])],
+            children: [
+              n.number(1, 'name_type', (v) => (v === 0 ? 'host_name (0)' : String(v))),
+              n.vector(2, 'HostName', 'the host name', undefined, (h) => [h.rest('host_name', JSON.stringify(fromUtf8(h.peek(h.left)) ?? ''))]),
+            ],
           })),
         ),
       ];
     case ExtensionType.supported_groups:
-      return [w.vector(2, 'named_group_list', 'groups', '§4.2.7', (l) => l.each((g) => g.number(2, 'NamedGroup', (v) => (isGrease(v) ? `GREASE ${code(v)}` : namedGroupName(v)), '§4.2.7')))];
+      return [
+        w.vector(2, 'named_group_list', 'groups', '§4.2.7', (l) =>
+          l.each((g) => g.number(2, 'NamedGroup', (v) => (isGrease(v) ? `GREASE ${code(v)}` : namedGroupName(v)), '§4.2.7')),
+        ),
+      ];
     case ExtensionType.signature_algorithms:
     case ExtensionType.signature_algorithms_cert:
-      return [w.vector(2, 'supported_signature_algorithms', 'schemes', '§4.2.3', (l) => l.each((s) => s.number(2, 'SignatureScheme', (v) => (isGrease(v) ? `GREASE ${code(v)}` : signatureSchemeName(v)), '§4.2.3')))];
+      return [
+        w.vector(2, 'supported_signature_algorithms', 'schemes', '§4.2.3', (l) =>
+          l.each((s) => s.number(2, 'SignatureScheme', (v) => (isGrease(v) ? `GREASE ${code(v)}` : signatureSchemeName(v)), '§4.2.3')),
+        ),
+      ];
     case ExtensionType.key_share:
       if (where === 'HRR') return [w.number(2, 'selected_group', (v) => namedGroupName(v), '§4.2.8')];
       if (where === 'SH') return [keyShareEntry(w)];
       return [w.vector(2, 'client_shares', 'one KeyShareEntry per group', '§4.2.8', (l) => l.each((e) => keyShareEntry(e)))];
     case ExtensionType.supported_versions:
-      if (where === 'CH') return [w.vector(1, 'versions', 'versions', '§4.2.1', (l) => l.each((v) => v.number(2, 'ProtocolVersion', (x) => (isGrease(x) ? `GREASE ${code(x)}` : protocolVersionName(x)), '§4.2.1')))];
+      if (where === 'CH')
+        return [
+          w.vector(1, 'versions', 'versions', '§4.2.1', (l) =>
+            l.each((v) => v.number(2, 'ProtocolVersion', (x) => (isGrease(x) ? `GREASE ${code(x)}` : protocolVersionName(x)), '§4.2.1')),
+          ),
+        ];
       return [w.number(2, 'selected_version', (v) => protocolVersionName(v), '§4.2.1')];
     case ExtensionType.psk_key_exchange_modes:
-      return [w.vector(1, 'ke_modes', 'modes', '§4.2.9', (l) => l.each((m) => m.number(1, 'PskKeyExchangeMode', (v) => (v === 1 ? 'psk_dhe_ke (1): PSK with (EC)DHE' : v === 0 ? 'psk_ke (0): PSK alone' : String(v)), '§4.2.9')))];
+      return [
+        w.vector(1, 'ke_modes', 'modes', '§4.2.9', (l) =>
+          l.each((m) => m.number(1, 'PskKeyExchangeMode', (v) => (v === 1 ? 'psk_dhe_ke (1): PSK with (EC)DHE' : v === 0 ? 'psk_ke (0): PSK alone' : String(v)), '§4.2.9')),
+        ),
+      ];
     case ExtensionType.pre_shared_key:
       if (where === 'SH') return [w.number(2, 'selected_identity', (v) => `identity ${v} of those offered`, '§4.2.11')];
       return [
@@ -311,11 +356,16 @@ function extensionData(w: Walker, type: number, where: Extensions): Region[] {
             label: 'PskIdentity',
             meaning: 'one ticket',
             rfc: '§4.2.11',
-            children: [i.vector(2, 'identity', 'the ticket as the server issued it', '§4.2.11', (t) => [t.rest('ticket', `${t.left} bytes`)]), i.number(4, 'obfuscated_ticket_age', (v) => `${v}: ticket age in ms + ticket_age_add, mod 2^32`, '§4.2.11')],
+            children: [
+              i.vector(2, 'identity', 'the ticket as the server issued it', '§4.2.11', (t) => [t.rest('ticket', `${t.left} bytes`)]),
+              i.number(4, 'obfuscated_ticket_age', (v) => `${v}: ticket age in ms + ticket_age_add, mod 2^32`, '§4.2.11'),
+            ],
           })),
         ),
         w.vector(2, 'binders', 'one HMAC per identity, over the ClientHello up to here', '§4.2.11.2', (l) =>
-          l.each((b) => b.vector(1, 'PskBinderEntry', 'HMAC(finished_key from binder_key, Transcript-Hash(truncated ClientHello))', '§4.2.11.2', (v) => [v.rest('binder', `${v.left} bytes`)])),
+          l.each((b) =>
+            b.vector(1, 'PskBinderEntry', 'HMAC(finished_key from binder_key, Transcript-Hash(truncated ClientHello))', '§4.2.11.2', (v) => [v.rest('binder', `${v.left} bytes`)]),
+          ),
         ),
       ];
     case ExtensionType.early_data:
@@ -324,13 +374,21 @@ function extensionData(w: Walker, type: number, where: Extensions): Region[] {
     case ExtensionType.cookie:
       return [w.vector(2, 'cookie', 'opaque to the client', '§4.2.2', (c) => [c.rest('cookie', `${c.left} bytes`)])];
     case ExtensionType.application_layer_protocol_negotiation:
-      return [w.vector(2, 'protocol_name_list', 'names', 'RFC 7301 §3.1', (l) => l.each((p) => p.vector(1, 'ProtocolName', 'one protocol name', 'RFC 7301 §3.1', (n) => [n.rest('name', JSON.stringify(fromUtf8(n.peek(n.left)) ?? ''))])))];
+      return [
+        w.vector(2, 'protocol_name_list', 'names', 'RFC 7301 §3.1', (l) =>
+          l.each((p) => p.vector(1, 'ProtocolName', 'one protocol name', 'RFC 7301 §3.1', (n) => [n.rest('name', JSON.stringify(fromUtf8(n.peek(n.left)) ?? ''))])),
+        ),
+      ];
     case ExtensionType.record_size_limit:
       return [w.number(2, 'RecordSizeLimit', (v) => `${v} bytes`, 'RFC 8449 §4')];
     case ExtensionType.padding:
       return [w.rest('zeros', `${w.left} bytes`, 'RFC 7685')];
     case ExtensionType.certificate_authorities:
-      return [w.vector(2, 'authorities', 'distinguished names', '§4.2.4', (l) => l.each((d) => d.vector(2, 'DistinguishedName', 'one CA name, DER', '§4.2.4', (n) => [n.rest('name', `${n.left} bytes`)])))];
+      return [
+        w.vector(2, 'authorities', 'distinguished names', '§4.2.4', (l) =>
+          l.each((d) => d.vector(2, 'DistinguishedName', 'one CA name, DER', '§4.2.4', (n) => [n.rest('name', `${n.left} bytes`)])),
+        ),
+      ];
     default:
       break;
   }
@@ -343,7 +401,10 @@ function keyShareEntry(w: Walker): Region {
     label: 'KeyShareEntry',
     meaning: `a ${namedGroupName(group)} public key`,
     rfc: '§4.2.8',
-    children: [w.take(2, 'group', isGrease(group) ? `GREASE ${code(group)}` : namedGroupName(group), '§4.2.8'), w.vector(2, 'key_exchange', 'the public key', '§4.2.8', (k) => [k.rest('public key', `${k.left} bytes`)])],
+    children: [
+      w.take(2, 'group', isGrease(group) ? `GREASE ${code(group)}` : namedGroupName(group), '§4.2.8'),
+      w.vector(2, 'key_exchange', 'the public key', '§4.2.8', (k) => [k.rest('public key', `${k.left} bytes`)]),
+    ],
   };
 }
 
@@ -351,7 +412,12 @@ function keyShareEntry(w: Walker): Region {
 export function annotateAlert(content: Uint8Array): Region[] {
   return new Walker(content).all((w) => {
     const level = w.number(1, 'AlertLevel level', (v) => (v === 1 ? 'warning (1)' : v === 2 ? 'fatal (2)' : String(v)), '§6');
-    const description = w.number(1, 'AlertDescription description', (v) => `${alertName(v)} (${v})${v === AlertDescription.close_notify ? ': the sender will send nothing more' : ''}`, '§6');
+    const description = w.number(
+      1,
+      'AlertDescription description',
+      (v) => `${alertName(v)} (${v})${v === AlertDescription.close_notify ? ': the sender will send nothing more' : ''}`,
+      '§6',
+    );
     return [{ label: 'Alert', meaning: alertName(content[1] ?? 0), rfc: '§6', children: [level, description] }];
   });
 }

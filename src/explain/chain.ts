@@ -193,9 +193,12 @@ class ChainWords {
       for (const c of s.candidates) {
         const fp = c.certificate.summary.fingerprint256;
         if (c.certificate.sentAs === undefined || used.has(fp) || seen.has(fp)) continue;
-        if (c.verdict.reason === 'name mismatch' && s.candidates.some((o) => o !== c && o.certificate.summary.fingerprint256 === fp && o.verdict.reason !== 'name mismatch')) continue;
+        if (c.verdict.reason === 'name mismatch' && s.candidates.some((o) => o !== c && o.certificate.summary.fingerprint256 === fp && o.verdict.reason !== 'name mismatch'))
+          continue;
         seen.add(fp);
-        out.push(`${this.candidateName(c)}, ${c.verdict.reason === 'name mismatch' ? `its subject is not the issuer of ${shortName(s.certificate.summary.subject)}` : this.verdictWords(c)}`);
+        out.push(
+          `${this.candidateName(c)}, ${c.verdict.reason === 'name mismatch' ? `its subject is not the issuer of ${shortName(s.certificate.summary.subject)}` : this.verdictWords(c)}`,
+        );
       }
     }
     return out;
@@ -204,9 +207,21 @@ class ChainWords {
   private detail(step: ChainStep): Check[] {
     switch (step.kind) {
       case 'ignored':
-        return [{ ok: undefined, title: `The ${this.peer}'s certificate ${step.index} is left out`, lines: [{ label: 'why', text: step.reason === 'duplicate' ? 'it was sent twice (or is the leaf again)' : 'it could not be parsed, so it cannot be anybody\'s issuer' }] }];
+        return [
+          {
+            ok: undefined,
+            title: `The ${this.peer}'s certificate ${step.index} is left out`,
+            lines: [{ label: 'why', text: step.reason === 'duplicate' ? 'it was sent twice (or is the leaf again)' : "it could not be parsed, so it cannot be anybody's issuer" }],
+          },
+        ];
       case 'anchor':
-        return [{ ok: undefined, title: `Certificate ${step.depth} ${shortName(step.certificate.summary.subject)} is itself a trust anchor`, lines: [{ label: 'so', text: 'the path ends with it (a pinned certificate)' }] }];
+        return [
+          {
+            ok: undefined,
+            title: `Certificate ${step.depth} ${shortName(step.certificate.summary.subject)} is itself a trust anchor`,
+            lines: [{ label: 'so', text: 'the path ends with it (a pinned certificate)' }],
+          },
+        ];
       case 'issuer': {
         const taken = step.candidates.find((c) => c.verdict.taken);
         const lines: Line[] = [{ label: 'issuer sought', text: step.issuer }];
@@ -243,7 +258,11 @@ class ChainWords {
             ok: step.ok,
             title: `Identity: is the leaf valid for "${step.serverName}"? ${step.ok ? 'yes' : 'no'}`,
             lines: [
-              { label: 'rule', text: step.by === 'RFC 9525' ? 'RFC 9525: the name must be among the subjectAltName entries of its type; the subject CN is not used' : 'the checkServerIdentity hook' },
+              {
+                label: 'rule',
+                text:
+                  step.by === 'RFC 9525' ? 'RFC 9525: the name must be among the subjectAltName entries of its type; the subject CN is not used' : 'the checkServerIdentity hook',
+              },
               ...(step.matched ? [{ label: 'matched', text: step.matched }] : []),
               ...(step.reason ? [{ label: 'reason', text: step.reason }] : []),
             ],

@@ -56,7 +56,10 @@ class HtmlRenderer {
     o.push(`<p class="kicker">wiretls explain${this.options.redact ? ' · redacted' : ''}</p><h1>${esc(model.title)}</h1>`);
     o.push(`<p class="outcome ${model.outcome.ok ? 'ok' : 'bad'}">${model.outcome.ok ? '✓' : '✗'} ${esc(model.outcome.text)}</p>`);
     if (this.options.redact) o.push('<p class="note">Redacted: secret values are left out; their names, sizes and how they were derived remain.</p>');
-    else o.push('<p class="warn">This page contains the traffic secrets of this connection: anyone who has it can decrypt what was sent. Share it only for connections that carried nothing private, or use <code>--explain-redact</code>.</p>');
+    else
+      o.push(
+        '<p class="warn">This page contains the traffic secrets of this connection: anyone who has it can decrypt what was sent. Share it only for connections that carried nothing private, or use <code>--explain-redact</code>.</p>',
+      );
     o.push('<dl class="facts">');
     for (const [k, v] of model.facts) o.push(`<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`);
     o.push('</dl>');
@@ -67,7 +70,9 @@ class HtmlRenderer {
     this.ladder(model);
     for (const step of model.steps) this.step(step);
     o.push('</main>');
-    o.push('<footer>Made by <code>wiretls</code> from the engine\'s own trace and key schedule: every byte as it was on the wire, every secret as it was derived. RFC 8446 sections are given as §; other RFCs by number.</footer>');
+    o.push(
+      "<footer>Made by <code>wiretls</code> from the engine's own trace and key schedule: every byte as it was on the wire, every secret as it was derived. RFC 8446 sections are given as §; other RFCs by number.</footer>",
+    );
     o.push(`<script>${SCRIPT}</script></body></html>`);
     return o.join('');
   }
@@ -78,7 +83,11 @@ class HtmlRenderer {
     o.push('<section id="glance"><h2>The conversation at a glance</h2><table class="ladder"><thead><tr><th>client</th><th></th><th>server</th></tr></thead><tbody>');
     for (const r of model.records) {
       const link = `<a href="#record-${r.index}">${esc(r.title)}</a> <span class="len">${r.length} B${r.protection ? ' · encrypted' : ''}</span>`;
-      o.push(r.from === 'client' ? `<tr><td class="c">${link}</td><td class="arrow c">──────▶</td><td></td></tr>` : `<tr><td></td><td class="arrow s">◀──────</td><td class="s">${link}</td></tr>`);
+      o.push(
+        r.from === 'client'
+          ? `<tr><td class="c">${link}</td><td class="arrow c">──────▶</td><td></td></tr>`
+          : `<tr><td></td><td class="arrow s">◀──────</td><td class="s">${link}</td></tr>`,
+      );
     }
     o.push('</tbody></table></section>');
   }
@@ -111,7 +120,9 @@ class HtmlRenderer {
         o.push(`<tr><td></td><td class="arrow">${esc(d.from ?? '')} ├─</td><td>"${esc(d.label ?? '')}", ${esc(d.input ?? '')} → ${node(d)}</td></tr>`);
       }
     }
-    o.push('</tbody></table><p class="note">Then each traffic secret gives a key and an IV: HKDF-Expand-Label(secret, "key", "", key length) and (secret, "iv", "", 12) (RFC 8446 §7.3); they are listed below and with each record.</p></div>');
+    o.push(
+      '</tbody></table><p class="note">Then each traffic secret gives a key and an IV: HKDF-Expand-Label(secret, "key", "", key length) and (secret, "iv", "", 12) (RFC 8446 §7.3); they are listed below and with each record.</p></div>',
+    );
   }
 
   private item(item: Item): void {
@@ -157,7 +168,9 @@ class HtmlRenderer {
     const o = this.out;
     const arrow = record.from === 'client' ? 'client → server' : 'server → client';
     const p = record.protection;
-    o.push(`<details class="record ${record.from}" id="record-${record.index}" data-record="${record.index}"><summary><span class="dir">${arrow}</span> <b>${esc(record.title)}</b> <span class="len">record ${record.index} · ${record.length} bytes${p ? ' · encrypted' : ''}</span></summary>`);
+    o.push(
+      `<details class="record ${record.from}" id="record-${record.index}" data-record="${record.index}"><summary><span class="dir">${arrow}</span> <b>${esc(record.title)}</b> <span class="len">record ${record.index} · ${record.length} bytes${p ? ' · encrypted' : ''}</span></summary>`,
+    );
     o.push(`<div class="body"><p class="copy"><button type="button" data-copy="${record.index}">copy hex</button></p>`);
     this.regions(record.wire, `class="w" data-r="${record.index}"`);
     if (p) {
@@ -167,7 +180,9 @@ class HtmlRenderer {
       if (p.nonce) o.push(`<tr><th>nonce = iv ⊕ ${p.sequence}</th><td>${this.value(p.nonce)}</td></tr>`);
       o.push('</table>');
       if (p.rechecked !== undefined) {
-        o.push(`<p class="${p.rechecked ? 'ok' : 'bad'}">${p.rechecked ? '✓' : '✗'} Decrypting again with this key and nonce gives the plaintext below${p.paddingLength ? ` (${p.paddingLength} bytes of padding)` : ''}.</p>`);
+        o.push(
+          `<p class="${p.rechecked ? 'ok' : 'bad'}">${p.rechecked ? '✓' : '✗'} Decrypting again with this key and nonce gives the plaintext below${p.paddingLength ? ` (${p.paddingLength} bytes of padding)` : ''}.</p>`,
+        );
       }
       o.push('</div>');
       if (p.plain.length > 0) {
@@ -190,7 +205,10 @@ class HtmlRenderer {
         return;
       }
       const bytes = region.bytes!;
-      const hex = region.secret && this.options.redact ? `<span class="redacted">‹${bytes.length} bytes of application data›</span>` : `<code ${codeAttributes}>${spaced(toHex(bytes))}</code>`;
+      const hex =
+        region.secret && this.options.redact
+          ? `<span class="redacted">‹${bytes.length} bytes of application data›</span>`
+          : `<code ${codeAttributes}>${spaced(toHex(bytes))}</code>`;
       this.out.push(`<tr><td class="hexcell">${hex}</td><td${pad}>${esc(region.label)}</td><td>${esc(region.meaning)}</td>${rfc}</tr>`);
     };
     for (const region of regions) visit(region, 0);
@@ -216,7 +234,8 @@ class HtmlRenderer {
   private lines(lines: readonly Line[]): void {
     if (lines.length === 0) return;
     this.out.push('<table>');
-    for (const line of lines) this.out.push(`<tr><th>${esc(line.label)}</th><td>${line.text !== undefined ? esc(line.text) : ''}${line.value ? this.value(line.value) : ''}</td></tr>`);
+    for (const line of lines)
+      this.out.push(`<tr><th>${esc(line.label)}</th><td>${line.text !== undefined ? esc(line.text) : ''}${line.value ? this.value(line.value) : ''}</td></tr>`);
     this.out.push('</table>');
   }
 }

@@ -5,16 +5,7 @@ import type { SessionInfo, TraceEvent } from '../handshake-context.js';
 import { type KeyDerivation, hkdfExpandLabel } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension, isHelloRetryRequest, messageHash } from '../messages/handshake.js';
-import {
-  ContentType,
-  ExtensionType,
-  HandshakeType,
-  alertName,
-  cipherSuiteName,
-  contentTypeName,
-  namedGroupName,
-  signatureSchemeName,
-} from '../messages/registry.js';
+import { ContentType, ExtensionType, HandshakeType, alertName, cipherSuiteName, contentTypeName, namedGroupName, signatureSchemeName } from '../messages/registry.js';
 import type { ClientHello, HandshakeMessage } from '../messages/types.js';
 import { certificateVerifyContent } from '../peer-auth.js';
 import { bytesEqual, bytesToHex, concatBytes, fromUtf8 } from '../wire/bytes.js';
@@ -281,12 +272,14 @@ class Builder {
     if (this.suite) this.transcripts = new Transcripts(this.provider, this.suite.hash, this.messages);
 
     this.walk();
-    if (this.step('keys').items.length > 0) this.step('keys').summary.push(
-      'Every secret of TLS 1.3 comes from one chain of HKDF steps (RFC 8446 §7.1): HKDF-Extract mixes in a new input (the PSK or zeros, then the shared secret, then zeros), and Derive-Secret branches off a secret for each purpose, bound by a label and by the hash of the transcript so far. Below is that chain as this connection walked it, each value as the engine derived it; the key log (SSLKEYLOGFILE) holds the traffic secrets under their NSS names.',
-    );
-    if (this.step('after').items.length > 0) this.step('after').summary.push(
-      'Application data goes in records under the application traffic keys. Tickets (NewSessionTicket) let the client resume later; KeyUpdate moves one direction to its next traffic secret; close_notify says the sender is done.',
-    );
+    if (this.step('keys').items.length > 0)
+      this.step('keys').summary.push(
+        'Every secret of TLS 1.3 comes from one chain of HKDF steps (RFC 8446 §7.1): HKDF-Extract mixes in a new input (the PSK or zeros, then the shared secret, then zeros), and Derive-Secret branches off a secret for each purpose, bound by a label and by the hash of the transcript so far. Below is that chain as this connection walked it, each value as the engine derived it; the key log (SSLKEYLOGFILE) holds the traffic secrets under their NSS names.',
+      );
+    if (this.step('after').items.length > 0)
+      this.step('after').summary.push(
+        'Application data goes in records under the application traffic keys. Tickets (NewSessionTicket) let the client resume later; KeyUpdate moves one direction to its next traffic secret; close_notify says the sender is done.',
+      );
     this.explainHello();
     this.explainCertificates();
     for (const [step, text] of this.chainSummaries) this.step(step).summary.push(text);
@@ -378,7 +371,7 @@ class Builder {
       const name = this.options.session?.serverName ?? this.sniOffered();
       if (/server/.test(what) && this.role === 'client' && name) lines.push({ label: 'identity', text: `the leaf must name ${name} (RFC 6125, RFC 9525)` });
     }
-    if (/CertificateVerify/.test(what)) lines.push({ label: 'checked', text: 'the signature below, made with the leaf certificate\'s key, over the transcript so far' });
+    if (/CertificateVerify/.test(what)) lines.push({ label: 'checked', text: "the signature below, made with the leaf certificate's key, over the transcript so far" });
     if (detail) lines.push({ label: 'reason', text: detail });
     return lines;
   }
@@ -496,7 +489,15 @@ class Builder {
       wire = w.all((w) => {
         const header = recordHeader(w, false);
         const fragment = w.sub(Math.min(w.left, bytes.length - 5));
-        return [header, { label: 'fragment', meaning: `${contentTypeName(contentType)} content, in the clear`, rfc: '§5.1', children: fragment.all((f) => annotatePlaintext(contentType, f.takeAll(), (content) => stream.handshake.next(content, messages))) }];
+        return [
+          header,
+          {
+            label: 'fragment',
+            meaning: `${contentTypeName(contentType)} content, in the clear`,
+            rfc: '§5.1',
+            children: fragment.all((f) => annotatePlaintext(contentType, f.takeAll(), (content) => stream.handshake.next(content, messages))),
+          },
+        ];
       });
     } else {
       const aead = this.suite && keys?.key ? this.provider.aead(this.suite.aead, keys.key) : undefined;
@@ -510,7 +511,10 @@ class Builder {
           out.push(b.rest('authentication tag', `${tagLength} bytes: proves the record was not altered`, '§5.2'));
           return out;
         });
-        return [header, { label: 'encrypted_record', meaning: `${bytes.length - 5} bytes: AEAD-Encrypt(key, nonce, additional_data = header, TLSInnerPlaintext)`, rfc: '§5.2', children }];
+        return [
+          header,
+          { label: 'encrypted_record', meaning: `${bytes.length - 5} bytes: AEAD-Encrypt(key, nonce, additional_data = header, TLSInnerPlaintext)`, rfc: '§5.2', children },
+        ];
       });
       const sequence = event.sequence!;
       const nonce = keys?.iv ? nonceFor(keys.iv, sequence) : undefined;
@@ -528,7 +532,11 @@ class Builder {
         innerType = type;
         contentType = type;
         if (plaintext) {
-          rechecked = plaintext.length > content.length && bytesEqual(plaintext.subarray(0, content.length), content) && plaintext[content.length] === type && plaintext.subarray(content.length + 1).every((x) => x === 0);
+          rechecked =
+            plaintext.length > content.length &&
+            bytesEqual(plaintext.subarray(0, content.length), content) &&
+            plaintext[content.length] === type &&
+            plaintext.subarray(content.length + 1).every((x) => x === 0);
           paddingLength = rechecked ? plaintext.length - content.length - 1 : undefined;
         }
         const inner = concatBytes(content, new Uint8Array([type]), new Uint8Array(paddingLength ?? 0));
@@ -553,9 +561,10 @@ class Builder {
           return out;
         });
       } else {
-        note = keys?.secretName.includes('handshake') && this.role === 'server'
-          ? 'did not open with the handshake keys: 0-RTT data the server rejected, skipped unread (RFC 8446 §4.2.10)'
-          : 'did not open (authentication failed)';
+        note =
+          keys?.secretName.includes('handshake') && this.role === 'server'
+            ? 'did not open with the handshake keys: 0-RTT data the server rejected, skipped unread (RFC 8446 §4.2.10)'
+            : 'did not open (authentication failed)';
       }
       protection = {
         secretName: keys?.secretName ?? 'unknown keys',
@@ -578,7 +587,13 @@ class Builder {
     if (first === undefined && continued && stream.step) step = stream.step;
     else if (first === HandshakeType.client_hello || first === HandshakeType.server_hello) step = 'hello';
     else if (first === HandshakeType.new_session_ticket || first === HandshakeType.key_update || (first !== undefined && handshakeDone)) step = 'after';
-    else if (first === HandshakeType.encrypted_extensions || first === HandshakeType.certificate || first === HandshakeType.certificate_request || first === HandshakeType.certificate_verify) step = 'certificate';
+    else if (
+      first === HandshakeType.encrypted_extensions ||
+      first === HandshakeType.certificate ||
+      first === HandshakeType.certificate_request ||
+      first === HandshakeType.certificate_verify
+    )
+      step = 'certificate';
     else if (first === HandshakeType.finished || first === HandshakeType.end_of_early_data) step = 'finished';
     else if (contentType === ContentType.application_data && keys?.secretName.includes('early')) step = 'hello';
     else if (contentType === ContentType.application_data && event.inner) step = 'after';
@@ -623,14 +638,23 @@ class Builder {
     );
     const retry = this.messages.find((m) => m.retry);
     if (retry) {
-      const group = safe(() => namedGroupName(ext.parseKeyShareHelloRetryRequest(findExtension(retry.message.type === HandshakeType.server_hello ? retry.message.extensions : [], ExtensionType.key_share)!)), undefined);
+      const group = safe(
+        () =>
+          namedGroupName(
+            ext.parseKeyShareHelloRetryRequest(findExtension(retry.message.type === HandshakeType.server_hello ? retry.message.extensions : [], ExtensionType.key_share)!),
+          ),
+        undefined,
+      );
       hello.summary.push(
         `The server answered with a HelloRetryRequest${group ? `, asking for a key share for ${group}` : ''}: the client sent a second ClientHello. The transcript then starts over from message_hash, a synthetic message holding Hash(ClientHello1) (RFC 8446 §4.4.1).`,
       );
     }
     const sh = this.messages.find((m) => m.message.type === HandshakeType.server_hello && !m.retry);
     if (sh && sh.message.type === HandshakeType.server_hello) {
-      const share = safe(() => ext.parseKeyShareServerHello(findExtension(sh.message.type === HandshakeType.server_hello ? sh.message.extensions : [], ExtensionType.key_share)!), undefined);
+      const share = safe(
+        () => ext.parseKeyShareServerHello(findExtension(sh.message.type === HandshakeType.server_hello ? sh.message.extensions : [], ExtensionType.key_share)!),
+        undefined,
+      );
       const psk = findExtension(sh.message.extensions, ExtensionType.pre_shared_key) !== undefined;
       hello.summary.push(
         `The server chose ${cipherSuiteName(sh.message.cipherSuite)}${share ? ` and ${namedGroupName(share.group)}` : ''}${psk ? ', and accepted the offered ticket (resumption)' : ''}. Everything after its ServerHello is encrypted.`,
@@ -647,7 +671,9 @@ class Builder {
     const early = findExtension(ch.extensions, ExtensionType.early_data) !== undefined;
     if (early) {
       const info = this.options.session?.earlyData;
-      hello.summary.push(`The client sent 0-RTT data right after its ClientHello, under the client_early_traffic_secret${info ? `; the server ${info === 'accepted' ? 'accepted it' : 'rejected it (the client sends it again after the handshake)'}` : ''}.`);
+      hello.summary.push(
+        `The client sent 0-RTT data right after its ClientHello, under the client_early_traffic_secret${info ? `; the server ${info === 'accepted' ? 'accepted it' : 'rejected it (the client sends it again after the handshake)'}` : ''}.`,
+      );
     }
   }
 
@@ -750,7 +776,7 @@ class Builder {
     const finishedStep = this.step('finished');
     if (done > 0) {
       finishedStep.summary.push(
-        'Each side sends Finished: an HMAC over the transcript (every handshake message so far) with a key derived from its handshake traffic secret. A middlebox that changed a single byte, or a server without the certificate\'s private key, could not produce it. After the server\'s Finished both sides derive the application traffic secrets; after the client\'s, the handshake is complete.',
+        "Each side sends Finished: an HMAC over the transcript (every handshake message so far) with a key derived from its handshake traffic secret. A middlebox that changed a single byte, or a server without the certificate's private key, could not produce it. After the server's Finished both sides derive the application traffic secrets; after the client's, the handshake is complete.",
       );
     }
   }
@@ -822,7 +848,10 @@ class Builder {
     const s = this.options.session;
     const facts: [string, string][] = [
       ['this side', this.role],
-      ['records', `${this.records.length} (${this.records.filter((r) => r.from === 'client').length} from the client, ${this.records.filter((r) => r.from === 'server').length} from the server)`],
+      [
+        'records',
+        `${this.records.length} (${this.records.filter((r) => r.from === 'client').length} from the client, ${this.records.filter((r) => r.from === 'server').length} from the server)`,
+      ],
     ];
     if (!s) return facts;
     facts.push(['cipher suite', cipherSuiteName(s.cipherSuite)]);

@@ -85,7 +85,7 @@ class TextRenderer {
   render(model: Explanation): string {
     this.wrap(`wiretls explain — ${model.title}`, 0, 2, ['bold']);
     this.wrap(`${model.outcome.ok ? '✓' : '✗'} ${model.outcome.text}`, 0, 2, [model.outcome.ok ? 'green' : 'red']);
-    if (!this.options.redact) this.wrap('This text contains the connection\'s traffic secrets: anyone who has it can decrypt the traffic.', 0, 0, ['yellow']);
+    if (!this.options.redact) this.wrap("This text contains the connection's traffic secrets: anyone who has it can decrypt the traffic.", 0, 0, ['yellow']);
     this.out.push('');
     const labelWidth = Math.max(...model.facts.map(([k]) => k.length));
     for (const [k, v] of model.facts) {
@@ -159,7 +159,12 @@ class TextRenderer {
         this.value(p.nonce, 8);
       }
       if (p.rechecked !== undefined) {
-        this.wrap(`${p.rechecked ? '✓' : '✗'} decrypting again with this key and nonce gives the plaintext below${p.paddingLength ? ` (${p.paddingLength} bytes of padding)` : ''}`, 6, 8, [p.rechecked ? 'green' : 'red']);
+        this.wrap(
+          `${p.rechecked ? '✓' : '✗'} decrypting again with this key and nonce gives the plaintext below${p.paddingLength ? ` (${p.paddingLength} bytes of padding)` : ''}`,
+          6,
+          8,
+          [p.rechecked ? 'green' : 'red'],
+        );
       }
       if (p.plain.length > 0) {
         this.out.push(this.paint('    decrypted TLSInnerPlaintext:', 'bold'));

@@ -14,13 +14,7 @@ import type { RawExtension } from './types.js';
  * min..max. Building a vector the peer would reject as a decode_error is our own bug, hence an
  * internal error.
  */
-export function writeVector(
-  w: Writer,
-  lengthBytes: 1 | 2 | 3,
-  min: number,
-  max: number,
-  body: (w: Writer) => void,
-): void {
+export function writeVector(w: Writer, lengthBytes: 1 | 2 | 3, min: number, max: number, body: (w: Writer) => void): void {
   const start = w.length;
   if (lengthBytes === 1) w.vector8(body, max);
   else if (lengthBytes === 2) w.vector16(body, max);

@@ -327,9 +327,7 @@ export function buildEarlyDataNewSessionTicket(maxEarlyDataSize: number): Uint8A
  * text.
  */
 export function parseAlpn(data: Uint8Array): Uint8Array[] {
-  return parse(data, ExtensionType.application_layer_protocol_negotiation, (r) =>
-    r.list(2, 2, 0xffff, (n) => n.vector8(1, 0xff)),
-  );
+  return parse(data, ExtensionType.application_layer_protocol_negotiation, (r) => r.list(2, 2, 0xffff, (n) => n.vector8(1, 0xff)));
 }
 
 export function buildAlpn(protocols: readonly Uint8Array[]): Uint8Array {
@@ -434,10 +432,7 @@ type BodyParser = (data: Uint8Array) => unknown;
  * 8449 §4 for record_size_limit) and, where we understand that form, its parser. `null` marks
  * a form that is allowed but whose body we do not interpret.
  */
-const PLACES: ReadonlyMap<number, Partial<Record<ExtensionContext, BodyParser | null>>> = new Map<
-  number,
-  Partial<Record<ExtensionContext, BodyParser | null>>
->([
+const PLACES: ReadonlyMap<number, Partial<Record<ExtensionContext, BodyParser | null>>> = new Map<number, Partial<Record<ExtensionContext, BodyParser | null>>>([
   [ExtensionType.server_name, { CH: parseServerNameClientHello, EE: parseEmptyExtension }],
   [ExtensionType.max_fragment_length, { CH: null, EE: null }],
   [ExtensionType.status_request, { CH: parseStatusRequestClientHello, CR: parseEmptyExtension, CT: parseStatusRequestCertificateEntry }],
@@ -456,10 +451,7 @@ const PLACES: ReadonlyMap<number, Partial<Record<ExtensionContext, BodyParser | 
   [ExtensionType.psk_key_exchange_modes, { CH: parsePskKeyExchangeModes }],
   [ExtensionType.early_data, { CH: parseEmptyExtension, EE: parseEmptyExtension, NST: parseEarlyDataNewSessionTicket }],
   [ExtensionType.cookie, { CH: parseCookie, HRR: parseCookie }],
-  [
-    ExtensionType.supported_versions,
-    { CH: parseSupportedVersionsClientHello, SH: parseSupportedVersionsServerHello, HRR: parseSupportedVersionsServerHello },
-  ],
+  [ExtensionType.supported_versions, { CH: parseSupportedVersionsClientHello, SH: parseSupportedVersionsServerHello, HRR: parseSupportedVersionsServerHello }],
   [ExtensionType.certificate_authorities, { CH: parseCertificateAuthorities, CR: parseCertificateAuthorities }],
   [ExtensionType.oid_filters, { CR: null }],
   [ExtensionType.post_handshake_auth, { CH: parseEmptyExtension }],

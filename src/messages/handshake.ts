@@ -1,24 +1,12 @@
 import { protocolError } from '../errors.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
-import {
-  decodeCertificate,
-  decodeCertificateVerify,
-  decodeFinished,
-  encodeCertificate,
-  encodeCertificateVerify,
-  encodeFinished,
-} from './authentication.js';
+import { decodeCertificate, decodeCertificateVerify, decodeFinished, encodeCertificate, encodeCertificateVerify, encodeFinished } from './authentication.js';
 import { writeVector } from './codec.js';
 import { decodeClientHello, decodeServerHello, encodeClientHello, encodeServerHello } from './hello.js';
 import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, encodeNewSessionTicket } from './post-handshake.js';
 import { HandshakeType, handshakeTypeName } from './registry.js';
-import {
-  decodeCertificateRequest,
-  decodeEncryptedExtensions,
-  encodeCertificateRequest,
-  encodeEncryptedExtensions,
-} from './server-parameters.js';
+import { decodeCertificateRequest, decodeEncryptedExtensions, encodeCertificateRequest, encodeEncryptedExtensions } from './server-parameters.js';
 import type { HandshakeMessage } from './types.js';
 
 /**
@@ -82,7 +70,7 @@ const MAX_BODY_LENGTH: Record<number, number> = {
   [HandshakeType.end_of_early_data]: 0,
   [HandshakeType.encrypted_extensions]: 2 + 0xffff,
   // certificate_request_context<0..2^8-1>, extensions<2..2^16-1>.
-  [HandshakeType.certificate_request]: (1 + 0xff) + (2 + 0xffff),
+  [HandshakeType.certificate_request]: 1 + 0xff + (2 + 0xffff),
   [HandshakeType.certificate]: 0xffffff,
   // algorithm, signature<0..2^16-1>.
   [HandshakeType.certificate_verify]: 2 + (2 + 0xffff),

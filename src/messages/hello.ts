@@ -15,9 +15,7 @@ const SESSION_ID_MAX = 32;
  * RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose Random is SHA-256 of the string
  * "HelloRetryRequest". Do not mutate: it is shared.
  */
-export const HELLO_RETRY_REQUEST_RANDOM: Uint8Array = hexToBytes(
-  'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c',
-);
+export const HELLO_RETRY_REQUEST_RANDOM: Uint8Array = hexToBytes('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c');
 
 export function isHelloRetryRequest(sh: ServerHello): boolean {
   return bytesEqual(sh.random, HELLO_RETRY_REQUEST_RANDOM);

@@ -106,9 +106,7 @@ export const ProtocolVersion = {
   TLS1_2: 0x0303,
   TLS1_3: 0x0304,
 } as const;
-export const protocolVersionName = (v: number): string =>
-  ({ 0x0301: 'TLSv1', 0x0302: 'TLSv1.1', 0x0303: 'TLSv1.2', 0x0304: 'TLSv1.3' })[v] ??
-  `unknown(0x${v.toString(16).padStart(4, '0')})`;
+export const protocolVersionName = (v: number): string => ({ 769: 'TLSv1', 770: 'TLSv1.1', 771: 'TLSv1.2', 772: 'TLSv1.3' })[v] ?? `unknown(0x${v.toString(16).padStart(4, '0')})`;
 
 export const NamedGroup = {
   secp256r1: 0x0017,
@@ -171,9 +169,6 @@ export function isGrease(value: number): boolean {
 }
 
 /** Looks a name up in one of the tables above, for configuration given as strings. */
-export function lookupCode<T extends Record<string, number>>(
-  table: T,
-  name: string,
-): T[keyof T] | undefined {
-  return Object.prototype.hasOwnProperty.call(table, name) ? (table[name] as T[keyof T]) : undefined;
+export function lookupCode<T extends Record<string, number>>(table: T, name: string): T[keyof T] | undefined {
+  return Object.hasOwn(table, name) ? (table[name] as T[keyof T]) : undefined;
 }

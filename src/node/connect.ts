@@ -6,7 +6,7 @@ import { TLSError, asTLSError } from '../errors.js';
 import type { SessionTicket, TraceEvent } from '../handshake-context.js';
 import type { DerivationObserver } from '../keyschedule.js';
 import type { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from '../messages/registry.js';
-import { X509Verifier } from '../x509/x509-verifier.js';
+import type { X509Verifier } from '../x509/x509-verifier.js';
 import type { TrustStore } from '../x509/truststore.js';
 import { type PemInput, loadServerCertificates } from './credentials.js';
 import { appendToKeylogFile, keylogLine } from './keylog.js';
@@ -108,7 +108,10 @@ export function connect(options: ConnectOptions, secureConnectListener?: () => v
 }
 
 function checkVersions(options: ConnectOptions): void {
-  for (const [name, value] of [['minVersion', options.minVersion], ['maxVersion', options.maxVersion]] as const) {
+  for (const [name, value] of [
+    ['minVersion', options.minVersion],
+    ['maxVersion', options.maxVersion],
+  ] as const) {
     if (value !== undefined && !VERSIONS.includes(value)) throw new TLSError('INVALID_ARGUMENT', `${name} must be one of ${VERSIONS.join(', ')}`);
   }
   if (options.maxVersion !== undefined && options.maxVersion !== 'TLSv1.3') {

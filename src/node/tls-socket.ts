@@ -413,7 +413,5 @@ export class TLSSocket extends Duplex {
  */
 function transportError(error: Error, connected: boolean): TLSError {
   if (error instanceof TLSError) return error;
-  return connected
-    ? new TLSError('CONNECTION_CLOSED', `transport failed: ${error.message}`, { cause: error })
-    : new TLSError('CONNECT_FAILED', error.message, { cause: error });
+  return connected ? new TLSError('CONNECTION_CLOSED', `transport failed: ${error.message}`, { cause: error }) : new TLSError('CONNECT_FAILED', error.message, { cause: error });
 }

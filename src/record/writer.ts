@@ -37,12 +37,7 @@ export interface ProtectedRecordOptions {
  * Frames handshake, alert or change_cipher_spec bytes as TLSPlaintext records of at most
  * `maxFragment` bytes. All records share one allocated buffer; each is a view of it.
  */
-export function plaintextRecords(
-  type: number,
-  data: Uint8Array,
-  maxFragment = MAX_PLAINTEXT_LENGTH,
-  legacyVersion: LegacyRecordVersion = ProtocolVersion.TLS1_2,
-): Uint8Array[] {
+export function plaintextRecords(type: number, data: Uint8Array, maxFragment = MAX_PLAINTEXT_LENGTH, legacyVersion: LegacyRecordVersion = ProtocolVersion.TLS1_2): Uint8Array[] {
   if (type !== ContentType.handshake && type !== ContentType.alert && type !== ContentType.change_cipher_spec) {
     // RFC 8446 §5.1: application data is never sent unprotected.
     throw internalError(`content type ${type} cannot be sent in plaintext`);
@@ -70,12 +65,7 @@ export function plaintextRecords(
  * makes one (empty) record, which RFC 8446 §5.4 allows as cover traffic. Only the record
  * buffers are allocated.
  */
-export function protectedRecords(
-  protector: RecordProtector,
-  type: number,
-  data: Uint8Array,
-  options: ProtectedRecordOptions = {},
-): Uint8Array[] {
+export function protectedRecords(protector: RecordProtector, type: number, data: Uint8Array, options: ProtectedRecordOptions = {}): Uint8Array[] {
   const maxFragment = options.maxFragment ?? MAX_PLAINTEXT_LENGTH;
   const padding = options.padding;
   checkCommon(type, data, maxFragment);

@@ -51,8 +51,12 @@ export class ServerConnected implements HandshakeState {
     const request = auth?.pending[0];
     if (message.type === HandshakeType.certificate && auth && request) {
       auth.pending.shift();
-      const expect = new ExpectClientCertificate(this.ctx, auth.policy, request.context, request.transcript, (identity) =>
-        new ExpectPostHandshakeFinished(this.ctx, request.transcript, identity, this),
+      const expect = new ExpectClientCertificate(
+        this.ctx,
+        auth.policy,
+        request.context,
+        request.transcript,
+        (identity) => new ExpectPostHandshakeFinished(this.ctx, request.transcript, identity, this),
       );
       return expect.handle(received);
     }

@@ -144,10 +144,7 @@ export function chooseCipherSuite(offered: readonly number[], ours: readonly num
  * Our most preferred group the client sent a share for; failing that, our most preferred group
  * it supports, which costs a HelloRetryRequest.
  */
-export function chooseGroup(
-  offer: ClientHelloOffer,
-  ours: readonly number[],
-): { group: number; share: Uint8Array } | { group: number; share: undefined } {
+export function chooseGroup(offer: ClientHelloOffer, ours: readonly number[]): { group: number; share: Uint8Array } | { group: number; share: undefined } {
   for (const group of ours) {
     const share = offer.keyShares.find((s) => s.group === group);
     if (share) return { group, share: share.keyExchange };

@@ -2,7 +2,7 @@ import type { CipherSuiteParams, CryptoProvider } from '../crypto/provider.js';
 import { cipherSuiteParams } from '../crypto/suites.js';
 import { protocolError } from '../errors.js';
 import { KeySchedule, type SecretObserver, finishedVerifyData } from '../keyschedule.js';
-import * as ext from '../messages/extensions.js';
+import type * as ext from '../messages/extensions.js';
 import { constantTimeEqual } from '../wire/bytes.js';
 import type { ResumptionState, TicketStore } from './tickets.js';
 

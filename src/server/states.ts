@@ -333,20 +333,18 @@ function clientAuthPolicy(server: ResolvedServerConfig, fallback: 'none' | 'opti
 async function chooseCredentials(server: ResolvedServerConfig, offer: ClientHelloOffer): Promise<{ certificate: ServerCertificate; scheme: number }> {
   const { config } = server;
   const candidates = (offer.serverName !== undefined && (await config.certificatesForName?.(offer.serverName))) || config.certificates;
-  return chooseCertificate(candidates, offer.serverName, offer.signatureSchemes.filter((s) => server.signatureSchemes.includes(s)));
+  return chooseCertificate(
+    candidates,
+    offer.serverName,
+    offer.signatureSchemes.filter((s) => server.signatureSchemes.includes(s)),
+  );
 }
 
 /**
  * RFC 8446 §4.2.10: 0-RTT is taken only on the first ClientHello, with the ticket's suite and
  * ALPN, when the ticket allowed it, we allow it, and the anti-replay record admits it.
  */
-function decideEarlyData(
-  server: ResolvedServerConfig,
-  accepted: AcceptedHello,
-  psk: AcceptedPsk | undefined,
-  alpn: string | undefined,
-  now: number,
-): SessionInfo['earlyData'] {
+function decideEarlyData(server: ResolvedServerConfig, accepted: AcceptedHello, psk: AcceptedPsk | undefined, alpn: string | undefined, now: number): SessionInfo['earlyData'] {
   if (!accepted.offer.offersEarlyData) return accepted.earlyDataInFirstHello ? 'rejected' : 'not_offered';
   const { config } = server;
   const ok =
@@ -357,8 +355,7 @@ function decideEarlyData(
     psk.state.maxEarlyDataSize > 0 &&
     psk.state.cipherSuite === accepted.suite.suite &&
     psk.state.alpnProtocol === alpn &&
-    config.antiReplay !== undefined &&
-    config.antiReplay.admit(psk.binder, psk.clientTicketAgeMs, psk.state.issuedAt, now);
+    config.antiReplay?.admit(psk.binder, psk.clientTicketAgeMs, psk.state.issuedAt, now);
   return ok ? 'accepted' : 'rejected';
 }
 

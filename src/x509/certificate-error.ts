@@ -5,13 +5,7 @@ import type { CertificateSummary } from './certificate.js';
 
 export type CertificateErrorCode = Extract<
   TLSErrorCode,
-  | 'CERT_UNTRUSTED'
-  | 'CERT_EXPIRED'
-  | 'CERT_NOT_YET_VALID'
-  | 'CERT_HOSTNAME_MISMATCH'
-  | 'CERT_BAD_SIGNATURE'
-  | 'CERT_INVALID'
-  | 'CERT_WEAK'
+  'CERT_UNTRUSTED' | 'CERT_EXPIRED' | 'CERT_NOT_YET_VALID' | 'CERT_HOSTNAME_MISMATCH' | 'CERT_BAD_SIGNATURE' | 'CERT_INVALID' | 'CERT_WEAK'
 >;
 
 /**

@@ -345,7 +345,9 @@ export class ParsedCertificate {
       notBefore: this.notBefore,
       notAfter: this.notAfter,
       subjectAltNames: this.subjectAltNames.map(formatGeneralName),
-      fingerprint256: bytesToHex(sha256(this.der)).toUpperCase().replace(/..(?!$)/g, '$&:'),
+      fingerprint256: bytesToHex(sha256(this.der))
+        .toUpperCase()
+        .replace(/..(?!$)/g, '$&:'),
       serialNumber: this.serialNumber,
       publicKey: this.publicKey.description,
       signatureAlgorithm: signatureAlgorithmName[this.signatureAlgorithmOid] ?? this.signatureAlgorithmOid,
@@ -417,8 +419,7 @@ function versionOf(der: Uint8Array, node: DerNode): number {
 /** RFC 5280 §4.1.2.5: UTCTime YYMMDDHHMMSSZ (1950-2049) or GeneralizedTime YYYYMMDDHHMMSSZ. */
 function parseTime(der: Uint8Array, node: DerNode): Date {
   const text = String.fromCharCode(...contentOf(der, node));
-  const m =
-    node.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : node.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
+  const m = node.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : node.tag === 0x18 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : null;
   if (!m) throw invalid(`bad time "${text}"`);
   let year = Number(m[1]);
   if (node.tag === 0x17) year += year >= 50 ? 1900 : 2000;

@@ -104,7 +104,14 @@ export type ChainStep =
   /** The verdict (after the caller's override hook, which `overridden` says replaced it). */
   | { readonly kind: 'verdict'; readonly ok: boolean; readonly code: string | undefined; readonly message: string | undefined; readonly overridden: boolean };
 
-type MutableCandidate = { certificate: CertificateRef; source: CandidateSource; keyIdentifier: Candidate['keyIdentifier']; verdict: CandidateVerdict; cert: ParsedCertificate; tried: boolean };
+type MutableCandidate = {
+  certificate: CertificateRef;
+  source: CandidateSource;
+  keyIdentifier: Candidate['keyIdentifier'];
+  verdict: CandidateVerdict;
+  cert: ParsedCertificate;
+  tried: boolean;
+};
 
 interface Search {
   readonly prefix: readonly ParsedCertificate[];

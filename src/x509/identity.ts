@@ -103,6 +103,7 @@ export function referenceIdentity(serverName: string): ReferenceIdentity {
   const ip = parseIpAddress(serverName);
   if (ip) return { type: 'ip', bytes: ip, text: serverName };
   let name = serverName.endsWith('.') ? serverName.slice(0, -1) : serverName;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the class is every non-ASCII character
   if (/[^\x00-\x7f]/.test(name)) {
     // U-labels are compared in their A-label form (RFC 9525 §6.3), which is what CAs put in SANs.
     try {
@@ -128,7 +129,7 @@ export function referenceIdentity(serverName: string): ReferenceIdentity {
 export function matchesDnsName(presented: string, reference: string): boolean {
   let p = presented.toLowerCase();
   if (p.endsWith('.')) p = p.slice(0, -1);
-  if (p === '' ) return false;
+  if (p === '') return false;
   if (!p.includes('*')) return p === reference;
   if (!p.startsWith('*.')) return false; // partial ("f*.example.com") or inner wildcards
   const rest = p.slice(2);

@@ -59,8 +59,14 @@ export function* candidatePaths(
       return;
     }
     let found = false;
-    const anchors = byKeyId(current, store.issuersOf(current).filter((a) => !inPath(path, a)));
-    const intermediates = byKeyId(current, (bySubject.get(bytesKey(current.issuerDer)) ?? []).filter((c) => !inPath(path, c)));
+    const anchors = byKeyId(
+      current,
+      store.issuersOf(current).filter((a) => !inPath(path, a)),
+    );
+    const intermediates = byKeyId(
+      current,
+      (bySubject.get(bytesKey(current.issuerDer)) ?? []).filter((c) => !inPath(path, c)),
+    );
     observer?.issuers(path, anchors, intermediates);
     if (anchors.length > 0 && path.length + 1 > limits.maxDepth) {
       report.depthLimited = true;

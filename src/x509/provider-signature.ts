@@ -49,13 +49,7 @@ export class ProviderSignatureChecker implements SignatureChecker {
     private readonly fallback: SignatureChecker = new WebCryptoSignatureChecker(),
   ) {}
 
-  async verify(
-    algorithm: CertSignatureAlgorithm,
-    issuerSpki: Uint8Array,
-    issuerKey: PublicKeyInfo,
-    signedData: Uint8Array,
-    signature: Uint8Array,
-  ): Promise<boolean> {
+  async verify(algorithm: CertSignatureAlgorithm, issuerSpki: Uint8Array, issuerKey: PublicKeyInfo, signedData: Uint8Array, signature: Uint8Array): Promise<boolean> {
     const scheme = schemeFor(algorithm, issuerKey);
     if (scheme !== undefined) {
       try {

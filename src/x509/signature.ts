@@ -13,9 +13,7 @@ export type CertSignatureAlgorithm =
   | { readonly kind: 'ed25519' }
   | { readonly kind: 'ed448' };
 
-export type SignatureAlgorithmResult =
-  | { readonly ok: true; readonly algorithm: CertSignatureAlgorithm }
-  | { readonly ok: false; readonly reason: string };
+export type SignatureAlgorithmResult = { readonly ok: true; readonly algorithm: CertSignatureAlgorithm } | { readonly ok: false; readonly reason: string };
 
 /** Maps signatureAlgorithm (OID and DER parameters) to what we verify, or says why not. */
 export function certSignatureAlgorithm(oid: string, paramsDer: Uint8Array | undefined): SignatureAlgorithmResult {
@@ -99,13 +97,7 @@ export function describeAlgorithm(a: CertSignatureAlgorithm): string {
  * those. A crypto provider can be plugged in here later.
  */
 export interface SignatureChecker {
-  verify(
-    algorithm: CertSignatureAlgorithm,
-    issuerSpki: Uint8Array,
-    issuerKey: PublicKeyInfo,
-    signedData: Uint8Array,
-    signature: Uint8Array,
-  ): Promise<boolean>;
+  verify(algorithm: CertSignatureAlgorithm, issuerSpki: Uint8Array, issuerKey: PublicKeyInfo, signedData: Uint8Array, signature: Uint8Array): Promise<boolean>;
 }
 
 /** An imported issuer key; the algorithm details (hash, salt) come with each call. */
@@ -130,13 +122,7 @@ export class WebCryptoSignatureChecker implements SignatureChecker {
     this.maxEntries = options.maxCachedKeys ?? 256;
   }
 
-  async verify(
-    algorithm: CertSignatureAlgorithm,
-    issuerSpki: Uint8Array,
-    issuerKey: PublicKeyInfo,
-    signedData: Uint8Array,
-    signature: Uint8Array,
-  ): Promise<boolean> {
+  async verify(algorithm: CertSignatureAlgorithm, issuerSpki: Uint8Array, issuerKey: PublicKeyInfo, signedData: Uint8Array, signature: Uint8Array): Promise<boolean> {
     const importAs = importAlgorithm(algorithm, issuerKey);
     if (!importAs) return false;
     const cacheKey = `${importAs.id}|${bytesKey(issuerSpki)}`;

@@ -120,7 +120,12 @@ export async function validatePath(path: readonly ParsedCertificate[], options: 
       // (h) An EKU on an intermediate constrains what it may issue for (the CA/Browser Forum
       // and Mozilla policy; RFC 5280 leaves it open). Not applied to anchors.
       if (!isAnchor && !allowsPurpose(cert, options.purpose)) {
-        return fail('CERT_INVALID', 'extendedKeyUsage', `extendedKeyUsage (${cert.extKeyUsage!.map(ekuName).join(', ')}) does not allow ${options.purpose}`, 'unsupported_certificate');
+        return fail(
+          'CERT_INVALID',
+          'extendedKeyUsage',
+          `extendedKeyUsage (${cert.extKeyUsage!.map(ekuName).join(', ')}) does not allow ${options.purpose}`,
+          'unsupported_certificate',
+        );
       }
       // (i) §6.1.4 (g): name constraints bind every certificate below, except self-issued
       // intermediates (§6.1.3 (b)).
@@ -146,7 +151,12 @@ export async function validatePath(path: readonly ParsedCertificate[], options: 
         return fail('CERT_INVALID', 'keyUsage', 'keyUsage does not include digitalSignature, which TLS 1.3 CertificateVerify needs', 'unsupported_certificate');
       }
       if (!allowsPurpose(cert, options.purpose)) {
-        return fail('CERT_INVALID', 'extendedKeyUsage', `extendedKeyUsage (${cert.extKeyUsage!.map(ekuName).join(', ')}) does not include ${options.purpose}`, 'unsupported_certificate');
+        return fail(
+          'CERT_INVALID',
+          'extendedKeyUsage',
+          `extendedKeyUsage (${cert.extKeyUsage!.map(ekuName).join(', ')}) does not include ${options.purpose}`,
+          'unsupported_certificate',
+        );
       }
     }
   }

@@ -106,7 +106,12 @@ export class X509Verifier implements CertificateVerifier {
   async verify(chain: readonly Uint8Array[], context: VerificationContext): Promise<X509VerificationResult> {
     // Only an observer pays for the report, and only it loads the code that builds one (a
     // bundler's separate chunk). Should that fail to load, the verdict stands without a report.
-    const recorder = context.observe ? await import('./chain-report.js').then((m) => new m.ChainRecorder(context.peerRole), () => undefined) : undefined;
+    const recorder = context.observe
+      ? await import('./chain-report.js').then(
+          (m) => new m.ChainRecorder(context.peerRole),
+          () => undefined,
+        )
+      : undefined;
     let evaluated: Awaited<ReturnType<X509Verifier['evaluate']>>;
     try {
       evaluated = await this.evaluate(chain, context, recorder);
@@ -194,7 +199,6 @@ export class X509Verifier implements CertificateVerifier {
       } catch {
         sent.push(undefined);
         recorder?.ignored(i, 'unparseable');
-        continue;
       }
     }
 

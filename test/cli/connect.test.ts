@@ -33,8 +33,18 @@ afterAll(async () => {
 /** `openssl s_server` for one connection with the ECDSA P-256 chain; resolves with its port. */
 async function sServer(args: readonly string[] = []): Promise<{ port: number; process: Spawned }> {
   const process = start('openssl', [
-    's_server', '-accept', '127.0.0.1:0', '-tls1_3', '-naccept', '1',
-    '-cert', pkiPath('server-ecdsa-p256.pem'), '-key', pkiPath('server-ecdsa-p256-key.pem'), '-cert_chain', pkiPath('intermediate.pem'),
+    's_server',
+    '-accept',
+    '127.0.0.1:0',
+    '-tls1_3',
+    '-naccept',
+    '1',
+    '-cert',
+    pkiPath('server-ecdsa-p256.pem'),
+    '-key',
+    pkiPath('server-ecdsa-p256-key.pem'),
+    '-cert_chain',
+    pkiPath('intermediate.pem'),
     ...args,
   ]);
   const match = await process.waitFor(/ACCEPT 127\.0\.0\.1:(\d+)/);
@@ -42,8 +52,20 @@ async function sServer(args: readonly string[] = []): Promise<{ port: number; pr
 }
 
 const FIELDS = [
-  'ok', 'version', 'cipher', 'group', 'signatureScheme', 'alpn', 'resumed', 'earlyData', 'helloRetry', 'verified',
-  'peerCertificates', 'received', 'receivedBytes', 'error',
+  'ok',
+  'version',
+  'cipher',
+  'group',
+  'signatureScheme',
+  'alpn',
+  'resumed',
+  'earlyData',
+  'helloRetry',
+  'verified',
+  'peerCertificates',
+  'received',
+  'receivedBytes',
+  'error',
 ];
 
 interface Report {
@@ -99,7 +121,11 @@ describe.concurrent('wiretls connect --json against openssl s_server -rev', () =
       expect(Buffer.from(report.received, 'base64').toString()).toBe('olleh\n');
       expect(report.receivedBytes).toBe(6);
       expect(report.peerCertificates).toEqual([
-        { subject: 'CN=wiretls test server (ECDSA P-256), O=wiretls test PKI', issuer: 'CN=wiretls test intermediate CA, O=wiretls test PKI', notAfter: '2125-01-01T00:00:00.000Z' },
+        {
+          subject: 'CN=wiretls test server (ECDSA P-256), O=wiretls test PKI',
+          issuer: 'CN=wiretls test intermediate CA, O=wiretls test PKI',
+          notAfter: '2125-01-01T00:00:00.000Z',
+        },
         { subject: 'CN=wiretls test intermediate CA, O=wiretls test PKI', issuer: 'CN=wiretls test root CA, O=wiretls test PKI', notAfter: '2125-01-01T00:00:00.000Z' },
       ]);
       // The negotiated suite is the one s_server reports.
@@ -114,8 +140,23 @@ describe.concurrent('wiretls connect --json against openssl s_server -rev', () =
     async () => {
       const server = await sServer(['-rev', '-groups', 'P-384', '-alpn', 'h2']);
       const result = await runCli([
-        'connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--send', 'abc\nCLOSE\n',
-        '--ciphers', 'TLS_AES_256_GCM_SHA384', '--key-shares', 'x25519', '--groups', 'x25519,secp384r1', '--alpn', 'http/1.1,h2',
+        'connect',
+        `127.0.0.1:${server.port}`,
+        '--ca',
+        ROOT,
+        '--servername',
+        'localhost',
+        '--json',
+        '--send',
+        'abc\nCLOSE\n',
+        '--ciphers',
+        'TLS_AES_256_GCM_SHA384',
+        '--key-shares',
+        'x25519',
+        '--groups',
+        'x25519,secp384r1',
+        '--alpn',
+        'http/1.1,h2',
       ]);
       expect(result.status).toBe(0);
       const report = parseReport(result.stdout);
@@ -130,7 +171,20 @@ describe.concurrent('wiretls connect --json against openssl s_server -rev', () =
     async () => {
       const server = await sServer(['-rev']);
       const keylog = join(dir, 'keys.log');
-      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--trace', '--keylog', keylog, '--send', 'x\nCLOSE\n']);
+      const result = await runCli([
+        'connect',
+        `127.0.0.1:${server.port}`,
+        '--ca',
+        ROOT,
+        '--servername',
+        'localhost',
+        '--json',
+        '--trace',
+        '--keylog',
+        keylog,
+        '--send',
+        'x\nCLOSE\n',
+      ]);
       expect(result.status).toBe(0);
       parseReport(result.stdout);
       for (const step of ['ClientHello', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished', 'x25519']) {
@@ -139,7 +193,13 @@ describe.concurrent('wiretls connect --json against openssl s_server -rev', () =
       expect(result.stderr).toMatch(/derived .*HANDSHAKE_TRAFFIC_SECRET/);
       expect(result.stderr).toMatch(/✓/);
       const lines = readFileSync(keylog, 'utf8').trimEnd().split('\n');
-      expect(lines.map((l) => l.split(' ')[0]).sort()).toEqual(['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'EXPORTER_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0']);
+      expect(lines.map((l) => l.split(' ')[0]).sort()).toEqual([
+        'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+        'CLIENT_TRAFFIC_SECRET_0',
+        'EXPORTER_SECRET',
+        'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+        'SERVER_TRAFFIC_SECRET_0',
+      ]);
       for (const line of lines) expect(line).toMatch(/^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]{64}$/);
     },
     TIMEOUT,
@@ -149,7 +209,19 @@ describe.concurrent('wiretls connect --json against openssl s_server -rev', () =
     '--key-update: KeyUpdate (update_requested) after the handshake, s_server answers with its own, data flows under the new keys',
     async () => {
       const server = await sServer(['-rev', '-trace']);
-      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', ROOT, '--servername', 'localhost', '--json', '--trace', '--key-update', '--send', 'hello\nCLOSE\n']);
+      const result = await runCli([
+        'connect',
+        `127.0.0.1:${server.port}`,
+        '--ca',
+        ROOT,
+        '--servername',
+        'localhost',
+        '--json',
+        '--trace',
+        '--key-update',
+        '--send',
+        'hello\nCLOSE\n',
+      ]);
       expect(result.status).toBe(0);
       const report = parseReport(result.stdout);
       expect(report).toMatchObject({ ok: true, error: null });

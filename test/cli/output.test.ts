@@ -220,7 +220,7 @@ describe.concurrent('wiretls --version and CMD --help', () => {
     }
   });
 
-  it('CMD --help prints that command\'s usage only', async () => {
+  it("CMD --help prints that command's usage only", async () => {
     for (const command of ['connect', 'serve', 'demo']) {
       const run = await runCli([command, '--help']);
       expect(run.status).toBe(0);

@@ -165,7 +165,11 @@ describe('wiretls relay: forwarding', () => {
     await closed(ws);
     await relay.process.waitFor(/"event":"connection".*\n/);
     expect(await relay.stop()).toBe(0);
-    const records = relay.process.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = relay.process
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records[0]).toMatchObject({ event: 'listening', address: `127.0.0.1:${relay.port}`, message: `listening on 127.0.0.1:${relay.port}` });
     expect(records[1]).toMatchObject({ event: 'refused', to: '127.0.0.1:2', reason: 'not in --allow' });
     expect(records[2]).toMatchObject({ event: 'connection', to: `127.0.0.1:${hello.port}`, bytesUp: 0, bytesDown: 10, reason: 'destination closed' });

@@ -164,7 +164,10 @@ describe.concurrent('client certificates', () => {
       const { server, port } = await serve(['--www', '--verify-client', 'optional', '--ca', ROOT]);
       try {
         for (const [extra, expected] of [
-          [['-cert', pkiPath('client-ecdsa-p256.pem'), '-key', pkiPath('client-ecdsa-p256-key.pem'), '-cert_chain', pkiPath('intermediate.pem')], 'client certificate: CN=wiretls test client'],
+          [
+            ['-cert', pkiPath('client-ecdsa-p256.pem'), '-key', pkiPath('client-ecdsa-p256-key.pem'), '-cert_chain', pkiPath('intermediate.pem')],
+            'client certificate: CN=wiretls test client',
+          ],
           [[], 'client certificate: none'],
         ] as const) {
           const client = start('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', ROOT, '-quiet', ...extra]);

@@ -85,8 +85,18 @@ describe.concurrent('wiretls serve --www: post-handshake messages on request', (
         expect(openssl).toContain('post-handshake authentication: done');
 
         const wiretls = await runCli([
-          'connect', `127.0.0.1:${port}`, '--ca', ROOT, '--servername', 'localhost',
-          '--cert', pkiPath('client-ecdsa-p256-chain.pem'), '--key', pkiPath('client-ecdsa-p256-key.pem'), '--send', GET('/client-cert'),
+          'connect',
+          `127.0.0.1:${port}`,
+          '--ca',
+          ROOT,
+          '--servername',
+          'localhost',
+          '--cert',
+          pkiPath('client-ecdsa-p256-chain.pem'),
+          '--key',
+          pkiPath('client-ecdsa-p256-key.pem'),
+          '--send',
+          GET('/client-cert'),
         ]);
         expect(wiretls.status, wiretls.stderr).toBe(0);
         expect(wiretls.stdout).toContain('HTTP/1.0 200 ok');
@@ -121,7 +131,7 @@ describe.concurrent('wiretls serve --www: post-handshake messages on request', (
 
 describe('wiretls serve logs name the peer', () => {
   it(
-    'a failed handshake is logged as [address:port], the client\'s own',
+    "a failed handshake is logged as [address:port], the client's own",
     async () => {
       const { server, port } = await serve();
       try {

@@ -110,16 +110,10 @@ describe('AEAD behaviour', () => {
   it('rejects wrong key and nonce lengths as internal errors (caller bugs)', () => {
     expect(() => provider.aead('AES-128-GCM', new Uint8Array(32))).toThrowError(expect.objectContaining({ code: 'INTERNAL_ERROR' }));
     const cipher = provider.aead('AES-128-GCM', new Uint8Array(16));
-    expect(() => cipher.seal(new Uint8Array(8), new Uint8Array(0), new Uint8Array(1))).toThrowError(
-      expect.objectContaining({ code: 'INTERNAL_ERROR' }),
-    );
+    expect(() => cipher.seal(new Uint8Array(8), new Uint8Array(0), new Uint8Array(1))).toThrowError(expect.objectContaining({ code: 'INTERNAL_ERROR' }));
   });
 
   it('advertises ChaCha20-Poly1305 first, then the AES-GCM suites', () => {
-    expect(provider.cipherSuites).toEqual([
-      CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-      CipherSuite.TLS_AES_128_GCM_SHA256,
-      CipherSuite.TLS_AES_256_GCM_SHA384,
-    ]);
+    expect(provider.cipherSuites).toEqual([CipherSuite.TLS_CHACHA20_POLY1305_SHA256, CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384]);
   });
 });

@@ -178,9 +178,7 @@ describe.each(PROVIDERS)('%s provider', (name, provider) => {
           const expected = length === 0 ? '' : Buffer.from(hkdfSync(h, ikm, salt, info, length)).toString('hex');
           expect(bytesToHex(provider.hkdfExpand(h, prk, info, length)), `${h} L=${length}`).toBe(expected);
         }
-        expect(() => provider.hkdfExpand(h, prk, info, 255 * hashLength + 1)).toThrowError(
-          expect.objectContaining({ code: 'INTERNAL_ERROR', alert: 'internal_error' }),
-        );
+        expect(() => provider.hkdfExpand(h, prk, info, 255 * hashLength + 1)).toThrowError(expect.objectContaining({ code: 'INTERNAL_ERROR', alert: 'internal_error' }));
         expect(() => provider.hkdfExpand(h, prk, info, -1)).toThrowError(expect.objectContaining({ code: 'INTERNAL_ERROR' }));
       }
     });

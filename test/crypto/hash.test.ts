@@ -61,9 +61,7 @@ describe('HKDF (RFC 5869 A.1-A.3)', () => {
   it('refuses an output longer than 255 * HashLen (internal_error)', () => {
     const prk = new Uint8Array(32);
     expect(provider.hkdfExpand('sha256', prk, new Uint8Array(0), 255 * 32)).toHaveLength(255 * 32);
-    expect(() => provider.hkdfExpand('sha256', prk, new Uint8Array(0), 255 * 32 + 1)).toThrowError(
-      expect.objectContaining({ code: 'INTERNAL_ERROR', alert: 'internal_error' }),
-    );
+    expect(() => provider.hkdfExpand('sha256', prk, new Uint8Array(0), 255 * 32 + 1)).toThrowError(expect.objectContaining({ code: 'INTERNAL_ERROR', alert: 'internal_error' }));
   });
 });
 

@@ -276,14 +276,7 @@ describe('ephemeral key handling', () => {
   });
 
   it('offers X25519MLKEM768 first and has no key exchange for groups it lacks', () => {
-    expect(provider.groups).toEqual([
-      NamedGroup.X25519MLKEM768,
-      NamedGroup.x25519,
-      NamedGroup.secp256r1,
-      NamedGroup.secp384r1,
-      NamedGroup.secp521r1,
-      NamedGroup.x448,
-    ]);
+    expect(provider.groups).toEqual([NamedGroup.X25519MLKEM768, NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1, NamedGroup.x448]);
     expect(provider.keyExchange(NamedGroup.ffdhe2048)).toBeUndefined();
   });
 });

@@ -1,4 +1,13 @@
-import { type RSAPSSKeyPairKeyObjectOptions, X509Certificate, constants, createPrivateKey, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
+import {
+  type RSAPSSKeyPairKeyObjectOptions,
+  X509Certificate,
+  constants,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parsePkcs8 } from '../../src/crypto/private-keys.js';
 import { ecdsaDerToCompact, nobleProvider, schemesForPublicKey } from '../../src/crypto/noble/index.js';

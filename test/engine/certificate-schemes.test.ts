@@ -18,14 +18,21 @@ import { expectAbort, provider, scenario } from '../helpers/negative.js';
 const S = SignatureScheme;
 const PKCS1 = [S.rsa_pkcs1_sha256, S.rsa_pkcs1_sha384, S.rsa_pkcs1_sha512];
 
-const listed = (extensions: readonly RawExtension[]): number[] =>
-  ext.parseSignatureAlgorithms(extensions.find((e) => e.type === ExtensionType.signature_algorithms)!.data);
+const listed = (extensions: readonly RawExtension[]): number[] => ext.parseSignatureAlgorithms(extensions.find((e) => e.type === ExtensionType.signature_algorithms)!.data);
 
 describe('rsa_pkcs1_* listed for certificates', { timeout: 15_000 }, () => {
   it('ClientHello on the wire: our CertificateVerify schemes, then rsa_pkcs1_sha256/384/512', async () => {
     let wire: number[] = [];
     const schemes = [S.ed25519, S.rsa_pss_rsae_sha256];
-    const s = await scenario({ client: { signatureSchemes: schemes }, edits: [mutate('client', HandshakeType.client_hello, (ch) => ((wire = listed(ch.extensions)), false))] });
+    const s = await scenario({
+      client: { signatureSchemes: schemes },
+      edits: [
+        mutate('client', HandshakeType.client_hello, (ch) => {
+          wire = listed(ch.extensions);
+          return false;
+        }),
+      ],
+    });
     expect(s.client.error ?? s.server.error).toBeUndefined();
     expect(wire).toEqual([...schemes, ...PKCS1]);
   });
@@ -35,7 +42,12 @@ describe('rsa_pkcs1_* listed for certificates', { timeout: 15_000 }, () => {
     const schemes = [S.ed25519, S.ecdsa_secp256r1_sha256];
     const s = await scenario({
       server: { clientAuth: 'optional', signatureSchemes: schemes },
-      edits: [mutate('server', HandshakeType.certificate_request, (cr) => ((wire = listed(cr.extensions)), false))],
+      edits: [
+        mutate('server', HandshakeType.certificate_request, (cr) => {
+          wire = listed(cr.extensions);
+          return false;
+        }),
+      ],
     });
     expect(s.client.error ?? s.server.error).toBeUndefined();
     expect(wire).toEqual([...schemes, ...PKCS1]);
@@ -44,7 +56,15 @@ describe('rsa_pkcs1_* listed for certificates', { timeout: 15_000 }, () => {
   it('a configured list that already names them is sent as it is', async () => {
     let wire: number[] = [];
     const schemes = [S.ed25519, S.rsa_pkcs1_sha384, S.rsa_pss_rsae_sha256, S.rsa_pkcs1_sha256, S.rsa_pkcs1_sha512];
-    await scenario({ client: { signatureSchemes: schemes }, edits: [mutate('client', HandshakeType.client_hello, (ch) => ((wire = listed(ch.extensions)), false))] });
+    await scenario({
+      client: { signatureSchemes: schemes },
+      edits: [
+        mutate('client', HandshakeType.client_hello, (ch) => {
+          wire = listed(ch.extensions);
+          return false;
+        }),
+      ],
+    });
     expect(wire).toEqual(schemes);
   });
 });

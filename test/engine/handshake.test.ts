@@ -112,9 +112,7 @@ describe('in-memory handshakes', () => {
   });
 
   it('HelloRetryRequest when the client guessed a share the server does not take', async () => {
-    const client = new ClientConnection(
-      clientConfig('ecdsa-p256', { groups: [NamedGroup.x25519, NamedGroup.secp384r1], keyShareGroups: [NamedGroup.x25519] }),
-    );
+    const client = new ClientConnection(clientConfig('ecdsa-p256', { groups: [NamedGroup.x25519, NamedGroup.secp384r1], keyShareGroups: [NamedGroup.x25519] }));
     const server = new ServerConnection(await serverConfig('ecdsa-p256', { groups: [NamedGroup.secp384r1] }));
     const ends = await run(client, server, 200, 11);
     expect(ends.client.errors).toEqual([]);
@@ -125,9 +123,7 @@ describe('in-memory handshakes', () => {
 
   it('HelloRetryRequest with a cookie, in compatibility mode', async () => {
     const client = new ClientConnection(clientConfig('ecdsa-p256', { groups: [NamedGroup.x25519, NamedGroup.secp256r1], compatibilityMode: true }));
-    const server = new ServerConnection(
-      await serverConfig('ecdsa-p256', { groups: [NamedGroup.secp256r1], helloRetryCookie: () => new Uint8Array([1, 2, 3, 4]) }),
-    );
+    const server = new ServerConnection(await serverConfig('ecdsa-p256', { groups: [NamedGroup.secp256r1], helloRetryCookie: () => new Uint8Array([1, 2, 3, 4]) }));
     const ends = await run(client, server, 64, 5);
     expect(ends.client.errors).toEqual([]);
     expect(client.session?.helloRetry).toBe(true);

@@ -126,9 +126,7 @@ describe('server Certificate (§4.4.2)', { timeout: 15_000 }, () => {
 
   it('client: an OCSP status in a CertificateEntry it did not request → unsupported_extension', async () => {
     const s = await scenario({
-      edits: [
-        mutate('server', HandshakeType.certificate, (c) => void c.entries[0]!.extensions.push({ type: ExtensionType.status_request, data: Uint8Array.of(1, 0, 0, 1, 0) })),
-      ],
+      edits: [mutate('server', HandshakeType.certificate, (c) => void c.entries[0]!.extensions.push({ type: ExtensionType.status_request, data: Uint8Array.of(1, 0, 0, 1, 0) }))],
     });
     expectAbort(s, 'client', 'unsupported_extension');
   });

@@ -42,8 +42,7 @@ const serverHelloBody = (edit: (body: Uint8Array) => Uint8Array) =>
   onMessage('server', HandshakeType.server_hello, (raw) => [withBody(HandshakeType.server_hello, edit(raw.slice(4)))]);
 
 /** Rewrites the body of a protected server message of `type` as raw bytes. */
-const serverBody = (type: number, edit: (body: Uint8Array) => Uint8Array) =>
-  onMessage('server', type, (raw) => [withBody(type, edit(raw.slice(4)))]);
+const serverBody = (type: number, edit: (body: Uint8Array) => Uint8Array) => onMessage('server', type, (raw) => [withBody(type, edit(raw.slice(4)))]);
 
 const addToClientHello = (...extensions: RawExtension[]) => ({
   customizeClientHello: (ch: { extensions: RawExtension[] }) => void ch.extensions.push(...extensions),
@@ -116,8 +115,7 @@ describe('ClientHello (the server decides)', { timeout: 15_000 }, () => {
   it('an extension body that does not parse (empty supported_versions list) → decode_error', async () => {
     const s = await scenario({
       client: {
-        customizeClientHello: (ch) =>
-          void (ch.extensions = ch.extensions.map((e) => (e.type === ExtensionType.supported_versions ? { type: e.type, data: Uint8Array.of(0) } : e))),
+        customizeClientHello: (ch) => void (ch.extensions = ch.extensions.map((e) => (e.type === ExtensionType.supported_versions ? { type: e.type, data: Uint8Array.of(0) } : e))),
       },
     });
     expectAbort(s, 'server', 'decode_error');
@@ -289,8 +287,7 @@ describe('protected server messages (the client decides)', { timeout: 15_000 }, 
 
 describe('post-handshake messages (the client decides)', { timeout: 15_000 }, () => {
   /** The server's next application record is replaced by `message`. */
-  const serverSends = (message: Uint8Array) =>
-    onRecord('server', ContentType.application_data, () => [{ type: ContentType.handshake, content: message }]);
+  const serverSends = (message: Uint8Array) => onRecord('server', ContentType.application_data, () => [{ type: ContentType.handshake, content: message }]);
 
   const ticket = (extra: { lifetime?: number; extensions?: RawExtension[] } = {}) =>
     encodeHandshake({

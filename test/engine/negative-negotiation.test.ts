@@ -13,8 +13,7 @@ import { expectAbort, scenario } from '../helpers/negative.js';
  */
 
 const without = (extensions: RawExtension[], type: number): RawExtension[] => extensions.filter((e) => e.type !== type);
-const replaceExtension = (extensions: RawExtension[], type: number, data: Uint8Array): RawExtension[] =>
-  extensions.map((e) => (e.type === type ? { type, data } : e));
+const replaceExtension = (extensions: RawExtension[], type: number, data: Uint8Array): RawExtension[] => extensions.map((e) => (e.type === type ? { type, data } : e));
 
 /** Edits the real ServerHello (not a HelloRetryRequest). */
 const serverHello = (edit: (sh: ServerHello) => void) =>
@@ -119,8 +118,7 @@ describe('cipher suites, groups and key shares', { timeout: 15_000 }, () => {
   it('server: key share for a group not in supported_groups → illegal_parameter', async () => {
     const s = await scenario({
       client: {
-        customizeClientHello: (ch) =>
-          void (ch.extensions = replaceExtension(ch.extensions, ExtensionType.supported_groups, ext.buildSupportedGroups([NamedGroup.secp256r1]))),
+        customizeClientHello: (ch) => void (ch.extensions = replaceExtension(ch.extensions, ExtensionType.supported_groups, ext.buildSupportedGroups([NamedGroup.secp256r1]))),
       },
       server: { groups: [NamedGroup.secp256r1, NamedGroup.x25519] },
     });
@@ -249,7 +247,11 @@ describe('key share values (§4.2.8.1, §7.4)', { timeout: 15_000 }, () => {
       edits: [
         serverHello(
           (sh) =>
-            void (sh.extensions = replaceExtension(sh.extensions, ExtensionType.key_share, ext.buildKeyShareServerHello({ group: NamedGroup.x25519, keyExchange: new Uint8Array(32) }))),
+            void (sh.extensions = replaceExtension(
+              sh.extensions,
+              ExtensionType.key_share,
+              ext.buildKeyShareServerHello({ group: NamedGroup.x25519, keyExchange: new Uint8Array(32) }),
+            )),
         ),
       ],
     });
@@ -292,7 +294,9 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
   it('client: HelloRetryRequest asking for a group it never offered → illegal_parameter', async () => {
     const s = await scenario({
       ...RETRY,
-      edits: [helloRetryRequest((hrr) => void (hrr.extensions = replaceExtension(hrr.extensions, ExtensionType.key_share, ext.buildKeyShareHelloRetryRequest(NamedGroup.secp521r1))))],
+      edits: [
+        helloRetryRequest((hrr) => void (hrr.extensions = replaceExtension(hrr.extensions, ExtensionType.key_share, ext.buildKeyShareHelloRetryRequest(NamedGroup.secp521r1)))),
+      ],
     });
     expectAbort(s, 'client', 'illegal_parameter');
   });
@@ -308,7 +312,10 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
       edits: [
         onRecord('server', 22, (record) =>
           record.content[0] === HandshakeType.server_hello && containsHrrRandom(record.content)
-            ? [{ type: 22, content: record.content }, { type: 22, content: record.content }]
+            ? [
+                { type: 22, content: record.content },
+                { type: 22, content: record.content },
+              ]
             : undefined,
         ),
       ],
@@ -333,9 +340,7 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
       // Whichever of the two the HelloRetryRequest chose, the ServerHello names the other.
       edits: [
         serverHello(
-          (sh) =>
-            void (sh.cipherSuite =
-              sh.cipherSuite === CipherSuite.TLS_AES_128_GCM_SHA256 ? CipherSuite.TLS_CHACHA20_POLY1305_SHA256 : CipherSuite.TLS_AES_128_GCM_SHA256),
+          (sh) => void (sh.cipherSuite = sh.cipherSuite === CipherSuite.TLS_AES_128_GCM_SHA256 ? CipherSuite.TLS_CHACHA20_POLY1305_SHA256 : CipherSuite.TLS_AES_128_GCM_SHA256),
         ),
       ],
     });
@@ -364,7 +369,12 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
   it('server: something other than a ClientHello after its HelloRetryRequest → unexpected_message', async () => {
     const s = await scenario({
       ...RETRY,
-      edits: [only(1, onMessage('client', HandshakeType.client_hello, () => [encodeHandshake({ type: HandshakeType.finished, verifyData: new Uint8Array(32) })]))],
+      edits: [
+        only(
+          1,
+          onMessage('client', HandshakeType.client_hello, () => [encodeHandshake({ type: HandshakeType.finished, verifyData: new Uint8Array(32) })]),
+        ),
+      ],
     });
     expectAbort(s, 'server', 'unexpected_message');
   });
@@ -428,8 +438,7 @@ describe('record_size_limit in EncryptedExtensions (RFC 8449)', { timeout: 15_00
     const s = await scenario({
       client: { recordSizeLimit: 1000 },
       server: {
-        customizeEncryptedExtensions: (ee) =>
-          void (ee.extensions = replaceExtension(ee.extensions, ExtensionType.record_size_limit, Uint8Array.of(0, 63))),
+        customizeEncryptedExtensions: (ee) => void (ee.extensions = replaceExtension(ee.extensions, ExtensionType.record_size_limit, Uint8Array.of(0, 63))),
       },
     });
     expectAbort(s, 'client', 'illegal_parameter');

@@ -46,7 +46,11 @@ describe('record_overflow (§5.1, §5.2, RFC 8449)', { timeout: 15_000 }, () => 
 
   it('client: a plaintext record of 2^14 + 1 bytes in place of ServerHello → record_overflow', async () => {
     const s = await scenario({
-      edits: [onRecord('server', ContentType.handshake, (r) => (r.epoch === 'plaintext' ? [{ wire: concatBytes(header(ContentType.handshake, 16385), new Uint8Array(16385)) }] : undefined))],
+      edits: [
+        onRecord('server', ContentType.handshake, (r) =>
+          r.epoch === 'plaintext' ? [{ wire: concatBytes(header(ContentType.handshake, 16385), new Uint8Array(16385)) }] : undefined,
+        ),
+      ],
     });
     expectAbort(s, 'client', 'record_overflow');
   });

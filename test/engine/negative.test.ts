@@ -117,7 +117,10 @@ describe('the transport closes', { timeout: 15_000 }, () => {
         onRecord('client', ContentType.alert, (record) => {
           if (appended) return undefined;
           appended = true;
-          return [{ type: record.type, content: record.content }, { type: ContentType.application_data, content: text('after the end') }];
+          return [
+            { type: record.type, content: record.content },
+            { type: ContentType.application_data, content: text('after the end') },
+          ];
         }),
       ],
     });

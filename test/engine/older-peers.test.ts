@@ -20,16 +20,7 @@ const u16 = (n: number): Uint8Array => Uint8Array.of(n >>> 8, n & 0xff);
  * included), or nothing when undefined.
  */
 function tls12ClientHello(extensions: Uint8Array | undefined, version = 0x0303): Uint8Array {
-  const body = concatBytes(
-    u16(version),
-    new Uint8Array(32).fill(0x42),
-    Uint8Array.of(0),
-    u16(4),
-    u16(0xc02f),
-    u16(0x009c),
-    Uint8Array.of(1, 0),
-    extensions ?? new Uint8Array(0),
-  );
+  const body = concatBytes(u16(version), new Uint8Array(32).fill(0x42), Uint8Array.of(0), u16(4), u16(0xc02f), u16(0x009c), Uint8Array.of(1, 0), extensions ?? new Uint8Array(0));
   return concatBytes(Uint8Array.of(HandshakeType.client_hello, 0, body.length >>> 8, body.length & 0xff), body);
 }
 
@@ -155,7 +146,10 @@ describe('older servers get protocol_version (RFC 8446 §4.1.3, §D.1)', () => {
 
   it('client: the same with the TLS 1.2 downgrade sentinel in its random → illegal_parameter (§4.1.3)', async () => {
     const p = await loneClient();
-    await feed(p, plaintextRecord(ContentType.handshake, tls12ServerHello(block([RENEGOTIATION_INFO, Uint8Array.of(0)]), Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01))));
+    await feed(
+      p,
+      plaintextRecord(ContentType.handshake, tls12ServerHello(block([RENEGOTIATION_INFO, Uint8Array.of(0)]), Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01))),
+    );
     expectLoneAbort(p, 'illegal_parameter');
   });
 

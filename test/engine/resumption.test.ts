@@ -65,7 +65,10 @@ async function run(client: Partial<ClientConfig>, server: Partial<ServerConfig>,
     sent: { client: [], server: [] },
     writeEpochs: { client: [], server: [] },
   };
-  for (const [side, connection] of [['client', c], ['server', s]] as const) {
+  for (const [side, connection] of [
+    ['client', c],
+    ['server', s],
+  ] as const) {
     connection.on('trace', (e) => {
       if (e.kind === 'message' && e.direction === 'sent') r.sent[side].push({ type: e.message.type, raw: e.raw });
       if (e.kind === 'keys' && e.direction === 'write') r.writeEpochs[side].push(e.epoch);
@@ -667,7 +670,14 @@ describe('negative: binders (decrypt_error from the server)', () => {
     const s = await scenario({
       client: { session: ticket },
       server,
-      edits: [firstClientHello((raw) => withBinder(raw, binderOf(raw).map((b, i) => (i === 7 ? b ^ 0x10 : b))))],
+      edits: [
+        firstClientHello((raw) =>
+          withBinder(
+            raw,
+            binderOf(raw).map((b, i) => (i === 7 ? b ^ 0x10 : b)),
+          ),
+        ),
+      ],
     });
     expectAbort(s, 'server', 'decrypt_error');
   });
@@ -678,7 +688,14 @@ describe('negative: binders (decrypt_error from the server)', () => {
     const s = await scenario({
       client: { session: ticket, earlyData: EARLY },
       server,
-      edits: [firstClientHello((raw) => withBinder(raw, binderOf(raw).map((b, i) => (i === 0 ? b ^ 1 : b))))],
+      edits: [
+        firstClientHello((raw) =>
+          withBinder(
+            raw,
+            binderOf(raw).map((b, i) => (i === 0 ? b ^ 1 : b)),
+          ),
+        ),
+      ],
     });
     expectAbort(s, 'server', 'decrypt_error');
     expect(s.ends.server.received).toEqual([]);

@@ -70,7 +70,12 @@ describe('explain: the chain as built', () => {
     const chain = step.items.find((i) => i.kind === 'chain');
     expect(chain).toMatchObject({ chain: { ok: false, title: "How the server's chain was built: no path to a trust anchor", plain: [first, why] } });
     const { html, text } = render(model);
-    for (const sentence of [first, why, 'Issuer of certificate 1 "wiretls test intermediate CA": none acceptable', 'none: no certificate sent and no trust anchor has that subject']) {
+    for (const sentence of [
+      first,
+      why,
+      'Issuer of certificate 1 "wiretls test intermediate CA": none acceptable',
+      'none: no certificate sent and no trust anchor has that subject',
+    ]) {
       expect(html).toContain(esc(sentence));
       expect(text).toContain(sentence);
     }

@@ -71,50 +71,45 @@ async function inChromium(file: string, act: (page: import('playwright-core').Pa
 }
 
 describe.skipIf(!present)('explain page in headless chromium', () => {
-  it(
-    'the demo page: no console error, no request but the file, its script works, a screenshot of the top',
-    async () => {
-      const file = join(OUT, 'demo.html');
-      const result = await runCli(['demo', '--explain', file]);
-      expect(result.status, result.stderr).toBe(0);
-      const shot = join(OUT, 'demo-top.png');
+  it('the demo page: no console error, no request but the file, its script works, a screenshot of the top', async () => {
+    const file = join(OUT, 'demo.html');
+    const result = await runCli(['demo', '--explain', file]);
+    expect(result.status, result.stderr).toBe(0);
+    const shot = join(OUT, 'demo-top.png');
+    const seen = await inChromium(file, async (page) => {
+      await page.screenshot({ path: shot });
+      expect(await page.locator('details[open]').count()).toBe(0);
+      await page.click('#open-all');
+      expect(await page.locator('details.record[open]').count()).toBe(await page.locator('details.record').count());
+      await page.click('#close-all');
+      await page.click('a[href="#record-0"]');
+      expect(await page.locator('#record-0').getAttribute('open')).not.toBeNull();
+      expect(await page.locator('h2').first().textContent()).toBe('The conversation at a glance');
+    });
+    expect(seen.errors).toEqual([]);
+    // Self-contained: the page itself is the only thing loaded.
+    expect(seen.requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
+    if (process.env.WIRETLS_UPDATE_SCREENSHOT === '1') {
+      mkdirSync(dirname(SCREENSHOT), { recursive: true });
+      copyFileSync(shot, SCREENSHOT);
+    }
+  }, 60_000);
+
+  it('a failed handshake page and a redacted page render without errors too', async () => {
+    const r = await explained({ client: { verifier: pinnedLeafVerifier(serverChain('ecdsa-p256')[0]!) }, expectFailure: true });
+    for (const [name, redact] of [
+      ['failed', false],
+      ['failed-redacted', true],
+    ] as const) {
+      const file = join(OUT, `${name}.html`);
+      writeFileSync(file, renderHtml(r.model('client'), { redact }));
       const seen = await inChromium(file, async (page) => {
-        await page.screenshot({ path: shot });
-        expect(await page.locator('details[open]').count()).toBe(0);
         await page.click('#open-all');
-        expect(await page.locator('details.record[open]').count()).toBe(await page.locator('details.record').count());
-        await page.click('#close-all');
-        await page.click('a[href="#record-0"]');
-        expect(await page.locator('#record-0').getAttribute('open')).not.toBeNull();
-        expect(await page.locator('h2').first().textContent()).toBe('The conversation at a glance');
+        await page.screenshot({ path: join(OUT, `${name}-top.png`) });
+        expect(await page.locator('.outcome.bad').count()).toBe(1);
       });
       expect(seen.errors).toEqual([]);
-      // Self-contained: the page itself is the only thing loaded.
-      expect(seen.requests.filter((url) => !url.startsWith('file://'))).toEqual([]);
-      expect(statSync(shot).size).toBeGreaterThan(10_000);
-      if (process.env.WIRETLS_UPDATE_SCREENSHOT === '1') {
-        mkdirSync(dirname(SCREENSHOT), { recursive: true });
-        copyFileSync(shot, SCREENSHOT);
-      }
-    },
-    60_000,
-  );
-
-  it(
-    'a failed handshake page and a redacted page render without errors too',
-    async () => {
-      const r = await explained({ client: { verifier: pinnedLeafVerifier(serverChain('ecdsa-p256')[0]!) }, expectFailure: true });
-      for (const [name, redact] of [['failed', false], ['failed-redacted', true]] as const) {
-        const file = join(OUT, `${name}.html`);
-        writeFileSync(file, renderHtml(r.model('client'), { redact }));
-        const seen = await inChromium(file, async (page) => {
-          await page.click('#open-all');
-          await page.screenshot({ path: join(OUT, `${name}-top.png`) });
-          expect(await page.locator('.outcome.bad').count()).toBe(1);
-        });
-        expect(seen.errors).toEqual([]);
-      }
-    },
-    60_000,
-  );
+    }
+  }, 60_000);
 });

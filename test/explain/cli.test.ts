@@ -28,8 +28,19 @@ afterAll(() => {
 
 async function sServer(): Promise<{ port: number; process: Spawned }> {
   const process = start('openssl', [
-    's_server', '-accept', '127.0.0.1:0', '-tls1_3', '-naccept', '1', '-rev',
-    '-cert', pkiPath('server-ecdsa-p256.pem'), '-key', pkiPath('server-ecdsa-p256-key.pem'), '-cert_chain', pkiPath('intermediate.pem'),
+    's_server',
+    '-accept',
+    '127.0.0.1:0',
+    '-tls1_3',
+    '-naccept',
+    '1',
+    '-rev',
+    '-cert',
+    pkiPath('server-ecdsa-p256.pem'),
+    '-key',
+    pkiPath('server-ecdsa-p256-key.pem'),
+    '-cert_chain',
+    pkiPath('intermediate.pem'),
   ]);
   const match = await process.waitFor(/ACCEPT 127\.0\.0\.1:(\d+)/);
   return { port: Number(match[1]), process };
@@ -52,7 +63,12 @@ function pageRecords(html: string): string[] {
 
 /** NSS key log lines → name → secret hex. */
 function keyLog(file: string): Map<string, string> {
-  return new Map(readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => [l.split(' ')[0]!, l.split(' ')[2]!] as [string, string]));
+  return new Map(
+    readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => [l.split(' ')[0]!, l.split(' ')[2]!] as [string, string]),
+  );
 }
 
 describe('--explain on the command line', () => {
@@ -62,7 +78,20 @@ describe('--explain on the command line', () => {
       const server = await sServer();
       const page = join(dir, 'connect.html');
       const keylog = join(dir, 'connect.keys');
-      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', pkiPath('root.pem'), '--servername', 'localhost', '--keylog', keylog, '--send', 'hello\nCLOSE\n', '--explain', page]);
+      const result = await runCli([
+        'connect',
+        `127.0.0.1:${server.port}`,
+        '--ca',
+        pkiPath('root.pem'),
+        '--servername',
+        'localhost',
+        '--keylog',
+        keylog,
+        '--send',
+        'hello\nCLOSE\n',
+        '--explain',
+        page,
+      ]);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stderr).toContain(`${page} contains this connection's traffic secrets`);
       const html = readFileSync(page, 'utf8');
@@ -93,12 +122,26 @@ describe('--explain on the command line', () => {
     async () => {
       const server = await sServer();
       const keylog = join(dir, 'redact.keys');
-      const result = await runCli(['connect', `127.0.0.1:${server.port}`, '--ca', pkiPath('root.pem'), '--servername', 'localhost', '--keylog', keylog, '--send', 'hi\nCLOSE\n', '--explain', '-', '--explain-redact']);
+      const result = await runCli([
+        'connect',
+        `127.0.0.1:${server.port}`,
+        '--ca',
+        pkiPath('root.pem'),
+        '--servername',
+        'localhost',
+        '--keylog',
+        keylog,
+        '--send',
+        'hi\nCLOSE\n',
+        '--explain',
+        '-',
+        '--explain-redact',
+      ]);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).toContain('━━ 1. Hello');
       expect(result.stdout).toContain('━━ 4. Keys');
       expect(result.stdout).toContain('‹secret, 32 bytes, redacted›');
-      expect(result.stdout).not.toMatch(/\x1b\[/);
+      expect(result.stdout).not.toContain('\x1b[');
       const flat = result.stdout.replace(/\s+/g, '');
       for (const [name, hex] of keyLog(keylog)) expect(flat.includes(hex), name).toBe(false);
       for (const line of result.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
@@ -115,7 +158,17 @@ describe('--explain on the command line', () => {
       try {
         const port = Number((await server.waitFor(/^listening on 127\.0\.0\.1:(\d+)$/m, 30_000))[1]);
         for (let i = 0; i < 2; i++) {
-          const client = start('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', pkiPath('root.pem'), '-verify_return_error', '-brief']);
+          const client = start('openssl', [
+            's_client',
+            '-connect',
+            `127.0.0.1:${port}`,
+            '-servername',
+            'localhost',
+            '-CAfile',
+            pkiPath('root.pem'),
+            '-verify_return_error',
+            '-brief',
+          ]);
           await client.waitFor(/Verification: OK/);
           client.process.stdin!.write('echo me\n');
           await client.waitFor(/echo me\n/);

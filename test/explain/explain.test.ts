@@ -68,7 +68,11 @@ function expectKeyLogValues(r: Explained, side: Side, html: string): void {
   expect(shown.length).toBeGreaterThan(0);
   for (const [, name, hex] of shown) expect(hex, name).toBe(r.keyLog[side].get(name!));
   // And every secret of the key log is on the page.
-  for (const name of r.keyLog[side].keys()) expect(shown.some((m) => m[1] === name), `${name} shown`).toBe(true);
+  for (const name of r.keyLog[side].keys())
+    expect(
+      shown.some((m) => m[1] === name),
+      `${name} shown`,
+    ).toBe(true);
 }
 
 /** Every secret value the engine reported: none may be in a redacted page. */
@@ -76,7 +80,7 @@ function secretsOf(r: Explained, side: Side): string[] {
   const out = new Set<string>();
   for (const e of r.recorders[side].events) {
     if (e.kind !== 'derivation') continue;
-    for (const v of [e.step.value, e.step.secret, e.step.ikm]) if (v && v.some((b) => b !== 0)) out.add(bytesToHex(v));
+    for (const v of [e.step.value, e.step.secret, e.step.ikm]) if (v?.some((b) => b !== 0)) out.add(bytesToHex(v));
   }
   for (const hex of r.keyLog[side].values()) out.add(hex);
   return [...out];
@@ -109,7 +113,7 @@ function check(r: Explained, name: string): Record<Side, Checked> {
     expect(recordsOnPage(redacted)).toEqual(recordsOnPage(html));
 
     const text = renderText(model, { width: 100, colour: false, redact: false });
-    expect(text).not.toMatch(/\x1b\[/);
+    expect(text).not.toContain('\x1b[');
     for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
     const redactedText = renderText(model, { width: 100, colour: false, redact: true });
     for (const secret of secretsOf(r, side)) expect(redactedText.replace(/\s/g, '').includes(secret)).toBe(false);
@@ -256,7 +260,8 @@ describe('wiretls explain pages', () => {
     const flat = client.text.replace(/\s+/g, ' ');
     // On a terminal: colour, and the width it has.
     const coloured = renderText(client.model, { width: 72, colour: true, redact: false });
-    expect(coloured).toMatch(/\x1b\[32m✓/);
+    expect(coloured).toContain('\x1b[32m✓');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour sequences start with ESC
     for (const line of coloured.replace(/\x1b\[[0-9;]*m/g, '').split('\n')) expect(line.length, line).toBeLessThanOrEqual(72);
     expect(flat).toContain('identity: the leaf must name localhost');
     expect(flat).toContain('Derive-Secret(handshake_secret, "c hs traffic", Hash(ClientHello … ServerHello))');
@@ -289,7 +294,9 @@ describe('wiretls explain pages', () => {
       // records are not bound by it, RFC 8449 §4): each in one record, fields still labelled.
       expect(expectFieldsLabelled(page, 'client', ['ClientHello', 'extensions'], extensionsOf(messagesOf(r, side, HandshakeType.client_hello)[0]))).toBe(1);
       expect(expectFieldsLabelled(page, 'server', ['ServerHello', 'extensions'], extensionsOf(messagesOf(r, side, HandshakeType.server_hello)[0]))).toBe(1);
-      expect(expectFieldsLabelled(page, 'server', ['EncryptedExtensions', 'extensions'], extensionsOf(messagesOf(r, side, HandshakeType.encrypted_extensions)[0]))).toBeGreaterThan(2);
+      expect(expectFieldsLabelled(page, 'server', ['EncryptedExtensions', 'extensions'], extensionsOf(messagesOf(r, side, HandshakeType.encrypted_extensions)[0]))).toBeGreaterThan(
+        2,
+      );
       const [serverCertificate, clientCertificateMessage] = messagesOf(r, side, HandshakeType.certificate);
       expect(expectFieldsLabelled(page, 'server', ['Certificate', 'certificate_list'], certificateEntriesOf(serverCertificate))).toBeGreaterThan(5);
       expect(expectFieldsLabelled(page, 'client', ['Certificate', 'certificate_list'], certificateEntriesOf(clientCertificateMessage))).toBeGreaterThan(5);
@@ -407,7 +414,9 @@ describe('wiretls explain pages', () => {
     // The failure sits in the step where it happened, with the verifier's reason.
     const certificateStep = client.model.steps.find((s) => s.id === 'certificate')!;
     const failure = certificateStep.items.find((i) => i.kind === 'check' && i.check.ok === false);
-    expect(failure).toMatchObject({ check: { title: `The connection failed here: ${r.client.error!.code} (${r.client.error!.alert})`, lines: [{ label: 'reason', text: r.client.error!.message }] } });
+    expect(failure).toMatchObject({
+      check: { title: `The connection failed here: ${r.client.error!.code} (${r.client.error!.alert})`, lines: [{ label: 'reason', text: r.client.error!.message }] },
+    });
     expect(client.html).toContain(`The connection failed here: ${r.client.error!.code} (${r.client.error!.alert})`);
     expect(client.model.records.at(-1)!.title).toBe(`alert: ${r.client.error!.alert}`);
     expect(server.model.outcome.text).toContain('ALERT_RECEIVED');

@@ -15,7 +15,13 @@ import { serverChain } from '../helpers/fixtures.js';
 
 const alpn = concatBytes(new Uint8Array([0, 6, 5]), utf8('hello'));
 const stream = concatBytes(
-  encodeHandshake({ type: HandshakeType.encrypted_extensions, extensions: [{ type: ExtensionType.server_name, data: new Uint8Array(0) }, { type: ExtensionType.application_layer_protocol_negotiation, data: alpn }] }),
+  encodeHandshake({
+    type: HandshakeType.encrypted_extensions,
+    extensions: [
+      { type: ExtensionType.server_name, data: new Uint8Array(0) },
+      { type: ExtensionType.application_layer_protocol_negotiation, data: alpn },
+    ],
+  }),
   encodeHandshake({ type: HandshakeType.certificate, context: new Uint8Array(0), entries: [{ data: serverChain('ed25519')[0]!, extensions: [] }] }),
   encodeHandshake({ type: HandshakeType.finished, verifyData: new Uint8Array(32).fill(7) }),
 );
@@ -64,7 +70,12 @@ describe('HandshakeStream', () => {
       expect(shown, `cut at ${at}`).toEqual(expected);
       expect(starts).toEqual(whole.messages);
     }
-    const bytewise = shownThrough(cutAt(stream, Array.from({ length: stream.length - 1 }, (_, i) => i + 1)));
+    const bytewise = shownThrough(
+      cutAt(
+        stream,
+        Array.from({ length: stream.length - 1 }, (_, i) => i + 1),
+      ),
+    );
     expect(bytewise.leaves).toEqual(expected);
   });
 
@@ -110,7 +121,10 @@ describe('HandshakeStream', () => {
       const handshake = new HandshakeStream(cutAt(bytes, [at]));
       const first = handshake.next(bytes.subarray(0, at), []);
       const second = handshake.next(bytes.subarray(at), []);
-      const where = (regions: Region[]): string[] => leaves(regions).filter((l) => l.label.startsWith('verify_data') && l.bytes!.length === 0).map((l) => l.label);
+      const where = (regions: Region[]): string[] =>
+        leaves(regions)
+          .filter((l) => l.label.startsWith('verify_data') && l.bytes!.length === 0)
+          .map((l) => l.label);
       // With its message's last byte, and under its message.
       expect([where(first), where(second)], `cut at ${at}`).toEqual(at === 4 ? [['verify_data'], []] : [[], ['verify_data']]);
       const holder = at === 4 ? first[0]! : second[0]!;

@@ -49,7 +49,10 @@ export async function explained(options: RunOptions = {}): Promise<Explained> {
   c.on('session', (t) => tickets.push(t));
   const ends = pipe(c, s, { maxChunk: 300, seed: 7 });
   c.start();
-  await until(() => (c.session !== undefined && s.session !== undefined && tickets.length >= (options.wantTickets ?? 0)) || c.error !== undefined || s.error !== undefined, 'handshake');
+  await until(
+    () => (c.session !== undefined && s.session !== undefined && tickets.length >= (options.wantTickets ?? 0)) || c.error !== undefined || s.error !== undefined,
+    'handshake',
+  );
   await drain(c, s);
   if (!options.expectFailure && (c.error || s.error)) throw c.error ?? s.error;
   if (options.after && !c.error && !s.error) {
@@ -67,8 +70,7 @@ export async function explained(options: RunOptions = {}): Promise<Explained> {
     keyLog,
     wire,
     tickets,
-    model: (side) =>
-      explain(recorders[side].events, { role: side, provider, title: `in-memory ${side}`, session: (side === 'client' ? c : s).session }),
+    model: (side) => explain(recorders[side].events, { role: side, provider, title: `in-memory ${side}`, session: (side === 'client' ? c : s).session }),
   };
 }
 

@@ -51,7 +51,8 @@ export function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-const hex = (bytes: Uint8Array): string => (bytes.length > 64 ? `${Buffer.from(bytes.subarray(0, 64)).toString('hex')}… (${bytes.length} bytes)` : Buffer.from(bytes).toString('hex'));
+const hex = (bytes: Uint8Array): string =>
+  bytes.length > 64 ? `${Buffer.from(bytes.subarray(0, 64)).toString('hex')}… (${bytes.length} bytes)` : Buffer.from(bytes).toString('hex');
 
 // ---- byte mutations -----------------------------------------------------------------------
 
@@ -182,10 +183,39 @@ const hostName = (rng: Rng): string => {
 };
 
 export const EXTENSION_FORMS: readonly ExtensionForm<unknown>[] = [
-  form({ name: 'empty', type: ExtensionType.post_handshake_auth, context: 'CH', generate: () => undefined, build: () => ext.buildEmptyExtension(), parse: ext.parseEmptyExtension }),
-  form({ name: 'server_name CH', type: ExtensionType.server_name, context: 'CH', canonical: false, generate: hostName, build: ext.buildServerNameClientHello, parse: ext.parseServerNameClientHello }),
-  form({ name: 'supported_groups', type: ExtensionType.supported_groups, context: 'CH', generate: (rng) => u16List(rng, GROUPS, 1, 12), build: ext.buildSupportedGroups, parse: ext.parseSupportedGroups }),
-  form({ name: 'signature_algorithms', type: ExtensionType.signature_algorithms, context: 'CH', generate: (rng) => u16List(rng, SCHEMES, 1, 20), build: ext.buildSignatureAlgorithms, parse: ext.parseSignatureAlgorithms }),
+  form({
+    name: 'empty',
+    type: ExtensionType.post_handshake_auth,
+    context: 'CH',
+    generate: () => undefined,
+    build: () => ext.buildEmptyExtension(),
+    parse: ext.parseEmptyExtension,
+  }),
+  form({
+    name: 'server_name CH',
+    type: ExtensionType.server_name,
+    context: 'CH',
+    canonical: false,
+    generate: hostName,
+    build: ext.buildServerNameClientHello,
+    parse: ext.parseServerNameClientHello,
+  }),
+  form({
+    name: 'supported_groups',
+    type: ExtensionType.supported_groups,
+    context: 'CH',
+    generate: (rng) => u16List(rng, GROUPS, 1, 12),
+    build: ext.buildSupportedGroups,
+    parse: ext.parseSupportedGroups,
+  }),
+  form({
+    name: 'signature_algorithms',
+    type: ExtensionType.signature_algorithms,
+    context: 'CH',
+    generate: (rng) => u16List(rng, SCHEMES, 1, 20),
+    build: ext.buildSignatureAlgorithms,
+    parse: ext.parseSignatureAlgorithms,
+  }),
   form({
     name: 'key_share CH',
     type: ExtensionType.key_share,
@@ -194,12 +224,47 @@ export const EXTENSION_FORMS: readonly ExtensionForm<unknown>[] = [
     build: ext.buildKeyShareClientHello,
     parse: ext.parseKeyShareClientHello,
   }),
-  form({ name: 'key_share SH', type: ExtensionType.key_share, context: 'SH', generate: (rng) => ({ group: rng.pick(GROUPS), keyExchange: opaque(rng, 1, 200) }), build: ext.buildKeyShareServerHello, parse: ext.parseKeyShareServerHello }),
-  form({ name: 'key_share HRR', type: ExtensionType.key_share, context: 'HRR', generate: (rng) => rng.pick(GROUPS), build: ext.buildKeyShareHelloRetryRequest, parse: ext.parseKeyShareHelloRetryRequest }),
-  form({ name: 'supported_versions CH', type: ExtensionType.supported_versions, context: 'CH', generate: (rng) => u16List(rng, [0x0304, 0x0303, 0x0302, 0x7f1c], 1, 8), build: ext.buildSupportedVersionsClientHello, parse: ext.parseSupportedVersionsClientHello }),
-  form({ name: 'supported_versions SH', type: ExtensionType.supported_versions, context: 'SH', generate: (rng) => rng.pick([0x0304, 0x0303, rng.below(0x10000)]), build: ext.buildSupportedVersionsServerHello, parse: ext.parseSupportedVersionsServerHello }),
+  form({
+    name: 'key_share SH',
+    type: ExtensionType.key_share,
+    context: 'SH',
+    generate: (rng) => ({ group: rng.pick(GROUPS), keyExchange: opaque(rng, 1, 200) }),
+    build: ext.buildKeyShareServerHello,
+    parse: ext.parseKeyShareServerHello,
+  }),
+  form({
+    name: 'key_share HRR',
+    type: ExtensionType.key_share,
+    context: 'HRR',
+    generate: (rng) => rng.pick(GROUPS),
+    build: ext.buildKeyShareHelloRetryRequest,
+    parse: ext.parseKeyShareHelloRetryRequest,
+  }),
+  form({
+    name: 'supported_versions CH',
+    type: ExtensionType.supported_versions,
+    context: 'CH',
+    generate: (rng) => u16List(rng, [0x0304, 0x0303, 0x0302, 0x7f1c], 1, 8),
+    build: ext.buildSupportedVersionsClientHello,
+    parse: ext.parseSupportedVersionsClientHello,
+  }),
+  form({
+    name: 'supported_versions SH',
+    type: ExtensionType.supported_versions,
+    context: 'SH',
+    generate: (rng) => rng.pick([0x0304, 0x0303, rng.below(0x10000)]),
+    build: ext.buildSupportedVersionsServerHello,
+    parse: ext.parseSupportedVersionsServerHello,
+  }),
   form({ name: 'cookie', type: ExtensionType.cookie, context: 'CH', generate: (rng) => opaque(rng, 1, 300), build: ext.buildCookie, parse: ext.parseCookie }),
-  form({ name: 'psk_key_exchange_modes', type: ExtensionType.psk_key_exchange_modes, context: 'CH', generate: (rng) => Array.from({ length: rng.int(1, 4) }, () => rng.pick([0, 1, rng.below(256)])), build: ext.buildPskKeyExchangeModes, parse: ext.parsePskKeyExchangeModes }),
+  form({
+    name: 'psk_key_exchange_modes',
+    type: ExtensionType.psk_key_exchange_modes,
+    context: 'CH',
+    generate: (rng) => Array.from({ length: rng.int(1, 4) }, () => rng.pick([0, 1, rng.below(256)])),
+    build: ext.buildPskKeyExchangeModes,
+    parse: ext.parsePskKeyExchangeModes,
+  }),
   form({
     name: 'pre_shared_key CH',
     type: ExtensionType.pre_shared_key,
@@ -214,10 +279,38 @@ export const EXTENSION_FORMS: readonly ExtensionForm<unknown>[] = [
     build: ext.buildPreSharedKeyClientHello,
     parse: ext.parsePreSharedKeyClientHello,
   }),
-  form({ name: 'pre_shared_key SH', type: ExtensionType.pre_shared_key, context: 'SH', generate: (rng) => rng.below(0x10000), build: ext.buildPreSharedKeyServerHello, parse: ext.parsePreSharedKeyServerHello }),
-  form({ name: 'early_data NST', type: ExtensionType.early_data, context: 'NST', generate: (rng) => rng.u32(), build: ext.buildEarlyDataNewSessionTicket, parse: ext.parseEarlyDataNewSessionTicket }),
-  form({ name: 'alpn', type: ExtensionType.application_layer_protocol_negotiation, context: 'CH', generate: (rng) => Array.from({ length: rng.int(1, 4) }, () => opaque(rng, 1, 20)), build: ext.buildAlpn, parse: ext.parseAlpn }),
-  form({ name: 'record_size_limit', type: ExtensionType.record_size_limit, context: 'CH', generate: (rng) => rng.int(64, 0xffff), build: ext.buildRecordSizeLimit, parse: ext.parseRecordSizeLimit }),
+  form({
+    name: 'pre_shared_key SH',
+    type: ExtensionType.pre_shared_key,
+    context: 'SH',
+    generate: (rng) => rng.below(0x10000),
+    build: ext.buildPreSharedKeyServerHello,
+    parse: ext.parsePreSharedKeyServerHello,
+  }),
+  form({
+    name: 'early_data NST',
+    type: ExtensionType.early_data,
+    context: 'NST',
+    generate: (rng) => rng.u32(),
+    build: ext.buildEarlyDataNewSessionTicket,
+    parse: ext.parseEarlyDataNewSessionTicket,
+  }),
+  form({
+    name: 'alpn',
+    type: ExtensionType.application_layer_protocol_negotiation,
+    context: 'CH',
+    generate: (rng) => Array.from({ length: rng.int(1, 4) }, () => opaque(rng, 1, 20)),
+    build: ext.buildAlpn,
+    parse: ext.parseAlpn,
+  }),
+  form({
+    name: 'record_size_limit',
+    type: ExtensionType.record_size_limit,
+    context: 'CH',
+    generate: (rng) => rng.int(64, 0xffff),
+    build: ext.buildRecordSizeLimit,
+    parse: ext.parseRecordSizeLimit,
+  }),
   form({
     name: 'status_request CH',
     type: ExtensionType.status_request,
@@ -226,9 +319,23 @@ export const EXTENSION_FORMS: readonly ExtensionForm<unknown>[] = [
     build: ext.buildStatusRequestClientHello,
     parse: ext.parseStatusRequestClientHello,
   }),
-  form({ name: 'status_request CT', type: ExtensionType.status_request, context: 'CT', generate: (rng) => opaque(rng, 1, 200), build: ext.buildStatusRequestCertificateEntry, parse: ext.parseStatusRequestCertificateEntry }),
+  form({
+    name: 'status_request CT',
+    type: ExtensionType.status_request,
+    context: 'CT',
+    generate: (rng) => opaque(rng, 1, 200),
+    build: ext.buildStatusRequestCertificateEntry,
+    parse: ext.parseStatusRequestCertificateEntry,
+  }),
   form({ name: 'padding', type: ExtensionType.padding, context: 'CH', generate: (rng) => rng.length(0, 300), build: ext.buildPadding, parse: ext.parsePadding }),
-  form({ name: 'certificate_authorities', type: ExtensionType.certificate_authorities, context: 'CR', generate: (rng) => Array.from({ length: rng.int(1, 3) }, () => opaque(rng, 1, 80)), build: ext.buildCertificateAuthorities, parse: ext.parseCertificateAuthorities }),
+  form({
+    name: 'certificate_authorities',
+    type: ExtensionType.certificate_authorities,
+    context: 'CR',
+    generate: (rng) => Array.from({ length: rng.int(1, 3) }, () => opaque(rng, 1, 80)),
+    build: ext.buildCertificateAuthorities,
+    parse: ext.parseCertificateAuthorities,
+  }),
 ];
 
 /** A valid extension body of `type` for `context` where we have a form, else opaque bytes. */
@@ -439,8 +546,10 @@ const deframerTarget: CodecTarget = {
     const whole = deframe([stream], undefined);
     const cut = deframe(chunkings(stream, rng), rng);
     if (whole.error?.startsWith('not a TLSError')) return `${whole.error} on ${hex(stream)}`;
-    if (whole.error && !['PROTOCOL_ERROR/decode_error', 'PROTOCOL_ERROR/unexpected_message', 'PROTOCOL_ERROR/record_overflow'].includes(whole.error)) return `refused with ${whole.error}: ${hex(stream)}`;
-    if (!same(cut, whole)) return `chunking changed the result (${whole.records.length} records, ${whole.error ?? 'no error'} whole; ${cut.records.length}, ${cut.error ?? 'no error'} in chunks) for ${hex(stream)}`;
+    if (whole.error && !['PROTOCOL_ERROR/decode_error', 'PROTOCOL_ERROR/unexpected_message', 'PROTOCOL_ERROR/record_overflow'].includes(whole.error))
+      return `refused with ${whole.error}: ${hex(stream)}`;
+    if (!same(cut, whole))
+      return `chunking changed the result (${whole.records.length} records, ${whole.error ?? 'no error'} whole; ${cut.records.length}, ${cut.error ?? 'no error'} in chunks) for ${hex(stream)}`;
     // What came out is what went in: the records are the stream's prefix, byte for byte.
     const out = concatBytes(...whole.records);
     if (!bytesEqual(out, stream.subarray(0, out.length))) return `records differ from the stream: ${hex(stream)}`;
@@ -476,7 +585,8 @@ const reassemblerTarget: CodecTarget = {
     const limit = rng.pick([0x10000 + 0x1000, 2000, 300]);
     const whole = reassemble([stream], limit);
     const cut = reassemble(chunkings(stream, rng), limit);
-    if (whole.error && !['PROTOCOL_ERROR/unexpected_message', 'PROTOCOL_ERROR/illegal_parameter', 'PROTOCOL_ERROR/decode_error'].includes(whole.error)) return `refused with ${whole.error}: ${hex(stream)}`;
+    if (whole.error && !['PROTOCOL_ERROR/unexpected_message', 'PROTOCOL_ERROR/illegal_parameter', 'PROTOCOL_ERROR/decode_error'].includes(whole.error))
+      return `refused with ${whole.error}: ${hex(stream)}`;
     if (!same(cut, whole)) return `chunking changed the result for ${hex(stream)}`;
     return undefined;
   },

@@ -339,7 +339,14 @@ export function engineCaseId(env: EngineEnvironment, target: EngineTarget, seed:
 /** A fixed clock: ticket contents and ages must not depend on when the case runs. */
 const EPOCH = Date.UTC(2026, 0, 1);
 
-function configs(env: EngineEnvironment, target: EngineTarget, provider: CryptoProvider, mitm: Mitm, rng: Rng, resume: Resumption | undefined): { client: ClientConfig; server: ServerConfig } {
+function configs(
+  env: EngineEnvironment,
+  target: EngineTarget,
+  provider: CryptoProvider,
+  mitm: Mitm,
+  rng: Rng,
+  resume: Resumption | undefined,
+): { client: ClientConfig; server: ServerConfig } {
   const now = (): number => EPOCH;
   // One case in four offers the default groups (X25519MLKEM768 first, a 1216-byte share that
   // takes most of the ClientHello); the others x25519 first, so that damage lands on the rest
@@ -403,7 +410,10 @@ class Pair {
   ) {
     this.client = new ClientConnection(config.client);
     this.server = new ServerConnection(config.server);
-    for (const [side, connection] of [['client', this.client], ['server', this.server]] as const) {
+    for (const [side, connection] of [
+      ['client', this.client],
+      ['server', this.server],
+    ] as const) {
       connection.on('send', (bytes) => {
         const delivered = this.mitm.tamper(side, bytes.slice());
         if (delivered) this.inFlight[side].push(delivered);
@@ -483,7 +493,10 @@ export async function runEngineCase(env: EngineEnvironment, target: EngineTarget
   if (!settled) return result('running', `bytes still in flight after ${MAX_TURNS} turns`, pair.turns);
 
   if (!applied) return result('unmutated', `no ${target.from} message of type ${target.type} (#${target.occurrence ?? 0}) to mutate`, pair.turns);
-  for (const [side, connection] of [['client', client], ['server', server]] as const) {
+  for (const [side, connection] of [
+    ['client', client],
+    ['server', server],
+  ] as const) {
     if (!connection.error && !connection.session) return result('stalled', `${side} neither completed nor failed with its input exhausted`, pair.turns);
   }
   for (const { side, error } of failures) {
@@ -554,7 +567,8 @@ function checkFailure(target: EngineTarget, mitm: Mitm, detector: Side, error: T
   const alerts = mitm.alertsFrom(detector);
   const last = mitm.recordsFrom(detector).at(-1);
   const sentReadably = alerts.length === 1 && alerts[0] === AlertDescription[error.alert] && last === ContentType.alert;
-  if (heard.code === 'ALERT_RECEIVED' && heard.alert === error.alert) return sentReadably ? undefined : `${detector} sent alerts [${alerts.join(', ')}], expected exactly ${error.alert} as its last record`;
+  if (heard.code === 'ALERT_RECEIVED' && heard.alert === error.alert)
+    return sentReadably ? undefined : `${detector} sent alerts [${alerts.join(', ')}], expected exactly ${error.alert} as its last record`;
   if (heard.code === 'PROTOCOL_ERROR' && heard.alert === 'bad_record_mac') {
     // The damage left the two sides with different keys (or suites): the peer could not open
     // the alert, and nor could the man in the middle when it was the suite that changed (it

@@ -55,7 +55,9 @@ async function main(): Promise<number> {
   // costs; the report names the case, and --replay runs it again with stacks.
   Error.stackTraceLimit = 0;
   const env = await engineEnvironment(provider);
-  console.log(`wiretls fuzz: ${seconds} s, provider ${provider}, first seed ${firstSeed}, ${CODEC_TARGETS.length} codec targets, ${TARGETS.length} engine targets, engine share ${engineShare}`);
+  console.log(
+    `wiretls fuzz: ${seconds} s, provider ${provider}, first seed ${firstSeed}, ${CODEC_TARGETS.length} codec targets, ${TARGETS.length} engine targets, engine share ${engineShare}`,
+  );
 
   const failures: Failure[] = [];
   const codecCounts = new Map<string, number>();
@@ -121,8 +123,12 @@ async function main(): Promise<number> {
 
   const elapsed = (performance.now() - start) / 1000;
   console.log(`\nsummary after ${elapsed.toFixed(1)} s (provider ${provider}, seeds ${firstSeed}..):`);
-  console.log(`  codec inputs:      ${codecInputs} in ${(codecMs / 1000).toFixed(1)} s, ${rate(codecInputs, codecMs)} inputs/s, seeds ${firstSeed}..${(codecSeed - 1) >>> 0}; slowest ${slowestCodec.ms.toFixed(1)} ms (${slowestCodec.id})`);
-  console.log(`  engine handshakes: ${handshakes} in ${(engineMs / 1000).toFixed(1)} s, ${rate(handshakes, engineMs)} handshakes/s, seeds ${firstSeed}..${(engineSeed - 1) >>> 0}; slowest ${slowestEngine.ms.toFixed(1)} ms (${slowestEngine.id})`);
+  console.log(
+    `  codec inputs:      ${codecInputs} in ${(codecMs / 1000).toFixed(1)} s, ${rate(codecInputs, codecMs)} inputs/s, seeds ${firstSeed}..${(codecSeed - 1) >>> 0}; slowest ${slowestCodec.ms.toFixed(1)} ms (${slowestCodec.id})`,
+  );
+  console.log(
+    `  engine handshakes: ${handshakes} in ${(engineMs / 1000).toFixed(1)} s, ${rate(handshakes, engineMs)} handshakes/s, seeds ${firstSeed}..${(engineSeed - 1) >>> 0}; slowest ${slowestEngine.ms.toFixed(1)} ms (${slowestEngine.id})`,
+  );
   for (const [name, outcomes] of engineOutcomes) {
     const list = [...outcomes].sort((a, b) => b[1] - a[1]).map(([o, n]) => `${o} ${n}`);
     console.log(`    ${name}: ${list.join(', ')}`);
@@ -154,11 +160,13 @@ async function replay(id: string): Promise<number> {
   if (kind === 'engine' && rest.length === 3) {
     const [provider, name, seed] = rest as [TestProviderName, string, string];
     // Every refusal is a TLSError, and capturing its stack is most of what a refused input
-  // costs; the report names the case, and --replay runs it again with stacks.
-  Error.stackTraceLimit = 0;
-  const env = await engineEnvironment(provider);
+    // costs; the report names the case, and --replay runs it again with stacks.
+    Error.stackTraceLimit = 0;
+    const env = await engineEnvironment(provider);
     const result = await runEngineCase(env, targetByName(name), Number(seed));
-    console.log(`${result.problem ? 'FAIL' : 'pass'} ${id}: mutation ${result.mutation}, outcome ${result.outcome}, ${result.turns} turns${result.problem ? `: ${result.problem}` : ''}`);
+    console.log(
+      `${result.problem ? 'FAIL' : 'pass'} ${id}: mutation ${result.mutation}, outcome ${result.outcome}, ${result.turns} turns${result.problem ? `: ${result.problem}` : ''}`,
+    );
     return result.problem ? 1 : 0;
   }
   console.error(USAGE);

@@ -146,8 +146,7 @@ class Lane {
     if (record.type === ContentType.handshake) this.follow(record.content);
 
     const replacement = this.mitm.edit(record);
-    const delivered =
-      replacement === undefined ? [record.epoch === 'plaintext' ? wire : this.seal(record.type, record.content)] : replacement.map((o) => this.emit(o, record));
+    const delivered = replacement === undefined ? [record.epoch === 'plaintext' ? wire : this.seal(record.type, record.content)] : replacement.map((o) => this.emit(o, record));
     // Keys the sender switched after this record apply from its next record on.
     this.switchAfterRecord?.();
     this.switchAfterRecord = undefined;
@@ -346,6 +345,7 @@ export function onMessage(from: Side, type: number, replace: (raw: Uint8Array) =
  * Decodes each message of `type` from `from`, lets `mutate` change it in place, and re-encodes
  * it. `mutate` returning false leaves that message alone.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: edits are arrow functions that return nothing, or false to leave the message alone
 export function mutate<T extends HandshakeMessage['type']>(from: Side, type: T, mutate: (message: MessageOf<T>) => void | boolean): RecordEdit {
   return onMessage(from, type, (raw) => {
     const message = decodeHandshake(type, raw.subarray(4).slice()) as MessageOf<T>;

@@ -73,7 +73,10 @@ export function pipe(client: Connection, server: Connection, options: PipeOption
   };
   link('client', client, server);
   link('server', server, client);
-  for (const [name, conn] of [['client', client], ['server', server]] as const) {
+  for (const [name, conn] of [
+    ['client', client],
+    ['server', server],
+  ] as const) {
     conn.on('data', (d) => ends[name].received.push(d.slice()));
     conn.on('error', (e) => ends[name].errors.push(e));
     conn.on('end', () => {

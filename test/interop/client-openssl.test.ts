@@ -18,9 +18,7 @@ afterAll(stopAll);
 const TEST_TIMEOUT = 20_000;
 
 function keyUpdatesReceived(trace: TraceEvent[]): number[] {
-  return trace.flatMap((e) =>
-    e.kind === 'message' && e.direction === 'received' && e.message.type === HandshakeType.key_update ? [e.message.requestUpdate] : [],
-  );
+  return trace.flatMap((e) => (e.kind === 'message' && e.direction === 'received' && e.message.type === HandshakeType.key_update ? [e.message.requestUpdate] : []));
 }
 
 function keyUpdatesSent(trace: TraceEvent[]): number[] {
@@ -102,11 +100,9 @@ describe.concurrent('wiretls client → openssl s_server: negotiation and lifecy
     async () => {
       const server = await startServer('ecdsa-p256', ['-rev', '-groups', 'P-384']);
       try {
-        const client = await connectClient(
-          clientConfig({ groups: [NamedGroup.x25519, NamedGroup.secp384r1], keyShareGroups: [NamedGroup.x25519] }),
-          server.port,
-          { describe: server.process.output },
-        );
+        const client = await connectClient(clientConfig({ groups: [NamedGroup.x25519, NamedGroup.secp384r1], keyShareGroups: [NamedGroup.x25519] }), server.port, {
+          describe: server.process.output,
+        });
         const info = await client.waitForHandshake();
         expect(info).toMatchObject({ helloRetry: true, group: NamedGroup.secp384r1 });
         const retries = client.trace.filter((e) => e.kind === 'message' && e.direction === 'received' && e.message.type === HandshakeType.server_hello);
@@ -125,11 +121,9 @@ describe.concurrent('wiretls client → openssl s_server: negotiation and lifecy
     async () => {
       const server = await startServer('ed25519', ['-rev', '-groups', 'P-256']);
       try {
-        const client = await connectClient(
-          clientConfig({ groups: [NamedGroup.x25519, NamedGroup.secp256r1], compatibilityMode: true }),
-          server.port,
-          { describe: server.process.output },
-        );
+        const client = await connectClient(clientConfig({ groups: [NamedGroup.x25519, NamedGroup.secp256r1], compatibilityMode: true }), server.port, {
+          describe: server.process.output,
+        });
         expect(await client.waitForHandshake()).toMatchObject({ helloRetry: true, group: NamedGroup.secp256r1 });
         await echo(client, 'compat');
         await closeFromClient(client);
@@ -280,8 +274,7 @@ describe.concurrent('wiretls client → openssl s_server: negotiation and lifecy
       try {
         const client = await connectClient(clientConfig({ compatibilityMode: false }), server.port, { describe: server.process.output });
         await client.waitForHandshake();
-        const tickets = (): number =>
-          client.trace.filter((e) => e.kind === 'message' && e.direction === 'received' && e.message.type === HandshakeType.new_session_ticket).length;
+        const tickets = (): number => client.trace.filter((e) => e.kind === 'message' && e.direction === 'received' && e.message.type === HandshakeType.new_session_ticket).length;
         await client.until('two NewSessionTickets', () => tickets() === 2);
         // 64 KB from s_server's stdin arrives in records of at most 512 bytes; all of it, in order.
         const down = Array.from({ length: 64 }, (_, i) => line(1000, 100 + i)).join('\n') + '\n';

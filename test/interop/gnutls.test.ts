@@ -50,8 +50,15 @@ function gnutlsServer(kind: 'ecdsa-p256' | 'rsa2048' | 'ed25519', priority = TLS
 async function gnutlsServerWith(args: readonly string[], kind = 'ecdsa-p256'): Promise<{ port: number; process: Spawned }> {
   const port = await freePort();
   const process = start('gnutls-serv', [
-    '--port', String(port), '--echo', ...(args.includes('--priority') ? [] : ['--priority', TLS13_ONLY]), ...args,
-    '--x509certfile', pkiPath(`server-${kind}-chain.pem`), '--x509keyfile', pkiPath(`server-${kind}-key.pem`),
+    '--port',
+    String(port),
+    '--echo',
+    ...(args.includes('--priority') ? [] : ['--priority', TLS13_ONLY]),
+    ...args,
+    '--x509certfile',
+    pkiPath(`server-${kind}-chain.pem`),
+    '--x509keyfile',
+    pkiPath(`server-${kind}-key.pem`),
   ]);
   // "…done" comes once the socket listens; the line before it is printed first.
   await process.waitFor(/Echo Server listening on IPv4 [^\n]*\.\.\.done/);
@@ -205,8 +212,18 @@ describe('0-RTT with GnuTLS', async () => {
 /** gnutls-cli at a wiretls echo server, verifying it against the test root as "localhost". */
 function gnutlsClient(port: number, args: readonly string[] = []): Spawned {
   return start('gnutls-cli', [
-    '--port', String(port), '--x509cafile', pkiPath('root.pem'), '--sni-hostname', 'localhost', '--verify-hostname', 'localhost',
-    '--priority', TLS13_ONLY, ...args, '127.0.0.1',
+    '--port',
+    String(port),
+    '--x509cafile',
+    pkiPath('root.pem'),
+    '--sni-hostname',
+    'localhost',
+    '--verify-hostname',
+    'localhost',
+    '--priority',
+    TLS13_ONLY,
+    ...args,
+    '127.0.0.1',
   ]);
 }
 

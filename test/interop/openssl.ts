@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type ClientConfig, type ServerConfig } from '../../src/config.js';
+import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
 import { TrustStore, X509Verifier } from '../../src/x509/index.js';
 import { type ServerKeyKind, pkiPath, serverChain, serverKey } from '../helpers/fixtures.js';
@@ -92,18 +92,7 @@ export async function startServer(kind: ServerKeyKind, args: readonly string[] =
 
 /** `openssl s_client -tls1_3` against 127.0.0.1:port, verifying against the test root. */
 export function startClient(port: number, args: readonly string[] = []): Spawned {
-  return start('openssl', [
-    's_client',
-    '-tls1_3',
-    '-connect',
-    `127.0.0.1:${port}`,
-    '-CAfile',
-    pkiPath('root.pem'),
-    '-servername',
-    'localhost',
-    '-verify_return_error',
-    ...args,
-  ]);
+  return start('openssl', ['s_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, '-CAfile', pkiPath('root.pem'), '-servername', 'localhost', '-verify_return_error', ...args]);
 }
 
 /** Text of printable ASCII that s_server -rev / s_client treat as one ordinary line. */

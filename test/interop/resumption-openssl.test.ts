@@ -287,7 +287,10 @@ describe.concurrent('openssl s_client → wiretls server: resumption and 0-RTT',
       const base = await resumingServer();
       let connections = 0;
       // Same store: the first connection issues tickets allowing 0-RTT, the second refuses it.
-      const server = await listenServer(() => (connections++ === 0 ? base : { ...base, maxEarlyDataSize: 0 }), () => client?.output() ?? '');
+      const server = await listenServer(
+        () => (connections++ === 0 ? base : { ...base, maxEarlyDataSize: 0 }),
+        () => client?.output() ?? '',
+      );
       try {
         await sessionFromWiretls(server.port, () => server.accept(), sessionFile);
         client = startClient(server.port, ['-sess_in', sessionFile, '-early_data', earlyFile]);

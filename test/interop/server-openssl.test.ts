@@ -210,9 +210,7 @@ describe.concurrent('openssl s_client → wiretls server: negotiation and lifecy
         peer.connection.updateKeys(true);
         await exchange(run, 100, 2);
         const received = (): number[] =>
-          peer.trace.flatMap((e) =>
-            e.kind === 'message' && e.direction === 'received' && e.message.type === HandshakeType.key_update ? [e.message.requestUpdate] : [],
-          );
+          peer.trace.flatMap((e) => (e.kind === 'message' && e.direction === 'received' && e.message.type === HandshakeType.key_update ? [e.message.requestUpdate] : []));
         expect(received()).toEqual([0]);
         // s_client's own: "k" (no response asked), then "K" (we must answer).
         client.process.stdin!.write('k\n');

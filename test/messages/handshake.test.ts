@@ -2,24 +2,9 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TLSError } from '../../src/errors.js';
 import * as ext from '../../src/messages/extensions.js';
-import {
-  HELLO_RETRY_REQUEST_RANDOM,
-  decodeHandshake,
-  encodeHandshake,
-  findExtension,
-  isHelloRetryRequest,
-  messageHash,
-} from '../../src/messages/handshake.js';
+import { HELLO_RETRY_REQUEST_RANDOM, decodeHandshake, encodeHandshake, findExtension, isHelloRetryRequest, messageHash } from '../../src/messages/handshake.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme } from '../../src/messages/registry.js';
-import type {
-  Certificate,
-  CertificateVerify,
-  ClientHello,
-  HandshakeMessage,
-  NewSessionTicket,
-  RawExtension,
-  ServerHello,
-} from '../../src/messages/types.js';
+import type { Certificate, CertificateVerify, ClientHello, HandshakeMessage, NewSessionTicket, RawExtension, ServerHello } from '../../src/messages/types.js';
 import { bytesToHex } from '../../src/wire/bytes.js';
 import { allRfc8448, expectAlert, hex, rfc8448, split } from './helpers.js';
 
@@ -77,9 +62,7 @@ describe('RFC 8448 messages', () => {
 
     const body = (type: number) => findExtension(hello.extensions, type)!;
     expect(ext.parseServerNameClientHello(body(ExtensionType.server_name))).toBe('server');
-    expect(ext.parseSupportedGroups(body(ExtensionType.supported_groups))).toEqual([
-      0x1d, 0x17, 0x18, 0x19, 0x100, 0x101, 0x102, 0x103, 0x104,
-    ]);
+    expect(ext.parseSupportedGroups(body(ExtensionType.supported_groups))).toEqual([0x1d, 0x17, 0x18, 0x19, 0x100, 0x101, 0x102, 0x103, 0x104]);
     const [share, ...more] = ext.parseKeyShareClientHello(body(ExtensionType.key_share));
     expect(more).toEqual([]);
     expect(share!.group).toBe(NamedGroup.x25519);
@@ -87,11 +70,7 @@ describe('RFC 8448 messages', () => {
     expect(ext.parseSupportedVersionsClientHello(body(ExtensionType.supported_versions))).toEqual([ProtocolVersion.TLS1_3]);
     const schemes = ext.parseSignatureAlgorithms(body(ExtensionType.signature_algorithms));
     expect(schemes).toHaveLength(15);
-    expect(schemes.slice(0, 3)).toEqual([
-      SignatureScheme.ecdsa_secp256r1_sha256,
-      SignatureScheme.ecdsa_secp384r1_sha384,
-      SignatureScheme.ecdsa_secp521r1_sha512,
-    ]);
+    expect(schemes.slice(0, 3)).toEqual([SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp521r1_sha512]);
     expect(ext.parsePskKeyExchangeModes(body(ExtensionType.psk_key_exchange_modes))).toEqual([1]);
     expect(ext.parseRecordSizeLimit(body(ExtensionType.record_size_limit))).toBe(0x4001);
     for (const { type, data } of hello.extensions) expect(() => ext.validateExtension(type, data, 'CH')).not.toThrow();
@@ -277,10 +256,7 @@ describe('round trips of built messages', () => {
     // client's block may be that short (RFC 5246 §7.4.1.2), see older-peers.test.ts.
     expectAlert(() => encodeHandshake({ ...clientHello([{ type: ExtensionType.supported_versions, data: hex('020304') }]) }), 'internal_error');
     expectAlert(() => encodeHandshake({ type: HandshakeType.certificate_request, context: new Uint8Array(0), extensions: [] }), 'internal_error');
-    expectAlert(
-      () => encodeHandshake({ type: HandshakeType.certificate, context: new Uint8Array(0), entries: [{ data: new Uint8Array(0), extensions: [] }] }),
-      'internal_error',
-    );
+    expectAlert(() => encodeHandshake({ type: HandshakeType.certificate, context: new Uint8Array(0), entries: [{ data: new Uint8Array(0), extensions: [] }] }), 'internal_error');
   });
 });
 

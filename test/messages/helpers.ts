@@ -16,9 +16,7 @@ interface Rfc8448Messages {
   section5_hello_retry_request: Section;
 }
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../../test-vectors/messages/rfc8448.json', import.meta.url), 'utf8'),
-) as Rfc8448Messages;
+const vectors = JSON.parse(readFileSync(new URL('../../test-vectors/messages/rfc8448.json', import.meta.url), 'utf8')) as Rfc8448Messages;
 
 /** A whole handshake message (header included) from test-vectors/messages/rfc8448.json. */
 export function rfc8448(section: keyof Rfc8448Messages, name: string): Uint8Array {
@@ -31,9 +29,7 @@ const SECTIONS = ['section3_simple_1rtt', 'section4_resumed_0rtt', 'section5_hel
 
 /** Every RFC 8448 message as [label, bytes]. */
 export function allRfc8448(): [string, Uint8Array][] {
-  return SECTIONS.flatMap((section) =>
-    Object.entries(vectors[section]).map(([name, hex]): [string, Uint8Array] => [`${section}.${name}`, hexToBytes(hex)]),
-  );
+  return SECTIONS.flatMap((section) => Object.entries(vectors[section]).map(([name, hex]): [string, Uint8Array] => [`${section}.${name}`, hexToBytes(hex)]));
 }
 
 /** Splits a whole message into (type, body) as the reassembler would. */

@@ -5,9 +5,7 @@ import { bytesToHex, concatBytes } from '../../src/wire/bytes.js';
 import { expectAlert, rfc8448 } from './helpers.js';
 
 // RFC 8448 §3: the server's encrypted flight is one record carrying four handshake messages.
-const flight = ['encryptedExtensions', 'certificate', 'certificateVerify', 'serverFinished'].map((name) =>
-  rfc8448('section3_simple_1rtt', name),
-);
+const flight = ['encryptedExtensions', 'certificate', 'certificateVerify', 'serverFinished'].map((name) => rfc8448('section3_simple_1rtt', name));
 const flightBytes = concatBytes(...flight);
 
 function drain(reassembler: HandshakeReassembler): AssembledMessage[] {

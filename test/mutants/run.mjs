@@ -63,8 +63,8 @@ export const MUTATIONS = [
   {
     name: 'client-skips-server-cv',
     file: 'src/client/states.ts',
-    find: '    await checkCertificateVerify(\n      this.ctx.provider,',
-    replace: '    if (false) await checkCertificateVerify(\n      this.ctx.provider,',
+    find: '    await checkCertificateVerify(this.ctx.provider, message, this.hs.offer.signatureSchemes,',
+    replace: '    if (false) await checkCertificateVerify(this.ctx.provider, message, this.hs.offer.signatureSchemes,',
     disables: "the client's check of the server CertificateVerify (signature over the transcript)",
     tests: ['test/engine/certificate-verify.test.ts', 'test/engine/negative-auth.test.ts'],
   },
@@ -127,8 +127,8 @@ export const MUTATIONS = [
   {
     name: 'anti-replay',
     file: 'src/server/states.ts',
-    find: 'config.antiReplay.admit(psk.binder, psk.clientTicketAgeMs, psk.state.issuedAt, now);',
-    replace: 'true;',
+    find: 'config.antiReplay?.admit(psk.binder, psk.clientTicketAgeMs, psk.state.issuedAt, now);',
+    replace: 'config.antiReplay !== undefined;',
     disables: '0-RTT anti-replay (a replayed ClientHello gets its early data accepted, §8)',
     tests: ['test/engine/resumption.test.ts'],
   },
@@ -232,7 +232,7 @@ export const MUTATIONS = [
     name: 'record-authentication',
     file: 'src/record/protection.ts',
     find: "if (plaintext === undefined) throw protocolError('bad_record_mac', 'record authentication failed');",
-    replace: "if (plaintext === undefined) return { type: 23, content: new Uint8Array(0) };",
+    replace: 'if (plaintext === undefined) return { type: 23, content: new Uint8Array(0) };',
     disables: 'records that fail AEAD authentication are refused (bad_record_mac, §5.2)',
     tests: ['test/engine/negative-auth.test.ts'],
   },
@@ -290,7 +290,7 @@ function runTests(dir, files) {
     const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), RUN_TIMEOUT_MS);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      let failed = [];
+      const failed = [];
       let total = 0;
       try {
         const json = JSON.parse(readFileSync(report, 'utf8'));
@@ -349,7 +349,9 @@ async function main() {
         const seconds = Math.round((Date.now() - t0) / 1000);
         const verdict = run.passed ? 'SURVIVED' : 'killed';
         results.push({ m, verdict, failed: run.failed, seconds });
-        console.log(`${verdict.padEnd(8)} ${m.name.padEnd(24)} ${String(seconds).padStart(4)} s  ${run.passed ? `(${run.total} tests pass)` : `${run.failed.length} failed, e.g. ${run.failed[0]}`}`);
+        console.log(
+          `${verdict.padEnd(8)} ${m.name.padEnd(24)} ${String(seconds).padStart(4)} s  ${run.passed ? `(${run.total} tests pass)` : `${run.failed.length} failed, e.g. ${run.failed[0]}`}`,
+        );
       } finally {
         writeFileSync(path, original);
       }

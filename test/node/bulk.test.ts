@@ -81,8 +81,20 @@ function report(what: string, bytes: number, ms: number): void {
 function sServer(extra: string[], options: { cwd?: string; stdin?: 'pipe' | 'ignore'; accept?: number } = {}) {
   return openssl(
     [
-      's_server', '-accept', `127.0.0.1:${options.accept ?? 0}`, '-tls1_3', '-naccept', '1', '-ciphersuites', 'TLS_CHACHA20_POLY1305_SHA256',
-      '-cert', pkiPath('server-ecdsa-p256.pem'), '-key', pkiPath('server-ecdsa-p256-key.pem'), '-cert_chain', pkiPath('intermediate.pem'),
+      's_server',
+      '-accept',
+      `127.0.0.1:${options.accept ?? 0}`,
+      '-tls1_3',
+      '-naccept',
+      '1',
+      '-ciphersuites',
+      'TLS_CHACHA20_POLY1305_SHA256',
+      '-cert',
+      pkiPath('server-ecdsa-p256.pem'),
+      '-key',
+      pkiPath('server-ecdsa-p256-key.pem'),
+      '-cert_chain',
+      pkiPath('intermediate.pem'),
       ...extra,
     ],
     options,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { Agent as UndiciAgent, request as undiciRequest } from 'undici';
@@ -104,7 +104,11 @@ describe('connect() as the transport of node:https', () => {
         expect(answer).toEqual({ bytes: upload.length, sha256: createHash('sha256').update(upload).digest('hex') });
         const download = await get(`/download?size=${2 << 20}`);
         expect(download.bytes).toBe(2 << 20);
-        expect(download.sha256).toBe(createHash('sha256').update(dataBlock(0, 2 << 20)).digest('hex'));
+        expect(download.sha256).toBe(
+          createHash('sha256')
+            .update(dataBlock(0, 2 << 20))
+            .digest('hex'),
+        );
         expect(opened).toBe(1);
         expect(tlsConnections - before).toBe(1);
       } finally {

@@ -27,42 +27,41 @@ function referencePassingPair(): [Duplex, Duplex] {
         callback();
       },
     });
-  ends.push(make(() => ends[1]!), make(() => ends[0]!));
+  ends.push(
+    make(() => ends[1]!),
+    make(() => ends[0]!),
+  );
   return [ends[0]!, ends[1]!];
 }
 
 describe('TLSSocket over a transport that keeps written chunks by reference', () => {
-  it(
-    'delivers 8 MiB intact to a reader that lags behind the writer',
-    async () => {
-      const provider = testProvider();
-      const [clientSide, serverSide] = referencePassingPair();
-      const { cert, key } = serverPem('ecdsa-p256');
-      const server = new TLSSocket(serverSide);
-      server.attach(new ServerConnection({ provider, certificates: await loadServerCertificates(provider, cert, key) }));
-      const client = connect({ socket: clientSide, servername: 'localhost', ca: ROOT_PEM, provider });
-      await new Promise((resolve, reject) => {
-        client.once('secureConnect', resolve);
-        client.once('error', reject);
-      });
-      const total = 8 * 2 ** 20;
-      // The reader starts late: meanwhile the writer runs ahead as far as the pipe lets it.
-      server.pause();
-      const sending = sendBlocks(client, total, { blockSize: 64 * 1024 });
-      await sleep(200);
-      const received = drain(server);
-      server.resume();
-      const failed = new Promise<never>((_, reject) => {
-        client.once('error', reject);
-        server.once('error', reject);
-      });
-      const { bytes, sha256 } = await Promise.race([received, failed]);
-      await sending;
-      expect(bytes).toBe(total);
-      expect(sha256).toBe(expectedHash(total, 64 * 1024));
-      client.destroy();
-      server.destroy();
-    },
-    30_000,
-  );
+  it('delivers 8 MiB intact to a reader that lags behind the writer', async () => {
+    const provider = testProvider();
+    const [clientSide, serverSide] = referencePassingPair();
+    const { cert, key } = serverPem('ecdsa-p256');
+    const server = new TLSSocket(serverSide);
+    server.attach(new ServerConnection({ provider, certificates: await loadServerCertificates(provider, cert, key) }));
+    const client = connect({ socket: clientSide, servername: 'localhost', ca: ROOT_PEM, provider });
+    await new Promise((resolve, reject) => {
+      client.once('secureConnect', resolve);
+      client.once('error', reject);
+    });
+    const total = 8 * 2 ** 20;
+    // The reader starts late: meanwhile the writer runs ahead as far as the pipe lets it.
+    server.pause();
+    const sending = sendBlocks(client, total, { blockSize: 64 * 1024 });
+    await sleep(200);
+    const received = drain(server);
+    server.resume();
+    const failed = new Promise<never>((_, reject) => {
+      client.once('error', reject);
+      server.once('error', reject);
+    });
+    const { bytes, sha256 } = await Promise.race([received, failed]);
+    await sending;
+    expect(bytes).toBe(total);
+    expect(sha256).toBe(expectedHash(total, 64 * 1024));
+    client.destroy();
+    server.destroy();
+  }, 30_000);
 });

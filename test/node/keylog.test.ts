@@ -26,7 +26,8 @@ const provider = testProvider();
 const servers: import('node:net').Server[] = [];
 afterAll(() => Promise.all(servers.map(closeServer)));
 
-const LINE = /^(CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET) ([0-9a-f]{64}) ([0-9a-f]{64}|[0-9a-f]{96})\n$/;
+const LINE =
+  /^(CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET) ([0-9a-f]{64}) ([0-9a-f]{64}|[0-9a-f]{96})\n$/;
 
 type KeyLog = Map<string, { clientRandom: string; secret: Buffer }>;
 
@@ -133,7 +134,13 @@ for (const suite of [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256
         await closed;
 
         const log = parseKeyLog(clientLines);
-        expect([...log.keys()].sort()).toEqual(['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'EXPORTER_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0']);
+        expect([...log.keys()].sort()).toEqual([
+          'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+          'CLIENT_TRAFFIC_SECRET_0',
+          'EXPORTER_SECRET',
+          'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+          'SERVER_TRAFFIC_SECRET_0',
+        ]);
         // The same connection, logged by OpenSSL on the other side: identical lines.
         expect(clientLines.map(String).sort()).toEqual(serverLines.map(String).sort());
         // The ClientHello.random that names the connection is the one we sent.
@@ -205,7 +212,9 @@ describe('SSLKEYLOGFILE', () => {
         if (previous === undefined) delete process.env.SSLKEYLOGFILE;
         else process.env.SSLKEYLOGFILE = previous;
       }
-      const logged = readFileSync(file, 'latin1').split(/(?<=\n)/).filter((l) => l.length > 0);
+      const logged = readFileSync(file, 'latin1')
+        .split(/(?<=\n)/)
+        .filter((l) => l.length > 0);
       expect(logged).toHaveLength(5);
       expect([...logged].sort()).toEqual(serverLines.map((l) => l.toString('latin1')).sort());
     },

@@ -117,7 +117,14 @@ describe('src/engine.ts reaches nothing Node-only', () => {
     const nodeImports = [...graph].flatMap(([file, bare]) => bare.filter((s) => s.startsWith('node:')).map((s) => `${relative(SRC, file)} -> ${s}`));
     expect(nodeImports).toEqual([]);
     // The packages it may use: the portable crypto only (pkijs and asn1js are the CLI's).
-    const packages = new Set([...graph.values()].flat().map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/')));
+    const packages = new Set(
+      [...graph.values()].flat().map((s) =>
+        s
+          .split('/')
+          .slice(0, s.startsWith('@') ? 2 : 1)
+          .join('/'),
+      ),
+    );
     expect([...packages].sort()).toEqual(['@noble/ciphers', '@noble/curves', '@noble/hashes', '@noble/post-quantum']);
   });
 
@@ -180,7 +187,7 @@ describe('the exports map hands each runtime its entry', () => {
     expect(await esbuildResolves('wiretls/package.json', 'node')).toBe('package.json');
   });
 
-  test('types follow the code: the Node entry\'s declarations for node, the engine\'s otherwise', () => {
+  test("types follow the code: the Node entry's declarations for node, the engine's otherwise", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, Record<string, unknown>>; sideEffects: unknown };
     const dot = pkg.exports['.']!;
     // Runtimes that also match "node" (Bun, Deno) must meet their own key first.
@@ -194,7 +201,7 @@ describe('the exports map hands each runtime its entry', () => {
     expect(pkg.sideEffects).toEqual(['./dist/index.js', './dist/node/native-bytes.js']);
   });
 
-  test('a Node bundle keeps the Node entry\'s one side effect (Buffer\'s byte conversions), even using only the engine', async () => {
+  test("a Node bundle keeps the Node entry's one side effect (Buffer's byte conversions), even using only the engine", async () => {
     const result = await build({
       stdin: { contents: "import { ClientConnection } from 'wiretls'; console.log(ClientConnection);", resolveDir: project },
       bundle: true,
@@ -234,14 +241,18 @@ describe('the exports map hands each runtime its entry', () => {
   test.each([
     ['deno', ['run', '--allow-read', '--allow-env', 'probe.mjs']],
     ['bun', ['probe.mjs']],
-  ])('%s loads the engine', (runtime, args) => {
-    const result = probe(join(ROOT, 'node_modules/.bin', runtime), args);
-    if (result === undefined) {
-      console.warn(`[package] ${runtime} is not installed: its exports-map check is skipped`);
-      return;
-    }
-    expect(result).toEqual({ nodeApi: false, engine: true });
-  }, 100_000);
+  ])(
+    '%s loads the engine',
+    (runtime, args) => {
+      const result = probe(join(ROOT, 'node_modules/.bin', runtime), args);
+      if (result === undefined) {
+        console.warn(`[package] ${runtime} is not installed: its exports-map check is skipped`);
+        return;
+      }
+      expect(result).toEqual({ nodeApi: false, engine: true });
+    },
+    100_000,
+  );
 });
 
 describe('a browser bundle', () => {
@@ -300,7 +311,13 @@ describe('a browser bundle', () => {
   test('builds with no externals, and leaves no node: import and no Buffer, process or global reference', async () => {
     // esbuild replaces only references to these globals (not property or local names), so a
     // marker in the output is a real use.
-    const define = { Buffer: '__FORBIDDEN_Buffer', process: '__FORBIDDEN_process', global: '__FORBIDDEN_global', 'globalThis.Buffer': '__FORBIDDEN_Buffer', 'globalThis.process': '__FORBIDDEN_process' };
+    const define = {
+      Buffer: '__FORBIDDEN_Buffer',
+      process: '__FORBIDDEN_process',
+      global: '__FORBIDDEN_global',
+      'globalThis.Buffer': '__FORBIDDEN_Buffer',
+      'globalThis.process': '__FORBIDDEN_process',
+    };
     const { result, text } = await bundle('app.js', { minify: false, define });
     expect(result.errors).toEqual([]);
     expect(result.warnings.map((w) => w.text)).toEqual([]);
@@ -316,7 +333,10 @@ describe('a browser bundle', () => {
     const mainInputs = main.flatMap((c) => c.inputs);
     const ed448 = lazy.find((c) => c.inputs.some((i) => i.endsWith('dist/x509/ed448-signature.js')));
     expect(ed448, 'the dynamic import of x509/ed448-signature.js is split into its own chunk').toBeDefined();
-    expect(lazy.some((c) => c.inputs.some((i) => i.endsWith('dist/x509/name-constraints.js'))), 'name constraints in a lazy chunk').toBe(true);
+    expect(
+      lazy.some((c) => c.inputs.some((i) => i.endsWith('dist/x509/name-constraints.js'))),
+      'name constraints in a lazy chunk',
+    ).toBe(true);
     expect(mainInputs.filter((i) => i.endsWith('name-constraints.js'))).toEqual([]);
     expect(mainInputs.filter((i) => /ed448|x448|ml-kem|mlkem|chacha|post-quantum|hybrid/.test(i))).toEqual([]);
     // The noble curves are loaded only where WebCrypto lacks X25519/Ed25519, or for Ed448 certificates.
@@ -324,7 +344,10 @@ describe('a browser bundle', () => {
     const noble = await bundle('noble-app.js', { minify: true });
 
     // subtls, bundled the same way (it needs its "crypto" import left external, as its own build does).
-    writeFileSync(join(project, 'subtls-app.js'), `import { startTls } from ${JSON.stringify(join(ROOT, 'node_modules/subtls/index.js'))};\nexport const open = (host, roots, read, write) => startTls(host, roots, read, write);\n`);
+    writeFileSync(
+      join(project, 'subtls-app.js'),
+      `import { startTls } from ${JSON.stringify(join(ROOT, 'node_modules/subtls/index.js'))};\nexport const open = (host, roots, read, write) => startTls(host, roots, read, write);\n`,
+    );
     const subtls = await bundle('subtls-app.js', { minify: true, external: ['crypto'] });
     console.log(
       `[package] browser client, main chunk: wiretls (webcryptoProvider) ${kib(sum(main, 'minified'))} min / ${kib(sum(main, 'gzip'))} gzip ` +

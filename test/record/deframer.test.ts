@@ -260,4 +260,3 @@ describe('detachQueued', () => {
     expectSameRecords([a!, b!], [first, second]);
   });
 });
-

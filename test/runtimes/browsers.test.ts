@@ -55,7 +55,10 @@ beforeAll(async () => {
   // examples/browser as its comment says to run it: app.js bundled next to index.html.
   const example = await bundle(join(ROOT, 'examples/browser/app.js'), { platform: 'browser' });
   site = await serveFiles({
-    '/': { type: 'text/html; charset=utf-8', body: '<!doctype html><meta charset="utf-8"><title>wiretls</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>' },
+    '/': {
+      type: 'text/html; charset=utf-8',
+      body: '<!doctype html><meta charset="utf-8"><title>wiretls</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>',
+    },
     '/page.js': { type: 'text/javascript; charset=utf-8', body: page.code },
     '/example/index.html': { type: 'text/html; charset=utf-8', body: readFileSync(join(ROOT, 'examples/browser/index.html')) },
     '/example/app.bundle.js': { type: 'text/javascript; charset=utf-8', body: example.code },

@@ -31,7 +31,18 @@ const RUNTIMES = [
     executable: join(ROOT, 'node_modules/.bin/deno'),
     // The client needs nothing but TCP to 127.0.0.1: no read, env or other net permission.
     args: (script: string, options: string) => ['run', '--no-prompt', '--quiet', '--allow-net=127.0.0.1', script, options],
-    example: (port: number) => ['run', '--no-prompt', '--quiet', '--allow-net=127.0.0.1', `--allow-read=${pkiPath('root.pem')}`, join(ROOT, 'examples/deno/client.js'), '127.0.0.1', String(port), 'localhost', pkiPath('root.pem')],
+    example: (port: number) => [
+      'run',
+      '--no-prompt',
+      '--quiet',
+      '--allow-net=127.0.0.1',
+      `--allow-read=${pkiPath('root.pem')}`,
+      join(ROOT, 'examples/deno/client.js'),
+      '127.0.0.1',
+      String(port),
+      'localhost',
+      pkiPath('root.pem'),
+    ],
   },
   {
     name: 'Bun',
@@ -63,7 +74,10 @@ describe.each(RUNTIMES)('$name', (runtime) => {
     const child = start(runtime.executable, runtime.args(join(FIXTURES, 'tcp-client.mjs'), json), { stdin: 'ignore', cwd: ROOT, env: quietEnv() });
     try {
       const status = await withTimeout(child.exited, 25_000, `${runtime.name} client`);
-      const line = child.output().split('\n').find((l) => l.startsWith('{"ok"'));
+      const line = child
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('{"ok"'));
       if (status !== 0 || !line) throw new Error(`${runtime.name} exited ${status} without a result:\n${child.output().slice(0, 3000)}`);
       return JSON.parse(line) as ClientResult;
     } finally {

@@ -107,7 +107,11 @@ beforeAll(async () => {
   if (why) return;
   const worker = await bundle(join(FIXTURES, 'worker.js'), { platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['cloudflare:sockets'] });
   writeFileSync(join(dir.path, 'worker.js'), worker.code);
-  const example = await bundle(join(ROOT, 'examples/cloudflare-worker/worker.js'), { platform: 'neutral', conditions: ['workerd', 'worker', 'browser'], external: ['cloudflare:sockets'] });
+  const example = await bundle(join(ROOT, 'examples/cloudflare-worker/worker.js'), {
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    external: ['cloudflare:sockets'],
+  });
   writeFileSync(join(dir.path, 'example.js'), example.code);
   writeFileSync(join(dir.path, 'root.pem'), ROOT_PEM);
   const port = await freePort();
@@ -163,7 +167,7 @@ test('workerd: a name the certificate does not carry fails with CERT_HOSTNAME_MI
   expect(result).toMatchObject({ ok: false, tlsError: true, code: 'CERT_HOSTNAME_MISMATCH' });
 });
 
-test('workerd: examples/cloudflare-worker streams the server\'s answer, parameters in x-tls', async (ctx) => {
+test("workerd: examples/cloudflare-worker streams the server's answer, parameters in x-tls", async (ctx) => {
   if (why || !exampleUrl) missingRuntime(ctx.skip, 'workerd', why ?? 'not started');
   const response = await withTimeout(fetch(exampleUrl!, { signal: AbortSignal.timeout(25_000) }), 26_000, 'the example Worker to answer');
   const text = await response.text();

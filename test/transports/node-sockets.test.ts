@@ -109,7 +109,21 @@ function httpBody(answer: Uint8Array): { status: string; body: Uint8Array } {
 describe('connectStreams over TCP ↔ openssl s_server', () => {
   it('handshake and a 4 MiB download from s_server -WWW, hash-checked', async () => {
     const server = spawnOpenssl(
-      ['s_server', '-accept', '127.0.0.1:0', '-tls1_3', '-naccept', '1', '-cert', pkiPath('server-ecdsa-p256.pem'), '-key', pkiPath('server-ecdsa-p256-key.pem'), '-cert_chain', pkiPath('intermediate.pem'), '-WWW'],
+      [
+        's_server',
+        '-accept',
+        '127.0.0.1:0',
+        '-tls1_3',
+        '-naccept',
+        '1',
+        '-cert',
+        pkiPath('server-ecdsa-p256.pem'),
+        '-key',
+        pkiPath('server-ecdsa-p256-key.pem'),
+        '-cert_chain',
+        pkiPath('intermediate.pem'),
+        '-WWW',
+      ],
       { cwd: dir },
     );
     let port = 0;
@@ -133,7 +147,21 @@ describe('connectStreams over TCP ↔ openssl s_server', () => {
   it('a 4 MiB upload to s_server, which writes what it receives to stdout, hash-checked', async () => {
     // -quiet: stdout holds only the data (and no ACCEPT line: take a free port and retry).
     const port = await freePort();
-    const server = spawnOpenssl(['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_3', '-naccept', '1', '-quiet', '-cert', pkiPath('server-ecdsa-p256.pem'), '-key', pkiPath('server-ecdsa-p256-key.pem'), '-cert_chain', pkiPath('intermediate.pem')]);
+    const server = spawnOpenssl([
+      's_server',
+      '-accept',
+      `127.0.0.1:${port}`,
+      '-tls1_3',
+      '-naccept',
+      '1',
+      '-quiet',
+      '-cert',
+      pkiPath('server-ecdsa-p256.pem'),
+      '-key',
+      pkiPath('server-ecdsa-p256-key.pem'),
+      '-cert_chain',
+      pkiPath('intermediate.pem'),
+    ]);
     const tls = connectStreams(await tcpWithRetry(port), clientConfig());
     await within(tls.handshake, 10_000, 'handshake');
     await writeAll(tls.writable, data, 64 * 1024, false);
@@ -273,11 +301,14 @@ describe('acceptStreams over TCP', () => {
 
   it('serves openssl s_client, which verifies the chain', async () => {
     const port = await streamsServer((tls) => {
-      void tls.handshake.then(async () => {
-        const writer = tls.writable.getWriter();
-        await writer.write(new TextEncoder().encode('hello from acceptStreams\n'));
-        await writer.close();
-      }, () => undefined);
+      void tls.handshake.then(
+        async () => {
+          const writer = tls.writable.getWriter();
+          await writer.write(new TextEncoder().encode('hello from acceptStreams\n'));
+          await writer.close();
+        },
+        () => undefined,
+      );
     });
     const client = spawnOpenssl(['s_client', '-tls1_3', '-connect', `127.0.0.1:${port}`, '-CAfile', pkiPath('root.pem'), '-servername', 'localhost', '-verify_return_error']);
     for (let i = 0; i < 200 && !client.stdout().toString('latin1').includes('hello from acceptStreams'); i++) await sleep(50);

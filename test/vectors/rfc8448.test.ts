@@ -262,9 +262,7 @@ function clientEphemeral(trace: Trace): [NamedGroup, string][] {
 }
 
 function serverEphemeral(trace: Trace): [NamedGroup, string][] {
-  return trace.server.x25519PrivateKey
-    ? [[NamedGroup.x25519, trace.server.x25519PrivateKey]]
-    : [[NamedGroup.secp256r1, trace.server.secp256r1PrivateKey!]];
+  return trace.server.x25519PrivateKey ? [[NamedGroup.x25519, trace.server.x25519PrivateKey]] : [[NamedGroup.secp256r1, trace.server.secp256r1PrivateKey!]];
 }
 
 describe('RFC 8448 replays', () => {

@@ -33,7 +33,10 @@ function agreesWithNode(der: Uint8Array) {
   expect(ours.summary.fingerprint256).toBe(node.fingerprint256);
   expect(ours.isCA).toBe(node.ca);
   expect(ours.summary.publicKey).toBe(nodeKeyDescription(node));
-  const nodeSans = (node.subjectAltName ?? '').split(', ').filter(Boolean).map((s) => s.replace('IP Address:', 'IP:').replace(/^IP:0:0:0:0:0:0:0:1$/, 'IP:::1'));
+  const nodeSans = (node.subjectAltName ?? '')
+    .split(', ')
+    .filter(Boolean)
+    .map((s) => s.replace('IP Address:', 'IP:').replace(/^IP:0:0:0:0:0:0:0:1$/, 'IP:::1'));
   // (DirName entries are printed differently: node reverses the RDNs.)
   const notDir = (list: readonly string[]) => list.filter((s) => !s.startsWith('DirName:'));
   expect(notDir(ours.summary.subjectAltNames)).toEqual(notDir(nodeSans));
@@ -43,7 +46,18 @@ function agreesWithNode(der: Uint8Array) {
 
 describe('parsing agrees with node:crypto', () => {
   test('the committed fixtures', () => {
-    for (const file of ['root', 'intermediate', 'server-ecdsa-p256', 'server-ecdsa-p384', 'server-ecdsa-p521', 'server-rsa2048', 'server-rsapss2048', 'server-ed25519', 'server-ed448', 'client-ecdsa-p256']) {
+    for (const file of [
+      'root',
+      'intermediate',
+      'server-ecdsa-p256',
+      'server-ecdsa-p384',
+      'server-ecdsa-p521',
+      'server-rsa2048',
+      'server-rsapss2048',
+      'server-ed25519',
+      'server-ed448',
+      'client-ecdsa-p256',
+    ]) {
       agreesWithNode(loadCertificates(readFileSync(new URL(`../../test-vectors/pki/${file}.pem`, import.meta.url)), file)[0]!);
     }
   });
@@ -53,7 +67,16 @@ describe('parsing agrees with node:crypto', () => {
   });
 
   test('names and fields of a generated certificate', () => {
-    const { leaf } = simplePki({ leaf: { subject: [['C', 'NL'], ['O', 'Acme, Inc.'], ['CN', 'x']], san: ['DNS:a.test', 'IP:10.0.0.1', 'IP:2001:db8::1', 'email:a@b.test', 'URI:https://a.test/'] } });
+    const { leaf } = simplePki({
+      leaf: {
+        subject: [
+          ['C', 'NL'],
+          ['O', 'Acme, Inc.'],
+          ['CN', 'x'],
+        ],
+        san: ['DNS:a.test', 'IP:10.0.0.1', 'IP:2001:db8::1', 'email:a@b.test', 'URI:https://a.test/'],
+      },
+    });
     const cert = parseCertificate(leaf.der);
     expect(cert.subject).toBe('C=NL, O=Acme\\, Inc., CN=x');
     expect(cert.summary.subjectAltNames).toEqual(['DNS:a.test', 'IP:10.0.0.1', 'IP:2001:db8::1', 'email:a@b.test', 'URI:https://a.test/']);
@@ -102,7 +125,9 @@ describe('malformed certificates are CERT_INVALID / bad_certificate', () => {
     rejects(badEku.der, /extKeyUsage/);
     const ncBounds = issue({
       subject: 'x',
-      extensions: [raw(OID.nameConstraints, encodeNode(Tag.SEQUENCE, encodeNode(0xa0, encodeNode(Tag.SEQUENCE, encodeNode(0x82, ascii('a.test')), encodeNode(0x81, Uint8Array.of(3))))), true)],
+      extensions: [
+        raw(OID.nameConstraints, encodeNode(Tag.SEQUENCE, encodeNode(0xa0, encodeNode(Tag.SEQUENCE, encodeNode(0x82, ascii('a.test')), encodeNode(0x81, Uint8Array.of(3))))), true),
+      ],
     });
     rejects(ncBounds.der, /minimum\/maximum/);
     // A well-formed unknown extension is fine (it is only recorded).

@@ -54,7 +54,14 @@ describe('ChainReport: how the chain was built', () => {
     expect(candidates(forIntermediate!)).toEqual([['Test Root', 'trust store', 'trust anchor']]);
     expect(forIntermediate!.candidates[0]!.certificate).toMatchObject({ sentAs: undefined, anchor: true });
     expect(paths(report).map((p) => p.failure)).toEqual([undefined]);
-    expect(report.steps.find((s) => s.kind === 'identity')).toEqual({ kind: 'identity', serverName: 'localhost', ok: true, matched: 'DNS:localhost', reason: undefined, by: 'RFC 9525' });
+    expect(report.steps.find((s) => s.kind === 'identity')).toEqual({
+      kind: 'identity',
+      serverName: 'localhost',
+      ok: true,
+      matched: 'DNS:localhost',
+      reason: undefined,
+      by: 'RFC 9525',
+    });
     expect(report.steps.at(-1)).toEqual({ kind: 'verdict', ok: true, code: undefined, message: undefined, overridden: false });
 
     const view = chainView(report);
@@ -133,7 +140,7 @@ describe('ChainReport: how the chain was built', () => {
     ]);
   });
 
-  it('a trust anchor with the root\'s name but another key: refused for its signature; without the root, no issuer at all', async () => {
+  it("a trust anchor with the root's name but another key: refused for its signature; without the root, no issuer at all", async () => {
     const pki = simplePki();
     const lookalike = ca('Test Root', { key: testKey('p256', 15) });
     const { report } = await verifyObserved([pki.leaf, pki.intermediate], [lookalike]);
@@ -142,7 +149,9 @@ describe('ChainReport: how the chain was built', () => {
     expect(forIntermediate.candidates[0]).toMatchObject({ keyIdentifier: 'differs', verdict: { relation: 'signature', failure: { code: 'CERT_BAD_SIGNATURE', depth: 1 } } });
     expect(issuers(report)[0]!.candidates[0]!.verdict).toMatchObject({ reason: 'invalid', relation: 'above' });
     expect(chainView(report).plain[0]).toMatch(/refused, the path above it failed \(bad signature\)/);
-    expect(chainView(report).plain[1]).toMatch(/^"Test Intermediate" \(the server's certificate 1\) had no acceptable issuer\. "Test Root" \(trust anchor\): refused, bad signature: /);
+    expect(chainView(report).plain[1]).toMatch(
+      /^"Test Intermediate" \(the server's certificate 1\) had no acceptable issuer\. "Test Root" \(trust anchor\): refused, bad signature: /,
+    );
 
     const { report: none } = await verifyObserved([pki.leaf, pki.intermediate], [ca('Other Root', { key: testKey('p256', 14) })]);
     expect(chainView(none).plain[1]).toBe(
@@ -156,7 +165,11 @@ describe('ChainReport: how the chain was built', () => {
     expect(result.ok ? undefined : result.error.code).toBe('CERT_HOSTNAME_MISMATCH');
     expect(paths(report).map((p) => p.failure)).toEqual([undefined]);
     const identity = report.steps.find((s) => s.kind === 'identity');
-    expect(identity).toMatchObject({ ok: false, matched: undefined, reason: expect.stringContaining('"other.example" is not among the certificate\'s DNS names (localhost, wiretls.test)') });
+    expect(identity).toMatchObject({
+      ok: false,
+      matched: undefined,
+      reason: expect.stringContaining('"other.example" is not among the certificate\'s DNS names (localhost, wiretls.test)'),
+    });
     expect(report.steps.at(-1)).toMatchObject({ kind: 'verdict', ok: false, code: 'CERT_HOSTNAME_MISMATCH' });
     const view = chainView(report);
     expect(view.ok).toBe(false);

@@ -13,11 +13,7 @@ describe('chains in the shapes servers send', () => {
   test('leaf + intermediate (the usual shape)', async () => {
     const result = await verifyChain([end, intermediate], [root]);
     expectOk(result);
-    expect(result.path!.map((c) => c.subject)).toEqual([
-      'O=wiretls x509 tests, CN=leaf',
-      'O=wiretls x509 tests, CN=Test Intermediate',
-      'O=wiretls x509 tests, CN=Test Root',
-    ]);
+    expect(result.path!.map((c) => c.subject)).toEqual(['O=wiretls x509 tests, CN=leaf', 'O=wiretls x509 tests, CN=Test Intermediate', 'O=wiretls x509 tests, CN=Test Root']);
   });
 
   test('with the root included', async () => {

@@ -53,7 +53,11 @@ describe('loadCertificates', () => {
     expectLoadError(() => loadCertificates(pem.replace(/\n(.)/, '\n!$1'), 'junk.pem'), 'not base64');
     expectLoadError(() => loadCertificates(pem.replace(/CERTIFICATE/g, 'TRUSTED CERTIFICATE'), 'trusted.pem'), 'TRUSTED CERTIFICATE');
     // Well-formed PEM around bytes that are not a certificate.
-    expectLoadError(() => loadCertificates(encodePem('CERTIFICATE', new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01])), 'garbage.pem'), 'garbage.pem', 'not a valid X.509 certificate');
+    expectLoadError(
+      () => loadCertificates(encodePem('CERTIFICATE', new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01])), 'garbage.pem'),
+      'garbage.pem',
+      'not a valid X.509 certificate',
+    );
   });
 });
 

@@ -140,7 +140,10 @@ function hashAlg(oid: string): pkijs.AlgorithmIdentifier {
 }
 
 function signatureAlgorithm(key: TestKey, sigAlg: SigAlg | undefined): { alg: pkijs.AlgorithmIdentifier; sign: (data: Uint8Array) => Uint8Array } {
-  const nodeSign = (hash: string | null, extra: object = {}) => (data: Uint8Array) => new Uint8Array(sign(hash, data, { key: key.privateKey, ...extra }));
+  const nodeSign =
+    (hash: string | null, extra: object = {}) =>
+    (data: Uint8Array) =>
+      new Uint8Array(sign(hash, data, { key: key.privateKey, ...extra }));
   switch (key.type) {
     case 'p256':
     case 'p384':
@@ -209,7 +212,9 @@ export function issue(options: CertOptions): TestCert {
     const ca = options.ca === undefined ? false : options.ca;
     if (ca !== null) {
       const pathLen = typeof ca === 'object' ? ca.pathLen : undefined;
-      extensions.push(ext(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: ca !== false, ...(pathLen !== undefined ? { pathLenConstraint: pathLen } : {}) }).toSchema()));
+      extensions.push(
+        ext(OID.basicConstraints, true, new pkijs.BasicConstraints({ cA: ca !== false, ...(pathLen !== undefined ? { pathLenConstraint: pathLen } : {}) }).toSchema()),
+      );
     }
     const ku = options.keyUsage === undefined ? (ca ? ['keyCertSign', 'cRLSign'] : ['digitalSignature']) : options.keyUsage;
     if (ku) {
@@ -232,14 +237,22 @@ export function issue(options: CertOptions): TestCert {
       const permittedSubtrees = subtrees(options.nameConstraints.permitted);
       const excludedSubtrees = subtrees(options.nameConstraints.excluded);
       extensions.push(
-        ext(OID.nameConstraints, true, new pkijs.NameConstraints({ ...(permittedSubtrees ? { permittedSubtrees } : {}), ...(excludedSubtrees ? { excludedSubtrees } : {}) }).toSchema()),
+        ext(
+          OID.nameConstraints,
+          true,
+          new pkijs.NameConstraints({ ...(permittedSubtrees ? { permittedSubtrees } : {}), ...(excludedSubtrees ? { excludedSubtrees } : {}) }).toSchema(),
+        ),
       );
     }
     if (options.keyIds !== false) {
       extensions.push(ext(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: ski.slice().buffer })));
       if (options.issuer) {
         extensions.push(
-          ext(OID.authorityKeyIdentifier, false, new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: options.issuer.ski.slice().buffer }) }).toSchema()),
+          ext(
+            OID.authorityKeyIdentifier,
+            false,
+            new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: options.issuer.ski.slice().buffer }) }).toSchema(),
+          ),
         );
       }
     }

@@ -114,14 +114,16 @@ describe('RSASSA-PSS-params read by the DER walker as pkijs read them', () => {
     expect(certSignatureAlgorithm(OID.rsassaPss, sha256)).toEqual({ ok: true, algorithm: { kind: 'rsa-pss', hash: 'SHA-256', saltLength: 32 } });
     expect(certSignatureAlgorithm(OID.rsassaPss, seq(tagged(0, alg(OID.sha256, NULL)), tagged(1, mgf1(OID.sha1))))).toMatchObject({ ok: false, reason: /MGF1-SHA-1 but SHA-256/ });
     expect(certSignatureAlgorithm(OID.rsassaPss, seq(tagged(0, alg(SHA224, NULL))))).toMatchObject({ ok: false, reason: /unsupported hash/ });
-    expect(certSignatureAlgorithm(OID.rsassaPss, seq(tagged(0, alg(OID.sha256, NULL)), tagged(1, mgf1(OID.sha256)), tagged(3, int(2))))).toMatchObject({ ok: false, reason: /trailerField/ });
+    expect(certSignatureAlgorithm(OID.rsassaPss, seq(tagged(0, alg(OID.sha256, NULL)), tagged(1, mgf1(OID.sha256)), tagged(3, int(2))))).toMatchObject({
+      ok: false,
+      reason: /trailerField/,
+    });
     expect(() => certSignatureAlgorithm(OID.rsassaPss, seq(tagged(4, int(1))))).toThrow(/malformed RSASSA-PSS parameters/);
   });
 
-  test('keys read the same parameters, failing as INVALID_ARGUMENT (a key is the caller\'s input, not the peer\'s)', () => {
+  test("keys read the same parameters, failing as INVALID_ARGUMENT (a key is the caller's input, not the peer's)", () => {
     // An id-RSASSA-PSS SubjectPublicKeyInfo around a tiny RSAPublicKey, with the given parameters.
-    const spki = (params: Uint8Array) =>
-      seq(alg(OID.rsassaPss, params), encodeElement(DerTag.BIT_STRING, Uint8Array.of(0), seq(int(0x00, 0xc1, 0x01), int(0x01, 0x00, 0x01))));
+    const spki = (params: Uint8Array) => seq(alg(OID.rsassaPss, params), encodeElement(DerTag.BIT_STRING, Uint8Array.of(0), seq(int(0x00, 0xc1, 0x01), int(0x01, 0x00, 0x01))));
     const restricted = parseSpki(spki(seq(tagged(0, alg(OID.sha384, NULL)), tagged(1, mgf1(OID.sha384)), tagged(2, int(48)))));
     expect(restricted).toMatchObject({ type: 'rsa-pss', pssHashes: ['sha384'] });
     // TLS 1.3 salts are as long as the hash: a key demanding more fits no scheme.

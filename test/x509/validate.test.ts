@@ -16,14 +16,17 @@ describe('validity at a settable time', () => {
   test('after notAfter: CERT_EXPIRED / certificate_expired, naming the certificate', async () => {
     const error = expectFailure(await verifyChain([end, intermediate], [root], { now: new Date('2031-02-01T00:00:00Z') }), 'CERT_EXPIRED', 'validity');
     expect(error.alert).toBe('certificate_expired');
-    expect(error.message).toBe(
-      'certificate 0 (leaf) "O=wiretls x509 tests, CN=leaf": expired on 2031-01-01T00:00:00.000Z (validation time 2031-02-01T00:00:00.000Z)',
-    );
+    expect(error.message).toBe('certificate 0 (leaf) "O=wiretls x509 tests, CN=leaf": expired on 2031-01-01T00:00:00.000Z (validation time 2031-02-01T00:00:00.000Z)');
     expect(error.depth).toBe(0);
   });
 
   test('before notBefore: CERT_NOT_YET_VALID / certificate_expired', async () => {
-    const error = expectFailure(await verifyChain([end, intermediate], [root], { now: new Date('2029-12-31T00:00:00Z') }), 'CERT_NOT_YET_VALID', 'validity', 'not valid before 2030-01-01');
+    const error = expectFailure(
+      await verifyChain([end, intermediate], [root], { now: new Date('2029-12-31T00:00:00Z') }),
+      'CERT_NOT_YET_VALID',
+      'validity',
+      'not valid before 2030-01-01',
+    );
     expect(error.alert).toBe('certificate_expired');
   });
 
@@ -37,7 +40,11 @@ describe('validity at a settable time', () => {
   });
 
   test('dates past 2049 (GeneralizedTime)', async () => {
-    const pki = simplePki({ leaf: { notAfter: new Date('2125-01-01T00:00:00Z') }, intermediate: { notAfter: new Date('2125-01-01T00:00:00Z') }, root: { notAfter: new Date('2125-01-01T00:00:00Z') } });
+    const pki = simplePki({
+      leaf: { notAfter: new Date('2125-01-01T00:00:00Z') },
+      intermediate: { notAfter: new Date('2125-01-01T00:00:00Z') },
+      root: { notAfter: new Date('2125-01-01T00:00:00Z') },
+    });
     expectOk(await verifyChain([pki.leaf, pki.intermediate], [pki.root], { now: new Date('2100-01-01T00:00:00Z') }));
     expectFailure(await verifyChain([pki.leaf, pki.intermediate], [pki.root], { now: new Date('2125-01-02T00:00:00Z') }), 'CERT_EXPIRED');
   });
@@ -117,7 +124,12 @@ describe('extendedKeyUsage', () => {
   test('serverAuth for servers, clientAuth for clients', async () => {
     const server = simplePki({ leaf: { eku: ['serverAuth'] } });
     expectOk(await verifyChain([server.leaf, server.intermediate], [server.root]));
-    const error = expectFailure(await verifyChain([server.leaf, server.intermediate], [server.root], { peerRole: 'client' }), 'CERT_INVALID', 'extendedKeyUsage', 'does not include clientAuth');
+    const error = expectFailure(
+      await verifyChain([server.leaf, server.intermediate], [server.root], { peerRole: 'client' }),
+      'CERT_INVALID',
+      'extendedKeyUsage',
+      'does not include clientAuth',
+    );
     expect(error.alert).toBe('unsupported_certificate');
 
     const client = simplePki({ leaf: { eku: ['clientAuth'], san: null } });
@@ -154,7 +166,12 @@ describe('name constraints', () => {
 
   test('DNS permitted subtree', async () => {
     expectOk(await run({ permitted: ['DNS:example.com'] }, ['DNS:example.com', 'DNS:www.example.com', 'DNS:*.api.example.com']));
-    expectFailure(await run({ permitted: ['DNS:example.com'] }, ['DNS:www.example.com', 'DNS:www.example.org']), 'CERT_INVALID', 'nameConstraints', 'DNS name "www.example.org" is outside the permitted subtrees');
+    expectFailure(
+      await run({ permitted: ['DNS:example.com'] }, ['DNS:www.example.com', 'DNS:www.example.org']),
+      'CERT_INVALID',
+      'nameConstraints',
+      'DNS name "www.example.org" is outside the permitted subtrees',
+    );
     // Label boundaries: "badexample.com" is not under "example.com".
     expectFailure(await run({ permitted: ['DNS:example.com'] }, ['DNS:badexample.com']), 'CERT_INVALID', 'nameConstraints');
     // The leading-dot form covers subdomains only.
@@ -164,13 +181,23 @@ describe('name constraints', () => {
 
   test('DNS excluded subtree, including through a wildcard', async () => {
     expectOk(await run({ excluded: ['DNS:internal.example.com'] }, ['DNS:www.example.com']));
-    expectFailure(await run({ excluded: ['DNS:internal.example.com'] }, ['DNS:db.INTERNAL.example.com']), 'CERT_INVALID', 'nameConstraints', 'excluded subtree "internal.example.com"');
+    expectFailure(
+      await run({ excluded: ['DNS:internal.example.com'] }, ['DNS:db.INTERNAL.example.com']),
+      'CERT_INVALID',
+      'nameConstraints',
+      'excluded subtree "internal.example.com"',
+    );
     expectFailure(await run({ excluded: ['DNS:secret.example.com'] }, ['DNS:*.example.com']), 'CERT_INVALID', 'nameConstraints');
   });
 
   test('IP permitted and excluded ranges, per address family', async () => {
     expectOk(await run({ permitted: ['IP:10.0.0.0/8', 'IP:fd00::/8'] }, ['DNS:x.test', 'IP:10.1.2.3', 'IP:fd12::1']));
-    expectFailure(await run({ permitted: ['IP:10.0.0.0/8'] }, ['IP:192.168.1.1']), 'CERT_INVALID', 'nameConstraints', 'IP name "192.168.1.1" is outside the permitted subtrees (10.0.0.0/8)');
+    expectFailure(
+      await run({ permitted: ['IP:10.0.0.0/8'] }, ['IP:192.168.1.1']),
+      'CERT_INVALID',
+      'nameConstraints',
+      'IP name "192.168.1.1" is outside the permitted subtrees (10.0.0.0/8)',
+    );
     expectFailure(await run({ permitted: ['IP:fd00::/8'] }, ['IP:2001:db8::1']), 'CERT_INVALID', 'nameConstraints');
     expectFailure(await run({ excluded: ['IP:127.0.0.0/8'] }, ['IP:127.0.0.1']), 'CERT_INVALID', 'nameConstraints', 'excluded subtree "127.0.0.0/8"');
     // An IPv6 address is in no IPv4 subtree: with only IPv4 ranges permitted it is refused...
@@ -207,7 +234,12 @@ describe('critical extensions', () => {
 
   test('an unknown critical extension is rejected, on any certificate', async () => {
     const onLeaf = simplePki({ leaf: { extensions: [unknown(true)] } });
-    const error = expectFailure(await verifyChain([onLeaf.leaf, onLeaf.intermediate], [onLeaf.root]), 'CERT_INVALID', 'criticalExtension', 'unrecognised critical extension 1.3.6.1.4.1.55555.1');
+    const error = expectFailure(
+      await verifyChain([onLeaf.leaf, onLeaf.intermediate], [onLeaf.root]),
+      'CERT_INVALID',
+      'criticalExtension',
+      'unrecognised critical extension 1.3.6.1.4.1.55555.1',
+    );
     expect(error.alert).toBe('unsupported_certificate');
     const onIntermediate = simplePki({ intermediate: { extensions: [unknown(true)] } });
     expectFailure(await verifyChain([onIntermediate.leaf, onIntermediate.intermediate], [onIntermediate.root]), 'CERT_INVALID', 'criticalExtension', 'certificate 1');

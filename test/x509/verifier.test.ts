@@ -28,7 +28,7 @@ const vectorText = (file: string) => readFileSync(new URL(`../../test-vectors/pk
 const vector = (file: string) => loadCertificates(vectorText(file), file);
 
 describe('TrustStore', () => {
-  test('system roots: Node\'s bundled Mozilla store, indexed lazily, parsed on demand', async () => {
+  test("system roots: Node's bundled Mozilla store, indexed lazily, parsed on demand", async () => {
     const store = systemTrustStore();
     expect(systemTrustStore()).toBe(store);
     expect(store.parsedAnchors).toBe(0);
@@ -194,24 +194,34 @@ describe('the peer chain and caller overrides', () => {
   test('override can also reject what validated, e.g. pinning a key', async () => {
     const { root, intermediate, leaf: end } = simplePki();
     const pinned = 'AA:BB';
-    const result = await verifyChain([end, intermediate], [root], {}, {
-      override: ({ result, peerCertificates }) =>
-        result.ok && peerCertificates[0]!.fingerprint256 !== pinned
-          ? { ok: false, error: new CertificateError('CERT_UNTRUSTED', 'path', 'certificate is not the pinned one') }
-          : undefined,
-    });
+    const result = await verifyChain(
+      [end, intermediate],
+      [root],
+      {},
+      {
+        override: ({ result, peerCertificates }) =>
+          result.ok && peerCertificates[0]!.fingerprint256 !== pinned
+            ? { ok: false, error: new CertificateError('CERT_UNTRUSTED', 'path', 'certificate is not the pinned one') }
+            : undefined,
+      },
+    );
     expectFailure(result, 'CERT_UNTRUSTED', 'path', 'pinned');
   });
 
   test('checkServerIdentity replaces the name check (like node:tls)', async () => {
     const { root, intermediate, leaf: end } = simplePki();
     const calls: string[] = [];
-    const lenient = await verifyChain([end, intermediate], [root], { serverName: 'other.example' }, {
-      checkServerIdentity: (name, cert) => {
-        calls.push(`${name} ${cert.subjectAltNames.length}`);
-        return undefined;
+    const lenient = await verifyChain(
+      [end, intermediate],
+      [root],
+      { serverName: 'other.example' },
+      {
+        checkServerIdentity: (name, cert) => {
+          calls.push(`${name} ${cert.subjectAltNames.length}`);
+          return undefined;
+        },
       },
-    });
+    );
     expectOk(lenient);
     expect(calls).toEqual(['other.example 4']);
     const strict = await verifyChain([end, intermediate], [root], {}, { checkServerIdentity: () => new Error('not on my list') });
@@ -241,18 +251,28 @@ describe('the peer chain and caller overrides', () => {
 
 test('the verifier reports instead of throwing, even when a hook throws', async () => {
   const { root, intermediate, leaf: end } = simplePki();
-  const result = await verifyChain([end, intermediate], [root], {}, {
-    override: () => {
-      throw new Error('hook bug');
+  const result = await verifyChain(
+    [end, intermediate],
+    [root],
+    {},
+    {
+      override: () => {
+        throw new Error('hook bug');
+      },
     },
-  });
+  );
   expect(result.ok).toBe(false);
   if (!result.ok) expect(result.error.code).toBe('INTERNAL_ERROR');
-  const failing = await verifyChain([end, intermediate], [root], {}, {
-    signatureChecker: {
-      verify: () => Promise.reject(new Error('provider down')),
+  const failing = await verifyChain(
+    [end, intermediate],
+    [root],
+    {},
+    {
+      signatureChecker: {
+        verify: () => Promise.reject(new Error('provider down')),
+      },
     },
-  });
+  );
   expect(failing.ok).toBe(false);
   if (!failing.ok) expect(failing.error.message).toContain('provider down');
 });

@@ -11,13 +11,15 @@ import type { AeadCipher, AeadName } from '../provider.js';
 const NONCE_LENGTH = 12;
 const TAG_LENGTH = 16;
 
-export interface NobleAeadConstructor {
-  (key: Uint8Array, nonce: Uint8Array, additionalData?: Uint8Array): {
-    /** `output` (exactly plaintext + tag long) is honoured by the ciphers that take one. */
-    encrypt(plaintext: Uint8Array, output?: Uint8Array): Uint8Array;
-    decrypt(ciphertext: Uint8Array): Uint8Array;
-  };
-}
+export type NobleAeadConstructor = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+  additionalData?: Uint8Array,
+) => {
+  /** `output` (exactly plaintext + tag long) is honoured by the ciphers that take one. */
+  encrypt(plaintext: Uint8Array, output?: Uint8Array): Uint8Array;
+  decrypt(ciphertext: Uint8Array): Uint8Array;
+};
 
 /** One AEAD as noble builds it. `encryptsInto`: noble's ARX ciphers encrypt into a caller's buffer (in place); its GCM does not. */
 export interface NobleAeadSpec {
@@ -87,4 +89,3 @@ export class NobleAead implements AeadCipher {
     if (nonce.length !== NONCE_LENGTH) throw internalError(`AEAD nonce must be ${NONCE_LENGTH} bytes, got ${nonce.length}`);
   }
 }
-

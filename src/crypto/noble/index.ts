@@ -30,11 +30,7 @@ export interface NobleProviderOptions {
  * ChaCha20-Poly1305 seals a 16 KiB record in ~240 µs against ~530 µs for AES-128-GCM (~2.2x;
  * the gap is similar at 1 KiB). The AES-GCM suites stay available for peers that insist.
  */
-const nobleCipherSuites: readonly CipherSuite[] = [
-  CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-  CipherSuite.TLS_AES_128_GCM_SHA256,
-  CipherSuite.TLS_AES_256_GCM_SHA384,
-];
+const nobleCipherSuites: readonly CipherSuite[] = [CipherSuite.TLS_CHACHA20_POLY1305_SHA256, CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384];
 
 /**
  * The portable provider: @noble/* for hashing, AEADs, key exchange, ECDSA and EdDSA; RSA through

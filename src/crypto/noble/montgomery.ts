@@ -29,4 +29,3 @@ export function montgomeryGroup(group: NamedGroup, curve: typeof x25519, length:
     }),
   };
 }
-

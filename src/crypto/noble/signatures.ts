@@ -111,4 +111,3 @@ export async function importNobleSigningKey(pkcs8: Uint8Array): Promise<SigningK
     }
   }
 }
-

@@ -57,11 +57,7 @@ export function nodeRandom(length: number): Uint8Array {
  * and the per-record cipher set-up is the same for all three. This is the order OpenSSL and
  * node:tls use too.
  */
-const nodeCipherSuites: readonly CipherSuite[] = [
-  CipherSuite.TLS_AES_128_GCM_SHA256,
-  CipherSuite.TLS_AES_256_GCM_SHA384,
-  CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
-];
+const nodeCipherSuites: readonly CipherSuite[] = [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256];
 
 /**
  * The native provider for Node: node:crypto (OpenSSL) for hashing, HMAC/HKDF, the AEADs, ECDH

@@ -199,7 +199,9 @@ export function importNodeSigningKey(pkcs8: Uint8Array): SigningKey {
       if (key.modulusBits < MIN_RSA_SIGNING_BITS) throw unusableSigningKey(`RSA modulus of ${key.modulusBits} bits is below ${MIN_RSA_SIGNING_BITS}`);
       const schemes = schemesForKey(key);
       if (schemes.length === 0) {
-        throw unusableSigningKey('the RSASSA-PSS key parameters allow no TLS 1.3 scheme (hash must be SHA-256/384/512 with MGF1 over the same hash and salt length at most the hash length)');
+        throw unusableSigningKey(
+          'the RSASSA-PSS key parameters allow no TLS 1.3 scheme (hash must be SHA-256/384/512 with MGF1 over the same hash and salt length at most the hash length)',
+        );
       }
       // Re-wrapped as rsaEncryption: which hashes the key may use was decided from its parameters.
       const privateKey = importPrivateKey(key.rsaEncryptionPkcs8);

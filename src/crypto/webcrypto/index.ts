@@ -71,11 +71,7 @@ export function webcryptoProvider(options: WebCryptoProviderOptions = {}): Crypt
     ...webCryptoGroups,
     ...[...groupExtras.keys()].filter((g) => g !== NamedGroup.X25519MLKEM768),
   ];
-  const cipherSuites: CipherSuite[] = [
-    ...(aeadExtra ? [aeadExtra.suite] : []),
-    CipherSuite.TLS_AES_128_GCM_SHA256,
-    CipherSuite.TLS_AES_256_GCM_SHA384,
-  ];
+  const cipherSuites: CipherSuite[] = [...(aeadExtra ? [aeadExtra.suite] : []), CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384];
   return {
     name: 'webcrypto',
     random: (length: number): Uint8Array => random(length),

@@ -1,16 +1,7 @@
 import { internalError } from '../../errors.js';
 import { NamedGroup } from '../../messages/registry.js';
 import { zeroize } from '../../wire/bytes.js';
-import {
-  KeyExchanges,
-  type RandomSource,
-  checkedRandom,
-  illegalShare,
-  invalidPrivateKey,
-  isValidNistPrivateKey,
-  nistPrivateKey,
-  rejectAllZero,
-} from '../key-exchange.js';
+import { KeyExchanges, type RandomSource, checkedRandom, illegalShare, invalidPrivateKey, isValidNistPrivateKey, nistPrivateKey, rejectAllZero } from '../key-exchange.js';
 import { montgomeryGroup } from '../noble/montgomery.js';
 import type { KeyExchangeAlgorithm, KeyExchangeResponse, KeyShareSecret, SyncKeyExchangeAlgorithm } from '../provider.js';
 import { defaultRandom } from '../random.js';
@@ -100,7 +91,10 @@ async function generateEphemeral(subtle: WebCryptoSubtle, spec: EcdhSpec): Promi
 }
 
 /** How ephemeral keys are made: inside WebCrypto (through the pool), or (for tests) from given scalars. */
-type KeySource = { readonly kind: 'generate'; readonly pool: EphemeralKeyPool } | { readonly kind: 'random'; readonly random: RandomSource } | { readonly kind: 'fixed'; readonly privateKey: Uint8Array };
+type KeySource =
+  | { readonly kind: 'generate'; readonly pool: EphemeralKeyPool }
+  | { readonly kind: 'random'; readonly random: RandomSource }
+  | { readonly kind: 'fixed'; readonly privateKey: Uint8Array };
 
 /** Whether this runtime's WebCrypto does X25519: asked once per process, then remembered. */
 let x25519Support: Promise<boolean> | undefined;
@@ -116,9 +110,7 @@ function x25519Supported(subtle: WebCryptoSubtle): Promise<boolean> {
 let fallback: Promise<KeyExchanges> | undefined;
 
 function nobleX25519(): Promise<KeyExchanges> {
-  return (fallback ??= import('./x25519-noble.js').then(
-    ({ x25519 }) => new KeyExchanges(new Map([[NamedGroup.x25519, montgomeryGroup(NamedGroup.x25519, x25519, 32)]])),
-  ));
+  return (fallback ??= import('./x25519-noble.js').then(({ x25519 }) => new KeyExchanges(new Map([[NamedGroup.x25519, montgomeryGroup(NamedGroup.x25519, x25519, 32)]]))));
 }
 
 class WebCryptoKeyShare implements KeyShareSecret {
