@@ -55,7 +55,7 @@ export class ExplainSession {
    */
   write(target: ExplainTarget, session: SessionInfo | undefined, io: ExplainIo, file = target.target): number {
     this.recorder.end();
-    const model = explain(this.recorder.events, { role: this.role, provider: defaultProvider(), title: this.title, session });
+    const model = explain(this.recorder.events, { role: this.role, provider: defaultProvider(), title: this.title, session, omitted: this.recorder.omitted });
     if (target.target === '-') {
       const tty = io.stdout.isTTY === true;
       io.stdout.write(renderText(model, { width: tty ? (io.stdout.columns ?? 100) : 100, colour: tty && !process.env.NO_COLOR, redact: target.redact }));

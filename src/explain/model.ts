@@ -13,7 +13,7 @@ import { parseCertificate } from '../x509/certificate.js';
 import { type MessageStart, annotateAlert, annotatePlaintext, messageName, recordHeader } from './annotate.js';
 import { type ChainView, chainView } from './chain.js';
 import { HandshakeStream, handshakeContent } from './handshake-stream.js';
-import type { ExplainEvent } from './recorder.js';
+import type { ExplainEvent, Omitted } from './recorder.js';
 import { type Region, Walker } from './regions.js';
 
 /**
@@ -124,6 +124,8 @@ export interface ExplainOptions {
   /** e.g. "wiretls connect example.com:443". */
   title: string;
   session?: SessionInfo | undefined;
+  /** What the recording counted but did not keep (ExplainRecorder.omitted). */
+  omitted?: Omitted | undefined;
 }
 
 const STEP_TITLES: Record<StepId, string> = {
@@ -853,6 +855,13 @@ class Builder {
         `${this.records.length} (${this.records.filter((r) => r.from === 'client').length} from the client, ${this.records.filter((r) => r.from === 'server').length} from the server)`,
       ],
     ];
+    const omitted = this.options.omitted;
+    if (omitted && (omitted.applicationDataRecords > 0 || omitted.events > 0)) {
+      const parts: string[] = [];
+      if (omitted.applicationDataRecords > 0) parts.push(`${omitted.applicationDataRecords} application data records (${omitted.applicationDataBytes} bytes) past the first MiB`);
+      if (omitted.events > 0) parts.push(`${omitted.events} later events`);
+      facts.push(['not recorded', parts.join('; ')]);
+    }
     if (!s) return facts;
     facts.push(['cipher suite', cipherSuiteName(s.cipherSuite)]);
     facts.push(['key exchange', s.group === undefined ? 'none (psk_ke)' : namedGroupName(s.group)]);

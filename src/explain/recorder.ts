@@ -1,5 +1,6 @@
 import type { TraceEvent } from '../handshake-context.js';
 import type { KeyDerivation } from '../keyschedule.js';
+import { ContentType } from '../messages/registry.js';
 
 /**
  * What `wiretls explain` is built from: the engine's trace events and key schedule steps, in
@@ -9,16 +10,36 @@ import type { KeyDerivation } from '../keyschedule.js';
  */
 export type ExplainEvent = { kind: 'trace'; event: TraceEvent; at: number } | { kind: 'derivation'; step: KeyDerivation };
 
+/**
+ * What a recording keeps, so that a long or hostile connection (a bulk upload to
+ * `serve --explain`, a KeyUpdate flood) cannot grow it without bound: application data records
+ * up to this many bytes in all, and this many events. Past either, events are counted, not kept.
+ */
+export const RECORDING_LIMITS = { applicationDataBytes: 1 << 20, events: 20_000 } as const;
+
+/** What a recording counted but did not keep (see RECORDING_LIMITS). */
+export interface Omitted {
+  applicationDataRecords: number;
+  applicationDataBytes: number;
+  /** Events of any kind past the event limit. */
+  events: number;
+}
+
 export class ExplainRecorder {
   readonly events: ExplainEvent[] = [];
+  readonly omitted: Omitted = { applicationDataRecords: 0, applicationDataBytes: 0, events: 0 };
   /** When the connection ended (performance.now()), set by `end`. */
   endedAt: number | undefined;
+  #applicationDataBytes = 0;
 
   readonly trace = (event: TraceEvent): void => {
+    // A failure is always kept: it is what the page must explain.
+    if (event.kind !== 'failed' && !this.keeps(event)) return;
     this.events.push({ kind: 'trace', event: copyEvent(event), at: performance.now() });
   };
 
   readonly derivation = (step: KeyDerivation): void => {
+    if (!this.keeps(undefined)) return;
     this.events.push({
       kind: 'derivation',
       step: {
@@ -35,6 +56,23 @@ export class ExplainRecorder {
 
   end(): void {
     this.endedAt ??= performance.now();
+  }
+
+  /** Whether one more event fits the limits; counts it in `omitted` when it does not. */
+  private keeps(event: TraceEvent | undefined): boolean {
+    if (event?.kind === 'record' && event.inner?.type === ContentType.application_data) {
+      if (this.#applicationDataBytes + event.bytes.length > RECORDING_LIMITS.applicationDataBytes) {
+        this.omitted.applicationDataRecords++;
+        this.omitted.applicationDataBytes += event.bytes.length;
+        return false;
+      }
+      this.#applicationDataBytes += event.bytes.length;
+    }
+    if (this.events.length >= RECORDING_LIMITS.events) {
+      this.omitted.events++;
+      return false;
+    }
+    return true;
   }
 }
 

@@ -70,7 +70,8 @@ export async function explained(options: RunOptions = {}): Promise<Explained> {
     keyLog,
     wire,
     tickets,
-    model: (side) => explain(recorders[side].events, { role: side, provider, title: `in-memory ${side}`, session: (side === 'client' ? c : s).session }),
+    model: (side) =>
+      explain(recorders[side].events, { role: side, provider, title: `in-memory ${side}`, session: (side === 'client' ? c : s).session, omitted: recorders[side].omitted }),
   };
 }
 
