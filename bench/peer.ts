@@ -9,7 +9,7 @@ import { createServer as netCreateServer, type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import type { CryptoProvider } from '../src/crypto/provider.js';
-import { CipherSuite, NamedGroup } from '../src/messages/registry.js';
+import { CipherSuite, NamedGroup } from '../src/registry.js';
 import { connect as wiretlsConnect } from '../src/node/connect.js';
 import { createServer as wiretlsCreateServer } from '../src/node/server.js';
 import { PKI_DIR, pkiText } from './fixtures.js';

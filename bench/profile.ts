@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
-import { CipherSuite, ContentType, NamedGroup } from '../src/messages/registry.js';
+import { CipherSuite, ContentType, NamedGroup } from '../src/registry.js';
 import { cipherSuiteParams } from '../src/crypto/suites.js';
 import { RecordProtector } from '../src/record/protection.js';
 import { ClientConnection, ServerConnection } from '../src/connection.js';

@@ -3,7 +3,7 @@ import { cipherSuiteParams } from './crypto/suites.js';
 import { TLSError } from './errors.js';
 import { utf8 } from './wire/bytes.js';
 import type { ClientHello, EncryptedExtensions } from './messages/types.js';
-import { type CipherSuite, type NamedGroup, PskKeyExchangeMode, SignatureScheme } from './messages/registry.js';
+import { type CipherSuite, type NamedGroup, PskKeyExchangeMode, SignatureScheme } from './registry.js';
 import type { SessionTicket } from './handshake-context.js';
 import type { DerivationObserver, SecretName } from './keyschedule.js';
 import type { AntiReplay } from './server/anti-replay.js';

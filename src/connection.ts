@@ -6,7 +6,7 @@ import type { Epoch, HandshakeContext, HandshakeState, SessionInfo, SessionTicke
 import { type DerivationObserver, type SecretName, type SecretObserver, exportKeyingMaterial, nextTrafficSecret, trafficKeys } from './keyschedule.js';
 import { decodeHandshake, encodeHandshake } from './messages/handshake.js';
 import { HandshakeReassembler } from './messages/reassembler.js';
-import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, KeyUpdateRequest } from './messages/registry.js';
+import { AlertDescription, AlertLevel, ContentType, ExtensionType, HandshakeType, KeyUpdateRequest } from './registry.js';
 import type { HandshakeMessage } from './messages/types.js';
 import { type DeframedRecord, Deframer } from './record/deframer.js';
 import type { RecordBufferPool } from './record/buffer-pool.js';

@@ -10,7 +10,7 @@ export { ClientConnection, ServerConnection, Connection, type ConnectionEvents, 
 export type { ClientConfig, ServerConfig, ServerCertificate, CommonConfig } from './config.js';
 export type { SessionInfo, SessionTicket, TraceEvent } from './handshake-context.js';
 export { TLSError, type TLSErrorCode } from './errors.js';
-export { CipherSuite, NamedGroup, SignatureScheme, AlertDescription } from './messages/registry.js';
+export { CipherSuite, NamedGroup, SignatureScheme, AlertDescription } from './registry.js';
 
 // Crypto providers. defaultProvider() here is webcryptoProvider(); the Node entry's is the native one.
 export type { CryptoProvider, SigningKey, AeadCipher, KeyExchangeAlgorithm } from './crypto/provider.js';

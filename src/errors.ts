@@ -1,4 +1,4 @@
-import { AlertDescription, type AlertName, alertName } from './messages/registry.js';
+import { AlertDescription, type AlertName, alertName } from './registry.js';
 
 /**
  * Stable error codes. They are a public contract (the CLI's --json output and exit statuses

@@ -1,6 +1,6 @@
 import type { CipherSuiteParams, CryptoProvider } from './crypto/provider.js';
 import { protocolError, type TLSError } from './errors.js';
-import { handshakeTypeName } from './messages/registry.js';
+import { handshakeTypeName } from './registry.js';
 import type { HandshakeMessage, ReceivedMessage } from './messages/types.js';
 import type { SecretName, SecretObserver } from './keyschedule.js';
 import type { Transcript } from './transcript.js';

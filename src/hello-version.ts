@@ -1,5 +1,5 @@
 import { protocolError } from './errors.js';
-import { ProtocolVersion } from './messages/registry.js';
+import { ProtocolVersion } from './registry.js';
 
 /** SSL 3.0's version number, the one below TLS 1.0's. */
 const SSL3 = ProtocolVersion.TLS1_0 - 1;

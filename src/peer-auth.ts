@@ -3,7 +3,7 @@ import { hashOutputLength } from './crypto/provider.js';
 import { type PublicKeyInfo, parseSpki, publicKeyFitsScheme } from './crypto/keys.js';
 import { TLSError, decodeError, protocolError } from './errors.js';
 import { finishedVerifyData } from './keyschedule.js';
-import { SignatureScheme, signatureSchemeName } from './messages/registry.js';
+import { SignatureScheme, signatureSchemeName } from './registry.js';
 import type { CertificateVerify, Finished } from './messages/types.js';
 import { concatBytes, constantTimeEqual, utf8 } from './wire/bytes.js';
 import { certificateSpki } from './x509/spki.js';

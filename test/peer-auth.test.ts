@@ -2,7 +2,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TLSError } from '../src/errors.js';
 import { finishedVerifyData } from '../src/keyschedule.js';
-import { HandshakeType, SignatureScheme } from '../src/messages/registry.js';
+import { HandshakeType, SignatureScheme } from '../src/registry.js';
 import type { CertificateVerify } from '../src/messages/types.js';
 import { certificateVerifyContent, checkCertificateVerify, checkFinished } from '../src/peer-auth.js';
 import { certificateSpki } from '../src/x509/spki.js';

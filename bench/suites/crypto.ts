@@ -17,7 +17,7 @@ import {
 import type { AeadName, CryptoProvider, HashName } from '../../src/crypto/provider.js';
 import { cipherSuiteParams } from '../../src/crypto/suites.js';
 import { KeySchedule, finishedVerifyData, hkdfExpandLabel, trafficKeys } from '../../src/keyschedule.js';
-import { CipherSuite, ContentType, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { CipherSuite, ContentType, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { RecordProtector } from '../../src/record/protection.js';
 import { type Options, type Report, interleave, interleaveAsync, makeRow, rate } from '../harness.js';
 import { type ProviderName, providers, syncProviders } from '../providers.js';

@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import { ClientConnection, type Connection, ServerConnection } from '../../src/connection.js';
 import { type AeadCipher, type CryptoProvider, type HashContext, type KeyExchangeAlgorithm, type KeyShareSecret, type SigningKey, isPending } from '../../src/crypto/provider.js';
-import { NamedGroup } from '../../src/messages/registry.js';
+import { NamedGroup } from '../../src/registry.js';
 import { bytesEqual } from '../../src/wire/bytes.js';
 import type { CertificateVerifier } from '../../src/x509/verifier.js';
 import { X509Verifier } from '../../src/x509/x509-verifier.js';

@@ -1,6 +1,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { TraceEvent } from '../handshake-context.js';
-import { HandshakeType, cipherSuiteName, namedGroupName, signatureSchemeName } from '../messages/registry.js';
+import { HandshakeType, cipherSuiteName, namedGroupName, signatureSchemeName } from '../registry.js';
 import { connect } from '../node/connect.js';
 import { deserializeSession } from '../node/session.js';
 import type { TLSSocket } from '../node/tls-socket.js';

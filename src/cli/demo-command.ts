@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { cipherSuiteName, namedGroupName, signatureSchemeName } from '../messages/registry.js';
+import { cipherSuiteName, namedGroupName, signatureSchemeName } from '../registry.js';
 import { connect } from '../node/connect.js';
 import { createServer } from '../node/server.js';
 import { UsageError, parseArgs } from './args.js';

@@ -1,4 +1,4 @@
-import { CipherSuite, NamedGroup, SignatureScheme, lookupCode } from '../messages/registry.js';
+import { CipherSuite, NamedGroup, SignatureScheme, lookupCode } from '../registry.js';
 import { UsageError } from './args.js';
 
 /**

@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { TLSError } from '../errors.js';
-import { cipherSuiteName, namedGroupName } from '../messages/registry.js';
+import { cipherSuiteName, namedGroupName } from '../registry.js';
 import { createServer, type Server } from '../node/server.js';
 import type { TLSSocket } from '../node/tls-socket.js';
 import { parseCertificate } from '../x509/certificate.js';

@@ -1,7 +1,7 @@
 import type { TraceEvent } from '../handshake-context.js';
 import * as ext from '../messages/extensions.js';
 import { isHelloRetryRequest } from '../messages/handshake.js';
-import { ExtensionType, cipherSuiteName, extensionTypeName, handshakeTypeName, namedGroupName, protocolVersionName, signatureSchemeName } from '../messages/registry.js';
+import { ExtensionType, cipherSuiteName, extensionTypeName, handshakeTypeName, namedGroupName, protocolVersionName, signatureSchemeName } from '../registry.js';
 import type { HandshakeMessage, RawExtension } from '../messages/types.js';
 import { bytesToHex, fromUtf8 } from '../wire/bytes.js';
 

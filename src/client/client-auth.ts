@@ -2,7 +2,7 @@ import type { CertifiedKey } from '../config.js';
 import { protocolError } from '../errors.js';
 import type { HandshakeContext } from '../handshake-context.js';
 import * as ext from '../messages/extensions.js';
-import { ExtensionType, HandshakeType, type SignatureScheme, extensionTypeName } from '../messages/registry.js';
+import { ExtensionType, HandshakeType, type SignatureScheme, extensionTypeName } from '../registry.js';
 import type { CertificateRequest } from '../messages/types.js';
 import { certificateVerifyContent } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';

@@ -3,7 +3,7 @@ import { type KeyShareSecret, type MaybePromise, isPending } from '../crypto/pro
 import { advertisedSignatureSchemes } from '../crypto/signature-schemes.js';
 import { TLSError } from '../errors.js';
 import * as ext from '../messages/extensions.js';
-import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, type PskKeyExchangeMode } from '../messages/registry.js';
+import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, type PskKeyExchangeMode } from '../registry.js';
 import type { ClientHello, RawExtension } from '../messages/types.js';
 import { utf8 } from '../wire/bytes.js';
 import { type Resumption, pskExtensionPlaceholder, usableTicket } from './psk.js';

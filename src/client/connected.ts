@@ -3,7 +3,7 @@ import { protocolError } from '../errors.js';
 import type { HandshakeContext, HandshakeState, SessionInfo } from '../handshake-context.js';
 import { finishedVerifyData, resumptionPsk } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
-import { ExtensionType, HandshakeType, extensionTypeName, handshakeTypeName } from '../messages/registry.js';
+import { ExtensionType, HandshakeType, extensionTypeName, handshakeTypeName } from '../registry.js';
 import type { CertificateRequest, NewSessionTicket, ReceivedMessage } from '../messages/types.js';
 import type { Transcript } from '../transcript.js';
 import type { CertifiedKey } from '../config.js';

@@ -4,7 +4,7 @@ import type { SessionTicket } from '../handshake-context.js';
 import { type KeySchedule, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { encodeHandshake } from '../messages/handshake.js';
-import { ExtensionType } from '../messages/registry.js';
+import { ExtensionType } from '../registry.js';
 import type { ClientHello } from '../messages/types.js';
 
 /**

@@ -6,7 +6,7 @@ import { type HandshakeContext, type HandshakeState, type SessionInfo, expectTyp
 import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension, isHelloRetryRequest } from '../messages/handshake.js';
-import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, extensionTypeName, namedGroupName } from '../messages/registry.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, extensionTypeName, namedGroupName } from '../registry.js';
 import type { Certificate, CertificateRequest, ReceivedMessage, ServerHello } from '../messages/types.js';
 import { type ChainVerdict, checkCertificateVerify, checkFinished, verifyPeerChain } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';

@@ -1,6 +1,6 @@
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { internalError } from '../errors.js';
-import { NamedGroup } from '../messages/registry.js';
+import { NamedGroup } from '../registry.js';
 import { concatBytes, zeroize } from '../wire/bytes.js';
 import { type DhGroup, type DhKeyPair, type HybridFactory, type RandomSource, checkedRandom, illegalShare, invalidPrivateKey, takeOnce } from './key-exchange.js';
 import type { KeyExchangeResponse, SyncKeyExchangeAlgorithm, SyncKeyShareSecret } from './provider.js';

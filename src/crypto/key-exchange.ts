@@ -1,5 +1,5 @@
 import { TLSError, internalError, protocolError } from '../errors.js';
-import { NamedGroup, namedGroupName } from '../messages/registry.js';
+import { NamedGroup, namedGroupName } from '../registry.js';
 import { zeroize } from '../wire/bytes.js';
 import type { KeyShareSecret, SyncKeyExchangeAlgorithm, SyncKeyShareSecret } from './provider.js';
 

@@ -1,5 +1,5 @@
 import { TLSError } from '../errors.js';
-import { SignatureScheme } from '../messages/registry.js';
+import { SignatureScheme } from '../registry.js';
 import {
   DerTag,
   type DerNode,

@@ -1,4 +1,4 @@
-import type { CipherSuite, NamedGroup, SignatureScheme } from '../messages/registry.js';
+import type { CipherSuite, NamedGroup, SignatureScheme } from '../registry.js';
 
 /**
  * The crypto provider: every primitive the TLS engine uses goes through this interface, so

@@ -1,5 +1,5 @@
 import { TLSError, internalError } from '../errors.js';
-import { type SignatureScheme, signatureSchemeName } from '../messages/registry.js';
+import { type SignatureScheme, signatureSchemeName } from '../registry.js';
 import { schemesForKey } from './keys.js';
 import { MIN_RSA_SIGNING_BITS, type PrivateKeyInfo, unusableSigningKey } from './private-keys.js';
 import { type HashName, hashOutputLength } from './provider.js';

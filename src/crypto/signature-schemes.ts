@@ -1,4 +1,4 @@
-import { SignatureScheme } from '../messages/registry.js';
+import { SignatureScheme } from '../registry.js';
 import type { HashName } from './provider.js';
 
 export type EcCurve = 'P-256' | 'P-384' | 'P-521';

@@ -1,4 +1,4 @@
-import { CipherSuite } from '../messages/registry.js';
+import { CipherSuite } from '../registry.js';
 import type { CipherSuiteParams } from './provider.js';
 
 /** RFC 8446 §B.4 and RFC 8439: the TLS 1.3 suites wiretls implements. */

@@ -12,7 +12,7 @@ import {
   namedGroupName,
   protocolVersionName,
   signatureSchemeName,
-} from '../messages/registry.js';
+} from '../registry.js';
 import { HELLO_RETRY_REQUEST_RANDOM } from '../messages/handshake.js';
 import { bytesEqual, fromUtf8 } from '../wire/bytes.js';
 import { type Region, Walker } from './regions.js';
@@ -20,7 +20,7 @@ import { type Region, Walker } from './regions.js';
 /**
  * The annotating walk over the bytes the engine traced: records, the handshake messages in
  * them, each extension and each vector length, labelled with the names of the one registry
- * (messages/registry.ts) and the RFC section that defines them. It reads, it never judges:
+ * (registry.ts) and the RFC section that defines them. It reads, it never judges:
  * the engine's codecs decide what is well-formed; bytes this walk cannot place are shown
  * undecoded rather than dropped.
  */

@@ -1,5 +1,5 @@
 import type { TraceEvent } from '../handshake-context.js';
-import { ContentType } from '../messages/registry.js';
+import { ContentType } from '../registry.js';
 import { bytesEqual, concatBytes } from '../wire/bytes.js';
 import { type MessageStart, annotateMessages } from './annotate.js';
 import { type Region, RegionCutter } from './regions.js';

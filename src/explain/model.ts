@@ -5,7 +5,7 @@ import type { SessionInfo, TraceEvent } from '../handshake-context.js';
 import { type KeyDerivation, hkdfExpandLabel } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension, isHelloRetryRequest, messageHash } from '../messages/handshake.js';
-import { ContentType, ExtensionType, HandshakeType, alertName, cipherSuiteName, contentTypeName, namedGroupName, signatureSchemeName } from '../messages/registry.js';
+import { ContentType, ExtensionType, HandshakeType, alertName, cipherSuiteName, contentTypeName, namedGroupName, signatureSchemeName } from '../registry.js';
 import type { ClientHello, HandshakeMessage } from '../messages/types.js';
 import { certificateVerifyContent } from '../peer-auth.js';
 import { bytesEqual, bytesToHex, concatBytes, fromUtf8 } from '../wire/bytes.js';

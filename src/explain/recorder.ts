@@ -1,6 +1,6 @@
 import type { TraceEvent } from '../handshake-context.js';
 import type { KeyDerivation } from '../keyschedule.js';
-import { ContentType } from '../messages/registry.js';
+import { ContentType } from '../registry.js';
 
 /**
  * What `wiretls explain` is built from: the engine's trace events and key schedule steps, in

@@ -1,7 +1,7 @@
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
 import { readExtensions, writeExtensions, writeVector } from './codec.js';
-import { HandshakeType } from './registry.js';
+import { HandshakeType } from '../registry.js';
 import type { Certificate, CertificateEntry, CertificateVerify, Finished } from './types.js';
 
 /** The authentication messages: Certificate, CertificateVerify, Finished (RFC 8446 §4.4). */

@@ -1,7 +1,7 @@
 import { internalError, protocolError } from '../errors.js';
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
-import { ExtensionType, extensionTypeName } from './registry.js';
+import { ExtensionType, extensionTypeName } from '../registry.js';
 import type { RawExtension } from './types.js';
 
 /**

@@ -3,7 +3,7 @@ import { utf8 } from '../wire/bytes.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { writeVector } from './codec.js';
-import { CertificateStatusType, ExtensionType, extensionTypeName } from './registry.js';
+import { CertificateStatusType, ExtensionType, extensionTypeName } from '../registry.js';
 
 /**
  * Typed bodies of the extensions we understand (RFC 8446 §4.2 and the RFCs it lists).

@@ -5,7 +5,7 @@ import { decodeCertificate, decodeCertificateVerify, decodeFinished, encodeCerti
 import { writeVector } from './codec.js';
 import { decodeClientHello, decodeServerHello, encodeClientHello, encodeServerHello } from './hello.js';
 import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, encodeNewSessionTicket } from './post-handshake.js';
-import { HandshakeType, handshakeTypeName } from './registry.js';
+import { HandshakeType, handshakeTypeName } from '../registry.js';
 import { decodeCertificateRequest, decodeEncryptedExtensions, encodeCertificateRequest, encodeEncryptedExtensions } from './server-parameters.js';
 import type { HandshakeMessage } from './types.js';
 

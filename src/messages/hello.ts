@@ -3,7 +3,7 @@ import { bytesEqual, hexToBytes } from '../wire/bytes.js';
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
 import { readExtensions, writeExtensions, writeFixed, writeVector } from './codec.js';
-import { ExtensionType, HandshakeType } from './registry.js';
+import { ExtensionType, HandshakeType } from '../registry.js';
 import type { ClientHello, RawExtension, ServerHello } from './types.js';
 
 /** ClientHello and ServerHello / HelloRetryRequest bodies (RFC 8446 §4.1.2, §4.1.3). */

@@ -2,7 +2,7 @@ import { protocolError } from '../errors.js';
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
 import { readExtensions, writeExtensions, writeVector } from './codec.js';
-import { HandshakeType, KeyUpdateRequest } from './registry.js';
+import { HandshakeType, KeyUpdateRequest } from '../registry.js';
 import type { KeyUpdate, NewSessionTicket } from './types.js';
 
 /** Post-handshake messages: NewSessionTicket and KeyUpdate (RFC 8446 §4.6). */

@@ -1,6 +1,6 @@
 import { decodeError, protocolError } from '../errors.js';
 import { isTls13HandshakeType, maxBodyLength } from './handshake.js';
-import { HandshakeType, handshakeTypeName } from './registry.js';
+import { HandshakeType, handshakeTypeName } from '../registry.js';
 
 /**
  * Joins handshake record payloads into whole handshake messages (RFC 8446 §5.1: a message may

@@ -1,7 +1,7 @@
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
 import { readExtensions, writeExtensions, writeVector } from './codec.js';
-import { HandshakeType } from './registry.js';
+import { HandshakeType } from '../registry.js';
 import type { CertificateRequest, EncryptedExtensions } from './types.js';
 
 /** The server's parameters after ServerHello (RFC 8446 §4.3). */

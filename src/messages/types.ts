@@ -1,4 +1,4 @@
-import type { HandshakeType } from './registry.js';
+import type { HandshakeType } from '../registry.js';
 
 /**
  * Typed TLS 1.3 handshake messages (RFC 8446 §4). Extensions stay as an ordered list of raw

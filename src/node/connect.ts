@@ -5,7 +5,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError, asTLSError } from '../errors.js';
 import type { SessionTicket, TraceEvent } from '../handshake-context.js';
 import type { DerivationObserver } from '../keyschedule.js';
-import type { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from '../messages/registry.js';
+import type { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from '../registry.js';
 import type { X509Verifier } from '../x509/x509-verifier.js';
 import type { TrustStore } from '../x509/truststore.js';
 import { type PemInput, loadServerCertificates } from './credentials.js';

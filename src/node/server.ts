@@ -5,7 +5,7 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import { TLSError } from '../errors.js';
 import type { TraceEvent } from '../handshake-context.js';
 import type { KeyDerivation } from '../keyschedule.js';
-import type { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from '../messages/registry.js';
+import type { CipherSuite, NamedGroup, PskKeyExchangeMode, SignatureScheme } from '../registry.js';
 import { AntiReplay } from '../server/anti-replay.js';
 import { StatelessTicketStore } from '../server/tickets.js';
 import { type PemInput, loadServerCertificates } from './credentials.js';

@@ -3,7 +3,7 @@ import { type NetConnectOpts, Socket, connect as netConnect } from 'node:net';
 import { type Connection, ServerConnection } from '../connection.js';
 import { TLSError } from '../errors.js';
 import type { SessionInfo } from '../handshake-context.js';
-import { cipherSuiteName } from '../messages/registry.js';
+import { cipherSuiteName } from '../registry.js';
 import { RecordBufferPool } from '../record/buffer-pool.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { type PeerCertificate, toPeerCertificate } from './peer-certificate.js';

@@ -1,5 +1,5 @@
 import { protocolError } from '../errors.js';
-import { ContentType, ProtocolVersion } from '../messages/registry.js';
+import { ContentType, ProtocolVersion } from '../registry.js';
 import { writeRecordHeader } from './framing.js';
 
 /**

@@ -1,5 +1,5 @@
 import { type TLSError, decodeError, protocolError } from '../errors.js';
-import { ContentType } from '../messages/registry.js';
+import { ContentType } from '../registry.js';
 import { RecordBufferPool } from './buffer-pool.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH } from './framing.js';
 

@@ -1,6 +1,6 @@
 import type { AeadCipher, AeadName } from '../crypto/provider.js';
 import { internalError, protocolError } from '../errors.js';
-import { ContentType, ProtocolVersion } from '../messages/registry.js';
+import { ContentType, ProtocolVersion } from '../registry.js';
 import { uninitializedBytes } from '../wire/bytes.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_INNER_PLAINTEXT_LENGTH, MIN_RECORD_SIZE_LIMIT, RECORD_HEADER_LENGTH, writeRecordHeader } from './framing.js';
 

@@ -1,5 +1,5 @@
 import { internalError } from '../errors.js';
-import { type AlertDescription, type AlertLevel, ContentType, ProtocolVersion } from '../messages/registry.js';
+import { type AlertDescription, type AlertLevel, ContentType, ProtocolVersion } from '../registry.js';
 import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, writeRecordHeader } from './framing.js';
 import type { RecordProtector } from './protection.js';
 

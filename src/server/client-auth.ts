@@ -2,7 +2,7 @@ import { advertisedSignatureSchemes } from '../crypto/signature-schemes.js';
 import { protocolError } from '../errors.js';
 import { type HandshakeContext, type HandshakeState, expectType } from '../handshake-context.js';
 import * as ext from '../messages/extensions.js';
-import { ExtensionType, HandshakeType, extensionTypeName } from '../messages/registry.js';
+import { ExtensionType, HandshakeType, extensionTypeName } from '../registry.js';
 import type { CertificateRequest, RawExtension, ReceivedMessage } from '../messages/types.js';
 import { type ChainVerdict, checkCertificateVerify, verifyPeerChain } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';

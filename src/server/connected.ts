@@ -1,6 +1,6 @@
 import { TLSError, protocolError } from '../errors.js';
 import type { HandshakeContext, HandshakeState, SessionInfo } from '../handshake-context.js';
-import { HandshakeType, handshakeTypeName } from '../messages/registry.js';
+import { HandshakeType, handshakeTypeName } from '../registry.js';
 import type { ReceivedMessage } from '../messages/types.js';
 import { checkFinished } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';

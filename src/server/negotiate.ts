@@ -5,7 +5,7 @@ import { protocolError } from '../errors.js';
 import { refuseSsl3OrOlder } from '../hello-version.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension } from '../messages/handshake.js';
-import { ExtensionType, ProtocolVersion, type PskKeyExchangeMode, extensionTypeName } from '../messages/registry.js';
+import { ExtensionType, ProtocolVersion, type PskKeyExchangeMode, extensionTypeName } from '../registry.js';
 import type { ClientHello } from '../messages/types.js';
 import { bytesEqual, fromUtf8 } from '../wire/bytes.js';
 import type { PskOffer } from './resumption.js';

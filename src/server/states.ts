@@ -5,7 +5,7 @@ import { type HandshakeContext, type HandshakeState, type SessionInfo, expectTyp
 import { KeySchedule, finishedVerifyData, resumptionPsk } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { HELLO_RETRY_REQUEST_RANDOM, encodeHandshake } from '../messages/handshake.js';
-import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, type SignatureScheme } from '../messages/registry.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, type SignatureScheme } from '../registry.js';
 import type { Certificate, ClientHello, EncryptedExtensions, RawExtension, ReceivedMessage } from '../messages/types.js';
 import { certificateVerifyContent, checkFinished } from '../peer-auth.js';
 import { Transcript } from '../transcript.js';

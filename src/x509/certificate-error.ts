@@ -1,6 +1,6 @@
 import { derReader } from '../crypto/der.js';
 import { TLSError, type TLSErrorCode } from '../errors.js';
-import type { AlertName } from '../messages/registry.js';
+import type { AlertName } from '../registry.js';
 import type { CertificateSummary } from './certificate.js';
 
 export type CertificateErrorCode = Extract<

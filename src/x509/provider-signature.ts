@@ -1,5 +1,5 @@
 import type { CryptoProvider } from '../crypto/provider.js';
-import { SignatureScheme } from '../messages/registry.js';
+import { SignatureScheme } from '../registry.js';
 import type { CertHash, PublicKeyInfo } from './certificate.js';
 import { type CertSignatureAlgorithm, type SignatureChecker, WebCryptoSignatureChecker } from './signature.js';
 

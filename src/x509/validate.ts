@@ -2,7 +2,7 @@ import type { CertificateSummary, ParsedCertificate } from './certificate.js';
 import { CertificateError, type CertificateCheck, type CertificateErrorCode } from './certificate-error.js';
 import { OID, signatureAlgorithmName } from './oids.js';
 import { certSignatureAlgorithm, describeAlgorithm, keyAlgorithmMismatch, type SignatureChecker } from './signature.js';
-import type { AlertName } from '../messages/registry.js';
+import type { AlertName } from '../registry.js';
 
 export type KeyPurpose = 'serverAuth' | 'clientAuth';
 

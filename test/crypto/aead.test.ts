@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble/index.js';
 import type { AeadName } from '../../src/crypto/provider.js';
-import { CipherSuite } from '../../src/messages/registry.js';
+import { CipherSuite } from '../../src/registry.js';
 import { bytesToHex, concatBytes } from '../../src/wire/bytes.js';
 import { hex, vectors } from './helpers.js';
 

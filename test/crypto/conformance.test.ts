@@ -20,7 +20,7 @@ import { nobleProvider } from '../../src/crypto/noble/index.js';
 import { NodeVerifier, nodeProvider } from '../../src/crypto/node/index.js';
 import type { AeadName, CryptoProvider, HashName, SigningKey } from '../../src/crypto/provider.js';
 import { cipherSuiteParams } from '../../src/crypto/suites.js';
-import { ContentType, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { ContentType, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { RecordProtector } from '../../src/record/protection.js';
 import { bytesToHex, concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { TEST_PROVIDERS, type TestProviderName } from '../helpers/provider.js';

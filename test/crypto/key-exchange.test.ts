@@ -3,7 +3,7 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { describe, expect, it } from 'vitest';
 import { HYBRID_PRIVATE_KEY_LENGTH, keyExchangeWithPrivateKey, nobleProvider } from '../../src/crypto/noble/index.js';
-import { NamedGroup } from '../../src/messages/registry.js';
+import { NamedGroup } from '../../src/registry.js';
 import { bytesToHex, concatBytes } from '../../src/wire/bytes.js';
 import { counterRandom, expectAlert, hex, vectors } from './helpers.js';
 

@@ -4,7 +4,7 @@ import { DerTag, encodeElement, readElement, readRoot } from '../../src/crypto/d
 import { parseSpki, publicKeyFitsScheme, rsaModulusFitsPss, schemesForPublicKey } from '../../src/crypto/keys.js';
 import { parsePkcs8 } from '../../src/crypto/private-keys.js';
 import { nobleProvider } from '../../src/crypto/noble/index.js';
-import { SignatureScheme } from '../../src/messages/registry.js';
+import { SignatureScheme } from '../../src/registry.js';
 import { concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { hex } from './helpers.js';
 

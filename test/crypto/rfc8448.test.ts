@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nobleProvider } from '../../src/crypto/noble/index.js';
-import { NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { bytesToHex, concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { hex, vectors } from './helpers.js';
 

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePkcs8 } from '../../src/crypto/private-keys.js';
 import { ecdsaDerToCompact, nobleProvider, schemesForPublicKey } from '../../src/crypto/noble/index.js';
 import { VerifyKeyCache, subtleCrypto } from '../../src/crypto/webcrypto-rsa.js';
-import { SignatureScheme } from '../../src/messages/registry.js';
+import { SignatureScheme } from '../../src/registry.js';
 import { bytesToHex, concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { expectCode, hex, pemFixture, vectors } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClientConnection, ServerConnection } from '../../src/connection.js';
 import { nobleProvider } from '../../src/crypto/noble/index.js';
 import { webcryptoProvider } from '../../src/crypto/webcrypto/index.js';
-import { AlertDescription, CipherSuite, ContentType, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { AlertDescription, CipherSuite, ContentType, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { utf8 } from '../../src/wire/bytes.js';
 import { pinnedLeafVerifier, serverChain, serverKey } from '../helpers/fixtures.js';
 import { pipe, settle } from '../helpers/pipe.js';

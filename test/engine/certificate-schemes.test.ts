@@ -2,7 +2,7 @@ import { createPrivateKey, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ServerCertificate } from '../../src/config.js';
 import * as ext from '../../src/messages/extensions.js';
-import { ExtensionType, HandshakeType, SignatureScheme } from '../../src/messages/registry.js';
+import { ExtensionType, HandshakeType, SignatureScheme } from '../../src/registry.js';
 import type { RawExtension } from '../../src/messages/types.js';
 import { pinnedLeafVerifier, serverChain, serverKey } from '../helpers/fixtures.js';
 import { mutate } from '../helpers/mitm.js';

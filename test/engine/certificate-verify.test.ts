@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import type { CertifiedKey } from '../../src/config.js';
-import { HandshakeType, SignatureScheme } from '../../src/messages/registry.js';
+import { HandshakeType, SignatureScheme } from '../../src/registry.js';
 import { pinnedLeafVerifier, pkcs8, type ServerKeyKind } from '../helpers/fixtures.js';
 import { mutate } from '../helpers/mitm.js';
 import { expectAbort, provider, scenario } from '../helpers/negative.js';

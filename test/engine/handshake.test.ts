@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ClientConnection, ServerConnection } from '../../src/connection.js';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
-import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { StatelessTicketStore } from '../../src/server/tickets.js';
 import { SERVER_KEY_KINDS, type ServerKeyKind, pinnedLeafVerifier, serverChain, serverKey } from '../helpers/fixtures.js';
 import { joined, pipe, settle } from '../helpers/pipe.js';

@@ -3,7 +3,7 @@ import { ClientConnection, ServerConnection } from '../../src/connection.js';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import type { TraceEvent } from '../../src/handshake-context.js';
-import { CipherSuite, HandshakeType } from '../../src/messages/registry.js';
+import { CipherSuite, HandshakeType } from '../../src/registry.js';
 import { pinnedLeafVerifier, serverChain, serverKey } from '../helpers/fixtures.js';
 import { joined, pipe, settle } from '../helpers/pipe.js';
 import { testProvider } from '../helpers/provider.js';

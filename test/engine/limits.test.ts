@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ext from '../../src/messages/extensions.js';
 import { encodeHandshake } from '../../src/messages/handshake.js';
-import { ExtensionType, HandshakeType } from '../../src/messages/registry.js';
+import { ExtensionType, HandshakeType } from '../../src/registry.js';
 import type { ClientHello } from '../../src/messages/types.js';
 import { onMessage } from '../helpers/mitm.js';
 import { expectAbort, scenario } from '../helpers/negative.js';

@@ -1,5 +1,5 @@
 import { describe, it } from 'vitest';
-import { ContentType, ExtensionType, HandshakeType, SignatureScheme } from '../../src/messages/registry.js';
+import { ContentType, ExtensionType, HandshakeType, SignatureScheme } from '../../src/registry.js';
 import { type RecordEdit, type Side, mutate, onRecord } from '../helpers/mitm.js';
 import { afterHandshake, expectAbort, scenario } from '../helpers/negative.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ext from '../../src/messages/extensions.js';
 import { encodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
-import { ContentType, ExtensionType, HandshakeType } from '../../src/messages/registry.js';
+import { ContentType, ExtensionType, HandshakeType } from '../../src/registry.js';
 import type { RawExtension } from '../../src/messages/types.js';
 import { concatBytes } from '../../src/wire/bytes.js';
 import { mutate, onMessage, onRecord, withBody } from '../helpers/mitm.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ext from '../../src/messages/extensions.js';
 import { HELLO_RETRY_REQUEST_RANDOM, encodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
-import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../../src/messages/registry.js';
+import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../../src/registry.js';
 import type { ClientHello, RawExtension, ServerHello } from '../../src/messages/types.js';
 import { mutate, onMessage, onRecord, only } from '../helpers/mitm.js';
 import { expectAbort, scenario } from '../helpers/negative.js';

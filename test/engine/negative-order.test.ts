@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeHandshake } from '../../src/messages/handshake.js';
-import { ContentType, HandshakeType } from '../../src/messages/registry.js';
+import { ContentType, HandshakeType } from '../../src/registry.js';
 import { concatBytes } from '../../src/wire/bytes.js';
 import { type Outgoing, type RecordEdit, type TappedRecord, onMessage, onRecord, withBody } from '../helpers/mitm.js';
 import { afterHandshake, expectAbort, scenario } from '../helpers/negative.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContentType, ExtensionType, HandshakeType } from '../../src/messages/registry.js';
+import { ContentType, ExtensionType, HandshakeType } from '../../src/registry.js';
 import { concatBytes } from '../../src/wire/bytes.js';
 import { type Outgoing, onMessage, onRecord, plaintextRecord } from '../helpers/mitm.js';
 import { joined } from '../helpers/pipe.js';

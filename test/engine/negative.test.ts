@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TLSError } from '../../src/errors.js';
-import { AlertDescription, ContentType } from '../../src/messages/registry.js';
+import { AlertDescription, ContentType } from '../../src/registry.js';
 import { concatBytes } from '../../src/wire/bytes.js';
 import { onRecord, plaintextRecord } from '../helpers/mitm.js';
 import { joined } from '../helpers/pipe.js';

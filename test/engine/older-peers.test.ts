@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHandshake, encodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
-import { ContentType, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../../src/messages/registry.js';
+import { ContentType, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../../src/registry.js';
 import type { ClientHello, ServerHello } from '../../src/messages/types.js';
 import { concatBytes } from '../../src/wire/bytes.js';
 import { mutate, plaintextRecord } from '../helpers/mitm.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContentType } from '../../src/messages/registry.js';
+import { ContentType } from '../../src/registry.js';
 import { type RecordEdit, onRecord } from '../helpers/mitm.js';
 import { afterHandshake, expectAbort, scenario } from '../helpers/negative.js';
 

@@ -4,7 +4,7 @@ import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import type { SessionTicket } from '../../src/handshake-context.js';
 import * as ext from '../../src/messages/extensions.js';
 import { decodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
-import { AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup, PskKeyExchangeMode } from '../../src/messages/registry.js';
+import { AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup, PskKeyExchangeMode } from '../../src/registry.js';
 import type { ClientHello, EncryptedExtensions } from '../../src/messages/types.js';
 import { AntiReplay } from '../../src/server/anti-replay.js';
 import { type ResumptionState, StatelessTicketStore } from '../../src/server/tickets.js';

@@ -4,7 +4,7 @@ import { renderHtml } from '../../src/explain/html.js';
 import type { Explanation, RecordView } from '../../src/explain/model.js';
 import type { Region } from '../../src/explain/regions.js';
 import { renderText } from '../../src/explain/text.js';
-import { HandshakeType, NamedGroup, extensionTypeName, isGrease } from '../../src/messages/registry.js';
+import { HandshakeType, NamedGroup, extensionTypeName, isGrease } from '../../src/registry.js';
 import type { HandshakeMessage, RawExtension } from '../../src/messages/types.js';
 import { AntiReplay } from '../../src/server/anti-replay.js';
 import { StatelessTicketStore } from '../../src/server/tickets.js';

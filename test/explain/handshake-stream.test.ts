@@ -3,7 +3,7 @@ import { type MessageStart, annotateMessages } from '../../src/explain/annotate.
 import { HandshakeStream } from '../../src/explain/handshake-stream.js';
 import { type Region, leaves } from '../../src/explain/regions.js';
 import { encodeHandshake } from '../../src/messages/handshake.js';
-import { ExtensionType, HandshakeType } from '../../src/messages/registry.js';
+import { ExtensionType, HandshakeType } from '../../src/registry.js';
 import { bytesToHex, concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { serverChain } from '../helpers/fixtures.js';
 

@@ -3,7 +3,7 @@ import { renderHtml } from '../../src/explain/html.js';
 import { ExplainRecorder, RECORDING_LIMITS } from '../../src/explain/recorder.js';
 import { renderText } from '../../src/explain/text.js';
 import { protocolError } from '../../src/errors.js';
-import { ContentType, HandshakeType } from '../../src/messages/registry.js';
+import { ContentType, HandshakeType } from '../../src/registry.js';
 import { drain, provider } from '../helpers/negative.js';
 import { explained } from './support.js';
 

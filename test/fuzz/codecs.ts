@@ -3,7 +3,7 @@ import * as ext from '../../src/messages/extensions.js';
 import { type ExtensionContext, validateExtension } from '../../src/messages/extensions.js';
 import { decodeHandshake, encodeHandshake } from '../../src/messages/handshake.js';
 import { HandshakeReassembler } from '../../src/messages/reassembler.js';
-import { ContentType, ExtensionType, HandshakeType, handshakeTypeName } from '../../src/messages/registry.js';
+import { ContentType, ExtensionType, HandshakeType, handshakeTypeName } from '../../src/registry.js';
 import type { HandshakeMessage, RawExtension } from '../../src/messages/types.js';
 import { Deframer } from '../../src/record/deframer.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH } from '../../src/record/framing.js';

@@ -3,7 +3,7 @@ import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import type { CryptoProvider, SigningKey } from '../../src/crypto/provider.js';
 import type { SessionTicket } from '../../src/handshake-context.js';
 import { TLSError } from '../../src/errors.js';
-import { AlertDescription, type AlertName, ContentType, HandshakeType, NamedGroup } from '../../src/messages/registry.js';
+import { AlertDescription, type AlertName, ContentType, HandshakeType, NamedGroup } from '../../src/registry.js';
 import { StatelessTicketStore } from '../../src/server/tickets.js';
 import { bytesEqual, concatBytes } from '../../src/wire/bytes.js';
 import { X509Certificate, createPrivateKey } from 'node:crypto';

@@ -2,7 +2,7 @@ import type { AeadCipher, CipherSuiteParams, CryptoProvider } from '../../src/cr
 import { cipherSuiteParams } from '../../src/crypto/suites.js';
 import { type SecretName, nextTrafficSecret, trafficKeys } from '../../src/keyschedule.js';
 import { decodeHandshake, encodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
-import { ContentType, HandshakeType } from '../../src/messages/registry.js';
+import { ContentType, HandshakeType } from '../../src/registry.js';
 import type { HandshakeMessage } from '../../src/messages/types.js';
 import { RecordProtector } from '../../src/record/protection.js';
 import { concatBytes } from '../../src/wire/bytes.js';

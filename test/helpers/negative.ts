@@ -3,7 +3,7 @@ import { ClientConnection, type Connection, ServerConnection } from '../../src/c
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import type { CryptoProvider, SigningKey } from '../../src/crypto/provider.js';
 import type { TLSError, TLSErrorCode } from '../../src/errors.js';
-import { AlertDescription, type AlertName, ContentType } from '../../src/messages/registry.js';
+import { AlertDescription, type AlertName, ContentType } from '../../src/registry.js';
 import { pinnedLeafVerifier, serverChain, serverKey } from './fixtures.js';
 import { Mitm, type RecordEdit, type Side, plaintextRecord } from './mitm.js';
 import { type Endpoint, pipe } from './pipe.js';

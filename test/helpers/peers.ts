@@ -1,6 +1,6 @@
 import type { ServerCertificate } from '../../src/config.js';
 import type { SigningKey } from '../../src/crypto/provider.js';
-import type { SignatureScheme } from '../../src/messages/registry.js';
+import type { SignatureScheme } from '../../src/registry.js';
 import { pemChain, pkcs8, serverChain, serverKey, type ServerKeyKind } from './fixtures.js';
 import { provider } from './negative.js';
 

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CertifiedKey, ServerConfig } from '../../src/config.js';
 import type { ClientConnection, ServerConnection } from '../../src/connection.js';
 import type { SessionInfo } from '../../src/handshake-context.js';
-import { ExtensionType, HandshakeType, SignatureScheme } from '../../src/messages/registry.js';
+import { ExtensionType, HandshakeType, SignatureScheme } from '../../src/registry.js';
 import type { HandshakeMessage } from '../../src/messages/types.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
 import { pemChain, pkcs8, pkiPath, serverChain, serverKey } from '../helpers/fixtures.js';

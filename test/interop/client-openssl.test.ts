@@ -1,6 +1,6 @@
 import { type Socket, createConnection, createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HandshakeType, NamedGroup } from '../../src/messages/registry.js';
+import { HandshakeType, NamedGroup } from '../../src/registry.js';
 import type { TraceEvent } from '../../src/handshake-context.js';
 import { stopAll } from '../helpers/processes.js';
 import { type SocketPeer, connectClient } from '../helpers/socket.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { interopPeer, interopRequired } from '../helpers/interop-peer.js';
-import { CipherSuite, HandshakeType, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { CipherSuite, HandshakeType, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { connect } from '../../src/node/connect.js';
 import { type Server, createServer } from '../../src/node/server.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignatureScheme } from '../../src/messages/registry.js';
+import { SignatureScheme } from '../../src/registry.js';
 import { TrustStore, X509Verifier } from '../../src/x509/index.js';
 import { stopAll, start } from '../helpers/processes.js';
 import { connectClient, listenServer } from '../helpers/socket.js';

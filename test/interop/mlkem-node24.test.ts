@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { interopPeer } from '../helpers/interop-peer.js';
-import { NamedGroup } from '../../src/messages/registry.js';
+import { NamedGroup } from '../../src/registry.js';
 import { pkiPath } from '../helpers/fixtures.js';
 import { start, stopAll } from '../helpers/processes.js';
 import { connectClient, listenServer } from '../helpers/socket.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
-import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { TrustStore, X509Verifier } from '../../src/x509/index.js';
 import { type ServerKeyKind, pkiPath, serverChain, serverKey } from '../helpers/fixtures.js';
 import { type Spawned, start } from '../helpers/processes.js';

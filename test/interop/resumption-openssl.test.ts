@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config.js';
 import type { ClientConnection, ServerConnection } from '../../src/connection.js';
 import type { SessionTicket } from '../../src/handshake-context.js';
-import { HandshakeType, NamedGroup, PskKeyExchangeMode } from '../../src/messages/registry.js';
+import { HandshakeType, NamedGroup, PskKeyExchangeMode } from '../../src/registry.js';
 import { AntiReplay } from '../../src/server/anti-replay.js';
 import { StatelessTicketStore } from '../../src/server/tickets.js';
 import { type Spawned, stopAll } from '../helpers/processes.js';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config.js';
 import type { ServerConnection } from '../../src/connection.js';
 import type { SessionInfo } from '../../src/handshake-context.js';
-import { HandshakeType, NamedGroup } from '../../src/messages/registry.js';
+import { HandshakeType, NamedGroup } from '../../src/registry.js';
 import { type Spawned, stopAll } from '../helpers/processes.js';
 import { type SocketPeer, listenServer } from '../helpers/socket.js';
 import { GROUPS, KEY_KINDS, SUITES, escapeRegExp, line, serverConfig, startClient, startServer } from './openssl.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ext from '../../src/messages/extensions.js';
 import type { ExtensionContext } from '../../src/messages/extensions.js';
-import { ExtensionType } from '../../src/messages/registry.js';
+import { ExtensionType } from '../../src/registry.js';
 import { bytesToHex, utf8 } from '../../src/wire/bytes.js';
 import { expectAlert, hex } from './helpers.js';
 

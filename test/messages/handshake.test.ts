@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TLSError } from '../../src/errors.js';
 import * as ext from '../../src/messages/extensions.js';
 import { HELLO_RETRY_REQUEST_RANDOM, decodeHandshake, encodeHandshake, findExtension, isHelloRetryRequest, messageHash } from '../../src/messages/handshake.js';
-import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme } from '../../src/messages/registry.js';
+import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme } from '../../src/registry.js';
 import type { Certificate, CertificateVerify, ClientHello, HandshakeMessage, NewSessionTicket, RawExtension, ServerHello } from '../../src/messages/types.js';
 import { bytesToHex } from '../../src/wire/bytes.js';
 import { allRfc8448, expectAlert, hex, rfc8448, split } from './helpers.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import type { AlertName } from '../../src/messages/registry.js';
+import type { AlertName } from '../../src/registry.js';
 import { hexToBytes } from '../../src/wire/bytes.js';
 
 /** Asserts that `fn` throws a TLSError that sends `alert`. */

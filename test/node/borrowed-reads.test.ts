@@ -2,7 +2,7 @@ import { type Server, type Socket, createServer as netCreateServer } from 'node:
 import * as tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientConnection } from '../../src/connection.js';
-import { CipherSuite } from '../../src/messages/registry.js';
+import { CipherSuite } from '../../src/registry.js';
 import { connect } from '../../src/node/connect.js';
 import { TLSSocket } from '../../src/node/tls-socket.js';
 import { pinnedLeafVerifier, serverChain } from '../helpers/fixtures.js';

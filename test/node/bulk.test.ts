@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CipherSuite } from '../../src/messages/registry.js';
+import { CipherSuite } from '../../src/registry.js';
 import { connect } from '../../src/node/connect.js';
 import { type Server, createServer } from '../../src/node/server.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';

@@ -1,6 +1,6 @@
 import * as tls from 'node:tls';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CipherSuite } from '../../src/messages/registry.js';
+import { CipherSuite } from '../../src/registry.js';
 import { connect } from '../../src/node/connect.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import { ROOT_PEM, closeServer, drain, expectedHash, listen, sendBlocks, serverPem, sleep, waitEvent } from './support.js';

@@ -4,7 +4,7 @@ import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDemoPki } from '../../src/cli/demo-pki.js';
 import { TLSError } from '../../src/errors.js';
-import { CipherSuite } from '../../src/messages/registry.js';
+import { CipherSuite } from '../../src/registry.js';
 import { connect } from '../../src/node/connect.js';
 import type { PeerCertificate } from '../../src/node/peer-certificate.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';

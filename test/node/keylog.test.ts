@@ -7,7 +7,7 @@ import * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cipherSuiteParams } from '../../src/crypto/suites.js';
 import { trafficKeys } from '../../src/keyschedule.js';
-import { CipherSuite, ContentType, HandshakeType, cipherSuiteName } from '../../src/messages/registry.js';
+import { CipherSuite, ContentType, HandshakeType, cipherSuiteName } from '../../src/registry.js';
 import { connect } from '../../src/node/connect.js';
 import { createServer } from '../../src/node/server.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';

@@ -4,7 +4,7 @@ import * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TLSError } from '../../src/errors.js';
 import type { TraceEvent } from '../../src/handshake-context.js';
-import { HandshakeType, PskKeyExchangeMode } from '../../src/messages/registry.js';
+import { HandshakeType, PskKeyExchangeMode } from '../../src/registry.js';
 import { connect } from '../../src/node/connect.js';
 import type { PeerCertificate } from '../../src/node/peer-certificate.js';
 import { type ServerOptions, createServer } from '../../src/node/server.js';

@@ -3,7 +3,7 @@ import { RecordBufferPool } from '../../src/record/buffer-pool.js';
 import { Deframer } from '../../src/record/deframer.js';
 import { RecordProtector } from '../../src/record/protection.js';
 import { MAX_CIPHERTEXT_LENGTH, RECORD_HEADER_LENGTH } from '../../src/record/framing.js';
-import { ContentType } from '../../src/messages/registry.js';
+import { ContentType } from '../../src/registry.js';
 import { nodeProvider } from '../../src/crypto/node/index.js';
 import { filled, rawRecord } from './support.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Deframer, type DeframedRecord } from '../../src/record/deframer.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_PLAINTEXT_LENGTH } from '../../src/record/framing.js';
-import { ContentType } from '../../src/messages/registry.js';
+import { ContentType } from '../../src/registry.js';
 import { concat, expectAlert, expectBytes, filled, rawRecord, seededRandom } from './support.js';
 
 const { handshake, alert, application_data: appData, change_cipher_spec: ccs } = ContentType;

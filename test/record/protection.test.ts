@@ -1,7 +1,7 @@
 import { createCipheriv } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { AeadName } from '../../src/crypto/provider.js';
-import { ContentType } from '../../src/messages/registry.js';
+import { ContentType } from '../../src/registry.js';
 import { MAX_CIPHERTEXT_LENGTH, MAX_INNER_PLAINTEXT_LENGTH, MAX_PLAINTEXT_LENGTH } from '../../src/record/framing.js';
 import { RecordProtector, keyUpdateThreshold } from '../../src/record/protection.js';
 import { aeadKeyLength, aeadNames, nodeAead, recordingAead } from './node-aead.js';

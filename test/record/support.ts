@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { TLSError, type TLSErrorCode } from '../../src/errors.js';
-import type { AlertName } from '../../src/messages/registry.js';
+import type { AlertName } from '../../src/registry.js';
 
 /** A small deterministic generator (LCG) so random chunkings are reproducible. */
 export function seededRandom(seed: number): () => number {

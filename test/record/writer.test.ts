@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertDescription, AlertLevel, ContentType } from '../../src/messages/registry.js';
+import { AlertDescription, AlertLevel, ContentType } from '../../src/registry.js';
 import { Deframer } from '../../src/record/deframer.js';
 import { MAX_PLAINTEXT_LENGTH, innerPlaintextLimitFor, maxFragmentForRecordSizeLimit } from '../../src/record/framing.js';
 import { RecordProtector } from '../../src/record/protection.js';

@@ -5,7 +5,7 @@ import type { Page } from 'puppeteer-core';
 import { ensureBuilt } from '../cli/cli.js';
 import { pkiPath } from '../helpers/fixtures.js';
 import { stopAll } from '../helpers/processes.js';
-import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { BROWSERS, type RunningBrowser, launch } from './browser.js';
 import { bundle } from './bundle.js';
 import { FIXTURES, type Peer, ROOT, ROOT_PEM, missingRuntime, serveFiles, startOpensslWww, startRelay, startWiretlsWww, unavailable, withTimeout } from './harness.js';

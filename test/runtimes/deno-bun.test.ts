@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureBuilt } from '../cli/cli.js';
 import { pkiPath } from '../helpers/fixtures.js';
 import { start, stopAll } from '../helpers/processes.js';
-import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { FIXTURES, type Peer, ROOT, ROOT_PEM, missingRuntime, quietEnv, startOpensslWww, unavailable, withTimeout } from './harness.js';
 
 /**

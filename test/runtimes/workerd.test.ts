@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { ensureBuilt } from '../cli/cli.js';
 import { type Spawned, start, stopAll } from '../helpers/processes.js';
-import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import { bundle } from './bundle.js';
 import { FIXTURES, type Peer, ROOT, ROOT_PEM, STARTUP_TIMEOUT_MS, missingRuntime, quietEnv, startOpensslWww, tempDir, unavailable, withTimeout } from './harness.js';
 

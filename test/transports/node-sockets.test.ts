@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLSError } from '../../src/errors.js';
-import { NamedGroup } from '../../src/messages/registry.js';
+import { NamedGroup } from '../../src/registry.js';
 import { connect } from '../../src/node/connect.js';
 import { type Server, createServer } from '../../src/node/server.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TLSError } from '../../src/errors.js';
-import { CipherSuite, NamedGroup } from '../../src/messages/registry.js';
+import { CipherSuite, NamedGroup } from '../../src/registry.js';
 import { acceptStreams, connectStreams } from '../../src/transports/web-streams.js';
 import { TrustStore, X509Verifier } from '../../src/x509/index.js';
 import { serverChain } from '../helpers/fixtures.js';

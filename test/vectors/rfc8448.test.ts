@@ -8,7 +8,7 @@ import type { SessionTicket } from '../../src/handshake-context.js';
 import { type SecretName, trafficKeys } from '../../src/keyschedule.js';
 import * as ext from '../../src/messages/extensions.js';
 import { decodeHandshake, encodeHandshake } from '../../src/messages/handshake.js';
-import { CipherSuite, ExtensionType, NamedGroup, SignatureScheme } from '../../src/messages/registry.js';
+import { CipherSuite, ExtensionType, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import type { CertificateVerify, ClientHello, EncryptedExtensions, RawExtension } from '../../src/messages/types.js';
 import { bytesToHex, hexToBytes } from '../../src/wire/bytes.js';
 import { certificateSpki } from '../../src/x509/spki.js';

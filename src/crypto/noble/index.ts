@@ -1,4 +1,4 @@
-import { CipherSuite, type NamedGroup } from '../../messages/registry.js';
+import { CipherSuite, type NamedGroup } from '../../registry.js';
 import type { SyncCryptoProvider, SyncKeyExchangeAlgorithm } from '../provider.js';
 import { verifiableSchemes } from '../signature-schemes.js';
 import { nobleAead } from './aead.js';

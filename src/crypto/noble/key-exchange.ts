@@ -1,7 +1,7 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { x448 } from '@noble/curves/ed448.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
-import { NamedGroup } from '../../messages/registry.js';
+import { NamedGroup } from '../../registry.js';
 import { x25519MlKem768 } from '../hybrid.js';
 import { type DhGroup, KeyExchanges, type RandomSource, defaultGroupOrder, illegalShare, invalidPrivateKey, isValidNistPrivateKey, nistPrivateKey } from '../key-exchange.js';
 import type { SyncKeyExchangeAlgorithm } from '../provider.js';

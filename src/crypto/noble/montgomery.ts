@@ -1,5 +1,5 @@
 import type { x25519 } from '@noble/curves/ed25519.js';
-import type { NamedGroup } from '../../messages/registry.js';
+import type { NamedGroup } from '../../registry.js';
 import { type DhGroup, checkedRandom, illegalShare, invalidPrivateKey, rejectAllZero } from '../key-exchange.js';
 
 /**

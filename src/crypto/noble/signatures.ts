@@ -2,7 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { internalError } from '../../errors.js';
-import { type SignatureScheme, signatureSchemeName } from '../../messages/registry.js';
+import { type SignatureScheme, signatureSchemeName } from '../../registry.js';
 import { bytesEqual } from '../../wire/bytes.js';
 import { type PublicKeyInfo, curveFieldLength, ecdsaDerToCompact, parseSpki, publicKeyFitsScheme, schemesForKey } from '../keys.js';
 import { type PrivateKeyInfo, parsePkcs8, unusableSigningKey } from '../private-keys.js';

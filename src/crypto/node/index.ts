@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { CipherSuite, type NamedGroup } from '../../messages/registry.js';
+import { CipherSuite, type NamedGroup } from '../../registry.js';
 import { type RandomSource, defaultGroupOrder } from '../key-exchange.js';
 import type { SyncCryptoProvider, SyncKeyExchangeAlgorithm } from '../provider.js';
 import { verifiableSchemes } from '../signature-schemes.js';

@@ -1,5 +1,5 @@
 import { type KeyObject, createECDH, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
-import { NamedGroup } from '../../messages/registry.js';
+import { NamedGroup } from '../../registry.js';
 import {
   type DhGroup,
   KeyExchanges,

@@ -1,6 +1,6 @@
 import { type JsonWebKey, type KeyObject, constants, createECDH, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { TLSError, internalError } from '../../errors.js';
-import { type SignatureScheme, signatureSchemeName } from '../../messages/registry.js';
+import { type SignatureScheme, signatureSchemeName } from '../../registry.js';
 import { bytesEqual } from '../../wire/bytes.js';
 import { DerTag, childrenOf, readRoot, unsignedIntegerOf } from '../der.js';
 import { acceptableEdwardsKey } from '../edwards-keys.js';
@@ -10,7 +10,7 @@ import { MIN_RSA_SIGNING_BITS, type PrivateKeyInfo, parsePkcs8, unusableSigningK
 import { type HashName, hashOutputLength } from '../provider.js';
 import type { SigningKey } from '../provider.js';
 import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';
-import { NamedGroup } from '../../messages/registry.js';
+import { NamedGroup } from '../../registry.js';
 import { asBuffer, base64url, plain } from './bytes.js';
 
 const ecdhCurve: Record<EcCurve, string> = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1' };

@@ -1,4 +1,4 @@
-import type { CipherSuite, NamedGroup, SignatureScheme } from '../../messages/registry.js';
+import type { CipherSuite, NamedGroup, SignatureScheme } from '../../registry.js';
 import type { RandomSource } from '../key-exchange.js';
 import type { NobleAeadSpec } from '../noble/aead-cipher.js';
 import type { AeadName, SyncKeyExchangeAlgorithm } from '../provider.js';

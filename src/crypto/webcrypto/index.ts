@@ -1,5 +1,5 @@
 import { TLSError } from '../../errors.js';
-import { CipherSuite, NamedGroup, SignatureScheme, namedGroupName } from '../../messages/registry.js';
+import { CipherSuite, NamedGroup, SignatureScheme, namedGroupName } from '../../registry.js';
 import type { RandomSource } from '../key-exchange.js';
 import { hashContext, hkdfExpand, hkdfExtract, hmacDigest } from '../noble/hash.js';
 import type { CryptoProvider, KeyExchangeAlgorithm } from '../provider.js';

@@ -1,5 +1,5 @@
 import { internalError } from '../../errors.js';
-import { NamedGroup } from '../../messages/registry.js';
+import { NamedGroup } from '../../registry.js';
 import { zeroize } from '../../wire/bytes.js';
 import { KeyExchanges, type RandomSource, checkedRandom, illegalShare, invalidPrivateKey, isValidNistPrivateKey, nistPrivateKey, rejectAllZero } from '../key-exchange.js';
 import { montgomeryGroup } from '../noble/montgomery.js';

@@ -1,5 +1,5 @@
 import { TLSError, internalError } from '../../errors.js';
-import { NamedGroup, type SignatureScheme, signatureSchemeName } from '../../messages/registry.js';
+import { NamedGroup, type SignatureScheme, signatureSchemeName } from '../../registry.js';
 import { utf8, zeroize } from '../../wire/bytes.js';
 import { DerTag, encodeElement, encodeOid } from '../der.js';
 import { isValidNistPrivateKey } from '../key-exchange.js';

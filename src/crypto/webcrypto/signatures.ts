@@ -1,4 +1,4 @@
-import type { SignatureScheme } from '../../messages/registry.js';
+import type { SignatureScheme } from '../../registry.js';
 import { acceptableEdwardsKey } from '../edwards-keys.js';
 import { type PublicKeyInfo, curveFieldLength, ecdsaDerToCompact, parseSpki, publicKeyFitsScheme } from '../keys.js';
 import { schemeAlgorithms } from '../signature-schemes.js';

@@ -1,4 +1,4 @@
-import { CipherSuite } from '../../../messages/registry.js';
+import { CipherSuite } from '../../../registry.js';
 import { nobleChaCha20Poly1305 } from '../../noble/chacha.js';
 import type { AeadExtra } from '../extras.js';
 

@@ -1,5 +1,5 @@
 import { ed448 as ed448Curve } from '@noble/curves/ed448.js';
-import { SignatureScheme } from '../../../messages/registry.js';
+import { SignatureScheme } from '../../../registry.js';
 import type { SignatureExtra } from '../extras.js';
 
 /** The ed448 signature scheme (RFC 8032, RFC 8446 §4.2.3) for webcryptoProvider(), on noble: WebCrypto has no standard Ed448. */

@@ -1,5 +1,5 @@
 import { x25519 } from '@noble/curves/ed25519.js';
-import { NamedGroup } from '../../../messages/registry.js';
+import { NamedGroup } from '../../../registry.js';
 import { x25519MlKem768 } from '../../hybrid.js';
 import { montgomeryGroup } from '../../noble/montgomery.js';
 import type { GroupExtra } from '../extras.js';

@@ -1,5 +1,5 @@
 import { x448 as x448Curve } from '@noble/curves/ed448.js';
-import { NamedGroup } from '../../../messages/registry.js';
+import { NamedGroup } from '../../../registry.js';
 import { KeyExchanges } from '../../key-exchange.js';
 import { montgomeryGroup } from '../../noble/montgomery.js';
 import type { GroupExtra } from '../extras.js';
