@@ -1,6 +1,25 @@
 import { AlertDescription, type AlertName, alertName } from './registry.js';
 
 /**
+ * The codes of a certificate verdict, written once: TLSErrorCode, x509's CertificateError (and
+ * its alert table) and the CLI's certificate exit status all derive from this list.
+ */
+export const CERTIFICATE_ERROR_CODES = [
+  'CERT_UNTRUSTED',
+  'CERT_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_HOSTNAME_MISMATCH',
+  'CERT_BAD_SIGNATURE',
+  'CERT_INVALID',
+  'CERT_WEAK',
+] as const;
+export type CertificateErrorCode = (typeof CERTIFICATE_ERROR_CODES)[number];
+
+export function isCertificateErrorCode(code: unknown): code is CertificateErrorCode {
+  return (CERTIFICATE_ERROR_CODES as readonly unknown[]).includes(code);
+}
+
+/**
  * Stable error codes. They are a public contract (the CLI's --json output and exit statuses
  * are built on them): add new ones, never rename.
  */
@@ -9,13 +28,7 @@ export type TLSErrorCode =
   | 'PROTOCOL_ERROR'
   /** The peer sent us a fatal alert (named in `alert`). */
   | 'ALERT_RECEIVED'
-  | 'CERT_UNTRUSTED'
-  | 'CERT_EXPIRED'
-  | 'CERT_NOT_YET_VALID'
-  | 'CERT_HOSTNAME_MISMATCH'
-  | 'CERT_BAD_SIGNATURE'
-  | 'CERT_INVALID'
-  | 'CERT_WEAK'
+  | CertificateErrorCode
   /** The transport closed, or the connection was closed, before the operation could finish. */
   | 'CONNECTION_CLOSED'
   /** The caller asked for something impossible (bad option, write after close). */

@@ -1,4 +1,4 @@
-import type { TLSError } from '../errors.js';
+import { type CertificateErrorCode, type TLSError, isCertificateErrorCode } from '../errors.js';
 
 /** Exit statuses: a public contract other tools rely on. */
 export const ExitStatus = {
@@ -10,18 +10,7 @@ export const ExitStatus = {
 } as const;
 
 /** The error codes `--json` reports; engine codes outside this list are folded in. */
-export type CliErrorCode =
-  | 'CERT_UNTRUSTED'
-  | 'CERT_EXPIRED'
-  | 'CERT_NOT_YET_VALID'
-  | 'CERT_HOSTNAME_MISMATCH'
-  | 'CERT_BAD_SIGNATURE'
-  | 'CERT_INVALID'
-  | 'CERT_WEAK'
-  | 'ALERT_RECEIVED'
-  | 'PROTOCOL_ERROR'
-  | 'CONNECT_FAILED'
-  | 'TIMEOUT';
+export type CliErrorCode = CertificateErrorCode | 'ALERT_RECEIVED' | 'PROTOCOL_ERROR' | 'CONNECT_FAILED' | 'TIMEOUT';
 
 export interface CliError {
   code: CliErrorCode;
@@ -34,15 +23,8 @@ export function classifyError(error: unknown): { error: CliError; status: number
   const e = error as Partial<Omit<TLSError, 'code'>> & { code?: string; message?: string };
   const message = e.message ?? String(error);
   const alert = e.alert ?? null;
+  if (isCertificateErrorCode(e.code)) return { error: { code: e.code, alert, message }, status: ExitStatus.certificateFailure };
   switch (e.code) {
-    case 'CERT_UNTRUSTED':
-    case 'CERT_EXPIRED':
-    case 'CERT_NOT_YET_VALID':
-    case 'CERT_HOSTNAME_MISMATCH':
-    case 'CERT_BAD_SIGNATURE':
-    case 'CERT_INVALID':
-    case 'CERT_WEAK':
-      return { error: { code: e.code, alert, message }, status: ExitStatus.certificateFailure };
     case 'ALERT_RECEIVED':
       return { error: { code: 'ALERT_RECEIVED', alert, message }, status: ExitStatus.tlsFailure };
     case 'TIMEOUT':

@@ -67,95 +67,108 @@ export interface DerReader {
   bitStringBytesOf(der: Uint8Array, node: DerNode): Uint8Array;
 }
 
-/** The strict reader, failing with the caller's error type. */
+/**
+ * The strict reader, failing with the caller's error type: each method is the function below of
+ * the same name with "Or" (`readElementOr(fail, …)`: read the element or throw `fail(detail)`).
+ */
 export function derReader(fail: DerFailure): DerReader {
-  function readElement(der: Uint8Array, at: number, limit: number = der.length): DerNode {
-    if (at + 2 > limit) throw fail('truncated element');
-    const tag = der[at]!;
-    if ((tag & 0x1f) === 0x1f) throw fail('high tag numbers are not used here');
-    let length = der[at + 1]!;
-    let contentStart = at + 2;
-    if (length & 0x80) {
-      const count = length & 0x7f;
-      if (count === 0) throw fail('indefinite length is not DER');
-      if (count > 4 || contentStart + count > limit) throw fail('bad length');
-      if (der[contentStart] === 0) throw fail('length has a leading zero byte');
-      length = 0;
-      for (let i = 0; i < count; i++) length = length * 256 + der[contentStart + i]!;
-      if (length < 0x80) throw fail('long-form length for a short element');
-      contentStart += count;
-    }
-    const end = contentStart + length;
-    if (end > limit) throw fail('element overruns its container');
-    return { tag, start: at, contentStart, end };
-  }
+  return {
+    fail,
+    readElement: (der, at, limit = der.length) => readElementOr(fail, der, at, limit),
+    readRoot: (der, expectedTag) => readRootOr(fail, der, expectedTag),
+    expectTag: (node, tag) => expectTagOr(fail, node, tag),
+    childrenOf: (der, parent) => childrenOr(fail, der, parent),
+    decodeOid: (content) => decodeOidOr(fail, content),
+    unsignedIntegerOf: (der, node) => unsignedIntegerOr(fail, der, node),
+    smallIntegerOf: (der, node) => smallIntegerOr(fail, der, node),
+    bitStringBytesOf: (der, node) => bitStringBytesOr(fail, der, node),
+  };
+}
 
-  function readRoot(der: Uint8Array, expectedTag: number): DerNode {
-    const node = readElement(der, 0);
-    if (node.end !== der.length) throw fail('trailing bytes after the element');
-    expectTag(node, expectedTag);
-    return node;
+function readElementOr(fail: DerFailure, der: Uint8Array, at: number, limit: number): DerNode {
+  if (at + 2 > limit) throw fail('truncated element');
+  const tag = der[at]!;
+  if ((tag & 0x1f) === 0x1f) throw fail('high tag numbers are not used here');
+  let length = der[at + 1]!;
+  let contentStart = at + 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0) throw fail('indefinite length is not DER');
+    if (count > 4 || contentStart + count > limit) throw fail('bad length');
+    if (der[contentStart] === 0) throw fail('length has a leading zero byte');
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + der[contentStart + i]!;
+    if (length < 0x80) throw fail('long-form length for a short element');
+    contentStart += count;
   }
+  const end = contentStart + length;
+  if (end > limit) throw fail('element overruns its container');
+  return { tag, start: at, contentStart, end };
+}
 
-  function expectTag(node: DerNode, tag: number): void {
-    if (node.tag !== tag) throw fail(`expected tag 0x${tag.toString(16)}, got 0x${node.tag.toString(16)}`);
+function readRootOr(fail: DerFailure, der: Uint8Array, expectedTag: number): DerNode {
+  const node = readElementOr(fail, der, 0, der.length);
+  if (node.end !== der.length) throw fail('trailing bytes after the element');
+  expectTagOr(fail, node, expectedTag);
+  return node;
+}
+
+function expectTagOr(fail: DerFailure, node: DerNode, tag: number): void {
+  if (node.tag !== tag) throw fail(`expected tag 0x${tag.toString(16)}, got 0x${node.tag.toString(16)}`);
+}
+
+function childrenOr(fail: DerFailure, der: Uint8Array, parent: DerNode): DerNode[] {
+  const out: DerNode[] = [];
+  for (let at = parent.contentStart; at < parent.end; ) {
+    const child = readElementOr(fail, der, at, parent.end);
+    out.push(child);
+    at = child.end;
   }
+  return out;
+}
 
-  function childrenOf(der: Uint8Array, parent: DerNode): DerNode[] {
-    const out: DerNode[] = [];
-    for (let at = parent.contentStart; at < parent.end; ) {
-      const child = readElement(der, at, parent.end);
-      out.push(child);
-      at = child.end;
-    }
-    return out;
+function decodeOidOr(fail: DerFailure, content: Uint8Array): string {
+  if (content.length === 0) throw fail('empty OID');
+  const parts: number[] = [];
+  let value = 0;
+  for (let i = 0; i < content.length; i++) {
+    const byte = content[i]!;
+    if (value === 0 && byte === 0x80) throw fail('non-minimal OID arc');
+    value = value * 128 + (byte & 0x7f);
+    if (value > Number.MAX_SAFE_INTEGER / 128) throw fail('OID arc too large');
+    if ((byte & 0x80) === 0) {
+      if (parts.length === 0) {
+        const first = value < 80 ? Math.floor(value / 40) : 2;
+        parts.push(first, value - first * 40);
+      } else parts.push(value);
+      value = 0;
+    } else if (i === content.length - 1) throw fail('truncated OID');
   }
+  return parts.join('.');
+}
 
-  function decodeOid(content: Uint8Array): string {
-    if (content.length === 0) throw fail('empty OID');
-    const parts: number[] = [];
-    let value = 0;
-    for (let i = 0; i < content.length; i++) {
-      const byte = content[i]!;
-      if (value === 0 && byte === 0x80) throw fail('non-minimal OID arc');
-      value = value * 128 + (byte & 0x7f);
-      if (value > Number.MAX_SAFE_INTEGER / 128) throw fail('OID arc too large');
-      if ((byte & 0x80) === 0) {
-        if (parts.length === 0) {
-          const first = value < 80 ? Math.floor(value / 40) : 2;
-          parts.push(first, value - first * 40);
-        } else parts.push(value);
-        value = 0;
-      } else if (i === content.length - 1) throw fail('truncated OID');
-    }
-    return parts.join('.');
-  }
+function unsignedIntegerOr(fail: DerFailure, der: Uint8Array, node: DerNode): Uint8Array {
+  expectTagOr(fail, node, DerTag.INTEGER);
+  const content = contentOf(der, node);
+  if (content.length === 0) throw fail('empty INTEGER');
+  if (content[0]! & 0x80) throw fail('negative INTEGER');
+  if (content.length > 1 && content[0] === 0 && (content[1]! & 0x80) === 0) throw fail('non-minimal INTEGER');
+  return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
+}
 
-  function unsignedIntegerOf(der: Uint8Array, node: DerNode): Uint8Array {
-    expectTag(node, DerTag.INTEGER);
-    const content = contentOf(der, node);
-    if (content.length === 0) throw fail('empty INTEGER');
-    if (content[0]! & 0x80) throw fail('negative INTEGER');
-    if (content.length > 1 && content[0] === 0 && (content[1]! & 0x80) === 0) throw fail('non-minimal INTEGER');
-    return content[0] === 0 && content.length > 1 ? content.subarray(1) : content;
-  }
+function smallIntegerOr(fail: DerFailure, der: Uint8Array, node: DerNode): number {
+  const magnitude = unsignedIntegerOr(fail, der, node);
+  if (magnitude.length > 4) throw fail('INTEGER too large');
+  let value = 0;
+  for (const byte of magnitude) value = value * 256 + byte;
+  return value;
+}
 
-  function smallIntegerOf(der: Uint8Array, node: DerNode): number {
-    const magnitude = unsignedIntegerOf(der, node);
-    if (magnitude.length > 4) throw fail('INTEGER too large');
-    let value = 0;
-    for (const byte of magnitude) value = value * 256 + byte;
-    return value;
-  }
-
-  function bitStringBytesOf(der: Uint8Array, node: DerNode): Uint8Array {
-    expectTag(node, DerTag.BIT_STRING);
-    const content = contentOf(der, node);
-    if (content.length === 0 || content[0] !== 0) throw fail('BIT STRING with unused bits');
-    return content.subarray(1);
-  }
-
-  return { fail, readElement, readRoot, expectTag, childrenOf, decodeOid, unsignedIntegerOf, smallIntegerOf, bitStringBytesOf };
+function bitStringBytesOr(fail: DerFailure, der: Uint8Array, node: DerNode): Uint8Array {
+  expectTagOr(fail, node, DerTag.BIT_STRING);
+  const content = contentOf(der, node);
+  if (content.length === 0 || content[0] !== 0) throw fail('BIT STRING with unused bits');
+  return content.subarray(1);
 }
 
 /** crypto/'s reader: a malformed key or signature is the caller's INVALID_ARGUMENT. */

@@ -1,4 +1,4 @@
-import type { CertificateSummary } from '../x509/certificate.js';
+import type { CertificateSummary } from '../x509/types.js';
 
 /** The subset of node:tls's PeerCertificate that wiretls fills in. */
 export interface PeerCertificate {

@@ -1,12 +1,8 @@
-import { derReader } from '../crypto/der.js';
-import { TLSError, type TLSErrorCode } from '../errors.js';
+import { type CertificateErrorCode, TLSError } from '../errors.js';
 import type { AlertName } from '../registry.js';
-import type { CertificateSummary } from './certificate.js';
+import type { CertificateSummary } from './types.js';
 
-export type CertificateErrorCode = Extract<
-  TLSErrorCode,
-  'CERT_UNTRUSTED' | 'CERT_EXPIRED' | 'CERT_NOT_YET_VALID' | 'CERT_HOSTNAME_MISMATCH' | 'CERT_BAD_SIGNATURE' | 'CERT_INVALID' | 'CERT_WEAK'
->;
+export type { CertificateErrorCode } from '../errors.js';
 
 /**
  * The alert each verdict sends (RFC 8446 §6.2). CERT_INVALID is bad_certificate unless the
@@ -43,18 +39,6 @@ export type CertificateCheck =
   | 'weakSignature'
   | 'identity'
   | 'empty';
-
-/** A DER failure inside a certificate, name or key: the peer sent something unparseable. */
-export function malformed(detail: string): TLSError {
-  return new TLSError('CERT_INVALID', `malformed DER: ${detail}`, { alert: 'bad_certificate' });
-}
-
-/**
- * crypto/der.ts's strict reader, failing with `malformed`. x509 reads DER only through these;
- * pem.ts and the trust store reword the failure for files (INVALID_ARGUMENT naming the source).
- */
-export const x509Der = derReader(malformed);
-export const { readElement, readRoot, childrenOf, decodeOid } = x509Der;
 
 /**
  * A failed certificate verdict. Besides the TLSError contract (code, alert, message) it says

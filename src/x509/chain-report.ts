@@ -1,5 +1,6 @@
 import { bytesEqual } from '../wire/bytes.js';
-import type { CertificateSummary, ParsedCertificate } from './certificate.js';
+import type { ParsedCertificate } from './certificate.js';
+import type { CertificateSummary } from './types.js';
 import type { CertificateCheck, CertificateError, CertificateErrorCode } from './certificate-error.js';
 import type { TrustStore } from './truststore.js';
 

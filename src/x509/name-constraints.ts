@@ -1,6 +1,7 @@
 import { DerTag, bytesOf, childrenOf, readRoot } from '../crypto/der.js';
 import { bytesEqual } from '../wire/bytes.js';
-import type { GeneralNameValue, ParsedCertificate } from './certificate.js';
+import type { ParsedCertificate } from './certificate.js';
+import type { GeneralNameValue } from './types.js';
 
 /*
  * Name constraints (RFC 5280 §4.2.1.10), evaluated for validate.ts, which imports this module
@@ -79,7 +80,7 @@ function dnsWithin(name: string, constraint: string, excluding: boolean): boolea
 /**
  * The RDN SETs of a Name, as DER (compared byte for byte). A Name that does not parse matches
  * nothing and its error is dropped, so crypto/der's reader serves: it is the X.509 one but for
- * the error it throws, and importing it rather than certificate-error.ts keeps this lazy chunk
+ * the error it throws, and importing it rather than x509/der.ts keeps this lazy chunk
  * from splitting another file off the main chunk.
  */
 function rdnsOf(nameDer: Uint8Array): Uint8Array[] {

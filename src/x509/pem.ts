@@ -1,7 +1,7 @@
 import { TLSError } from '../errors.js';
 import { ParsedCertificate } from './certificate.js';
 import { DerTag, bytesOf, contentOf, encodeElement, encodeOid, type DerNode } from '../crypto/der.js';
-import { childrenOf, decodeOid, readRoot } from './certificate-error.js';
+import { childrenOf, decodeOid, readRoot } from './der.js';
 import { OID } from './oids.js';
 import { nativeBytes } from '../wire/native-bytes.js';
 

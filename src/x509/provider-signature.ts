@@ -1,6 +1,6 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import { SignatureScheme } from '../registry.js';
-import type { CertHash, PublicKeyInfo } from './certificate.js';
+import type { CertHash, PublicKeyInfo } from './types.js';
 import { type CertSignatureAlgorithm, type SignatureChecker, WebCryptoSignatureChecker } from './signature.js';
 
 const hashBytes: Record<CertHash, number> = { 'SHA-1': 20, 'SHA-256': 32, 'SHA-384': 48, 'SHA-512': 64 };

@@ -1,7 +1,9 @@
 import { DerTag, bytesOf, contentOf, encodeElement, encodeOid } from '../crypto/der.js';
 import { ecdsaDerToCompact } from '../crypto/keys.js';
-import { bytesKey, pssParams, type CertHash, type NamedCurve, type PublicKeyInfo } from './certificate.js';
-import { childrenOf, decodeOid, malformed, readRoot } from './certificate-error.js';
+import { bytesKey } from './certificate.js';
+import { childrenOf, decodeOid, malformed, readRoot } from './der.js';
+import { pssParams } from './public-key.js';
+import type { CertHash, NamedCurve, PublicKeyInfo } from './types.js';
 import { OID } from './oids.js';
 import { type WebCryptoAlgorithm, subtleCrypto } from '../crypto/subtle.js';
 

@@ -2,7 +2,7 @@ import { TLSError } from '../errors.js';
 import { DerTag, bytesOf } from '../crypto/der.js';
 import { bytesEqual } from '../wire/bytes.js';
 import { ParsedCertificate, bytesKey } from './certificate.js';
-import { childrenOf, readRoot } from './certificate-error.js';
+import { childrenOf, readRoot } from './der.js';
 import { decodePemCertificates } from './pem.js';
 
 interface Anchor {

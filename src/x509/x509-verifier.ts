@@ -1,5 +1,5 @@
 import { TLSError, asTLSError } from '../errors.js';
-import { ParsedCertificate, bytesKey, type CertificateSummary } from './certificate.js';
+import { ParsedCertificate, bytesKey } from './certificate.js';
 import { CertificateError } from './certificate-error.js';
 import type { ChainRecorder } from './chain-report.js';
 import { checkIdentity, matchingName } from './identity.js';
@@ -8,6 +8,7 @@ import { WebCryptoSignatureChecker, type SignatureChecker } from './signature.js
 import type { TrustStore } from './truststore.js';
 import { validatePath, type KeyPurpose } from './validate.js';
 import type { CertificateVerifier, VerificationContext, VerificationResult } from './verifier.js';
+import type { CertificateSummary } from './types.js';
 
 export interface X509VerifierOptions {
   /**
@@ -58,6 +59,23 @@ export type X509VerificationResult = VerificationResult & {
   /** The verifier's own failure, kept when an override turned it into a success. */
   readonly originalError: TLSError | undefined;
 };
+
+/** What evaluate found, before the override hook and the observer see it. */
+interface Evaluation {
+  readonly result: VerificationResult;
+  readonly peerCertificates: CertificateSummary[];
+  readonly path: CertificateSummary[] | undefined;
+}
+
+/** The peer's certificates, parsed: the leaf, the others as candidate issuers, and all as sent. */
+interface PeerChain {
+  readonly leaf: ParsedCertificate;
+  /** Candidate issuers: the parseable certificates after the leaf, without duplicates. */
+  readonly pool: ParsedCertificate[];
+  /** Position by position, undefined where a certificate did not parse. */
+  readonly sent: (ParsedCertificate | undefined)[];
+  readonly peerCertificates: CertificateSummary[];
+}
 
 const defaultChecker = new WebCryptoSignatureChecker();
 
@@ -112,7 +130,7 @@ export class X509Verifier implements CertificateVerifier {
           () => undefined,
         )
       : undefined;
-    let evaluated: Awaited<ReturnType<X509Verifier['evaluate']>>;
+    let evaluated: Evaluation;
     try {
       evaluated = await this.evaluate(chain, context, recorder);
     } catch (error) {
@@ -152,34 +170,46 @@ export class X509Verifier implements CertificateVerifier {
     return { ...final, ...details };
   }
 
-  private async evaluate(
-    chain: readonly Uint8Array[],
-    context: VerificationContext,
-    recorder: ChainRecorder | undefined,
-  ): Promise<{ result: VerificationResult; peerCertificates: CertificateSummary[]; path: CertificateSummary[] | undefined }> {
-    const peerCertificates: CertificateSummary[] = [];
-    const failure = (error: CertificateError) => {
+  private async evaluate(chain: readonly Uint8Array[], context: VerificationContext, recorder: ChainRecorder | undefined): Promise<Evaluation> {
+    const failure = (error: CertificateError, peerCertificates: CertificateSummary[], path?: CertificateSummary[]): Evaluation => {
       error.peerCertificates = peerCertificates;
-      return { result: { ok: false as const, error }, peerCertificates, path: undefined };
+      return { result: { ok: false, error }, peerCertificates, path };
     };
     if (chain.length === 0) {
       return failure(
         new CertificateError('CERT_INVALID', 'empty', `the ${context.peerRole} sent no certificate`, {
           alert: context.peerRole === 'client' ? 'certificate_required' : 'decode_error',
         }),
+        [],
       );
     }
+    // 1. Parse what the peer sent.
+    const peer = this.parsePeerChain(chain, context, recorder);
+    if (peer instanceof CertificateError) return failure(peer, []);
+    const { peerCertificates } = peer;
+    // 2. Build candidate paths and validate them in turn; the first valid one wins.
+    const valid = await this.findValidPath(chain, peer, context, recorder);
+    if (valid instanceof CertificateError) return failure(valid, peerCertificates);
+    const path = valid.map((c) => c.summary);
+    // 3. The service identity (servers only; mutual TLS has no reference name for clients).
+    const mismatch = this.checkPeerIdentity(peer.leaf, context, recorder);
+    if (mismatch) return failure(mismatch, peerCertificates, path);
+    return { result: { ok: true }, peerCertificates, path };
+  }
 
-    // 1. Parse what the peer sent. The leaf must parse; extra certificates that do not are
-    //    ignored, as they cannot be anybody's issuer.
+  /**
+   * The leaf must parse; extra certificates that do not are ignored, as they cannot be anybody's
+   * issuer, and so are duplicates (by fingerprint, the leaf included).
+   */
+  private parsePeerChain(chain: readonly Uint8Array[], context: VerificationContext, recorder: ChainRecorder | undefined): PeerChain | CertificateError {
     let leaf: ParsedCertificate;
     try {
       leaf = this.parse(chain[0]!);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      return failure(new CertificateError('CERT_INVALID', 'parse', `the ${context.peerRole}'s certificate (certificate 0) ${detail}`, { depth: 0, cause: error }));
+      return new CertificateError('CERT_INVALID', 'parse', `the ${context.peerRole}'s certificate (certificate 0) ${detail}`, { depth: 0, cause: error });
     }
-    peerCertificates.push(leaf.summary);
+    const peerCertificates = [leaf.summary];
     const pool: ParsedCertificate[] = [];
     const sent: (ParsedCertificate | undefined)[] = [leaf];
     const seen = new Set<string>();
@@ -201,46 +231,46 @@ export class X509Verifier implements CertificateVerifier {
         recorder?.ignored(i, 'unparseable');
       }
     }
+    return { leaf, pool, sent, peerCertificates };
+  }
 
-    // 2. Build candidate paths and validate them in turn; the first valid one wins.
+  /** The first candidate path that validates, else the first path's failure or why none was found. */
+  private async findValidPath(
+    chain: readonly Uint8Array[],
+    { leaf, pool, sent }: PeerChain,
+    context: VerificationContext,
+    recorder: ChainRecorder | undefined,
+  ): Promise<ParsedCertificate[] | CertificateError> {
     const store = await (this.store ??= Promise.resolve(this.options.trustStore));
     const now = context.now ?? (typeof this.options.now === 'function' ? this.options.now() : this.options.now) ?? new Date();
     const purpose: KeyPurpose = context.peerRole === 'server' ? 'serverAuth' : 'clientAuth';
     const report: PathSearchReport = { deadEnd: [leaf], depthLimited: false, stepsExhausted: false };
     const signatureMemo = new WeakMap();
     let firstError: CertificateError | undefined;
-    let valid: ParsedCertificate[] | undefined;
     let attempts = 0;
     recorder?.begin(sent, pool, store);
     for (const candidate of candidatePaths(leaf, pool, store, { maxDepth: this.maxDepth, maxSteps: MAX_STEPS }, report, recorder)) {
       const error = await validatePath(candidate, { now, purpose, checker: this.checker, minRsaBits: this.minRsaBits, signatureMemo });
       recorder?.path(candidate, error);
-      if (!error) {
-        valid = candidate;
-        break;
-      }
+      if (!error) return candidate;
       firstError ??= error;
       if (++attempts >= MAX_PATHS_VALIDATED) {
         recorder?.gaveUp(attempts);
         break;
       }
     }
-    if (!valid) return failure(firstError ?? untrusted(report, chain.length, store, this.maxDepth));
-    const path = valid.map((c) => c.summary);
+    return firstError ?? untrusted(report, chain.length, store, this.maxDepth);
+  }
 
-    // 3. The service identity (servers only; mutual TLS has no reference name for clients).
-    if (context.peerRole === 'server' && context.serverName !== undefined && context.serverName !== '') {
-      const error = this.identityError(leaf, context.serverName);
-      recorder?.identity(context.serverName, error === undefined, {
-        by: this.options.checkServerIdentity ? 'checkServerIdentity' : 'RFC 9525',
-        ...(error ? { reason: error.message } : this.options.checkServerIdentity ? {} : { matched: matchingName(leaf, context.serverName) }),
-      });
-      if (error) {
-        const failed = failure(error);
-        return { ...failed, path };
-      }
-    }
-    return { result: { ok: true }, peerCertificates, path };
+  /** RFC 9525 (or the caller's checkServerIdentity) for a server's leaf, when a name was asked for. */
+  private checkPeerIdentity(leaf: ParsedCertificate, context: VerificationContext, recorder: ChainRecorder | undefined): CertificateError | undefined {
+    if (context.peerRole !== 'server' || context.serverName === undefined || context.serverName === '') return undefined;
+    const error = this.identityError(leaf, context.serverName);
+    recorder?.identity(context.serverName, error === undefined, {
+      by: this.options.checkServerIdentity ? 'checkServerIdentity' : 'RFC 9525',
+      ...(error ? { reason: error.message } : this.options.checkServerIdentity ? {} : { matched: matchingName(leaf, context.serverName) }),
+    });
+    return error;
   }
 
   private parse(der: Uint8Array): ParsedCertificate {

@@ -183,8 +183,8 @@ export const MUTATIONS = [
   {
     name: 'leaf-eku',
     file: 'src/x509/validate.ts',
-    find: '      if (!allowsPurpose(cert, options.purpose)) {\n        return fail(',
-    replace: '      if (false) {\n        return fail(',
+    find: '  if (!allowsPurpose(cert, options.purpose)) {\n    return fail(',
+    replace: '  if (false) {\n    return fail(',
     disables: "the leaf's extendedKeyUsage must allow serverAuth / clientAuth",
     tests: ['test/x509/validate.test.ts', 'test/x509/verifier.test.ts', 'test/engine/chain.test.ts'],
   },

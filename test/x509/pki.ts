@@ -8,7 +8,7 @@ import * as pkijs from 'pkijs';
 import { constants, createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { DerTag as Tag, encodeElement as encodeNode, readElement as readNode } from '../../src/crypto/der.js';
 import { OID } from '../../src/x509/oids.js';
-import { parseIpAddress } from '../../src/x509/identity.js';
+import { parseIpAddress } from '../../src/x509/ip-address.js';
 
 export type KeyType = 'p256' | 'p384' | 'p521' | 'rsa2048' | 'rsa1024' | 'rsapss2048' | 'ed25519' | 'ed448';
 export const allKeyTypes: KeyType[] = ['p256', 'p384', 'p521', 'rsa2048', 'rsapss2048', 'ed25519', 'ed448'];

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { DerTag, encodeElement, encodeOid } from '../../src/crypto/der.js';
 import { parseSpki } from '../../src/crypto/keys.js';
 import { TLSError } from '../../src/errors.js';
-import { type PssParams, hashByOid, pssParams } from '../../src/x509/certificate.js';
+import { type PssParams, hashByOid, pssParams } from '../../src/x509/public-key.js';
 import { certSignatureAlgorithm } from '../../src/x509/signature.js';
 import { OID } from '../../src/x509/oids.js';
 
