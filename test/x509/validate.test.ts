@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { DerTag as Tag, encodeElement as encodeNode } from '../../src/crypto/der.js';
+import { DerTag as Tag, encodeElement as encodeNode, encodeOid } from '../../src/crypto/der.js';
+import { isUnderstoodExtension } from '../../src/x509/extensions.js';
+import { OID } from '../../src/x509/oids.js';
 import { expectFailure, expectOk, verifyChain } from './helpers.js';
 import { NOW, ca, leaf, simplePki, tamper, testKey } from './pki.js';
 
@@ -243,6 +245,31 @@ describe('critical extensions', () => {
     expect(error.alert).toBe('unsupported_certificate');
     const onIntermediate = simplePki({ intermediate: { extensions: [unknown(true)] } });
     expectFailure(await verifyChain([onIntermediate.leaf, onIntermediate.intermediate], [onIntermediate.root]), 'CERT_INVALID', 'criticalExtension', 'certificate 1');
+  });
+
+  test('a critical certificatePolicies is accepted without policy processing; critical policyConstraints and inhibitAnyPolicy are not understood', async () => {
+    // certificatePolicies { PolicyInformation { anyPolicy } }: the RFC 5280 §6.1.1 inputs of a TLS
+    // client (any-policy, no explicit policy) let no policy invalidate a path.
+    const policies = { oid: OID.certificatePolicies, critical: true, value: encodeNode(Tag.SEQUENCE, encodeNode(Tag.SEQUENCE, encodeOid('2.5.29.32.0'))) };
+    const accepted = simplePki({ leaf: { extensions: [policies] }, intermediate: { extensions: [policies] } });
+    expectOk(await verifyChain([accepted.leaf, accepted.intermediate], [accepted.root]));
+    const policyConstraints = { oid: '2.5.29.36', critical: true, value: encodeNode(Tag.SEQUENCE, encodeNode(0x80, Uint8Array.of(0))) };
+    const inhibitAnyPolicy = { oid: '2.5.29.54', critical: true, value: encodeNode(Tag.INTEGER, Uint8Array.of(0)) };
+    for (const extension of [policyConstraints, inhibitAnyPolicy]) {
+      const pki = simplePki({ intermediate: { extensions: [extension] } });
+      const message = `certificate 1 (intermediate) "O=wiretls x509 tests, CN=Test Intermediate": unrecognised critical extension ${extension.oid}`;
+      expectFailure(await verifyChain([pki.leaf, pki.intermediate], [pki.root]), 'CERT_INVALID', 'criticalExtension', message);
+    }
+  });
+
+  test('understood means read by extensions.ts: exactly these eight', () => {
+    const understood = Object.entries(OID)
+      .filter(([, oid]) => isUnderstoodExtension(oid))
+      .map(([name]) => name);
+    expect(understood.sort()).toEqual(
+      ['authorityKeyIdentifier', 'basicConstraints', 'certificatePolicies', 'extKeyUsage', 'keyUsage', 'nameConstraints', 'subjectAltName', 'subjectKeyIdentifier'].sort(),
+    );
+    expect(isUnderstoodExtension('1.3.6.1.4.1.55555.1')).toBe(false);
   });
 });
 
