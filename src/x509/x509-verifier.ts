@@ -170,6 +170,7 @@ export class X509Verifier implements CertificateVerifier {
     return { ...final, ...details };
   }
 
+  /** The verifier's own verdict, before the override hook and the observer: parse, path, identity. */
   private async evaluate(chain: readonly Uint8Array[], context: VerificationContext, recorder: ChainRecorder | undefined): Promise<Evaluation> {
     const failure = (error: CertificateError, peerCertificates: CertificateSummary[], path?: CertificateSummary[]): Evaluation => {
       error.peerCertificates = peerCertificates;
