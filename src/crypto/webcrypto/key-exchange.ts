@@ -5,8 +5,8 @@ import { KeyExchanges, type RandomSource, checkedRandom, illegalShare, invalidPr
 import { montgomeryGroup } from '../noble/montgomery.js';
 import type { KeyExchangeAlgorithm, KeyExchangeResponse, KeyShareSecret, SyncKeyExchangeAlgorithm } from '../provider.js';
 import { defaultRandom } from '../random.js';
-import type { EcCurve } from '../signature-schemes.js';
 import type { WebCryptoKey, WebCryptoKeyPair, WebCryptoSubtle } from '../subtle.js';
+import type { EcdhSpec, EphemeralKey } from './ecdh-spec.js';
 
 /**
  * (EC)DHE on WebCrypto: secp256r1/384r1/521r1 as ECDH, x25519 as X25519 where the runtime has
@@ -20,15 +20,6 @@ import type { WebCryptoKey, WebCryptoKeyPair, WebCryptoSubtle } from '../subtle.
  * secret is the X coordinate (RFC 8446 §7.4.1), which is what ECDH deriveBits returns.
  */
 
-export interface EcdhSpec {
-  readonly group: NamedGroup;
-  readonly algorithm: { readonly name: 'ECDH'; readonly namedCurve: EcCurve } | { readonly name: 'X25519' };
-  readonly shareLength: number;
-  /** deriveBits length: the field size in bits (P-521's 66 bytes hold 521 bits, padded). */
-  readonly secretBits: number;
-  readonly nist: boolean;
-}
-
 const P256: EcdhSpec = { group: NamedGroup.secp256r1, algorithm: { name: 'ECDH', namedCurve: 'P-256' }, shareLength: 65, secretBits: 256, nist: true };
 const P384: EcdhSpec = { group: NamedGroup.secp384r1, algorithm: { name: 'ECDH', namedCurve: 'P-384' }, shareLength: 97, secretBits: 384, nist: true };
 const P521: EcdhSpec = { group: NamedGroup.secp521r1, algorithm: { name: 'ECDH', namedCurve: 'P-521' }, shareLength: 133, secretBits: 528, nist: true };
@@ -38,12 +29,6 @@ const specs: ReadonlyMap<number, EcdhSpec> = new Map([P256, P384, P521, X25519].
 
 /** Groups WebCrypto serves, in the provider's preference order (x25519 first, then by size). */
 export const webCryptoGroups: readonly NamedGroup[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.secp521r1];
-
-/** A private key and our share, the key usable only for deriveBits. */
-export interface EphemeralKey {
-  readonly privateKey: WebCryptoKey;
-  readonly publicKey: Uint8Array;
-}
 
 /**
  * Ephemeral keys made ahead: one spare per group, generated once the previous key has done its

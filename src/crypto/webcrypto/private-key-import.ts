@@ -9,7 +9,7 @@ import type { SigningKey } from '../provider.js';
 import { rsaSigning } from '../rsa-pss-signer.js';
 import type { EcCurve } from '../signature-schemes.js';
 import type { WebCryptoKey, WebCryptoSubtle } from '../subtle.js';
-import type { EcdhSpec, EphemeralKey } from './key-exchange.js';
+import type { EcdhSpec, EphemeralKey } from './ecdh-spec.js';
 import { fromBase64url } from './jwk.js';
 import type { SignatureExtra } from './extras.js';
 import { ed25519Supported, nobleEd25519 } from './signatures.js';
