@@ -835,7 +835,8 @@ class Builder {
   private outcome(): { ok: boolean; text: string } {
     const session = this.options.session;
     if (this.failure) {
-      return { ok: false, text: `The handshake failed: ${this.failure.code}${this.failure.alert ? ` (${this.failure.alert})` : ''}${this.failure.reason ? ` [${this.failure.reason}]` : ''}: ${this.failure.message}` };
+      const rule = this.failure.reason ? ` [${this.failure.reason}]` : '';
+      return { ok: false, text: `The handshake failed: ${this.failure.code}${this.failure.alert ? ` (${this.failure.alert})` : ''}${rule}: ${this.failure.message}` };
     }
     if (!session) return { ok: false, text: 'The handshake did not complete.' };
     const parts = [`TLS 1.3 with ${cipherSuiteName(session.cipherSuite)}`];
