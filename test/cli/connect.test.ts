@@ -399,7 +399,7 @@ const share = (keyExchange: Uint8Array) => ({ type: ExtensionType.key_share, dat
 
 describe.concurrent('wiretls connect names the rule a misbehaving server broke', () => {
   it(
-    '3: a ServerHello with supported_versions twice: error.reason duplicate_extension; --trace shows it after the message',
+    '3: a ServerHello with supported_versions twice: error.reason duplicate_extension; --trace and the error line name the rule',
     async () => {
       const port = await misbehavingServer(() => [TLS13, TLS13]);
       const result = await runCli(['connect', `127.0.0.1:${port}`, '--ca', ROOT, '--json', '--timeout', '10']);
@@ -427,4 +427,3 @@ describe.concurrent('wiretls connect names the rule a misbehaving server broke',
     TIMEOUT,
   );
 });
-
