@@ -125,6 +125,19 @@ describe('cipher suites, groups and key shares', { timeout: 15_000 }, () => {
     expectAbort(s, 'server', 'illegal_parameter', 'key_share_group_not_supported');
   });
 
+  it('server: key shares out of supported_groups order → illegal_parameter, told apart from the group check by its reason', async () => {
+    const s = await scenario({
+      client: {
+        groups: [NamedGroup.x25519, NamedGroup.secp256r1],
+        keyShareGroups: [NamedGroup.x25519, NamedGroup.secp256r1],
+        // Both groups stay offered; only their order now contradicts the shares' (§4.2.8).
+        customizeClientHello: (ch) =>
+          void (ch.extensions = replaceExtension(ch.extensions, ExtensionType.supported_groups, ext.buildSupportedGroups([NamedGroup.secp256r1, NamedGroup.x25519]))),
+      },
+    });
+    expectAbort(s, 'server', 'illegal_parameter', 'key_shares_out_of_order');
+  });
+
   it('client: ServerHello choosing a suite that was not offered → illegal_parameter', async () => {
     const s = await scenario({
       client: { cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256] },
