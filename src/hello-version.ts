@@ -14,6 +14,6 @@ const SSL3 = ProtocolVersion.TLS1_0 - 1;
  */
 export function refuseSsl3OrOlder(legacyVersion: number, hello: 'ClientHello' | 'ServerHello'): void {
   if (legacyVersion <= SSL3) {
-    throw protocolError('protocol_version', `${hello} legacy_version 0x${legacyVersion.toString(16).padStart(4, '0')} is SSL 3.0 or older`);
+    throw protocolError('obsolete_legacy_version', `${hello} legacy_version 0x${legacyVersion.toString(16).padStart(4, '0')} is SSL 3.0 or older`);
   }
 }

@@ -9,7 +9,7 @@ import { loadCertificates, loadPrivateKey } from '../x509/pem.js';
 import { type ParsedArgs, UsageError, flagList, flagSet, flagValue, integerFlag, parseArgs, parseHostPort } from './args.js';
 import { readCaFile, readInputFile } from './files.js';
 import { cipherSuiteByName, groupByName, signatureSchemeByName } from './names.js';
-import { type CliError, ExitStatus, classifyError } from './output.js';
+import { type CliError, ExitStatus, classifyError, describeError } from './output.js';
 import { EXPLAIN_FLAGS, EXPLAIN_USAGE, ExplainSession, explainTarget } from './explain-output.js';
 import { formatTraceEvent } from './trace.js';
 
@@ -166,7 +166,7 @@ export async function connectCommand(argv: readonly string[], io: ConnectIo): Pr
     error: classified?.error ?? null,
   };
   if (json) io.stdout.write(`${JSON.stringify(report)}\n`);
-  else if (classified) io.stderr.write(`wiretls: ${classified.error.code}${classified.error.alert ? ` (${classified.error.alert})` : ''}: ${classified.error.message}\n`);
+  else if (classified) io.stderr.write(`wiretls: ${describeError(classified.error)}\n`);
   return classified?.status ?? ExitStatus.ok;
 }
 

@@ -1,4 +1,4 @@
-import { type CertificateErrorCode, type TLSError, isCertificateErrorCode } from '../errors.js';
+import { type CertificateErrorCode, type ProtocolReason, type TLSError, isCertificateErrorCode } from '../errors.js';
 
 /** Exit statuses: a public contract other tools rely on. */
 export const ExitStatus = {
@@ -15,7 +15,14 @@ export type CliErrorCode = CertificateErrorCode | 'ALERT_RECEIVED' | 'PROTOCOL_E
 export interface CliError {
   code: CliErrorCode;
   alert: string | null;
+  /** The rule the peer broke, when our own check refused it (see PROTOCOL_REASONS); else null. */
+  reason: ProtocolReason | null;
   message: string;
+}
+
+/** The one-line form of an error: `CODE (alert) [reason]: message`, the parts that exist. */
+export function describeError(error: { code?: string; alert?: string | null; reason?: string | null; message: string }): string {
+  return `${error.code ?? 'ERROR'}${error.alert ? ` (${error.alert})` : ''}${error.reason ? ` [${error.reason}]` : ''}: ${error.message}`;
 }
 
 /** Maps anything that ended a connection to the CLI's error object and exit status. */
@@ -23,12 +30,13 @@ export function classifyError(error: unknown): { error: CliError; status: number
   const e = error as Partial<Omit<TLSError, 'code'>> & { code?: string; message?: string };
   const message = e.message ?? String(error);
   const alert = e.alert ?? null;
-  if (isCertificateErrorCode(e.code)) return { error: { code: e.code, alert, message }, status: ExitStatus.certificateFailure };
+  const reason = e.reason ?? null;
+  if (isCertificateErrorCode(e.code)) return { error: { code: e.code, alert, reason: null, message }, status: ExitStatus.certificateFailure };
   switch (e.code) {
     case 'ALERT_RECEIVED':
-      return { error: { code: 'ALERT_RECEIVED', alert, message }, status: ExitStatus.tlsFailure };
+      return { error: { code: 'ALERT_RECEIVED', alert, reason: null, message }, status: ExitStatus.tlsFailure };
     case 'TIMEOUT':
-      return { error: { code: 'TIMEOUT', alert: null, message }, status: ExitStatus.connectFailure };
+      return { error: { code: 'TIMEOUT', alert: null, reason: null, message }, status: ExitStatus.connectFailure };
     case 'CONNECT_FAILED':
     case 'ECONNREFUSED':
     case 'ECONNRESET':
@@ -38,9 +46,9 @@ export function classifyError(error: unknown): { error: CliError; status: number
     case 'EAI_AGAIN':
     case 'ETIMEDOUT':
     case 'EADDRNOTAVAIL':
-      return { error: { code: 'CONNECT_FAILED', alert: null, message }, status: ExitStatus.connectFailure };
+      return { error: { code: 'CONNECT_FAILED', alert: null, reason: null, message }, status: ExitStatus.connectFailure };
     default:
       // PROTOCOL_ERROR, and the engine's CONNECTION_CLOSED / INTERNAL_ERROR: the TLS session failed.
-      return { error: { code: 'PROTOCOL_ERROR', alert, message }, status: ExitStatus.tlsFailure };
+      return { error: { code: 'PROTOCOL_ERROR', alert, reason, message }, status: ExitStatus.tlsFailure };
   }
 }

@@ -10,6 +10,7 @@ import { type ParsedArgs, UsageError, flagList, flagSet, flagValue, flagValues, 
 import { readCaFile, readInputFile } from './files.js';
 import { cipherSuiteByName, groupByName, signatureSchemeByName } from './names.js';
 import { EXPLAIN_FLAGS, ExplainSession, type ExplainTarget, explainTarget } from './explain-output.js';
+import { describeError } from './output.js';
 import { formatTraceEvent } from './trace.js';
 
 const FLAGS = {
@@ -91,8 +92,8 @@ export async function serveCommand(argv: readonly string[], io: ServeIo): Promis
     if (www) answerHttp(socket);
     else echo(socket);
   });
-  server.on('tlsClientError', (error: Error & { code?: string; alert?: string }, socket: TLSSocket) => {
-    io.stderr.write(`[${peerName(socket)}] handshake failed: ${error.code ?? 'ERROR'}${error.alert ? ` (${error.alert})` : ''}: ${error.message}\n`);
+  server.on('tlsClientError', (error: Error & { code?: string; alert?: string; reason?: string }, socket: TLSSocket) => {
+    io.stderr.write(`[${peerName(socket)}] handshake failed: ${describeError(error)}\n`);
   });
   if (keylog) server.on('keylog', (line: Buffer) => appendFileSync(keylog, line));
 

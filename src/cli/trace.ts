@@ -4,6 +4,7 @@ import { isHelloRetryRequest } from '../messages/handshake.js';
 import { ExtensionType, cipherSuiteName, extensionTypeName, handshakeTypeName, namedGroupName, protocolVersionName, signatureSchemeName } from '../registry.js';
 import type { HandshakeMessage, RawExtension } from '../messages/types.js';
 import { bytesToHex, fromUtf8 } from '../wire/bytes.js';
+import { describeError } from './output.js';
 
 /**
  * Formats the engine's trace events as text a person can learn the handshake from: each
@@ -15,15 +16,17 @@ const FIELD_WIDTH = 24;
 
 /**
  * One event as text, or undefined for the events --trace leaves to --explain: records (the
- * trace shows messages), the chain report (the verdict line below says what came of it), and
- * the failure (the command reports it itself).
+ * trace shows messages) and the chain report (the verdict line below says what came of it).
+ * A failure is traced where it happened, after the message that caused it, with the rule
+ * that refused it.
  */
 export function formatTraceEvent(event: TraceEvent, role: 'client' | 'server'): string | undefined {
   switch (event.kind) {
     case 'record':
-    case 'failed':
     case 'chain':
       return undefined;
+    case 'failed':
+      return `  ✗   ${describeError(event.error)}`;
     case 'message': {
       const arrow = event.direction === 'sent' ? (role === 'client' ? 'C → S' : 'S → C') : role === 'client' ? 'S → C' : 'C → S';
       const title = messageTitle(event.message);

@@ -39,7 +39,7 @@ export interface DhGroup {
 }
 
 export function illegalShare(group: NamedGroup, detail: string): TLSError {
-  return protocolError('illegal_parameter', `invalid ${namedGroupName(group)} key share: ${detail}`);
+  return protocolError('invalid_key_share', `invalid ${namedGroupName(group)} key share: ${detail}`);
 }
 
 export function invalidPrivateKey(group: number, detail: string): TLSError {

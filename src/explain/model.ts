@@ -355,7 +355,8 @@ class Builder {
             check: {
               ok: false,
               title: `The connection failed here: ${event.error.code}${event.error.alert ? ` (${event.error.alert})` : ''}`,
-              lines: [{ label: 'reason', text: event.error.message }],
+              // The rule is PROTOCOL_REASONS's stable name of the check that refused.
+              lines: [{ label: 'reason', text: event.error.message }, ...(event.error.reason ? [{ label: 'rule', text: event.error.reason }] : [])],
             },
           });
           break;
@@ -834,7 +835,8 @@ class Builder {
   private outcome(): { ok: boolean; text: string } {
     const session = this.options.session;
     if (this.failure) {
-      return { ok: false, text: `The handshake failed: ${this.failure.code}${this.failure.alert ? ` (${this.failure.alert})` : ''}: ${this.failure.message}` };
+      const rule = this.failure.reason ? ` [${this.failure.reason}]` : '';
+      return { ok: false, text: `The handshake failed: ${this.failure.code}${this.failure.alert ? ` (${this.failure.alert})` : ''}${rule}: ${this.failure.message}` };
     }
     if (!session) return { ok: false, text: 'The handshake did not complete.' };
     const parts = [`TLS 1.3 with ${cipherSuiteName(session.cipherSuite)}`];

@@ -43,10 +43,10 @@ export function readExtensions(r: Reader, min: number, max: number, pskMustBeLas
   const extensions = r.list(2, min, max, (e) => ({ type: e.u16(), data: e.vector16() }), 'extensions');
   const seen = new Set<number>();
   extensions.forEach(({ type }, index) => {
-    if (seen.has(type)) throw protocolError('illegal_parameter', `duplicate ${extensionTypeName(type)} extension`);
+    if (seen.has(type)) throw protocolError('duplicate_extension', `duplicate ${extensionTypeName(type)} extension`);
     seen.add(type);
     if (pskMustBeLast && type === ExtensionType.pre_shared_key && index !== extensions.length - 1) {
-      throw protocolError('illegal_parameter', 'pre_shared_key is not the last ClientHello extension');
+      throw protocolError('psk_not_last', 'pre_shared_key is not the last ClientHello extension');
     }
   });
   return extensions;

@@ -80,7 +80,7 @@ const buildU16List =
  * (§4.2.6) and status_request in CR (§4.4.2.1) have empty extension_data.
  */
 export function parseEmptyExtension(data: Uint8Array): void {
-  if (data.length !== 0) throw decodeError(`extension body must be empty, got ${data.length} bytes`);
+  if (data.length !== 0) throw decodeError('trailing_bytes', `extension body must be empty, got ${data.length} bytes`);
 }
 
 export function buildEmptyExtension(): Uint8Array {
@@ -103,7 +103,7 @@ export function parseServerNameClientHello(data: Uint8Array): string | undefined
     for (const { nameType, name } of names) {
       if (nameType !== NAME_TYPE_HOST_NAME) continue;
       // RFC 6066 §3: "MUST NOT contain more than one name of the same name_type".
-      if (hostName !== undefined) throw protocolError('illegal_parameter', 'server_name lists two host names');
+      if (hostName !== undefined) throw protocolError('duplicate_host_name', 'server_name lists two host names');
       hostName = hostNameText(name);
     }
     return hostName;
@@ -118,10 +118,10 @@ export function parseServerNameClientHello(data: Uint8Array): string | undefined
 function hostNameText(bytes: Uint8Array): string {
   let text = '';
   for (const b of bytes) {
-    if (b < 0x21 || b > 0x7e) throw decodeError('server_name host name is not printable ASCII');
+    if (b < 0x21 || b > 0x7e) throw decodeError('invalid_host_name', 'server_name host name is not printable ASCII');
     text += String.fromCharCode(b);
   }
-  if (text.endsWith('.')) throw decodeError('server_name host name has a trailing dot');
+  if (text.endsWith('.')) throw decodeError('invalid_host_name', 'server_name host name has a trailing dot');
   return text;
 }
 
@@ -168,7 +168,7 @@ export function parseKeyShareClientHello(data: Uint8Array): KeyShareEntry[] {
   const entries = parse(data, ExtensionType.key_share, (r) => r.list(2, 0, 0xffff, readKeyShareEntry));
   const groups = new Set<number>();
   for (const { group } of entries) {
-    if (groups.has(group)) throw protocolError('illegal_parameter', 'key_share offers the same group twice');
+    if (groups.has(group)) throw protocolError('duplicate_key_share_group', 'key_share offers the same group twice');
     groups.add(group);
   }
   return entries;
@@ -266,7 +266,7 @@ export function parsePreSharedKeyClientHello(data: Uint8Array): OfferedPsks {
     binders: r.list(2, ...BINDERS, (b) => b.vector8(...BINDER)),
   }));
   if (offer.identities.length !== offer.binders.length) {
-    throw protocolError('illegal_parameter', `pre_shared_key has ${offer.identities.length} identities but ${offer.binders.length} binders`);
+    throw protocolError('psk_binder_count_mismatch', `pre_shared_key has ${offer.identities.length} identities but ${offer.binders.length} binders`);
   }
   return offer;
 }
@@ -349,7 +349,7 @@ const RECORD_SIZE_LIMIT_MIN = 64;
  */
 export function parseRecordSizeLimit(data: Uint8Array): number {
   const limit = parse(data, ExtensionType.record_size_limit, (r) => r.u16());
-  if (limit < RECORD_SIZE_LIMIT_MIN) throw protocolError('illegal_parameter', `record_size_limit ${limit} is below 64`);
+  if (limit < RECORD_SIZE_LIMIT_MIN) throw protocolError('record_size_limit_too_small', `record_size_limit ${limit} is below 64`);
   return limit;
 }
 
@@ -384,7 +384,7 @@ export function buildStatusRequestClientHello(request: StatusRequest): Uint8Arra
 export function parseStatusRequestCertificateEntry(data: Uint8Array): Uint8Array {
   return parse(data, ExtensionType.status_request, (r) => {
     const statusType = r.u8();
-    if (statusType !== CertificateStatusType.ocsp) throw decodeError(`unknown certificate status type ${statusType}`);
+    if (statusType !== CertificateStatusType.ocsp) throw decodeError('value_out_of_range', `unknown certificate status type ${statusType}`);
     return r.vector24(1, 0xffffff);
   });
 }
@@ -400,7 +400,7 @@ export function buildStatusRequestCertificateEntry(ocspResponse: Uint8Array): Ui
 
 /** The padding length. "The client MUST fill the padding extension completely with zero bytes." */
 export function parsePadding(data: Uint8Array): number {
-  if (data.some((b) => b !== 0)) throw decodeError('padding extension contains non-zero bytes');
+  if (data.some((b) => b !== 0)) throw decodeError('value_out_of_range', 'padding extension contains non-zero bytes');
   return data.length;
 }
 

@@ -98,7 +98,7 @@ export function isTls13HandshakeType(type: number): boolean {
  */
 export function decodeHandshake(type: number, body: Uint8Array): HandshakeMessage {
   const codec = codecFor(type);
-  if (!codec) throw protocolError('unexpected_message', `unexpected handshake message type ${handshakeTypeName(type)}`);
+  if (!codec) throw protocolError('unknown_handshake_type', `unexpected handshake message type ${handshakeTypeName(type)}`);
   const r = new Reader(body, 0, body.length, handshakeTypeName(type));
   const message = codec.decode(r);
   r.expectEnd();

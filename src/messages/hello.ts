@@ -47,7 +47,7 @@ export function decodeClientHello(r: Reader): ClientHello {
   const present = !r.atEnd;
   const extensions = present ? readExtensions(r, ...EXTENSIONS, true) : [];
   const short = tls13BlockShortfall(extensions, CH_EXTENSIONS_TLS13_MIN);
-  if (short !== undefined) throw decodeError(`ClientHello: extensions of ${short} bytes outside 8..65535`);
+  if (short !== undefined) throw decodeError('length_out_of_range', `ClientHello: extensions of ${short} bytes outside 8..65535`);
   const hello: ClientHello = {
     type: HandshakeType.client_hello,
     legacyVersion,
@@ -90,7 +90,7 @@ export function decodeServerHello(r: Reader): ServerHello {
   const present = !r.atEnd;
   const extensions = present ? readExtensions(r, ...EXTENSIONS) : [];
   const short = tls13BlockShortfall(extensions, SH_EXTENSIONS_TLS13_MIN);
-  if (short !== undefined) throw decodeError(`ServerHello: extensions of ${short} bytes outside 6..65535`);
+  if (short !== undefined) throw decodeError('length_out_of_range', `ServerHello: extensions of ${short} bytes outside 6..65535`);
   const hello: ServerHello = {
     type: HandshakeType.server_hello,
     legacyVersion,

@@ -32,7 +32,7 @@ export function decodeKeyUpdate(r: Reader): KeyUpdate {
   // §4.6.3: "If an implementation receives any other value, it MUST terminate the connection
   // with an "illegal_parameter" alert."
   if (requestUpdate !== KeyUpdateRequest.update_not_requested && requestUpdate !== KeyUpdateRequest.update_requested) {
-    throw protocolError('illegal_parameter', `KeyUpdate request_update ${requestUpdate} is neither 0 nor 1`);
+    throw protocolError('invalid_key_update_request', `KeyUpdate request_update ${requestUpdate} is neither 0 nor 1`);
   }
   return { type: HandshakeType.key_update, requestUpdate };
 }

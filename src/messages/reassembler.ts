@@ -59,16 +59,16 @@ export class HandshakeReassembler {
     const header = this.peekHeader();
     // A type no TLS 1.3 peer sends is refused on its header, as decodeHandshake would refuse
     // it, rather than after waiting for a body its length field may promise but never bring.
-    if (!isTls13HandshakeType(header[0]!)) throw protocolError('unexpected_message', `unexpected handshake message type ${handshakeTypeName(header[0]!)}`);
+    if (!isTls13HandshakeType(header[0]!)) throw protocolError('unknown_handshake_type', `unexpected handshake message type ${handshakeTypeName(header[0]!)}`);
     const length = (header[1]! << 16) | (header[2]! << 8) | header[3]!;
     // Both are refused as soon as the header arrives, before buffering the body. A length no
     // message of that type can have cannot decode: decode_error (RFC 8446 §6). A Certificate
     // within its syntax but over our configured limit is well-formed, just more than we
     // accept: illegal_parameter, as OpenSSL sends (SSL_R_EXCESSIVE_MESSAGE_SIZE).
     const syntaxMax = maxBodyLength(header[0]!);
-    if (length > syntaxMax) throw decodeError(`${handshakeTypeName(header[0]!)} of ${length} bytes exceeds its syntactic maximum of ${syntaxMax}`);
+    if (length > syntaxMax) throw decodeError('message_too_long', `${handshakeTypeName(header[0]!)} of ${length} bytes exceeds its syntactic maximum of ${syntaxMax}`);
     if (header[0] === HandshakeType.certificate && length > this.certificateLimit) {
-      throw protocolError('illegal_parameter', `Certificate of ${length} bytes exceeds the configured limit of ${this.certificateLimit}`);
+      throw protocolError('certificate_too_large', `Certificate of ${length} bytes exceeds the configured limit of ${this.certificateLimit}`);
     }
     if (this.buffered < HEADER_LENGTH + length) return undefined;
     const raw = this.take(HEADER_LENGTH + length);

@@ -42,9 +42,9 @@ export const MAX_DROPPED_CHANGE_CIPHER_SPECS = 3;
  */
 export function checkChangeCipherSpec(fragment: Uint8Array, dropped: number): void {
   if (fragment.length !== 1 || fragment[0] !== CCS_VALUE) {
-    throw protocolError('unexpected_message', `invalid change_cipher_spec (${fragment.length} bytes)`);
+    throw protocolError('invalid_change_cipher_spec', `invalid change_cipher_spec (${fragment.length} bytes)`);
   }
   if (dropped >= MAX_DROPPED_CHANGE_CIPHER_SPECS) {
-    throw protocolError('unexpected_message', `more than ${MAX_DROPPED_CHANGE_CIPHER_SPECS} change_cipher_spec records`);
+    throw protocolError('too_many_change_cipher_specs', `more than ${MAX_DROPPED_CHANGE_CIPHER_SPECS} change_cipher_spec records`);
   }
 }

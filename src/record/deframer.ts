@@ -210,7 +210,7 @@ export class Deframer {
     // A first byte other than 3 is not a TLS record at all (an HTTP request, an SSLv2 hello,
     // a desynchronised stream), and is checked first so such garbage reads as malformed.
     if (versionMajor !== TLS_MAJOR_VERSION) {
-      return this.reject(decodeError(`not a TLS record (${describeGarbage(bytes, at)})`));
+      return this.reject(decodeError('not_a_tls_record', `not a TLS record (${describeGarbage(bytes, at)})`));
     }
     let maxLength: number;
     switch (type) {
@@ -222,7 +222,7 @@ export class Deframer {
       case ContentType.handshake:
       case ContentType.alert:
         // RFC 8446 §5.1: these are never empty, even when padded.
-        if (length === 0) return this.reject(protocolError('unexpected_message', `empty ${type === ContentType.alert ? 'alert' : 'handshake'} record`));
+        if (length === 0) return this.reject(protocolError('empty_record', `empty ${type === ContentType.alert ? 'alert' : 'handshake'} record`));
         maxLength = MAX_PLAINTEXT_LENGTH;
         break;
       case ContentType.change_cipher_spec:
@@ -231,11 +231,11 @@ export class Deframer {
         break;
       default:
         // RFC 8446 §5: an unknown record type is unexpected_message.
-        return this.reject(protocolError('unexpected_message', `unknown record content type ${type}`));
+        return this.reject(protocolError('unknown_content_type', `unknown record content type ${type}`));
     }
     // Checked on the header alone, so an oversized length never makes us buffer its body.
     if (length > maxLength) {
-      return this.reject(protocolError('record_overflow', `record length ${length} exceeds ${maxLength} (content type ${type})`));
+      return this.reject(protocolError('record_too_long', `record length ${length} exceeds ${maxLength} (content type ${type})`));
     }
     return length;
   }

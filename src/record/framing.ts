@@ -40,7 +40,7 @@ export function writeRecordHeader(out: Uint8Array, offset: number, type: number,
  */
 export function innerPlaintextLimitFor(recordSizeLimit: number): number {
   if (!Number.isInteger(recordSizeLimit) || recordSizeLimit < MIN_RECORD_SIZE_LIMIT) {
-    throw protocolError('illegal_parameter', `record_size_limit ${recordSizeLimit} is below the minimum ${MIN_RECORD_SIZE_LIMIT}`);
+    throw protocolError('record_size_limit_too_small', `record_size_limit ${recordSizeLimit} is below the minimum ${MIN_RECORD_SIZE_LIMIT}`);
   }
   return Math.min(recordSizeLimit, MAX_INNER_PLAINTEXT_LENGTH);
 }

@@ -155,38 +155,38 @@ export class RecordProtector {
     this.checkUsable();
     if (header.length !== RECORD_HEADER_LENGTH) throw internalError(`record header must be ${RECORD_HEADER_LENGTH} bytes`);
     if (encryptedRecord.length > MAX_CIPHERTEXT_LENGTH) {
-      throw protocolError('record_overflow', `protected record of ${encryptedRecord.length} bytes exceeds ${MAX_CIPHERTEXT_LENGTH}`);
+      throw protocolError('ciphertext_too_long', `protected record of ${encryptedRecord.length} bytes exceeds ${MAX_CIPHERTEXT_LENGTH}`);
     }
     // Shorter than a tag cannot authenticate; the AEAD need not be asked.
     const plaintext = encryptedRecord.length < this.aead.tagLength ? undefined : this.aead.open(this.currentNonce(), header, encryptedRecord);
     // RFC 8446 §5.2. A failed record does not advance the sequence number: the connection dies
     // on it anyway, except a server skipping rejected 0-RTT data by trial decryption (RFC 8446
     // §4.2.10), which must stay at the sequence number of the next genuine record.
-    if (plaintext === undefined) throw protocolError('bad_record_mac', 'record authentication failed');
+    if (plaintext === undefined) throw protocolError('record_decrypt_failed', 'record authentication failed');
     this.advance();
 
     // RFC 8446 §5.4 and RFC 8449 §4: the limit covers content, type byte and padding.
     if (plaintext.length > this.limit) {
-      throw protocolError('record_overflow', `inner plaintext of ${plaintext.length} bytes exceeds ${this.limit}`);
+      throw protocolError('plaintext_too_long', `inner plaintext of ${plaintext.length} bytes exceeds ${this.limit}`);
     }
     // RFC 8446 §5.4: the content type is the last non-zero byte, searched only inside the
     // decrypted plaintext; none at all is unexpected_message.
     let typeAt = plaintext.length - 1;
     while (typeAt >= 0 && plaintext[typeAt] === 0) typeAt--;
-    if (typeAt < 0) throw protocolError('unexpected_message', 'protected record has no content type (all zeros)');
+    if (typeAt < 0) throw protocolError('missing_content_type', 'protected record has no content type (all zeros)');
     const type = plaintext[typeAt]!;
     const content = plaintext.subarray(0, typeAt);
     switch (type) {
       case ContentType.handshake:
       case ContentType.alert:
-        if (content.length === 0) throw protocolError('unexpected_message', 'empty handshake or alert record');
+        if (content.length === 0) throw protocolError('empty_record', 'empty handshake or alert record');
         break;
       case ContentType.application_data:
         // Zero-length application data is legitimate cover traffic (RFC 8446 §5.4).
         break;
       default:
         // Includes change_cipher_spec: a protected one is unexpected_message (RFC 8446 §5).
-        throw protocolError('unexpected_message', `protected record carries content type ${type}`);
+        throw protocolError('invalid_inner_content_type', `protected record carries content type ${type}`);
     }
     return { type, content };
   }

@@ -39,11 +39,11 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
   refuseSsl3OrOlder(hello.legacyVersion, 'ClientHello');
   const versions = findExtension(hello.extensions, ExtensionType.supported_versions);
   if (versions === undefined || !ext.parseSupportedVersionsClientHello(versions).includes(ProtocolVersion.TLS1_3)) {
-    throw protocolError('protocol_version', 'client does not offer TLS 1.3');
+    throw protocolError('tls13_not_supported', 'client does not offer TLS 1.3');
   }
   // RFC 8446 §4.1.2: TLS 1.3 requires exactly the null compression method.
   if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
-    throw protocolError('illegal_parameter', 'ClientHello compression methods must be exactly [null]');
+    throw protocolError('compression_not_null', 'ClientHello compression methods must be exactly [null]');
   }
 
   const offer: ClientHelloOffer = {
@@ -64,7 +64,7 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
   let pskModes: number[] | undefined;
   for (const { type, data } of hello.extensions) {
     if (ext.extensionAllowedIn(type, 'CH') === false) {
-      throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in ClientHello`);
+      throw protocolError('extension_not_allowed', `${extensionTypeName(type)} is not allowed in ClientHello`);
     }
     switch (type) {
       case ExtensionType.server_name:
@@ -113,11 +113,11 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
   }
   // RFC 8446 §9.2: certificate-based handshakes need these, and supported_groups and
   // key_share come together.
-  if (offer.signatureSchemes.length === 0) throw protocolError('missing_extension', 'ClientHello lacks signature_algorithms');
-  if (!sawGroups || !sawKeyShare) throw protocolError('missing_extension', 'ClientHello lacks supported_groups or key_share');
+  if (offer.signatureSchemes.length === 0) throw protocolError('missing_signature_algorithms', 'ClientHello lacks signature_algorithms');
+  if (!sawGroups || !sawKeyShare) throw protocolError('missing_groups_or_key_share', 'ClientHello lacks supported_groups or key_share');
   // RFC 8446 §4.2.9: "If clients offer "pre_shared_key" without a "psk_key_exchange_modes"
   // extension, servers MUST abort the handshake" (no alert named; the extension is missing).
-  if (offer.psk && pskModes === undefined) throw protocolError('missing_extension', 'ClientHello offers a PSK without psk_key_exchange_modes');
+  if (offer.psk && pskModes === undefined) throw protocolError('missing_psk_key_exchange_modes', 'ClientHello offers a PSK without psk_key_exchange_modes');
   if (offer.psk) offer.psk.modes = pskModes!;
   offer.pskModes = pskModes ?? [];
   checkKeySharesMatchGroups(offer);
@@ -129,15 +129,15 @@ function checkKeySharesMatchGroups(offer: ClientHelloOffer): void {
   let lastIndex = -1;
   for (const share of offer.keyShares) {
     const index = offer.groups.indexOf(share.group);
-    if (index < 0) throw protocolError('illegal_parameter', 'key share for a group not in supported_groups');
-    if (index <= lastIndex) throw protocolError('illegal_parameter', 'key shares are duplicated or out of supported_groups order');
+    if (index < 0) throw protocolError('key_share_group_not_supported', 'key share for a group not in supported_groups');
+    if (index <= lastIndex) throw protocolError('key_shares_out_of_order', 'key shares are duplicated or out of supported_groups order');
     lastIndex = index;
   }
 }
 
 export function chooseCipherSuite(offered: readonly number[], ours: readonly number[]): CipherSuiteParams {
   for (const suite of ours) if (offered.includes(suite)) return cipherSuiteParams.get(suite)!;
-  throw protocolError('handshake_failure', 'no cipher suite in common');
+  throw protocolError('no_common_cipher_suite', 'no cipher suite in common');
 }
 
 /**
@@ -150,7 +150,7 @@ export function chooseGroup(offer: ClientHelloOffer, ours: readonly number[]): {
     if (share) return { group, share: share.keyExchange };
   }
   for (const group of ours) if (offer.groups.includes(group)) return { group, share: undefined };
-  throw protocolError('handshake_failure', 'no key exchange group in common');
+  throw protocolError('no_common_group', 'no key exchange group in common');
 }
 
 /**
@@ -174,7 +174,7 @@ export function chooseCertificate(
     const scheme = certificate.key.schemes.find((s) => clientSchemes.includes(s));
     if (scheme !== undefined) return { certificate, scheme };
   }
-  throw protocolError('handshake_failure', 'no certificate can sign with a scheme the client accepts');
+  throw protocolError('no_usable_certificate', 'no certificate can sign with a scheme the client accepts');
 }
 
 function nameMatches(pattern: string, name: string): boolean {
@@ -193,5 +193,5 @@ export function chooseAlpn(offered: readonly Uint8Array[], ours: readonly Uint8A
   for (const protocol of ours) {
     if (offered.some((p) => bytesEqual(p, protocol))) return { wire: protocol, name: fromUtf8(protocol) ?? '' };
   }
-  throw protocolError('no_application_protocol', 'no ALPN protocol in common');
+  throw protocolError('no_common_alpn_protocol', 'no ALPN protocol in common');
 }

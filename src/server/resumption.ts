@@ -49,7 +49,7 @@ export function acceptPsk(
     binderKey.fill(0);
     const binder = offer.offered.binders[index]!;
     // RFC 8446 §4.2.11: the binder of the PSK we select must verify, or the handshake ends.
-    if (!constantTimeEqual(expected, binder)) throw protocolError('decrypt_error', 'PSK binder does not verify');
+    if (!constantTimeEqual(expected, binder)) throw protocolError('psk_binder_mismatch', 'PSK binder does not verify');
     return {
       identityIndex: index,
       state,

@@ -36,7 +36,7 @@ export class Reader {
   }
 
   private need(n: number): number {
-    if (this.end - this.pos < n) throw decodeError(`${this.what}: truncated (needed ${n} bytes, ${this.end - this.pos} left)`);
+    if (this.end - this.pos < n) throw decodeError('length_overrun', `${this.what}: truncated (needed ${n} bytes, ${this.end - this.pos} left)`);
     const at = this.pos;
     this.pos += n;
     return at;
@@ -73,7 +73,7 @@ export class Reader {
 
   private opaque(lengthBytes: 1 | 2 | 3, min: number, max: number): Uint8Array {
     const n = lengthBytes === 1 ? this.u8() : lengthBytes === 2 ? this.u16() : this.u24();
-    if (n < min || n > max) throw decodeError(`${this.what}: vector length ${n} outside ${min}..${max}`);
+    if (n < min || n > max) throw decodeError('length_out_of_range', `${this.what}: vector length ${n} outside ${min}..${max}`);
     return this.bytes(n);
   }
 
@@ -117,6 +117,6 @@ export class Reader {
   }
 
   expectEnd(): void {
-    if (this.pos !== this.end) throw decodeError(`${this.what}: ${this.end - this.pos} unexpected trailing bytes`);
+    if (this.pos !== this.end) throw decodeError('trailing_bytes', `${this.what}: ${this.end - this.pos} unexpected trailing bytes`);
   }
 }

@@ -5,6 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pkiPath } from '../helpers/fixtures.js';
 import { type Spawned, start } from '../helpers/processes.js';
+import { encodeHandshake } from '../../src/messages/handshake.js';
+import type { RawExtension } from '../../src/messages/types.js';
+import { CipherSuite, ContentType, ExtensionType, HandshakeType } from '../../src/registry.js';
+import { concatBytes } from '../../src/wire/bytes.js';
+import { plaintextRecord } from '../helpers/mitm.js';
 import { closeServer, listen } from '../node/support.js';
 import { ensureBuilt, expectOneLine, runCli, stopCliProcesses } from './cli.js';
 
@@ -82,7 +87,7 @@ interface Report {
   peerCertificates: { subject: string; issuer: string; notAfter: string }[];
   received: string;
   receivedBytes: number;
-  error: { code: string; alert: string | null; message: string } | null;
+  error: { code: string; alert: string | null; reason: string | null; message: string } | null;
 }
 
 /** --json prints exactly one JSON object, with exactly the contract's fields, in order. */
@@ -91,7 +96,7 @@ function parseReport(stdout: string): Report {
   expect(lines).toHaveLength(1);
   const report = JSON.parse(lines[0]!) as Report;
   expect(Object.keys(report)).toEqual(FIELDS);
-  if (report.error) expect(Object.keys(report.error)).toEqual(['code', 'alert', 'message']);
+  if (report.error) expect(Object.keys(report.error)).toEqual(['code', 'alert', 'reason', 'message']);
   return report;
 }
 
@@ -289,7 +294,7 @@ describe.concurrent('wiretls connect exit statuses', () => {
       expect(result.status).toBe(2);
       const report = parseReport(result.stdout);
       expect(report.ok).toBe(false);
-      expect(report.error).toMatchObject({ code: 'CONNECT_FAILED', alert: null });
+      expect(report.error).toMatchObject({ code: 'CONNECT_FAILED', alert: null, reason: null });
       expect(report.error!.message).toMatch(/ECONNREFUSED/);
       const plain = await runCli(['connect', `127.0.0.1:${port}`, '--ca', ROOT]);
       expect(plain.status).toBe(2);
@@ -321,7 +326,7 @@ describe.concurrent('wiretls connect exit statuses', () => {
       expect(result.status).toBe(3);
       const report = parseReport(result.stdout);
       expect(report).toMatchObject({ ok: false, version: null, cipher: null, verified: false });
-      expect(report.error).toMatchObject({ code: 'ALERT_RECEIVED', alert: 'handshake_failure' });
+      expect(report.error).toMatchObject({ code: 'ALERT_RECEIVED', alert: 'handshake_failure', reason: null });
     },
     TIMEOUT,
   );
@@ -335,7 +340,7 @@ describe.concurrent('wiretls connect exit statuses', () => {
       const report = parseReport(result.stdout);
       expect(report.ok).toBe(false);
       expect(report.verified).toBe(false);
-      expect(report.error).toMatchObject({ code: 'CERT_UNTRUSTED' });
+      expect(report.error).toMatchObject({ code: 'CERT_UNTRUSTED', reason: null });
       expect(report.peerCertificates).toHaveLength(2);
       await server.process.exited;
       expect(server.process.output()).toMatch(/alert unknown ca|SSL alert number 48/);
@@ -357,6 +362,67 @@ describe.concurrent('wiretls connect exit statuses', () => {
       const report = parseReport(insecure.stdout);
       expect(report).toMatchObject({ ok: true, verified: false, error: null });
       expect(Buffer.from(report.received, 'base64').toString()).toBe('ko\n');
+    },
+    TIMEOUT,
+  );
+});
+
+/**
+ * A peer that answers the ClientHello with one crafted ServerHello record, echoing the
+ * client's legacy_session_id so that only the flaw put in by `extensions` is wrong.
+ */
+async function misbehavingServer(extensions: (hello: Uint8Array) => RawExtension[]): Promise<number> {
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.once('data', (record: Buffer) => {
+      // record header (5), handshake header (4), legacy_version (2), random (32), then the session id.
+      const hello = new Uint8Array(record);
+      const idLength = hello[43]!;
+      const serverHello = encodeHandshake({
+        type: HandshakeType.server_hello,
+        legacyVersion: 0x0303,
+        random: new Uint8Array(32).fill(7),
+        legacySessionIdEcho: hello.slice(44, 44 + idLength),
+        cipherSuite: CipherSuite.TLS_AES_128_GCM_SHA256,
+        legacyCompressionMethod: 0,
+        extensions: extensions(hello),
+      });
+      socket.write(plaintextRecord(ContentType.handshake, serverHello));
+    });
+  });
+  servers.push(server);
+  return listen(server);
+}
+
+const TLS13 = { type: ExtensionType.supported_versions, data: Uint8Array.of(0x03, 0x04) };
+const share = (keyExchange: Uint8Array) => ({ type: ExtensionType.key_share, data: concatBytes(Uint8Array.of(0x00, 0x1d, 0x00, keyExchange.length), keyExchange) });
+
+describe.concurrent('wiretls connect names the rule a misbehaving server broke', () => {
+  it(
+    '3: a ServerHello with supported_versions twice: error.reason duplicate_extension; --trace and the error line name the rule',
+    async () => {
+      const port = await misbehavingServer(() => [TLS13, TLS13]);
+      const result = await runCli(['connect', `127.0.0.1:${port}`, '--ca', ROOT, '--json', '--timeout', '10']);
+      expect(result.status).toBe(3);
+      const report = parseReport(result.stdout);
+      expect(report.ok).toBe(false);
+      expect(report.error).toMatchObject({ code: 'PROTOCOL_ERROR', alert: 'illegal_parameter', reason: 'duplicate_extension' });
+
+      const traced = await runCli(['connect', `127.0.0.1:${port}`, '--ca', ROOT, '--trace', '--timeout', '10']);
+      expect(traced.status).toBe(3);
+      expect(traced.stdout).toMatch(/✗ {3}PROTOCOL_ERROR \(illegal_parameter\) \[duplicate_extension\]: duplicate supported_versions extension/);
+      expect(expectOneLine(traced.stderr)).toMatch(/^wiretls: PROTOCOL_ERROR \(illegal_parameter\) \[duplicate_extension\]: /);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    '3: a well-formed ServerHello whose X25519 share is of low order: the same alert, another reason (invalid_key_share)',
+    async () => {
+      const port = await misbehavingServer(() => [TLS13, share(new Uint8Array(32))]);
+      const result = await runCli(['connect', `127.0.0.1:${port}`, '--ca', ROOT, '--json', '--timeout', '10']);
+      expect(result.status).toBe(3);
+      expect(parseReport(result.stdout).error).toMatchObject({ code: 'PROTOCOL_ERROR', alert: 'illegal_parameter', reason: 'invalid_key_share' });
     },
     TIMEOUT,
   );

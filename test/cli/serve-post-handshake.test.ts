@@ -141,7 +141,7 @@ describe('wiretls serve logs name the peer', () => {
         socket.on('error', () => undefined);
         socket.end('GET / HTTP/1.0\r\n\r\n');
         const line = await server.waitFor(/^\[.*\] handshake failed.*$/m, 20_000);
-        expect(line[0]).toMatch(new RegExp(`^\\[${local.replace(/\./g, '\\.')}\\] handshake failed: PROTOCOL_ERROR \\(decode_error\\)`));
+        expect(line[0]).toMatch(new RegExp(`^\\[${local.replace(/\./g, '\\.')}\\] handshake failed: PROTOCOL_ERROR \\(decode_error\\) \\[not_a_tls_record\\]: `));
       } finally {
         server.stop();
       }

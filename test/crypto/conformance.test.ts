@@ -359,8 +359,8 @@ describe.each(PROVIDERS)('%s provider', (name, provider) => {
       ];
       for (const [group, share] of bad) {
         const kx = provider.keyExchange(group)!;
-        await expectAlertSoon(() => kx.respond(share), 'illegal_parameter');
-        await expectAlertSoon(async () => (await kx.generate()).complete(share), 'illegal_parameter');
+        await expectAlertSoon(() => kx.respond(share), 'illegal_parameter', 'invalid_key_share');
+        await expectAlertSoon(async () => (await kx.generate()).complete(share), 'illegal_parameter', 'invalid_key_share');
       }
     });
 
@@ -387,31 +387,31 @@ describe.each(PROVIDERS)('%s provider', (name, provider) => {
         ];
         const kx = provider.keyExchange(group)!;
         for (const share of bad) {
-          await expectAlertSoon(() => kx.respond(share), 'illegal_parameter');
-          await expectAlertSoon(async () => (await kx.generate()).complete(share), 'illegal_parameter');
+          await expectAlertSoon(() => kx.respond(share), 'illegal_parameter', 'invalid_key_share');
+          await expectAlertSoon(async () => (await kx.generate()).complete(share), 'illegal_parameter', 'invalid_key_share');
         }
       }
       const p384Share = (await provider.keyExchange(NamedGroup.secp384r1)!.generate()).publicKey;
-      await expectAlertSoon(() => provider.keyExchange(NamedGroup.secp256r1)!.respond(p384Share), 'illegal_parameter');
+      await expectAlertSoon(() => provider.keyExchange(NamedGroup.secp256r1)!.respond(p384Share), 'illegal_parameter', 'invalid_key_share');
     });
 
     it('X25519MLKEM768: lengths, the FIPS 203 §7.2 check and low-order X25519 halves → illegal_parameter; a tampered ciphertext → another secret', async () => {
       const kx = provider.keyExchange(NamedGroup.X25519MLKEM768)!;
       const client = await kx.generate();
-      for (const length of [0, 32, 1184, 1215, 1217]) await expectAlertSoon(() => kx.respond(new Uint8Array(length)), 'illegal_parameter');
+      for (const length of [0, 32, 1184, 1215, 1217]) await expectAlertSoon(() => kx.respond(new Uint8Array(length)), 'illegal_parameter', 'invalid_key_share');
       const badKey = client.publicKey.slice();
       badKey.fill(0xff, 0, 3);
-      await expectAlertSoon(() => kx.respond(badKey), 'illegal_parameter');
+      await expectAlertSoon(() => kx.respond(badKey), 'illegal_parameter', 'invalid_key_share');
       const lowOrderClient = client.publicKey.slice();
       lowOrderClient.fill(0, 1184);
-      await expectAlertSoon(() => kx.respond(lowOrderClient), 'illegal_parameter');
+      await expectAlertSoon(() => kx.respond(lowOrderClient), 'illegal_parameter', 'invalid_key_share');
       const server = await kx.respond(client.publicKey);
       for (const share of [server.publicKey.subarray(0, 1119), concatBytes(server.publicKey, new Uint8Array(1)), new Uint8Array(32)]) {
-        await expectAlertSoon(async () => (await kx.generate()).complete(share), 'illegal_parameter');
+        await expectAlertSoon(async () => (await kx.generate()).complete(share), 'illegal_parameter', 'invalid_key_share');
       }
       const lowOrderServer = server.publicKey.slice();
       lowOrderServer.fill(0, 1088);
-      await expectAlertSoon(async () => (await kx.generate()).complete(lowOrderServer), 'illegal_parameter');
+      await expectAlertSoon(async () => (await kx.generate()).complete(lowOrderServer), 'illegal_parameter', 'invalid_key_share');
       const tampered = flipped(server.publicKey, 10);
       expect(await client.complete(tampered)).not.toEqual(server.sharedSecret);
     });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { AlertName } from '../../src/registry.js';
+import type { ProtocolReason } from '../../src/errors.js';
 import { hexToBytes } from '../../src/wire/bytes.js';
 
 /** A JSON file from test-vectors/crypto/. */
@@ -10,9 +11,9 @@ export function vectors<T>(file: string): T {
 
 export const hex = hexToBytes;
 
-/** Asserts that `fn` throws a TLSError that sends `alert`. */
-export function expectAlert(fn: () => unknown, alert: AlertName): void {
-  expect(fn).toThrowError(expect.objectContaining({ name: 'TLSError', alert }));
+/** Asserts that `fn` throws a TLSError that sends `alert`, for the rule `reason` when given. */
+export function expectAlert(fn: () => unknown, alert: AlertName, reason?: ProtocolReason): void {
+  expect(fn).toThrowError(expect.objectContaining({ name: 'TLSError', alert, ...(reason === undefined ? {} : { reason }) }));
 }
 
 /** Asserts that `fn` throws a TLSError with `code` and a message matching `pattern`. */
@@ -42,6 +43,6 @@ export function pemFixture(name: string): Uint8Array {
  * rejected promise: key exchange is synchronous in the noble and native providers and
  * asynchronous in the webcrypto one, and the conformance suite holds all three to one verdict.
  */
-export async function expectAlertSoon(fn: () => unknown, alert: AlertName): Promise<void> {
-  await expect((async () => fn())()).rejects.toThrowError(expect.objectContaining({ name: 'TLSError', alert }));
+export async function expectAlertSoon(fn: () => unknown, alert: AlertName, reason?: ProtocolReason): Promise<void> {
+  await expect((async () => fn())()).rejects.toThrowError(expect.objectContaining({ name: 'TLSError', alert, ...(reason === undefined ? {} : { reason }) }));
 }

@@ -72,18 +72,18 @@ describe('X25519 and X448 (RFC 7748)', () => {
   for (const [label, point] of lowOrder25519) {
     it(`X25519 rejects the low-order point u = ${label} (illegal_parameter), client and server side`, () => {
       const kx = provider.keyExchange(NamedGroup.x25519)!;
-      expectAlert(() => kx.respond(point), 'illegal_parameter');
-      expectAlert(() => kx.generate().complete(point), 'illegal_parameter');
+      expectAlert(() => kx.respond(point), 'illegal_parameter', 'invalid_key_share');
+      expectAlert(() => kx.generate().complete(point), 'illegal_parameter', 'invalid_key_share');
     });
   }
 
   it('X448 rejects low-order points and shares of the wrong length (illegal_parameter)', () => {
     const kx = provider.keyExchange(NamedGroup.x448)!;
     const p448 = 2n ** 448n - 2n ** 224n - 1n;
-    for (const u of [0n, 1n, p448 - 1n]) expectAlert(() => kx.respond(littleEndian(u, 56)), 'illegal_parameter');
-    expectAlert(() => kx.respond(new Uint8Array(32).fill(9)), 'illegal_parameter');
-    expectAlert(() => provider.keyExchange(NamedGroup.x25519)!.respond(new Uint8Array(33).fill(9)), 'illegal_parameter');
-    expectAlert(() => provider.keyExchange(NamedGroup.x25519)!.respond(new Uint8Array(0)), 'illegal_parameter');
+    for (const u of [0n, 1n, p448 - 1n]) expectAlert(() => kx.respond(littleEndian(u, 56)), 'illegal_parameter', 'invalid_key_share');
+    expectAlert(() => kx.respond(new Uint8Array(32).fill(9)), 'illegal_parameter', 'invalid_key_share');
+    expectAlert(() => provider.keyExchange(NamedGroup.x25519)!.respond(new Uint8Array(33).fill(9)), 'illegal_parameter', 'invalid_key_share');
+    expectAlert(() => provider.keyExchange(NamedGroup.x25519)!.respond(new Uint8Array(0)), 'illegal_parameter', 'invalid_key_share');
   });
 });
 
@@ -136,8 +136,8 @@ describe('NIST curves (RFC 8446 §4.2.8.2, §7.4.1)', () => {
         ];
         const kx = provider.keyExchange(group)!;
         for (const share of bad) {
-          expectAlert(() => kx.respond(share), 'illegal_parameter');
-          expectAlert(() => kx.generate().complete(share), 'illegal_parameter');
+          expectAlert(() => kx.respond(share), 'illegal_parameter', 'invalid_key_share');
+          expectAlert(() => kx.generate().complete(share), 'illegal_parameter', 'invalid_key_share');
         }
       });
     });
@@ -145,7 +145,7 @@ describe('NIST curves (RFC 8446 §4.2.8.2, §7.4.1)', () => {
 
   it('rejects a share for one curve offered as another', () => {
     const p384Share = provider.keyExchange(NamedGroup.secp384r1)!.generate().publicKey;
-    expectAlert(() => provider.keyExchange(NamedGroup.secp256r1)!.respond(p384Share), 'illegal_parameter');
+    expectAlert(() => provider.keyExchange(NamedGroup.secp256r1)!.respond(p384Share), 'illegal_parameter', 'invalid_key_share');
   });
 });
 
@@ -180,10 +180,10 @@ describe('X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem)', () => {
   it('rejects shares of the wrong length with illegal_parameter', () => {
     const kx = provider.keyExchange(NamedGroup.X25519MLKEM768)!;
     const client = kx.generate();
-    for (const length of [0, 32, 1184, 1215, 1217]) expectAlert(() => kx.respond(new Uint8Array(length)), 'illegal_parameter');
+    for (const length of [0, 32, 1184, 1215, 1217]) expectAlert(() => kx.respond(new Uint8Array(length)), 'illegal_parameter', 'invalid_key_share');
     const server = kx.respond(client.publicKey);
     for (const share of [server.publicKey.subarray(0, 1119), concatBytes(server.publicKey, new Uint8Array(1)), new Uint8Array(32)]) {
-      expectAlert(() => kx.generate().complete(share), 'illegal_parameter');
+      expectAlert(() => kx.generate().complete(share), 'illegal_parameter', 'invalid_key_share');
     }
   });
 
@@ -191,7 +191,7 @@ describe('X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem)', () => {
     const client = provider.keyExchange(NamedGroup.X25519MLKEM768)!.generate();
     const bad = client.publicKey.slice();
     bad.fill(0xff, 0, 3); // two 12-bit coefficients of 4095 ≥ q = 3329
-    expectAlert(() => provider.keyExchange(NamedGroup.X25519MLKEM768)!.respond(bad), 'illegal_parameter');
+    expectAlert(() => provider.keyExchange(NamedGroup.X25519MLKEM768)!.respond(bad), 'illegal_parameter', 'invalid_key_share');
   });
 
   it('rejects a low-order X25519 half on either side (illegal_parameter)', () => {
@@ -199,10 +199,10 @@ describe('X25519MLKEM768 (draft-ietf-tls-ecdhe-mlkem)', () => {
     const client = kx.generate();
     const clientShare = client.publicKey.slice();
     clientShare.fill(0, 1184);
-    expectAlert(() => kx.respond(clientShare), 'illegal_parameter');
+    expectAlert(() => kx.respond(clientShare), 'illegal_parameter', 'invalid_key_share');
     const serverShare = kx.respond(client.publicKey).publicKey.slice();
     serverShare.fill(0, 1088);
-    expectAlert(() => client.complete(serverShare), 'illegal_parameter');
+    expectAlert(() => client.complete(serverShare), 'illegal_parameter', 'invalid_key_share');
   });
 
   it('a tampered ciphertext gives a different secret (implicit rejection), not an exception', () => {

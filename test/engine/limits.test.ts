@@ -67,17 +67,17 @@ describe('over the syntactic maximum → decode_error (§6), on the header', { t
 
   it('client: a server Finished declaring 131,104 bytes → decode_error', async () => {
     const s = await scenario({ edits: [onMessage('server', HandshakeType.finished, () => [finishedHeader])] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'message_too_long');
   });
 
   it('server: a client Finished declaring 131,104 bytes → decode_error', async () => {
     const s = await scenario({ edits: [onMessage('client', HandshakeType.finished, () => [finishedHeader])] });
-    expectAbort(s, 'server', 'decode_error');
+    expectAbort(s, 'server', 'decode_error', 'message_too_long');
   });
 
   it('client: a Finished of 49 bytes (one more than SHA-384 gives) → decode_error', async () => {
     const s = await scenario({ edits: [onMessage('server', HandshakeType.finished, () => [Uint8Array.of(HandshakeType.finished, 0, 0, 49, ...new Uint8Array(49))])] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'message_too_long');
   });
 
   it('client: a Finished of 33 bytes under a SHA-256 suite → decode_error (exactly Hash.length)', async () => {
@@ -87,11 +87,11 @@ describe('over the syntactic maximum → decode_error (§6), on the header', { t
 
   it('client: EncryptedExtensions declaring 2^16 + 2 bytes → decode_error', async () => {
     const s = await scenario({ edits: [onMessage('server', HandshakeType.encrypted_extensions, () => [Uint8Array.of(HandshakeType.encrypted_extensions, 0x01, 0x00, 0x02)])] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'message_too_long');
   });
 
   it('client: a Certificate within its syntax but over maxHandshakeMessageSize → illegal_parameter (configuration, not syntax)', async () => {
     const s = await scenario({ client: { maxHandshakeMessageSize: 200 } });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'certificate_too_large');
   });
 });

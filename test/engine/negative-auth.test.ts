@@ -42,18 +42,18 @@ describe('Finished (§4.4.4)', { timeout: 15_000 }, () => {
 describe('record protection (§5.2)', { timeout: 15_000 }, () => {
   it('client: a ciphertext bit flipped in the server handshake flight → bad_record_mac', async () => {
     const s = await scenario({ edits: [corruptFirstRecord('server', 'handshake')] });
-    expectAbort(s, 'client', 'bad_record_mac');
+    expectAbort(s, 'client', 'bad_record_mac', 'record_decrypt_failed');
   });
 
   it('server: a ciphertext bit flipped in the client Finished record → bad_record_mac', async () => {
     const s = await scenario({ edits: [corruptFirstRecord('client', 'handshake')] });
-    expectAbort(s, 'server', 'bad_record_mac');
+    expectAbort(s, 'server', 'bad_record_mac', 'record_decrypt_failed');
   });
 
   it('server: a ciphertext bit flipped in application data → bad_record_mac', async () => {
     const s = await scenario({ edits: [corruptFirstRecord('client', 'application')] });
     await afterHandshake(s, () => s.client.write(new TextEncoder().encode('hello')));
-    expectAbort(s, 'server', 'bad_record_mac');
+    expectAbort(s, 'server', 'bad_record_mac', 'record_decrypt_failed');
   });
 
   it('client: a protected record shorter than the AEAD tag → bad_record_mac', async () => {
@@ -61,7 +61,7 @@ describe('record protection (§5.2)', { timeout: 15_000 }, () => {
       edits: [onRecord('server', ContentType.application_data, () => [{ wire: Uint8Array.of(ContentType.application_data, 3, 3, 0, 4, 1, 2, 3, 4) }])],
     });
     await afterHandshake(s, () => s.server.write(Uint8Array.of(1)));
-    expectAbort(s, 'client', 'bad_record_mac');
+    expectAbort(s, 'client', 'bad_record_mac', 'record_decrypt_failed');
   });
 
   it('client: a record protected with the handshake key after the switch to application keys → bad_record_mac', async () => {
@@ -76,7 +76,7 @@ describe('record protection (§5.2)', { timeout: 15_000 }, () => {
       ],
     });
     await afterHandshake(s, () => s.server.write(Uint8Array.of(1)));
-    expectAbort(s, 'client', 'bad_record_mac');
+    expectAbort(s, 'client', 'bad_record_mac', 'record_decrypt_failed');
   });
 });
 
@@ -109,7 +109,7 @@ describe('CertificateVerify (§4.4.3)', { timeout: 15_000 }, () => {
 
   it('server: the client accepts no scheme the server key can sign with → handshake_failure', async () => {
     const s = await scenario({ client: { signatureSchemes: [SignatureScheme.rsa_pss_rsae_sha256] } });
-    expectAbort(s, 'server', 'handshake_failure');
+    expectAbort(s, 'server', 'handshake_failure', 'no_usable_certificate');
   });
 });
 

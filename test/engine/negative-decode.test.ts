@@ -63,7 +63,7 @@ const UNKNOWN_EXTENSION = 0x7a7a;
 describe('ClientHello (the server decides)', { timeout: 15_000 }, () => {
   it('cut short: the message ends inside legacy_session_id → decode_error', async () => {
     const s = await scenario({ edits: [clientHelloBody((body) => body.slice(0, 40))] });
-    expectAbort(s, 'server', 'decode_error');
+    expectAbort(s, 'server', 'decode_error', 'length_overrun');
   });
 
   it('cipher_suites length overruns the message → decode_error', async () => {
@@ -76,7 +76,7 @@ describe('ClientHello (the server decides)', { timeout: 15_000 }, () => {
         }),
       ],
     });
-    expectAbort(s, 'server', 'decode_error');
+    expectAbort(s, 'server', 'decode_error', 'length_overrun');
   });
 
   it('extensions block length overruns the message → decode_error', async () => {
@@ -89,7 +89,7 @@ describe('ClientHello (the server decides)', { timeout: 15_000 }, () => {
         }),
       ],
     });
-    expectAbort(s, 'server', 'decode_error');
+    expectAbort(s, 'server', 'decode_error', 'length_overrun');
   });
 
   it('the last extension length overruns the extensions block → decode_error', async () => {
@@ -104,12 +104,12 @@ describe('ClientHello (the server decides)', { timeout: 15_000 }, () => {
         }),
       ],
     });
-    expectAbort(s, 'server', 'decode_error');
+    expectAbort(s, 'server', 'decode_error', 'length_overrun');
   });
 
   it('trailing bytes after the extensions → decode_error', async () => {
     const s = await scenario({ edits: [clientHelloBody((body) => concatBytes(body, Uint8Array.of(0)))] });
-    expectAbort(s, 'server', 'decode_error');
+    expectAbort(s, 'server', 'decode_error', 'trailing_bytes');
   });
 
   it('an extension body that does not parse (empty supported_versions list) → decode_error', async () => {
@@ -118,12 +118,12 @@ describe('ClientHello (the server decides)', { timeout: 15_000 }, () => {
         customizeClientHello: (ch) => void (ch.extensions = ch.extensions.map((e) => (e.type === ExtensionType.supported_versions ? { type: e.type, data: Uint8Array.of(0) } : e))),
       },
     });
-    expectAbort(s, 'server', 'decode_error');
+    expectAbort(s, 'server', 'decode_error', 'length_out_of_range');
   });
 
   it('an extension the server does not act on is still parsed (non-zero padding) → decode_error', async () => {
     const s = await scenario({ client: addToClientHello({ type: ExtensionType.padding, data: Uint8Array.of(0, 0, 1) }) });
-    expectAbort(s, 'server', 'decode_error');
+    expectAbort(s, 'server', 'decode_error', 'value_out_of_range');
   });
 
   it('duplicate extension → illegal_parameter', async () => {
@@ -132,12 +132,12 @@ describe('ClientHello (the server decides)', { timeout: 15_000 }, () => {
         customizeClientHello: (ch) => void ch.extensions.push(ch.extensions.find((e) => e.type === ExtensionType.supported_groups)!),
       },
     });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'duplicate_extension');
   });
 
   it('an extension that belongs to CertificateRequest only (oid_filters) → illegal_parameter', async () => {
     const s = await scenario({ client: addToClientHello({ type: ExtensionType.oid_filters, data: Uint8Array.of(0, 0) }) });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'extension_not_allowed');
   });
 
   it('pre_shared_key that is not the last extension → illegal_parameter', async () => {
@@ -148,7 +148,7 @@ describe('ClientHello (the server decides)', { timeout: 15_000 }, () => {
         customizeClientHello: (ch) => void ch.extensions.unshift({ type: ExtensionType.pre_shared_key, data: concatBytes(identities, binders) }),
       },
     });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'psk_not_last');
   });
 
   it('an unknown extension is ignored (control)', async () => {
@@ -161,12 +161,12 @@ describe('ClientHello (the server decides)', { timeout: 15_000 }, () => {
 describe('ServerHello (the client decides)', { timeout: 15_000 }, () => {
   it('cut short: the message ends inside the random → decode_error', async () => {
     const s = await scenario({ edits: [serverHelloBody((body) => body.slice(0, 20))] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'length_overrun');
   });
 
   it('trailing bytes after the extensions → decode_error', async () => {
     const s = await scenario({ edits: [serverHelloBody((body) => concatBytes(body, Uint8Array.of(0, 0)))] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'trailing_bytes');
   });
 
   it('extensions block length overruns the message → decode_error', async () => {
@@ -179,7 +179,7 @@ describe('ServerHello (the client decides)', { timeout: 15_000 }, () => {
         }),
       ],
     });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'length_overrun');
   });
 
   it('key_share body with a trailing byte → decode_error', async () => {
@@ -190,12 +190,12 @@ describe('ServerHello (the client decides)', { timeout: 15_000 }, () => {
         }),
       ],
     });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'trailing_bytes');
   });
 
   it('duplicate extension (supported_versions twice) → illegal_parameter', async () => {
     const s = await scenario({ edits: [addToServerHello({ type: ExtensionType.supported_versions, data: ext.buildSupportedVersionsServerHello(0x0304) })] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'duplicate_extension');
   });
 
   it('server_name, which belongs to ClientHello and EncryptedExtensions → illegal_parameter (RFC 8446 §4.2)', async () => {
@@ -222,7 +222,7 @@ describe('ServerHello (the client decides)', { timeout: 15_000 }, () => {
 describe('protected server messages (the client decides)', { timeout: 15_000 }, () => {
   it('EncryptedExtensions with a trailing byte → decode_error', async () => {
     const s = await scenario({ edits: [serverBody(HandshakeType.encrypted_extensions, (body) => concatBytes(body, Uint8Array.of(0)))] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'trailing_bytes');
   });
 
   it('EncryptedExtensions whose extensions length overruns → decode_error', async () => {
@@ -234,12 +234,12 @@ describe('protected server messages (the client decides)', { timeout: 15_000 }, 
         }),
       ],
     });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'length_overrun');
   });
 
   it('EncryptedExtensions with a duplicate extension → illegal_parameter', async () => {
     const s = await scenario({ server: addToEncryptedExtensions({ type: ExtensionType.server_name, data: new Uint8Array(0) }) });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'duplicate_extension');
   });
 
   it('EncryptedExtensions with key_share, which belongs to the hellos → illegal_parameter', async () => {
@@ -271,12 +271,12 @@ describe('protected server messages (the client decides)', { timeout: 15_000 }, 
         }),
       ],
     });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'length_overrun');
   });
 
   it('CertificateVerify with a trailing byte → decode_error', async () => {
     const s = await scenario({ edits: [serverBody(HandshakeType.certificate_verify, (body) => concatBytes(body, Uint8Array.of(0)))] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'trailing_bytes');
   });
 
   it('Finished one byte short → decode_error', async () => {
@@ -303,7 +303,7 @@ describe('post-handshake messages (the client decides)', { timeout: 15_000 }, ()
     const raw = ticket();
     const s = await scenario({ edits: [serverSends(withBody(HandshakeType.new_session_ticket, concatBytes(raw.subarray(4), Uint8Array.of(0))))] });
     await afterHandshake(s, () => s.server.write(Uint8Array.of(1)));
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'trailing_bytes');
   });
 
   it('NewSessionTicket with a lifetime over seven days → illegal_parameter', async () => {
@@ -321,12 +321,12 @@ describe('post-handshake messages (the client decides)', { timeout: 15_000 }, ()
   it('KeyUpdate with request_update 2 → illegal_parameter', async () => {
     const s = await scenario({ edits: [serverSends(withBody(HandshakeType.key_update, Uint8Array.of(2)))] });
     await afterHandshake(s, () => s.server.write(Uint8Array.of(1)));
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'invalid_key_update_request');
   });
 
   it('KeyUpdate with a trailing byte → decode_error', async () => {
     const s = await scenario({ edits: [serverSends(withBody(HandshakeType.key_update, Uint8Array.of(0, 0)))] });
     await afterHandshake(s, () => s.server.write(Uint8Array.of(1)));
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'message_too_long');
   });
 });

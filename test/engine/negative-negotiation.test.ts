@@ -43,12 +43,12 @@ describe('versions', { timeout: 15_000 }, () => {
     const s = await scenario({
       client: { customizeClientHello: (ch) => void (ch.extensions = without(ch.extensions, ExtensionType.supported_versions)) },
     });
-    expectAbort(s, 'server', 'protocol_version');
+    expectAbort(s, 'server', 'protocol_version', 'tls13_not_supported');
   });
 
   it('server: a ClientHello with no extensions block at all (an SSL 3.0-era client) → protocol_version', async () => {
     const s = await scenario({ client: { customizeClientHello: (ch) => void (ch.extensions = []) } });
-    expectAbort(s, 'server', 'protocol_version');
+    expectAbort(s, 'server', 'protocol_version', 'tls13_not_supported');
   });
 
   it('server: supported_versions without TLS 1.3 → protocol_version', async () => {
@@ -62,7 +62,7 @@ describe('versions', { timeout: 15_000 }, () => {
           )),
       },
     });
-    expectAbort(s, 'server', 'protocol_version');
+    expectAbort(s, 'server', 'protocol_version', 'tls13_not_supported');
   });
 
   it('client: ServerHello without supported_versions (a TLS 1.2 ServerHello) → protocol_version', async () => {
@@ -107,12 +107,12 @@ describe('cipher suites, groups and key shares', { timeout: 15_000 }, () => {
       client: { cipherSuites: [CipherSuite.TLS_CHACHA20_POLY1305_SHA256] },
       server: { cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256] },
     });
-    expectAbort(s, 'server', 'handshake_failure');
+    expectAbort(s, 'server', 'handshake_failure', 'no_common_cipher_suite');
   });
 
   it('server: no group in common → handshake_failure', async () => {
     const s = await scenario({ client: { groups: [NamedGroup.x25519] }, server: { groups: [NamedGroup.secp256r1] } });
-    expectAbort(s, 'server', 'handshake_failure');
+    expectAbort(s, 'server', 'handshake_failure', 'no_common_group');
   });
 
   it('server: key share for a group not in supported_groups → illegal_parameter', async () => {
@@ -122,7 +122,20 @@ describe('cipher suites, groups and key shares', { timeout: 15_000 }, () => {
       },
       server: { groups: [NamedGroup.secp256r1, NamedGroup.x25519] },
     });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'key_share_group_not_supported');
+  });
+
+  it('server: key shares out of supported_groups order → illegal_parameter, told apart from the group check by its reason', async () => {
+    const s = await scenario({
+      client: {
+        groups: [NamedGroup.x25519, NamedGroup.secp256r1],
+        keyShareGroups: [NamedGroup.x25519, NamedGroup.secp256r1],
+        // Both groups stay offered; only their order now contradicts the shares' (§4.2.8).
+        customizeClientHello: (ch) =>
+          void (ch.extensions = replaceExtension(ch.extensions, ExtensionType.supported_groups, ext.buildSupportedGroups([NamedGroup.secp256r1, NamedGroup.x25519]))),
+      },
+    });
+    expectAbort(s, 'server', 'illegal_parameter', 'key_shares_out_of_order');
   });
 
   it('client: ServerHello choosing a suite that was not offered → illegal_parameter', async () => {
@@ -179,17 +192,17 @@ describe('ClientHello requirements (the server decides)', { timeout: 15_000 }, (
 
   it('compression methods other than [null] → illegal_parameter (§4.1.2)', async () => {
     const s = await scenario({ client: clientHello((ch) => void (ch.legacyCompressionMethods = Uint8Array.of(1, 0))) });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'compression_not_null');
   });
 
   it('no signature_algorithms → missing_extension (§9.2)', async () => {
     const s = await scenario({ client: clientHello((ch) => void (ch.extensions = without(ch.extensions, ExtensionType.signature_algorithms))) });
-    expectAbort(s, 'server', 'missing_extension');
+    expectAbort(s, 'server', 'missing_extension', 'missing_signature_algorithms');
   });
 
   it('supported_groups without key_share → missing_extension (§9.2)', async () => {
     const s = await scenario({ client: clientHello((ch) => void (ch.extensions = without(ch.extensions, ExtensionType.key_share))) });
-    expectAbort(s, 'server', 'missing_extension');
+    expectAbort(s, 'server', 'missing_extension', 'missing_groups_or_key_share');
   });
 
   it('pre_shared_key without psk_key_exchange_modes → missing_extension (§4.2.9)', async () => {
@@ -201,12 +214,12 @@ describe('ClientHello requirements (the server decides)', { timeout: 15_000 }, (
         ch.extensions.push({ type: ExtensionType.pre_shared_key, data: Uint8Array.of(...identities, ...binders) });
       }),
     });
-    expectAbort(s, 'server', 'missing_extension');
+    expectAbort(s, 'server', 'missing_extension', 'missing_psk_key_exchange_modes');
   });
 
   it('record_size_limit below 64 → illegal_parameter (RFC 8449 §4)', async () => {
     const s = await scenario({ client: clientHello((ch) => void ch.extensions.push({ type: ExtensionType.record_size_limit, data: Uint8Array.of(0, 63) })) });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'record_size_limit_too_small');
   });
 });
 
@@ -219,26 +232,26 @@ describe('key share values (§4.2.8.1, §7.4)', { timeout: 15_000 }, () => {
 
   it('server: an X25519 share of 31 bytes → illegal_parameter', async () => {
     const s = await scenario({ client: { groups: [NamedGroup.x25519] }, edits: [clientShare(NamedGroup.x25519, new Uint8Array(31).fill(9))] });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'invalid_key_share');
   });
 
   it('server: an X25519 share of low order (all zeros) → illegal_parameter', async () => {
     const s = await scenario({ client: { groups: [NamedGroup.x25519] }, edits: [clientShare(NamedGroup.x25519, new Uint8Array(32))] });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'invalid_key_share');
   });
 
   it('server: a secp256r1 point that is not on the curve → illegal_parameter', async () => {
     const point = new Uint8Array(65).fill(1);
     point[0] = 4;
     const s = await scenario({ client: { groups: [NamedGroup.secp256r1] }, edits: [clientShare(NamedGroup.secp256r1, point)] });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'invalid_key_share');
   });
 
   it('server: a compressed secp256r1 point → illegal_parameter', async () => {
     const point = new Uint8Array(33).fill(1);
     point[0] = 2;
     const s = await scenario({ client: { groups: [NamedGroup.secp256r1] }, edits: [clientShare(NamedGroup.secp256r1, point)] });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'invalid_key_share');
   });
 
   it('client: a server X25519 share of low order → illegal_parameter', async () => {
@@ -255,7 +268,7 @@ describe('key share values (§4.2.8.1, §7.4)', { timeout: 15_000 }, () => {
         ),
       ],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'invalid_key_share');
   });
 
   it('client: an ML-KEM hybrid ciphertext of the wrong length → illegal_parameter', async () => {
@@ -272,7 +285,7 @@ describe('key share values (§4.2.8.1, §7.4)', { timeout: 15_000 }, () => {
         ),
       ],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'invalid_key_share');
   });
 });
 
@@ -441,14 +454,14 @@ describe('record_size_limit in EncryptedExtensions (RFC 8449)', { timeout: 15_00
         customizeEncryptedExtensions: (ee) => void (ee.extensions = replaceExtension(ee.extensions, ExtensionType.record_size_limit, Uint8Array.of(0, 63))),
       },
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'record_size_limit_too_small');
   });
 });
 
 describe('ALPN (RFC 7301)', { timeout: 15_000 }, () => {
   it('server: no protocol in common → no_application_protocol', async () => {
     const s = await scenario({ client: { alpnProtocols: ['h2'] }, server: { alpnProtocols: ['http/1.1'] } });
-    expectAbort(s, 'server', 'no_application_protocol');
+    expectAbort(s, 'server', 'no_application_protocol', 'no_common_alpn_protocol');
   });
 
   it('client: ALPN in EncryptedExtensions when it offered none → unsupported_extension', async () => {

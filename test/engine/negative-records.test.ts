@@ -35,13 +35,13 @@ async function serverRecordAfterHandshake(...outgoing: Outgoing[]) {
 describe('record_overflow (§5.1, §5.2, RFC 8449)', { timeout: 15_000 }, () => {
   it('server: a protected record header announcing 2^14 + 257 bytes → record_overflow, before the body arrives', async () => {
     const s = await clientRecordAfterHandshake({ wire: header(ContentType.application_data, 16384 + 257) });
-    expectAbort(s, 'server', 'record_overflow');
+    expectAbort(s, 'server', 'record_overflow', 'record_too_long');
   });
 
   it('server: a plaintext record header announcing 2^14 + 1 bytes, before any ClientHello → record_overflow', async () => {
     const server = await loneServer();
     await feed(server, header(ContentType.handshake, 16385, 0x0301));
-    expectLoneAbort(server, 'record_overflow');
+    expectLoneAbort(server, 'record_overflow', 'record_too_long');
   });
 
   it('client: a plaintext record of 2^14 + 1 bytes in place of ServerHello → record_overflow', async () => {
@@ -52,13 +52,13 @@ describe('record_overflow (§5.1, §5.2, RFC 8449)', { timeout: 15_000 }, () => 
         ),
       ],
     });
-    expectAbort(s, 'client', 'record_overflow');
+    expectAbort(s, 'client', 'record_overflow', 'record_too_long');
   });
 
   it('client: a protected record whose inner plaintext is 2^14 + 2 bytes → record_overflow', async () => {
     const inner = concatBytes(new Uint8Array(16385).fill(0x61), Uint8Array.of(ContentType.application_data));
     const s = await serverRecordAfterHandshake({ inner });
-    expectAbort(s, 'client', 'record_overflow');
+    expectAbort(s, 'client', 'record_overflow', 'plaintext_too_long');
   });
 
   it('control: a protected record of exactly 2^14 bytes of content is accepted', async () => {
@@ -76,7 +76,7 @@ describe('record_overflow (§5.1, §5.2, RFC 8449)', { timeout: 15_000 }, () => 
       edits: [nextRecordFrom('server', { type: ContentType.application_data, content: new Uint8Array(1024) })],
     });
     await afterHandshake(s, () => s.server.write(text('pong')));
-    expectAbort(s, 'client', 'record_overflow');
+    expectAbort(s, 'client', 'record_overflow', 'plaintext_too_long');
   });
 });
 
@@ -84,31 +84,31 @@ describe('bytes that are not TLS (the deframer)', { timeout: 15_000 }, () => {
   it('server: an HTTP request → decode_error, answered in the clear', async () => {
     const server = await loneServer();
     await feed(server, text('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'));
-    expectLoneAbort(server, 'decode_error');
+    expectLoneAbort(server, 'decode_error', 'not_a_tls_record');
   });
 
   it('client: an HTTP response instead of ServerHello → decode_error', async () => {
     const client = await loneClient();
     await feed(client, text('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
-    expectLoneAbort(client, 'decode_error');
+    expectLoneAbort(client, 'decode_error', 'not_a_tls_record');
   });
 
   it('server: an SSLv2-format ClientHello → decode_error', async () => {
     const server = await loneServer();
     await feed(server, Uint8Array.of(0x80, 0x2e, 0x01, 0x00, 0x02, 0x00, 0x15, 0x00, 0x00, 0x00, 0x10));
-    expectLoneAbort(server, 'decode_error');
+    expectLoneAbort(server, 'decode_error', 'not_a_tls_record');
   });
 
   it('server: random bytes after the handshake → decode_error', async () => {
     const garbage = Uint8Array.from({ length: 64 }, (_, i) => (i * 151 + 7) & 0xff);
     garbage[1] = 0x99; // not a TLS version: the deframer must not take it for a record header
     const s = await clientRecordAfterHandshake({ wire: garbage });
-    expectAbort(s, 'server', 'decode_error');
+    expectAbort(s, 'server', 'decode_error', 'not_a_tls_record');
   });
 
   it('server: a record of an unknown content type (24, heartbeat) → unexpected_message', async () => {
     const s = await clientRecordAfterHandshake({ wire: concatBytes(header(24, 3), Uint8Array.of(1, 0, 0)) });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unknown_content_type');
   });
 
   it('server: application data in the clear before the ClientHello → unexpected_message', async () => {
@@ -120,7 +120,7 @@ describe('bytes that are not TLS (the deframer)', { timeout: 15_000 }, () => {
   it('server: an empty plaintext handshake record → unexpected_message', async () => {
     const server = await loneServer();
     await feed(server, header(ContentType.handshake, 0, 0x0301));
-    expectLoneAbort(server, 'unexpected_message');
+    expectLoneAbort(server, 'unexpected_message', 'empty_record');
   });
 
   it('client: an alert record of three bytes → decode_error', async () => {
@@ -133,12 +133,12 @@ describe('bytes that are not TLS (the deframer)', { timeout: 15_000 }, () => {
 describe('inner plaintext (§5.4)', { timeout: 15_000 }, () => {
   it('client: a protected record of only zeros (no content type) → unexpected_message', async () => {
     const s = await serverRecordAfterHandshake({ inner: new Uint8Array(20) });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'missing_content_type');
   });
 
   it('client: an empty protected handshake record → unexpected_message', async () => {
     const s = await serverRecordAfterHandshake({ inner: Uint8Array.of(ContentType.handshake, 0, 0) });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'empty_record');
   });
 
   it('server: a plaintext record after keys (a handshake record in the clear) → unexpected_message', async () => {
@@ -152,12 +152,12 @@ describe('change_cipher_spec (§5, Appendix D.4)', { timeout: 15_000 }, () => {
 
   it('client: change_cipher_spec with value 2 during the handshake → unexpected_message', async () => {
     const s = await scenario({ edits: [onRecord('server', ContentType.change_cipher_spec, () => [ccs(2)])] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'invalid_change_cipher_spec');
   });
 
   it('client: change_cipher_spec of two bytes → unexpected_message', async () => {
     const s = await scenario({ edits: [onRecord('server', ContentType.change_cipher_spec, () => [ccs(1, 1)])] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'invalid_change_cipher_spec');
   });
 
   it('control: several change_cipher_spec records during the handshake are dropped', async () => {
@@ -171,18 +171,18 @@ describe('change_cipher_spec (§5, Appendix D.4)', { timeout: 15_000 }, () => {
   it('server: a flood of change_cipher_spec records after the ClientHello → unexpected_message', async () => {
     const flood = Array.from({ length: 1000 }, () => ccs(1));
     const s = await scenario({ edits: [onRecord('client', ContentType.handshake, (r) => (r.epoch === 'plaintext' ? [{ wire: r.wire }, ...flood] : undefined))] });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'too_many_change_cipher_specs');
   });
 
   it('client: a flood of change_cipher_spec records after the ServerHello → unexpected_message', async () => {
     const flood = Array.from({ length: 1000 }, () => ccs(1));
     const s = await scenario({ edits: [onRecord('server', ContentType.change_cipher_spec, () => flood)] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'too_many_change_cipher_specs');
   });
 
   it('client: a fourth change_cipher_spec in one handshake → unexpected_message', async () => {
     const s = await scenario({ edits: [onRecord('server', ContentType.change_cipher_spec, () => [ccs(1), ccs(1), ccs(1), ccs(1)])] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'too_many_change_cipher_specs');
   });
 
   it('server: change_cipher_spec after the handshake → unexpected_message', async () => {
@@ -203,7 +203,7 @@ describe('change_cipher_spec (§5, Appendix D.4)', { timeout: 15_000 }, () => {
 
   it('server: change_cipher_spec inside a protected record → unexpected_message', async () => {
     const s = await clientRecordAfterHandshake({ type: ContentType.change_cipher_spec, content: Uint8Array.of(1) });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'invalid_inner_content_type');
   });
 });
 
@@ -212,7 +212,7 @@ describe('hostile sizes', { timeout: 20_000 }, () => {
     const server = await loneServer();
     const start = Date.now();
     await feed(server, plaintextRecord(ContentType.handshake, concatBytes(Uint8Array.of(HandshakeType.client_hello, 0xff, 0xff, 0xff), new Uint8Array(1000)), 0x0301));
-    expectLoneAbort(server, 'decode_error');
+    expectLoneAbort(server, 'decode_error', 'message_too_long');
     // What the peer sends next is dropped unread, not collected towards 16 MiB.
     const filler = plaintextRecord(ContentType.handshake, new Uint8Array(16384));
     for (let i = 0; i < 1024; i++) server.connection.receive(filler);
@@ -223,12 +223,12 @@ describe('hostile sizes', { timeout: 20_000 }, () => {
 
   it('client: a protected Certificate declaring 16 MiB → illegal_parameter', async () => {
     const s = await scenario({ edits: [onMessage('server', HandshakeType.certificate, () => [Uint8Array.of(HandshakeType.certificate, 0xff, 0xff, 0xff, 0)])] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'certificate_too_large');
   });
 
   it('client: a Certificate over its maxHandshakeMessageSize → illegal_parameter', async () => {
     const s = await scenario({ client: { maxHandshakeMessageSize: 200 } });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'certificate_too_large');
   });
 
   it('server: a padded 8 KiB ClientHello sent one byte per record (8000+ records) still works, in linear time', async () => {

@@ -46,7 +46,7 @@ describe('older clients get protocol_version (RFC 8446 §4.1.2, §D.2)', () => {
     it(`TLS 1.2 ClientHello with ${what} → protocol_version`, async () => {
       const p = await loneServer();
       await feed(p, plaintextRecord(ContentType.handshake, tls12ClientHello(extensions), 0x0301));
-      expectLoneAbort(p, 'protocol_version');
+      expectLoneAbort(p, 'protocol_version', 'tls13_not_supported');
     });
   }
 
@@ -58,13 +58,13 @@ describe('older clients get protocol_version (RFC 8446 §4.1.2, §D.2)', () => {
     withDeflate.set([0, (withDeflate.length - 4) >>> 8, (withDeflate.length - 4) & 0xff], 1);
     const p = await loneServer();
     await feed(p, plaintextRecord(ContentType.handshake, withDeflate, 0x0301));
-    expectLoneAbort(p, 'protocol_version');
+    expectLoneAbort(p, 'protocol_version', 'tls13_not_supported');
   });
 
   it('the codec stays strict for TLS 1.3: supported_versions in a 7-byte block → decode_error', async () => {
     const p = await loneServer();
     await feed(p, plaintextRecord(ContentType.handshake, tls12ClientHello(block([ExtensionType.supported_versions, Uint8Array.of(2, 3, 4)]))));
-    expectLoneAbort(p, 'decode_error');
+    expectLoneAbort(p, 'decode_error', 'length_out_of_range');
   });
 
   it('a present but empty extensions field survives decode and encode byte for byte', () => {
@@ -82,12 +82,12 @@ describe('SSL 3.0 and older are refused even next to TLS 1.3 (RFC 8446 §D.5)', 
     const hex = `0x${version.toString(16).padStart(4, '0')}`;
     it(`server: a TLS 1.3 ClientHello with legacy_version ${hex} → protocol_version`, async () => {
       const s = await scenario({ client: { customizeClientHello: (ch: ClientHello) => void (ch.legacyVersion = version) } });
-      expectAbort(s, 'server', 'protocol_version');
+      expectAbort(s, 'server', 'protocol_version', 'obsolete_legacy_version');
     });
 
     it(`client: a TLS 1.3 ServerHello with legacy_version ${hex} → protocol_version`, async () => {
       const s = await scenario({ edits: [mutate('server', HandshakeType.server_hello, (sh) => void (sh.legacyVersion = version))] });
-      expectAbort(s, 'client', 'protocol_version');
+      expectAbort(s, 'client', 'protocol_version', 'obsolete_legacy_version');
     });
   }
 
@@ -102,7 +102,7 @@ describe('SSL 3.0 and older are refused even next to TLS 1.3 (RFC 8446 §D.5)', 
         }),
       ],
     });
-    expectAbort(s, 'client', 'protocol_version');
+    expectAbort(s, 'client', 'protocol_version', 'obsolete_legacy_version');
   });
 
   it('control: legacy_version 0x0301 next to supported_versions TLS 1.3 is accepted (§4.1.2 ignores it)', async () => {
@@ -156,7 +156,7 @@ describe('older servers get protocol_version (RFC 8446 §4.1.3, §D.1)', () => {
   it('the codec stays strict for TLS 1.3: supported_versions alone cut to a 5-byte block → decode_error', async () => {
     const p = await loneClient();
     await feed(p, plaintextRecord(ContentType.handshake, tls12ServerHello(block([ExtensionType.supported_versions, Uint8Array.of(3)]))));
-    expectLoneAbort(p, 'decode_error');
+    expectLoneAbort(p, 'decode_error', 'length_out_of_range');
   });
 
   it('a present but empty ServerHello extensions field survives decode and encode byte for byte', () => {

@@ -679,7 +679,7 @@ describe('negative: binders (decrypt_error from the server)', () => {
         ),
       ],
     });
-    expectAbort(s, 'server', 'decrypt_error');
+    expectAbort(s, 'server', 'decrypt_error', 'psk_binder_mismatch');
   });
 
   it('a bit flipped in the binder, with 0-RTT data behind the ClientHello', async () => {
@@ -697,7 +697,7 @@ describe('negative: binders (decrypt_error from the server)', () => {
         ),
       ],
     });
-    expectAbort(s, 'server', 'decrypt_error');
+    expectAbort(s, 'server', 'decrypt_error', 'psk_binder_mismatch');
     expect(s.ends.server.received).toEqual([]);
   });
 
@@ -710,7 +710,7 @@ describe('negative: binders (decrypt_error from the server)', () => {
       // The last byte of ClientHello.random.
       edits: [firstClientHello((raw) => raw.map((b, i) => (i === 4 + 2 + 31 ? b ^ 0x80 : b)))],
     });
-    expectAbort(s, 'server', 'decrypt_error');
+    expectAbort(s, 'server', 'decrypt_error', 'psk_binder_mismatch');
   });
 
   it('the obfuscated ticket age changed after the binder was computed', async () => {
@@ -722,7 +722,7 @@ describe('negative: binders (decrypt_error from the server)', () => {
       // pre_shared_key ends with: identity, u32 age, u16 binders length, u8 binder length, binder.
       edits: [firstClientHello((raw) => raw.map((b, i) => (i === raw.length - 32 - 1 - 2 - 1 ? b ^ 1 : b)))],
     });
-    expectAbort(s, 'server', 'decrypt_error');
+    expectAbort(s, 'server', 'decrypt_error', 'psk_binder_mismatch');
   });
 
   it('a valid binder of another ClientHello with the same ticket', async () => {
@@ -730,7 +730,7 @@ describe('negative: binders (decrypt_error from the server)', () => {
     const [ticket] = await ticketsFrom(server);
     const other = binderOf(await realClientHello({ session: ticket }));
     const s = await scenario({ client: { session: ticket }, server, edits: [firstClientHello((raw) => withBinder(raw, other))] });
-    expectAbort(s, 'server', 'decrypt_error');
+    expectAbort(s, 'server', 'decrypt_error', 'psk_binder_mismatch');
   });
 
   it('after HelloRetryRequest, the second ClientHello carrying the first one’s binder', async () => {
@@ -750,7 +750,7 @@ describe('negative: binders (decrypt_error from the server)', () => {
         }),
       ],
     });
-    expectAbort(s, 'server', 'decrypt_error');
+    expectAbort(s, 'server', 'decrypt_error', 'psk_binder_mismatch');
   });
 });
 
@@ -1020,7 +1020,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
       server,
       edits: [onRecord('client', ContentType.handshake, (r) => (r.epoch === 'early' ? [] : undefined))],
     });
-    expectAbort(s, 'server', 'bad_record_mac');
+    expectAbort(s, 'server', 'bad_record_mac', 'record_decrypt_failed');
   });
 });
 

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { ClientConnection, type Connection, ServerConnection } from '../../src/connection.js';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import type { CryptoProvider, SigningKey } from '../../src/crypto/provider.js';
-import type { TLSError, TLSErrorCode } from '../../src/errors.js';
+import { type ProtocolReason, type TLSError, type TLSErrorCode, isProtocolReason } from '../../src/errors.js';
 import { AlertDescription, type AlertName, ContentType } from '../../src/registry.js';
 import { pinnedLeafVerifier, serverChain, serverKey } from './fixtures.js';
 import { Mitm, type RecordEdit, type Side, plaintextRecord } from './mitm.js';
@@ -108,16 +108,25 @@ function soleError(s: Scenario, side: Side): TLSError {
   return connection.error!;
 }
 
+/** What a detector's error must say: its code, and for a protocol error the rule, when given. */
+function expected(codeOrReason: TLSErrorCode | ProtocolReason | undefined): { code: TLSErrorCode; reason?: ProtocolReason } {
+  if (codeOrReason === undefined) return { code: 'PROTOCOL_ERROR' };
+  return isProtocolReason(codeOrReason) ? { code: 'PROTOCOL_ERROR', reason: codeOrReason } : { code: codeOrReason };
+}
+
 /**
  * `detector` found the violation: it failed with `code` (PROTOCOL_ERROR unless a certificate
- * check failed) naming `alert`, and sent that alert as its last record; the peer failed with
- * ALERT_RECEIVED naming the same alert and sent no alert back. Both are closed, each with
- * exactly one error event.
+ * check failed) naming `alert` — and, when the last argument is a reason rather than a code,
+ * PROTOCOL_ERROR for exactly that rule — and sent that alert as its last record; the peer
+ * failed with ALERT_RECEIVED naming the same alert and sent no alert back. Both are closed,
+ * each with exactly one error event.
  */
-export function expectAbort(s: Scenario, detector: Side, alert: AlertName, code: TLSErrorCode = 'PROTOCOL_ERROR'): void {
+export function expectAbort(s: Scenario, detector: Side, alert: AlertName, codeOrReason?: TLSErrorCode | ProtocolReason): void {
   const peer = other(detector);
   const detected = soleError(s, detector);
+  const { code, reason } = expected(codeOrReason);
   expect({ code: detected.code, alert: detected.alert }, `${detector} error: ${detected.message}`).toEqual({ code, alert });
+  if (reason !== undefined) expect(detected.reason, `${detector} error: ${detected.message}`).toBe(reason);
   const received = soleError(s, peer);
   expect({ code: received.code, alert: received.alert }, `${peer} error: ${received.message}`).toEqual({ code: 'ALERT_RECEIVED', alert });
   expect(s.mitm.alertsFrom(detector), `alerts sent by the ${detector}`).toEqual([AlertDescription[alert]]);
@@ -175,12 +184,14 @@ export function plaintextAlert(alert: AlertName): Uint8Array {
 
 /**
  * A connection driven by hand, before it had keys, failed on its own: PROTOCOL_ERROR naming
- * `alert`, one error event, closed, and that alert in the clear as its last record.
+ * `alert` (and the rule `reason`, when given), one error event, closed, and that alert in the
+ * clear as its last record.
  */
-export function expectLoneAbort(p: Probe<Connection>, alert: AlertName): void {
+export function expectLoneAbort(p: Probe<Connection>, alert: AlertName, reason?: ProtocolReason): void {
   const error = p.connection.error;
   expect(error, 'the connection failed').toBeDefined();
   expect({ code: error!.code, alert: error!.alert }, error!.message).toEqual({ code: 'PROTOCOL_ERROR', alert });
+  if (reason !== undefined) expect(error!.reason, error!.message).toBe(reason);
   expect(p.errors).toEqual([error]);
   expect(p.connection.state).toBe('closed');
   expect(p.sent.at(-1)).toEqual(plaintextAlert(alert));

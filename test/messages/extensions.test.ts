@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ProtocolReason } from '../../src/errors.js';
 import * as ext from '../../src/messages/extensions.js';
 import type { ExtensionContext } from '../../src/messages/extensions.js';
 import { ExtensionType } from '../../src/registry.js';
@@ -73,80 +74,93 @@ describe('extension bodies round-trip', () => {
 });
 
 /** [name, parse, body hex, alert] */
-type Bad = [string, (data: Uint8Array) => unknown, string, 'decode_error' | 'illegal_parameter'];
+type Bad = [string, (data: Uint8Array) => unknown, string, 'decode_error' | 'illegal_parameter', ProtocolReason];
 
 const bad: Bad[] = [
-  ['server_name: empty body', ext.parseServerNameClientHello, '', 'decode_error'],
-  ['server_name: empty list', ext.parseServerNameClientHello, '0000', 'decode_error'],
-  ['server_name: list overruns', ext.parseServerNameClientHello, '0004' + '000001', 'decode_error'],
-  ['server_name: empty host name', ext.parseServerNameClientHello, '0003' + '00' + '0000', 'decode_error'],
-  ['server_name: non-ASCII host name', ext.parseServerNameClientHello, '0004' + '00' + '0001' + 'ff', 'decode_error'],
-  ['server_name: NUL in host name', ext.parseServerNameClientHello, '0005' + '00' + '0002' + '6100', 'decode_error'],
-  ['server_name: trailing dot', ext.parseServerNameClientHello, '0005' + '00' + '0002' + text('a.'), 'decode_error'],
-  ['server_name: two host names', ext.parseServerNameClientHello, '0008' + '000001' + text('a') + '000001' + text('b'), 'illegal_parameter'],
-  ['server_name: trailing bytes', ext.parseServerNameClientHello, '0004' + '000001' + text('a') + '00', 'decode_error'],
-  ['empty body with content', ext.parseEmptyExtension, '00', 'decode_error'],
-  ['supported_groups: empty list', ext.parseSupportedGroups, '0000', 'decode_error'],
-  ['supported_groups: odd length', ext.parseSupportedGroups, '0003' + '001d00', 'decode_error'],
-  ['supported_groups: no body', ext.parseSupportedGroups, '', 'decode_error'],
-  ['supported_groups: trailing bytes', ext.parseSupportedGroups, '0002' + '001d' + '00', 'decode_error'],
-  ['signature_algorithms: empty list', ext.parseSignatureAlgorithms, '0000', 'decode_error'],
-  ['signature_algorithms: over 2^16-2', ext.parseSignatureAlgorithms, 'ffff' + '08'.repeat(0xffff), 'decode_error'],
-  ['key_share (CH): empty key_exchange', ext.parseKeyShareClientHello, '0004' + '001d0000', 'decode_error'],
-  ['key_share (CH): entry overruns', ext.parseKeyShareClientHello, '0005' + '001d0002aa', 'decode_error'],
-  ['key_share (CH): same group twice', ext.parseKeyShareClientHello, '000a' + '001d0001aa' + '001d0001bb', 'illegal_parameter'],
-  ['key_share (CH): no body', ext.parseKeyShareClientHello, '', 'decode_error'],
-  ['key_share (SH): empty key_exchange', ext.parseKeyShareServerHello, '001d0000', 'decode_error'],
-  ['key_share (SH): truncated', ext.parseKeyShareServerHello, '001d0002aa', 'decode_error'],
-  ['key_share (SH): trailing bytes', ext.parseKeyShareServerHello, '001d0001aa00', 'decode_error'],
-  ['key_share (HRR): short', ext.parseKeyShareHelloRetryRequest, '00', 'decode_error'],
-  ['key_share (HRR): long', ext.parseKeyShareHelloRetryRequest, '001700', 'decode_error'],
-  ['supported_versions (CH): empty list', ext.parseSupportedVersionsClientHello, '00', 'decode_error'],
-  ['supported_versions (CH): odd length', ext.parseSupportedVersionsClientHello, '03' + '030403', 'decode_error'],
-  ['supported_versions (CH): over 254', ext.parseSupportedVersionsClientHello, 'ff' + '03'.repeat(255), 'decode_error'],
-  ['supported_versions (SH): short', ext.parseSupportedVersionsServerHello, '03', 'decode_error'],
-  ['supported_versions (SH): long', ext.parseSupportedVersionsServerHello, '030400', 'decode_error'],
-  ['cookie: empty', ext.parseCookie, '0000', 'decode_error'],
-  ['cookie: overruns', ext.parseCookie, '0002aa', 'decode_error'],
-  ['psk_key_exchange_modes: empty list', ext.parsePskKeyExchangeModes, '00', 'decode_error'],
-  ['psk_key_exchange_modes: overruns', ext.parsePskKeyExchangeModes, '0201', 'decode_error'],
-  ['pre_shared_key (CH): no identities', ext.parsePreSharedKeyClientHello, '0000' + '0021' + '20' + '00'.repeat(32), 'decode_error'],
-  ['pre_shared_key (CH): empty identity', ext.parsePreSharedKeyClientHello, '000d' + '0000' + '00000000' + '0001aa' + '00000000' + '0021' + '20' + '00'.repeat(32), 'decode_error'],
-  ['pre_shared_key (CH): binder of 31 bytes', ext.parsePreSharedKeyClientHello, '0007' + '0001aa' + '00000000' + '0020' + '1f' + '00'.repeat(31), 'decode_error'],
-  ['pre_shared_key (CH): no binders', ext.parsePreSharedKeyClientHello, '0007' + '0001aa' + '00000000' + '0000', 'decode_error'],
-  ['pre_shared_key (CH): binders missing', ext.parsePreSharedKeyClientHello, '0007' + '0001aa' + '00000000', 'decode_error'],
+  ['server_name: empty body', ext.parseServerNameClientHello, '', 'decode_error', 'length_overrun'],
+  ['server_name: empty list', ext.parseServerNameClientHello, '0000', 'decode_error', 'length_out_of_range'],
+  ['server_name: list overruns', ext.parseServerNameClientHello, '0004' + '000001', 'decode_error', 'length_overrun'],
+  ['server_name: empty host name', ext.parseServerNameClientHello, '0003' + '00' + '0000', 'decode_error', 'length_out_of_range'],
+  ['server_name: non-ASCII host name', ext.parseServerNameClientHello, '0004' + '00' + '0001' + 'ff', 'decode_error', 'invalid_host_name'],
+  ['server_name: NUL in host name', ext.parseServerNameClientHello, '0005' + '00' + '0002' + '6100', 'decode_error', 'invalid_host_name'],
+  ['server_name: trailing dot', ext.parseServerNameClientHello, '0005' + '00' + '0002' + text('a.'), 'decode_error', 'invalid_host_name'],
+  ['server_name: two host names', ext.parseServerNameClientHello, '0008' + '000001' + text('a') + '000001' + text('b'), 'illegal_parameter', 'duplicate_host_name'],
+  ['server_name: trailing bytes', ext.parseServerNameClientHello, '0004' + '000001' + text('a') + '00', 'decode_error', 'trailing_bytes'],
+  ['empty body with content', ext.parseEmptyExtension, '00', 'decode_error', 'trailing_bytes'],
+  ['supported_groups: empty list', ext.parseSupportedGroups, '0000', 'decode_error', 'length_out_of_range'],
+  ['supported_groups: odd length', ext.parseSupportedGroups, '0003' + '001d00', 'decode_error', 'length_overrun'],
+  ['supported_groups: no body', ext.parseSupportedGroups, '', 'decode_error', 'length_overrun'],
+  ['supported_groups: trailing bytes', ext.parseSupportedGroups, '0002' + '001d' + '00', 'decode_error', 'trailing_bytes'],
+  ['signature_algorithms: empty list', ext.parseSignatureAlgorithms, '0000', 'decode_error', 'length_out_of_range'],
+  ['signature_algorithms: over 2^16-2', ext.parseSignatureAlgorithms, 'ffff' + '08'.repeat(0xffff), 'decode_error', 'length_out_of_range'],
+  ['key_share (CH): empty key_exchange', ext.parseKeyShareClientHello, '0004' + '001d0000', 'decode_error', 'length_out_of_range'],
+  ['key_share (CH): entry overruns', ext.parseKeyShareClientHello, '0005' + '001d0002aa', 'decode_error', 'length_overrun'],
+  ['key_share (CH): same group twice', ext.parseKeyShareClientHello, '000a' + '001d0001aa' + '001d0001bb', 'illegal_parameter', 'duplicate_key_share_group'],
+  ['key_share (CH): no body', ext.parseKeyShareClientHello, '', 'decode_error', 'length_overrun'],
+  ['key_share (SH): empty key_exchange', ext.parseKeyShareServerHello, '001d0000', 'decode_error', 'length_out_of_range'],
+  ['key_share (SH): truncated', ext.parseKeyShareServerHello, '001d0002aa', 'decode_error', 'length_overrun'],
+  ['key_share (SH): trailing bytes', ext.parseKeyShareServerHello, '001d0001aa00', 'decode_error', 'trailing_bytes'],
+  ['key_share (HRR): short', ext.parseKeyShareHelloRetryRequest, '00', 'decode_error', 'length_overrun'],
+  ['key_share (HRR): long', ext.parseKeyShareHelloRetryRequest, '001700', 'decode_error', 'trailing_bytes'],
+  ['supported_versions (CH): empty list', ext.parseSupportedVersionsClientHello, '00', 'decode_error', 'length_out_of_range'],
+  ['supported_versions (CH): odd length', ext.parseSupportedVersionsClientHello, '03' + '030403', 'decode_error', 'length_overrun'],
+  ['supported_versions (CH): over 254', ext.parseSupportedVersionsClientHello, 'ff' + '03'.repeat(255), 'decode_error', 'length_out_of_range'],
+  ['supported_versions (SH): short', ext.parseSupportedVersionsServerHello, '03', 'decode_error', 'length_overrun'],
+  ['supported_versions (SH): long', ext.parseSupportedVersionsServerHello, '030400', 'decode_error', 'trailing_bytes'],
+  ['cookie: empty', ext.parseCookie, '0000', 'decode_error', 'length_out_of_range'],
+  ['cookie: overruns', ext.parseCookie, '0002aa', 'decode_error', 'length_overrun'],
+  ['psk_key_exchange_modes: empty list', ext.parsePskKeyExchangeModes, '00', 'decode_error', 'length_out_of_range'],
+  ['psk_key_exchange_modes: overruns', ext.parsePskKeyExchangeModes, '0201', 'decode_error', 'length_overrun'],
+  ['pre_shared_key (CH): no identities', ext.parsePreSharedKeyClientHello, '0000' + '0021' + '20' + '00'.repeat(32), 'decode_error', 'length_out_of_range'],
+  [
+    'pre_shared_key (CH): empty identity',
+    ext.parsePreSharedKeyClientHello,
+    '000d' + '0000' + '00000000' + '0001aa' + '00000000' + '0021' + '20' + '00'.repeat(32),
+    'decode_error',
+    'length_out_of_range',
+  ],
+  [
+    'pre_shared_key (CH): binder of 31 bytes',
+    ext.parsePreSharedKeyClientHello,
+    '0007' + '0001aa' + '00000000' + '0020' + '1f' + '00'.repeat(31),
+    'decode_error',
+    'length_out_of_range',
+  ],
+  ['pre_shared_key (CH): no binders', ext.parsePreSharedKeyClientHello, '0007' + '0001aa' + '00000000' + '0000', 'decode_error', 'length_out_of_range'],
+  ['pre_shared_key (CH): binders missing', ext.parsePreSharedKeyClientHello, '0007' + '0001aa' + '00000000', 'decode_error', 'length_overrun'],
   [
     'pre_shared_key (CH): two identities, one binder',
     ext.parsePreSharedKeyClientHello,
     '000e' + '0001aa00000000' + '0001bb00000000' + '0021' + '20' + '00'.repeat(32),
     'illegal_parameter',
+    'psk_binder_count_mismatch',
   ],
-  ['pre_shared_key (SH): short', ext.parsePreSharedKeyServerHello, '00', 'decode_error'],
-  ['pre_shared_key (SH): long', ext.parsePreSharedKeyServerHello, '000000', 'decode_error'],
-  ['early_data (NST): short', ext.parseEarlyDataNewSessionTicket, '000040', 'decode_error'],
-  ['early_data (NST): long', ext.parseEarlyDataNewSessionTicket, '0000400000', 'decode_error'],
-  ['ALPN: empty list', ext.parseAlpn, '0000', 'decode_error'],
-  ['ALPN: empty names', ext.parseAlpn, '0002' + '0000', 'decode_error'],
-  ['ALPN: name overruns', ext.parseAlpn, '0003' + '05aabb', 'decode_error'],
-  ['ALPN: trailing bytes', ext.parseAlpn, '0003' + '0268' + '32' + '00', 'decode_error'],
-  ['record_size_limit: 63 (RFC 8449 §4)', ext.parseRecordSizeLimit, '003f', 'illegal_parameter'],
-  ['record_size_limit: 0', ext.parseRecordSizeLimit, '0000', 'illegal_parameter'],
-  ['record_size_limit: short', ext.parseRecordSizeLimit, '40', 'decode_error'],
-  ['record_size_limit: long', ext.parseRecordSizeLimit, '400100', 'decode_error'],
-  ['status_request (CH): no request_extensions', ext.parseStatusRequestClientHello, '01' + '0000', 'decode_error'],
-  ['status_request (CH): trailing bytes', ext.parseStatusRequestClientHello, '01' + '0000' + '0000' + '00', 'decode_error'],
-  ['status_request (CT): not OCSP', ext.parseStatusRequestCertificateEntry, '02' + '000001' + 'aa', 'decode_error'],
-  ['status_request (CT): empty response', ext.parseStatusRequestCertificateEntry, '01' + '000000', 'decode_error'],
-  ['status_request (CT): response overruns', ext.parseStatusRequestCertificateEntry, '01' + '000002' + 'aa', 'decode_error'],
-  ['padding: non-zero byte', ext.parsePadding, '000100', 'decode_error'],
-  ['certificate_authorities: empty list', ext.parseCertificateAuthorities, '0000', 'decode_error'],
-  ['certificate_authorities: empty name', ext.parseCertificateAuthorities, '0002' + '0000', 'decode_error'],
-  ['certificate_authorities: name overruns', ext.parseCertificateAuthorities, '0004' + '000330', 'decode_error'],
+  ['pre_shared_key (SH): short', ext.parsePreSharedKeyServerHello, '00', 'decode_error', 'length_overrun'],
+  ['pre_shared_key (SH): long', ext.parsePreSharedKeyServerHello, '000000', 'decode_error', 'trailing_bytes'],
+  ['early_data (NST): short', ext.parseEarlyDataNewSessionTicket, '000040', 'decode_error', 'length_overrun'],
+  ['early_data (NST): long', ext.parseEarlyDataNewSessionTicket, '0000400000', 'decode_error', 'trailing_bytes'],
+  ['ALPN: empty list', ext.parseAlpn, '0000', 'decode_error', 'length_out_of_range'],
+  ['ALPN: empty names', ext.parseAlpn, '0002' + '0000', 'decode_error', 'length_out_of_range'],
+  ['ALPN: name overruns', ext.parseAlpn, '0003' + '05aabb', 'decode_error', 'length_overrun'],
+  ['ALPN: trailing bytes', ext.parseAlpn, '0003' + '0268' + '32' + '00', 'decode_error', 'trailing_bytes'],
+  ['record_size_limit: 63 (RFC 8449 §4)', ext.parseRecordSizeLimit, '003f', 'illegal_parameter', 'record_size_limit_too_small'],
+  ['record_size_limit: 0', ext.parseRecordSizeLimit, '0000', 'illegal_parameter', 'record_size_limit_too_small'],
+  ['record_size_limit: short', ext.parseRecordSizeLimit, '40', 'decode_error', 'length_overrun'],
+  ['record_size_limit: long', ext.parseRecordSizeLimit, '400100', 'decode_error', 'trailing_bytes'],
+  ['status_request (CH): no request_extensions', ext.parseStatusRequestClientHello, '01' + '0000', 'decode_error', 'length_overrun'],
+  ['status_request (CH): trailing bytes', ext.parseStatusRequestClientHello, '01' + '0000' + '0000' + '00', 'decode_error', 'trailing_bytes'],
+  ['status_request (CT): not OCSP', ext.parseStatusRequestCertificateEntry, '02' + '000001' + 'aa', 'decode_error', 'value_out_of_range'],
+  ['status_request (CT): empty response', ext.parseStatusRequestCertificateEntry, '01' + '000000', 'decode_error', 'length_out_of_range'],
+  ['status_request (CT): response overruns', ext.parseStatusRequestCertificateEntry, '01' + '000002' + 'aa', 'decode_error', 'length_overrun'],
+  ['padding: non-zero byte', ext.parsePadding, '000100', 'decode_error', 'value_out_of_range'],
+  ['certificate_authorities: empty list', ext.parseCertificateAuthorities, '0000', 'decode_error', 'length_out_of_range'],
+  ['certificate_authorities: empty name', ext.parseCertificateAuthorities, '0002' + '0000', 'decode_error', 'length_out_of_range'],
+  ['certificate_authorities: name overruns', ext.parseCertificateAuthorities, '0004' + '000330', 'decode_error', 'length_overrun'],
 ];
 
 describe('malformed extension bodies', () => {
-  it.each(bad)('%s', (_name, parse, body, alert) => {
-    expectAlert(() => parse(hex(body)), alert);
+  it.each(bad)('%s', (_name, parse, body, alert, reason) => {
+    expectAlert(() => parse(hex(body)), alert, reason);
   });
 });
 
@@ -238,11 +252,11 @@ describe('extensionAllowedIn (RFC 8446 §4.2 table)', () => {
 
 describe('validateExtension', () => {
   it('parses a known body in its context', () => {
-    expectAlert(() => ext.validateExtension(ExtensionType.supported_groups, hex('0000'), 'CH'), 'decode_error');
-    expectAlert(() => ext.validateExtension(ExtensionType.record_size_limit, hex('0010'), 'EE'), 'illegal_parameter');
-    expectAlert(() => ext.validateExtension(ExtensionType.server_name, hex('00'), 'EE'), 'decode_error');
-    expectAlert(() => ext.validateExtension(ExtensionType.early_data, hex('00'), 'CH'), 'decode_error');
-    expectAlert(() => ext.validateExtension(ExtensionType.status_request, hex('0100'), 'CR'), 'decode_error');
+    expectAlert(() => ext.validateExtension(ExtensionType.supported_groups, hex('0000'), 'CH'), 'decode_error', 'length_out_of_range');
+    expectAlert(() => ext.validateExtension(ExtensionType.record_size_limit, hex('0010'), 'EE'), 'illegal_parameter', 'record_size_limit_too_small');
+    expectAlert(() => ext.validateExtension(ExtensionType.server_name, hex('00'), 'EE'), 'decode_error', 'trailing_bytes');
+    expectAlert(() => ext.validateExtension(ExtensionType.early_data, hex('00'), 'CH'), 'decode_error', 'trailing_bytes');
+    expectAlert(() => ext.validateExtension(ExtensionType.status_request, hex('0100'), 'CR'), 'decode_error', 'trailing_bytes');
     expect(() => ext.validateExtension(ExtensionType.early_data, hex('00000400'), 'NST')).not.toThrow();
     expect(() => ext.validateExtension(ExtensionType.supported_versions, hex('0304'), 'HRR')).not.toThrow();
   });

@@ -178,7 +178,7 @@ describe('RFC 8448 messages', () => {
     const [type, body] = split(raw);
     const longer = new Uint8Array(body.length + 1);
     longer.set(body);
-    expectAlert(() => decodeHandshake(type, longer), 'decode_error');
+    expectAlert(() => decodeHandshake(type, longer), 'decode_error', 'trailing_bytes');
   });
 });
 
@@ -280,79 +280,79 @@ describe('malformed messages', () => {
   const sv = '002b00020304'; // supported_versions(TLS 1.3), 6 bytes
 
   it('rejects handshake types that are not TLS 1.3 messages with unexpected_message', () => {
-    for (const type of [0, 3, 6, 12, 14, 16, 21, 22, 254, 255]) expectAlert(() => decodeHandshake(type, new Uint8Array(0)), 'unexpected_message');
+    for (const type of [0, 3, 6, 12, 14, 16, 21, 22, 254, 255]) expectAlert(() => decodeHandshake(type, new Uint8Array(0)), 'unexpected_message', 'unknown_handshake_type');
   });
 
   it('checks ClientHello vector bounds', () => {
-    expectAlert(decodeHex(1, '0303' + '11'.repeat(31)), 'decode_error'); // short random
-    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '21' + '00'.repeat(33) + '000213010100'), 'decode_error'); // session id 33
-    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '00' + '0000' + '0100'), 'decode_error'); // no cipher suites
-    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '00' + '0003130113' + '0100'), 'decode_error'); // odd suites length
-    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '00' + 'ffff' + '00'.repeat(0xffff) + '0100'), 'decode_error'); // 2^16-1 > 2^16-2
-    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '00' + '00021301' + '00'), 'decode_error'); // no compression method
-    expectAlert(decodeHex(1, chHead + '0006' + sv), 'decode_error'); // a TLS 1.3 extensions block (supported_versions) < 8
+    expectAlert(decodeHex(1, '0303' + '11'.repeat(31)), 'decode_error', 'length_overrun'); // short random
+    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '21' + '00'.repeat(33) + '000213010100'), 'decode_error', 'length_out_of_range'); // session id 33
+    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '00' + '0000' + '0100'), 'decode_error', 'length_out_of_range'); // no cipher suites
+    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '00' + '0003130113' + '0100'), 'decode_error', 'length_overrun'); // odd suites length
+    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '00' + 'ffff' + '00'.repeat(0xffff) + '0100'), 'decode_error', 'length_out_of_range'); // 2^16-1 > 2^16-2
+    expectAlert(decodeHex(1, '0303' + '11'.repeat(32) + '00' + '00021301' + '00'), 'decode_error', 'length_out_of_range'); // no compression method
+    expectAlert(decodeHex(1, chHead + '0006' + sv), 'decode_error', 'length_out_of_range'); // a TLS 1.3 extensions block (supported_versions) < 8
     expect(() => decodeHandshake(1, hex(chHead + '0004' + '1a1a0000'))).not.toThrow(); // an older client's block < 8
-    expectAlert(decodeHex(1, chHead + '0009' + sv + '0a0a00'), 'decode_error'); // extension header cut short
-    expectAlert(decodeHex(1, chHead + '000a' + sv + '0a0a0001'), 'decode_error'); // extension data overruns the block
-    expectAlert(decodeHex(1, chHead + '0008' + sv), 'decode_error'); // block length overruns the message
+    expectAlert(decodeHex(1, chHead + '0009' + sv + '0a0a00'), 'decode_error', 'length_overrun'); // extension header cut short
+    expectAlert(decodeHex(1, chHead + '000a' + sv + '0a0a0001'), 'decode_error', 'length_overrun'); // extension data overruns the block
+    expectAlert(decodeHex(1, chHead + '0008' + sv), 'decode_error', 'length_overrun'); // block length overruns the message
     expect(() => decodeHandshake(1, hex(chHead + '000a' + sv + '0a0a0000'))).not.toThrow();
   });
 
   it('checks ServerHello vector bounds', () => {
-    expectAlert(decodeHex(2, '0303' + '22'.repeat(32) + '21' + '00'.repeat(33) + '130100'), 'decode_error'); // session id echo 33
-    expectAlert(decodeHex(2, shHead + '0005' + sv.slice(0, 8) + '03'), 'decode_error'); // a TLS 1.3 block (supported_versions) < 6
+    expectAlert(decodeHex(2, '0303' + '22'.repeat(32) + '21' + '00'.repeat(33) + '130100'), 'decode_error', 'length_out_of_range'); // session id echo 33
+    expectAlert(decodeHex(2, shHead + '0005' + sv.slice(0, 8) + '03'), 'decode_error', 'length_overrun'); // a TLS 1.3 block (supported_versions) < 6
     expect(() => decodeHandshake(2, hex(shHead + '0004' + '1a1a0000'))).not.toThrow(); // an older server's block < 6
-    expectAlert(decodeHex(2, shHead + '0006' + '002b000203'), 'decode_error'); // extension overruns
+    expectAlert(decodeHex(2, shHead + '0006' + '002b000203'), 'decode_error', 'length_overrun'); // extension overruns
     expect(() => decodeHandshake(2, hex(shHead + '0006' + sv))).not.toThrow();
   });
 
   it('rejects duplicate extensions in every extension block with illegal_parameter', () => {
-    expectAlert(decodeHex(1, chHead + '000c' + sv + sv), 'illegal_parameter');
-    expectAlert(decodeHex(2, shHead + '000c' + sv + sv), 'illegal_parameter');
-    expectAlert(decodeHex(8, '0008' + '1a1a0000' + '1a1a0000'), 'illegal_parameter'); // GREASE twice
-    expectAlert(decodeHex(13, '00' + '0010' + '000d000400020804' + '00050000' + '00050000'), 'illegal_parameter');
-    expectAlert(decodeHex(11, '00' + '00000e' + '000001' + '30' + '0008' + '00120000' + '00120000'), 'illegal_parameter');
-    expectAlert(decodeHex(4, '00000001' + '00000002' + '00' + '000101' + '0010' + '002a000400000400' + '002a000400000400'), 'illegal_parameter');
+    expectAlert(decodeHex(1, chHead + '000c' + sv + sv), 'illegal_parameter', 'duplicate_extension');
+    expectAlert(decodeHex(2, shHead + '000c' + sv + sv), 'illegal_parameter', 'duplicate_extension');
+    expectAlert(decodeHex(8, '0008' + '1a1a0000' + '1a1a0000'), 'illegal_parameter', 'duplicate_extension'); // GREASE twice
+    expectAlert(decodeHex(13, '00' + '0010' + '000d000400020804' + '00050000' + '00050000'), 'illegal_parameter', 'duplicate_extension');
+    expectAlert(decodeHex(11, '00' + '00000e' + '000001' + '30' + '0008' + '00120000' + '00120000'), 'illegal_parameter', 'duplicate_extension');
+    expectAlert(decodeHex(4, '00000001' + '00000002' + '00' + '000101' + '0010' + '002a000400000400' + '002a000400000400'), 'illegal_parameter', 'duplicate_extension');
   });
 
   it('requires pre_shared_key to be the last ClientHello extension (RFC 8446 §4.2.11)', () => {
     const psk = '0029' + '0000'; // body content is not looked at by the block reader
-    expectAlert(decodeHex(1, chHead + '000a' + psk + sv), 'illegal_parameter');
+    expectAlert(decodeHex(1, chHead + '000a' + psk + sv), 'illegal_parameter', 'psk_not_last');
     expect(() => decodeHandshake(1, hex(chHead + '000a' + sv + psk))).not.toThrow();
     expect(() => decodeHandshake(2, hex(shHead + '000a' + psk + sv))).not.toThrow(); // anywhere in ServerHello
   });
 
   it('checks EncryptedExtensions and CertificateRequest', () => {
-    expectAlert(decodeHex(8, ''), 'decode_error');
-    expectAlert(decodeHex(8, '0004' + '0000'), 'decode_error');
-    expectAlert(decodeHex(13, '00' + '0000'), 'decode_error'); // CR extensions < 2
-    expectAlert(decodeHex(13, '05' + '0102'), 'decode_error'); // context overruns
-    expectAlert(decodeHex(13, '00'), 'decode_error');
+    expectAlert(decodeHex(8, ''), 'decode_error', 'length_overrun');
+    expectAlert(decodeHex(8, '0004' + '0000'), 'decode_error', 'length_overrun');
+    expectAlert(decodeHex(13, '00' + '0000'), 'decode_error', 'length_out_of_range'); // CR extensions < 2
+    expectAlert(decodeHex(13, '05' + '0102'), 'decode_error', 'length_overrun'); // context overruns
+    expectAlert(decodeHex(13, '00'), 'decode_error', 'length_overrun');
     expect(decodeHandshake(13, hex('00' + '0004' + '00310000'))).toMatchObject({ context: new Uint8Array(0) });
   });
 
   it('checks Certificate bounds', () => {
-    expectAlert(decodeHex(11, '00' + '000005' + '000000' + '0000'), 'decode_error'); // empty cert_data
-    expectAlert(decodeHex(11, '00' + '000004' + '000001' + '30'), 'decode_error'); // entry without extensions
-    expectAlert(decodeHex(11, '00' + '000007' + '000001' + '30' + '0000'), 'decode_error'); // list length overruns the message
-    expectAlert(decodeHex(11, '00' + '000006' + '000002' + '30' + '0000'), 'decode_error'); // cert_data overruns its entry
-    expectAlert(decodeHex(11, '00'), 'decode_error'); // no certificate_list
-    expectAlert(decodeHex(11, '01'), 'decode_error'); // context overruns
+    expectAlert(decodeHex(11, '00' + '000005' + '000000' + '0000'), 'decode_error', 'length_out_of_range'); // empty cert_data
+    expectAlert(decodeHex(11, '00' + '000004' + '000001' + '30'), 'decode_error', 'length_overrun'); // entry without extensions
+    expectAlert(decodeHex(11, '00' + '000007' + '000001' + '30' + '0000'), 'decode_error', 'length_overrun'); // list length overruns the message
+    expectAlert(decodeHex(11, '00' + '000006' + '000002' + '30' + '0000'), 'decode_error', 'length_overrun'); // cert_data overruns its entry
+    expectAlert(decodeHex(11, '00'), 'decode_error', 'length_overrun'); // no certificate_list
+    expectAlert(decodeHex(11, '01'), 'decode_error', 'length_overrun'); // context overruns
   });
 
   it('checks CertificateVerify, NewSessionTicket, EndOfEarlyData and KeyUpdate', () => {
-    expectAlert(decodeHex(15, '0804' + '0003' + '0102'), 'decode_error');
-    expectAlert(decodeHex(15, '08'), 'decode_error');
+    expectAlert(decodeHex(15, '0804' + '0003' + '0102'), 'decode_error', 'length_overrun');
+    expectAlert(decodeHex(15, '08'), 'decode_error', 'length_overrun');
     const nstHead = '0000001e' + 'fad6aac5' + '00';
-    expectAlert(decodeHex(4, nstHead + '0000' + '0000'), 'decode_error'); // empty ticket
-    expectAlert(decodeHex(4, nstHead + '0001' + 'aa'), 'decode_error'); // no extensions field
-    expectAlert(decodeHex(4, nstHead + '0001' + 'aa' + 'ffff' + '00'.repeat(0xffff)), 'decode_error'); // extensions > 2^16-2
-    expectAlert(decodeHex(4, '0000001e' + 'fad6aac5' + '05' + '0000'), 'decode_error'); // nonce overruns
-    expectAlert(decodeHex(5, '00'), 'decode_error');
-    expectAlert(decodeHex(24, ''), 'decode_error');
-    expectAlert(decodeHex(24, '0000'), 'decode_error');
-    expectAlert(decodeHex(24, '02'), 'illegal_parameter');
-    expectAlert(decodeHex(24, 'ff'), 'illegal_parameter');
+    expectAlert(decodeHex(4, nstHead + '0000' + '0000'), 'decode_error', 'length_out_of_range'); // empty ticket
+    expectAlert(decodeHex(4, nstHead + '0001' + 'aa'), 'decode_error', 'length_overrun'); // no extensions field
+    expectAlert(decodeHex(4, nstHead + '0001' + 'aa' + 'ffff' + '00'.repeat(0xffff)), 'decode_error', 'length_out_of_range'); // extensions > 2^16-2
+    expectAlert(decodeHex(4, '0000001e' + 'fad6aac5' + '05' + '0000'), 'decode_error', 'length_overrun'); // nonce overruns
+    expectAlert(decodeHex(5, '00'), 'decode_error', 'trailing_bytes');
+    expectAlert(decodeHex(24, ''), 'decode_error', 'length_overrun');
+    expectAlert(decodeHex(24, '0000'), 'decode_error', 'trailing_bytes');
+    expectAlert(decodeHex(24, '02'), 'illegal_parameter', 'invalid_key_update_request');
+    expectAlert(decodeHex(24, 'ff'), 'illegal_parameter', 'invalid_key_update_request');
   });
 
   it('keeps whole bodies as Finished verify_data, whatever their length', () => {

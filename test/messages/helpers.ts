@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
+import type { ProtocolReason } from '../../src/errors.js';
 import type { AlertName } from '../../src/registry.js';
 import { hexToBytes } from '../../src/wire/bytes.js';
 
-/** Asserts that `fn` throws a TLSError that sends `alert`. */
-export function expectAlert(fn: () => unknown, alert: AlertName): void {
-  expect(fn).toThrowError(expect.objectContaining({ name: 'TLSError', alert }));
+/** Asserts that `fn` throws a TLSError that sends `alert`, for the rule `reason` when given. */
+export function expectAlert(fn: () => unknown, alert: AlertName, reason?: ProtocolReason): void {
+  expect(fn).toThrowError(expect.objectContaining({ name: 'TLSError', alert, ...(reason === undefined ? {} : { reason }) }));
 }
 
 type Section = Record<string, string>;

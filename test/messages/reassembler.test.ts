@@ -120,7 +120,7 @@ describe('HandshakeReassembler', () => {
         r.push(new Uint8Array([type, 0, 0x40]));
         expect(r.next()).toBeUndefined();
         r.push(new Uint8Array([0x06, 1, 2]));
-        expectAlert(() => r.next(), 'unexpected_message');
+        expectAlert(() => r.next(), 'unexpected_message', 'unknown_handshake_type');
       });
     }
   });
@@ -131,7 +131,7 @@ describe('HandshakeReassembler', () => {
       r.push(new Uint8Array([11, 0, 0]));
       expect(r.next()).toBeUndefined();
       r.push(new Uint8Array([101]));
-      expectAlert(() => r.next(), 'illegal_parameter');
+      expectAlert(() => r.next(), 'illegal_parameter', 'certificate_too_large');
     });
 
     it('accepts a message of exactly the cap', () => {
@@ -147,7 +147,7 @@ describe('HandshakeReassembler', () => {
       expect(atCap.next()).toBeUndefined();
       const over = new HandshakeReassembler();
       over.push(new Uint8Array([11, 0x01, 0x00, 0x01]));
-      expectAlert(() => over.next(), 'illegal_parameter');
+      expectAlert(() => over.next(), 'illegal_parameter', 'certificate_too_large');
     });
   });
 
@@ -173,7 +173,7 @@ describe('HandshakeReassembler', () => {
         else expect(ok.next()).toBeUndefined();
         const over = new HandshakeReassembler(0xffffff);
         over.push(new Uint8Array([type, (max + 1) >>> 16, ((max + 1) >>> 8) & 0xff, (max + 1) & 0xff]));
-        expectAlert(() => over.next(), 'decode_error');
+        expectAlert(() => over.next(), 'decode_error', 'message_too_long');
       });
     }
 

@@ -95,8 +95,8 @@ export const MUTATIONS = [
   {
     name: 'psk-binder',
     file: 'src/server/resumption.ts',
-    find: "if (!constantTimeEqual(expected, binder)) throw protocolError('decrypt_error'",
-    replace: "if (false) throw protocolError('decrypt_error'",
+    find: "if (!constantTimeEqual(expected, binder)) throw protocolError('psk_binder_mismatch'",
+    replace: "if (false) throw protocolError('psk_binder_mismatch'",
     disables: 'PSK binder verification (§4.2.11)',
     tests: ['test/engine/resumption.test.ts'],
   },
@@ -231,7 +231,7 @@ export const MUTATIONS = [
   {
     name: 'record-authentication',
     file: 'src/record/protection.ts',
-    find: "if (plaintext === undefined) throw protocolError('bad_record_mac', 'record authentication failed');",
+    find: "if (plaintext === undefined) throw protocolError('record_decrypt_failed', 'record authentication failed');",
     replace: 'if (plaintext === undefined) return { type: 23, content: new Uint8Array(0) };',
     disables: 'records that fail AEAD authentication are refused (bad_record_mac, §5.2)',
     tests: ['test/engine/negative-auth.test.ts'],

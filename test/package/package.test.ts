@@ -24,9 +24,10 @@ const SRC = join(ROOT, 'src');
  * a browser fetches them) of the browser app below, minified. Issue 14's target is 50 KiB; this
  * build measures 50.8 KiB (49.6 KiB gzipped as one file): the target is missed, and the README
  * says by how much. The budget sits just above the measurement, so that growth is a decision
- * and not an accident.
+ * and not an accident. Issue 12's error reasons (PROTOCOL_REASONS, one name per protocol rule)
+ * added 1.0 KiB: 51.8 KiB measured with them.
  */
-const MAIN_CHUNK_GZIP_BUDGET = 51.5 * 1024;
+const MAIN_CHUNK_GZIP_BUDGET = 52.5 * 1024;
 
 /**
  * A browser client of the kind issue 14 sizes (x25519/P-256/AES-GCM, ECDSA and RSA

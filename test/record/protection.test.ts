@@ -127,7 +127,7 @@ describe('RecordProtector sequence numbers and nonces (RFC 8446 §5.3)', () => {
     const first = writer.protect(appData, filled(20, 1));
     const second = writer.protect(appData, filled(20, 2));
     const fresh = (): RecordProtector => new RecordProtector(nodeAead('AES-128-GCM', key), iv);
-    expectAlert(() => open(fresh(), second), 'bad_record_mac');
+    expectAlert(() => open(fresh(), second), 'bad_record_mac', 'record_decrypt_failed');
     const inOrder = fresh();
     expect(open(inOrder, first).content).toEqual(filled(20, 1));
     expect(open(inOrder, second).content).toEqual(filled(20, 2));
@@ -139,7 +139,7 @@ describe('RecordProtector sequence numbers and nonces (RFC 8446 §5.3)', () => {
     const record = writer.protect(handshake, filled(40));
     const forged = record.slice();
     forged[10]! ^= 1;
-    expectAlert(() => open(reader, forged), 'bad_record_mac');
+    expectAlert(() => open(reader, forged), 'bad_record_mac', 'record_decrypt_failed');
     expect(reader.recordsProtected).toBe(0);
     expect(open(reader, record).content).toEqual(filled(40));
     expect(reader.recordsProtected).toBe(1);
@@ -180,43 +180,43 @@ describe('RecordProtector.unprotect rejects', () => {
     const { writer, reader } = pair();
     const record = writer.protect(appData, filled(64));
     tamper(record);
-    expectAlert(() => open(reader, record), 'bad_record_mac');
+    expectAlert(() => open(reader, record), 'bad_record_mac', 'record_decrypt_failed');
   });
 
   it('a record shorter than the tag, and an empty one: bad_record_mac', () => {
     const { reader } = pair();
-    expectAlert(() => reader.unprotect(Uint8Array.of(23, 3, 3, 0, 15), filled(15)), 'bad_record_mac');
-    expectAlert(() => reader.unprotect(Uint8Array.of(23, 3, 3, 0, 0), new Uint8Array(0)), 'bad_record_mac');
+    expectAlert(() => reader.unprotect(Uint8Array.of(23, 3, 3, 0, 15), filled(15)), 'bad_record_mac', 'record_decrypt_failed');
+    expectAlert(() => reader.unprotect(Uint8Array.of(23, 3, 3, 0, 0), new Uint8Array(0)), 'bad_record_mac', 'record_decrypt_failed');
   });
 
   it('a record under another key: bad_record_mac', () => {
     const { writer } = pair();
     const other = new RecordProtector(nodeAead('AES-128-GCM', filled(16, 99)), filled(12, 98));
-    expectAlert(() => open(other, writer.protect(appData, filled(10))), 'bad_record_mac');
+    expectAlert(() => open(other, writer.protect(appData, filled(10))), 'bad_record_mac', 'record_decrypt_failed');
   });
 
   it('an all-zero inner plaintext (no content type): unexpected_message', () => {
     const { reader, key, iv } = pair();
-    expectAlert(() => open(reader, forge(key, iv, 0, new Uint8Array(100))), 'unexpected_message');
+    expectAlert(() => open(reader, forge(key, iv, 0, new Uint8Array(100))), 'unexpected_message', 'missing_content_type');
   });
 
   it('an empty inner plaintext: unexpected_message', () => {
     const { reader, key, iv } = pair();
-    expectAlert(() => open(reader, forge(key, iv, 0, new Uint8Array(0))), 'unexpected_message');
+    expectAlert(() => open(reader, forge(key, iv, 0, new Uint8Array(0))), 'unexpected_message', 'missing_content_type');
   });
 
   it('2^14 + 1 bytes of content: record_overflow', () => {
     const { reader, key, iv } = pair();
     const inner = new Uint8Array(MAX_PLAINTEXT_LENGTH + 2);
     inner[MAX_PLAINTEXT_LENGTH + 1] = appData;
-    expectAlert(() => open(reader, forge(key, iv, 0, inner)), 'record_overflow');
+    expectAlert(() => open(reader, forge(key, iv, 0, inner)), 'record_overflow', 'plaintext_too_long');
   });
 
   it('2^14 bytes of content with one byte of padding: record_overflow', () => {
     const { reader, key, iv } = pair();
     const inner = new Uint8Array(MAX_PLAINTEXT_LENGTH + 2);
     inner[MAX_PLAINTEXT_LENGTH] = appData;
-    expectAlert(() => open(reader, forge(key, iv, 0, inner)), 'record_overflow');
+    expectAlert(() => open(reader, forge(key, iv, 0, inner)), 'record_overflow', 'plaintext_too_long');
   });
 
   it('accepts exactly 2^14 + 1 bytes of inner plaintext', () => {
@@ -229,7 +229,7 @@ describe('RecordProtector.unprotect rejects', () => {
   it('an encrypted_record longer than 2^14 + 256: record_overflow', () => {
     const { reader } = pair();
     const length = MAX_CIPHERTEXT_LENGTH + 1;
-    expectAlert(() => reader.unprotect(Uint8Array.of(23, 3, 3, length >>> 8, length & 0xff), new Uint8Array(length)), 'record_overflow');
+    expectAlert(() => reader.unprotect(Uint8Array.of(23, 3, 3, length >>> 8, length & 0xff), new Uint8Array(length)), 'record_overflow', 'ciphertext_too_long');
   });
 
   it.each([
@@ -238,7 +238,7 @@ describe('RecordProtector.unprotect rejects', () => {
     ['an unknown type', 0x99],
   ])('a protected %s: unexpected_message', (_what, type) => {
     const { reader, key, iv } = pair();
-    expectAlert(() => open(reader, forge(key, iv, 0, Uint8Array.of(1, type, 0, 0))), 'unexpected_message');
+    expectAlert(() => open(reader, forge(key, iv, 0, Uint8Array.of(1, type, 0, 0))), 'unexpected_message', 'invalid_inner_content_type');
   });
 
   it.each([
@@ -246,7 +246,7 @@ describe('RecordProtector.unprotect rejects', () => {
     ['alert', alert],
   ])('a protected %s record with empty content, even padded: unexpected_message', (_what, type) => {
     const { reader, key, iv } = pair();
-    expectAlert(() => open(reader, forge(key, iv, 0, Uint8Array.of(type, 0, 0, 0))), 'unexpected_message');
+    expectAlert(() => open(reader, forge(key, iv, 0, Uint8Array.of(type, 0, 0, 0))), 'unexpected_message', 'empty_record');
   });
 
   it('strips padding by scanning from the end; zeros inside the content stay', () => {
@@ -285,7 +285,7 @@ describe('RecordProtector limits on what we send and accept', () => {
     const big = new Uint8Array(1001);
     big[1000] = appData;
     const tooBig = new RecordProtector(nodeAead('AES-128-GCM', key), iv, { innerPlaintextLimit: 1000 });
-    expectAlert(() => open(tooBig, forge(key, iv, 0, big)), 'record_overflow');
+    expectAlert(() => open(tooBig, forge(key, iv, 0, big)), 'record_overflow', 'plaintext_too_long');
   });
 
   it('rejects an inner plaintext limit outside 64..2^14 + 1', () => {

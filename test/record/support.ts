@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { TLSError, type TLSErrorCode } from '../../src/errors.js';
+import { type ProtocolReason, TLSError, type TLSErrorCode, isProtocolReason } from '../../src/errors.js';
 import type { AlertName } from '../../src/registry.js';
 
 /** A small deterministic generator (LCG) so random chunkings are reproducible. */
@@ -11,8 +11,17 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** Runs `fn` and returns the TLSError it throws, checking the alert (or code) it names. */
-export function expectAlert(fn: () => unknown, alert: AlertName, code: TLSErrorCode = alert === 'internal_error' ? 'INTERNAL_ERROR' : 'PROTOCOL_ERROR'): TLSError {
+function expectedFailure(alert: AlertName, codeOrReason: TLSErrorCode | ProtocolReason | undefined): { code: TLSErrorCode; reason?: ProtocolReason } {
+  if (codeOrReason === undefined) return { code: alert === 'internal_error' ? 'INTERNAL_ERROR' : 'PROTOCOL_ERROR' };
+  return isProtocolReason(codeOrReason) ? { code: 'PROTOCOL_ERROR', reason: codeOrReason } : { code: codeOrReason };
+}
+
+/**
+ * Runs `fn` and returns the TLSError it throws, checking the alert it names and its code, or,
+ * for a protocol error, the rule (reason) that fired.
+ */
+export function expectAlert(fn: () => unknown, alert: AlertName, codeOrReason?: TLSErrorCode | ProtocolReason): TLSError {
+  const { code, reason } = expectedFailure(alert, codeOrReason);
   let thrown: unknown;
   try {
     fn();
@@ -23,6 +32,7 @@ export function expectAlert(fn: () => unknown, alert: AlertName, code: TLSErrorC
   const error = thrown as TLSError;
   expect(error.alert).toBe(alert);
   expect(error.code).toBe(code);
+  if (reason !== undefined) expect(error.reason, error.message).toBe(reason);
   return error;
 }
 
