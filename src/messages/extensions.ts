@@ -2,7 +2,6 @@ import { decodeError, internalError, protocolError } from '../errors.js';
 import { utf8 } from '../wire/bytes.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
-import { writeVector } from './codec.js';
 import { CertificateStatusType, ExtensionType, extensionTypeName } from '../registry.js';
 
 /**
@@ -68,7 +67,7 @@ const buildU16List =
   (min: number, max: number) =>
   (values: readonly number[]): Uint8Array =>
     build((w) =>
-      writeVector(w, 2, min, max, (v) => {
+      w.vector16(min, max, (v) => {
         for (const value of values) v.u16(value);
       }),
     );
@@ -128,9 +127,9 @@ function hostNameText(bytes: Uint8Array): string {
 /** `hostName` must already be an ASCII (A-label) DNS name; the connection options check that. */
 export function buildServerNameClientHello(hostName: string): Uint8Array {
   return build((w) =>
-    writeVector(w, 2, 1, 0xffff, (list) => {
+    w.vector16(1, 0xffff, (list) => {
       list.u8(NAME_TYPE_HOST_NAME);
-      writeVector(list, 2, 1, 0xffff, (v) => v.bytes(utf8(hostName)));
+      list.vector16(1, 0xffff, utf8(hostName));
     }),
   );
 }
@@ -156,7 +155,7 @@ function readKeyShareEntry(r: Reader): KeyShareEntry {
 
 function writeKeyShareEntry(w: Writer, entry: KeyShareEntry): void {
   w.u16(entry.group);
-  writeVector(w, 2, 1, 0xffff, (v) => v.bytes(entry.keyExchange));
+  w.vector16(1, 0xffff, entry.keyExchange);
 }
 
 /**
@@ -176,7 +175,7 @@ export function parseKeyShareClientHello(data: Uint8Array): KeyShareEntry[] {
 
 export function buildKeyShareClientHello(entries: readonly KeyShareEntry[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 2, 0, 0xffff, (list) => {
+    w.vector16(0, 0xffff, (list) => {
       for (const entry of entries) writeKeyShareEntry(list, entry);
     }),
   );
@@ -209,7 +208,7 @@ export function parseSupportedVersionsClientHello(data: Uint8Array): number[] {
 
 export function buildSupportedVersionsClientHello(versions: readonly number[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 1, 2, 254, (v) => {
+    w.vector8(2, 254, (v) => {
       for (const version of versions) v.u16(version);
     }),
   );
@@ -232,7 +231,7 @@ export function parseCookie(data: Uint8Array): Uint8Array {
 }
 
 export function buildCookie(cookie: Uint8Array): Uint8Array {
-  return build((w) => writeVector(w, 2, 1, 0xffff, (v) => v.bytes(cookie)));
+  return build((w) => w.vector16(1, 0xffff, cookie));
 }
 
 // ---------------------------------------------------------------- psk_key_exchange_modes (§4.2.9)
@@ -244,7 +243,7 @@ export function parsePskKeyExchangeModes(data: Uint8Array): number[] {
 
 export function buildPskKeyExchangeModes(modes: readonly number[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 1, 1, 0xff, (v) => {
+    w.vector8(1, 0xff, (v) => {
       for (const mode of modes) v.u8(mode);
     }),
   );
@@ -273,14 +272,14 @@ export function parsePreSharedKeyClientHello(data: Uint8Array): OfferedPsks {
 
 export function buildPreSharedKeyClientHello(offer: OfferedPsks): Uint8Array {
   return build((w) => {
-    writeVector(w, 2, 7, 0xffff, (list) => {
+    w.vector16(7, 0xffff, (list) => {
       for (const { identity, obfuscatedTicketAge } of offer.identities) {
-        writeVector(list, 2, 1, 0xffff, (v) => v.bytes(identity));
+        list.vector16(1, 0xffff, identity);
         list.u32(obfuscatedTicketAge);
       }
     });
-    writeVector(w, 2, ...BINDERS, (list) => {
-      for (const binder of offer.binders) writeVector(list, 1, ...BINDER, (v) => v.bytes(binder));
+    w.vector16(...BINDERS, (list) => {
+      for (const binder of offer.binders) list.vector8(...BINDER, binder);
     });
   });
 }
@@ -332,8 +331,8 @@ export function parseAlpn(data: Uint8Array): Uint8Array[] {
 
 export function buildAlpn(protocols: readonly Uint8Array[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 2, 2, 0xffff, (list) => {
-      for (const name of protocols) writeVector(list, 1, 1, 0xff, (v) => v.bytes(name));
+    w.vector16(2, 0xffff, (list) => {
+      for (const name of protocols) list.vector8(1, 0xff, name);
     }),
   );
 }
@@ -374,7 +373,7 @@ export function parseStatusRequestClientHello(data: Uint8Array): StatusRequest {
 }
 
 export function buildStatusRequestClientHello(request: StatusRequest): Uint8Array {
-  return build((w) => w.u8(request.statusType).opaque16(request.responderIdList).opaque16(request.requestExtensions));
+  return build((w) => w.u8(request.statusType).vector16(0, 0xffff, request.responderIdList).vector16(0, 0xffff, request.requestExtensions));
 }
 
 /**
@@ -392,7 +391,7 @@ export function parseStatusRequestCertificateEntry(data: Uint8Array): Uint8Array
 export function buildStatusRequestCertificateEntry(ocspResponse: Uint8Array): Uint8Array {
   return build((w) => {
     w.u8(CertificateStatusType.ocsp);
-    writeVector(w, 3, 1, 0xffffff, (v) => v.bytes(ocspResponse));
+    w.vector24(1, 0xffffff, ocspResponse);
   });
 }
 
@@ -417,8 +416,8 @@ export function parseCertificateAuthorities(data: Uint8Array): Uint8Array[] {
 
 export function buildCertificateAuthorities(names: readonly Uint8Array[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 2, 3, 0xffff, (list) => {
-      for (const name of names) writeVector(list, 2, 1, 0xffff, (v) => v.bytes(name));
+    w.vector16(3, 0xffff, (list) => {
+      for (const name of names) list.vector16(1, 0xffff, name);
     }),
   );
 }
