@@ -12,7 +12,8 @@ import { CertificateStatusType, ExtensionType, extensionTypeName } from '../regi
  * it handles (`parseKeyShareClientHello`, `parseKeyShareServerHello`,
  * `parseKeyShareHelloRetryRequest`); a form shared by several messages has one name (ALPN,
  * signature_algorithms and signature_algorithms_cert). Every empty form is
- * `parseEmptyExtension` / `buildEmptyExtension`.
+ * `parseEmptyExtension`. Forms we only receive (status_request, padding) have no builder here:
+ * the tests build them (test/helpers/extension-builders.ts).
  *
  * Parsers check every vector bound and that the body is consumed exactly (decode_error), and
  * the few value rules whose RFC names illegal_parameter. Decoded byte fields are views into
@@ -80,10 +81,6 @@ const buildU16List =
  */
 export function parseEmptyExtension(data: Uint8Array): void {
   if (data.length !== 0) throw decodeError(`extension body must be empty, got ${data.length} bytes`);
-}
-
-export function buildEmptyExtension(): Uint8Array {
-  return new Uint8Array(0);
 }
 
 // ---------------------------------------------------------------- server_name (RFC 6066 §3)
@@ -372,10 +369,6 @@ export function parseStatusRequestClientHello(data: Uint8Array): StatusRequest {
   }));
 }
 
-export function buildStatusRequestClientHello(request: StatusRequest): Uint8Array {
-  return build((w) => w.u8(request.statusType).vector16(0, 0xffff, request.responderIdList).vector16(0, 0xffff, request.requestExtensions));
-}
-
 /**
  * CertificateStatus in a CertificateEntry (§4.4.2.1): status_type then OCSPResponse
  * ocsp_response<1..2^24-1>. A status type other than ocsp has no body we could read.
@@ -388,23 +381,12 @@ export function parseStatusRequestCertificateEntry(data: Uint8Array): Uint8Array
   });
 }
 
-export function buildStatusRequestCertificateEntry(ocspResponse: Uint8Array): Uint8Array {
-  return build((w) => {
-    w.u8(CertificateStatusType.ocsp);
-    w.vector24(1, 0xffffff, ocspResponse);
-  });
-}
-
 // ---------------------------------------------------------------- padding (RFC 7685 §3)
 
 /** The padding length. "The client MUST fill the padding extension completely with zero bytes." */
 export function parsePadding(data: Uint8Array): number {
   if (data.some((b) => b !== 0)) throw decodeError('padding extension contains non-zero bytes');
   return data.length;
-}
-
-export function buildPadding(length: number): Uint8Array {
-  return new Uint8Array(length);
 }
 
 // ---------------------------------------------------------------- certificate_authorities (§4.2.4)

@@ -17,10 +17,6 @@ export class Writer {
     this.buf = new Uint8Array(initialCapacity);
   }
 
-  get length(): number {
-    return this.pos;
-  }
-
   private reserve(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -38,14 +34,6 @@ export class Writer {
 
   u16(v: number): this {
     this.reserve(2);
-    this.buf[this.pos++] = (v >>> 8) & 0xff;
-    this.buf[this.pos++] = v & 0xff;
-    return this;
-  }
-
-  u24(v: number): this {
-    this.reserve(3);
-    this.buf[this.pos++] = (v >>> 16) & 0xff;
     this.buf[this.pos++] = (v >>> 8) & 0xff;
     this.buf[this.pos++] = v & 0xff;
     return this;

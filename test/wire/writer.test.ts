@@ -18,14 +18,12 @@ function thrown(write: (w: Writer) => void): TLSError {
 const bytes = (n: number, fill = 0xab) => new Uint8Array(n).fill(fill);
 
 describe('Writer integers', () => {
-  it('writes u8, u16, u24 and u32 big-endian (RFC 8446 §3.3)', () => {
-    const w = new Writer(1).u8(0x01).u16(0x0203).u24(0x040506).u32(0x0708090a);
-    expect(bytesToHex(w.finish())).toBe('0102030405060708090a');
-    expect(w.length).toBe(10);
+  it('writes u8, u16 and u32 big-endian (RFC 8446 §3.3)', () => {
+    expect(bytesToHex(new Writer(1).u8(0x01).u16(0x0203).u32(0x0708090a).finish())).toBe('0102030708090a');
   });
 
   it('keeps only the low bits of each integer, as the field width demands', () => {
-    expect(bytesToHex(new Writer().u8(0x1ff).u16(0x12345).u24(0x1234567).u32(0x1_0000_0001).finish())).toBe('ff2345234567' + '00000001');
+    expect(bytesToHex(new Writer().u8(0x1ff).u16(0x12345).u32(0x1_0000_0001).finish())).toBe('ff2345' + '00000001');
   });
 });
 
