@@ -1,4 +1,4 @@
-import { AlertDescription, type AlertName, alertName } from './registry.js';
+import { AlertDescription, type AlertName, alertName, isAlertName } from './registry.js';
 
 /**
  * Stable error codes. They are a public contract (the CLI's --json output and exit statuses
@@ -64,7 +64,7 @@ export function protocolError(alert: AlertName, message: string): TLSError {
 
 export function alertReceived(description: number): TLSError {
   const name = alertName(description);
-  const known = name in AlertDescription ? (name as AlertName) : undefined;
+  const known = isAlertName(name) ? name : undefined;
   return new TLSError('ALERT_RECEIVED', `peer sent fatal alert ${name}`, { alert: known });
 }
 
