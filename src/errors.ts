@@ -1,4 +1,4 @@
-import { AlertDescription, type AlertName, alertName } from './registry.js';
+import { AlertDescription, type AlertName, alertName, isAlertName } from './registry.js';
 
 /**
  * The codes of a certificate verdict, written once: TLSErrorCode, x509's CertificateError (and
@@ -291,7 +291,7 @@ export function protocolError(reasonOrAlert: ProtocolReason | AlertName, message
 
 export function alertReceived(description: number): TLSError {
   const name = alertName(description);
-  const known = name in AlertDescription ? (name as AlertName) : undefined;
+  const known = isAlertName(name) ? name : undefined;
   return new TLSError('ALERT_RECEIVED', `peer sent fatal alert ${name}`, { alert: known });
 }
 

@@ -2,6 +2,7 @@ import type { CipherSuiteParams, CryptoProvider, HashName } from './crypto/provi
 import { hashOutputLength } from './crypto/provider.js';
 import { internalError } from './errors.js';
 import { utf8, zeroize } from './wire/bytes.js';
+import { Writer } from './wire/writer.js';
 
 /**
  * The TLS 1.3 key schedule (RFC 8446 §7). Functions here are pure derivations over the
@@ -61,18 +62,14 @@ function fullLabel(label: string): Uint8Array {
 /**
  * HKDF-Expand-Label (RFC 8446 §7.1): the label is prefixed with "tls13 ".
  *   struct { uint16 length; opaque label<7..255>; opaque context<0..255>; } HkdfLabel;
- * Built in one exact-size array (this runs ~20 times per handshake on each side).
+ * The writer is sized exactly (this runs ~20 times per handshake on each side); a label or
+ * context outside its bounds is our bug, an internal error.
  */
 export function hkdfExpandLabel(provider: CryptoProvider, hash: HashName, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
   const name = fullLabel(label);
-  if (name.length > 255 || context.length > 255 || length > 0xffff) throw internalError('HKDF-Expand-Label input out of range');
-  const info = new Uint8Array(4 + name.length + context.length);
-  info[0] = length >>> 8;
-  info[1] = length & 0xff;
-  info[2] = name.length;
-  info.set(name, 3);
-  info[3 + name.length] = context.length;
-  info.set(context, 4 + name.length);
+  if (length > 0xffff) throw internalError('HKDF-Expand-Label input out of range');
+  // §7.1 writes label<7..255>; 6 ("tls13 " alone) keeps the empty exporter label working, as OpenSSL does.
+  const info = new Writer(4 + name.length + context.length).u16(length).vector8(6, 255, name).vector8(0, 255, context).finish();
   return provider.hkdfExpand(hash, secret, info, length);
 }
 

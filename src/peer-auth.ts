@@ -3,7 +3,7 @@ import { hashOutputLength } from './crypto/provider.js';
 import { type PublicKeyInfo, parseSpki, publicKeyFitsScheme } from './crypto/keys.js';
 import { TLSError, decodeError, protocolError } from './errors.js';
 import { finishedVerifyData } from './keyschedule.js';
-import { SignatureScheme, signatureSchemeName } from './registry.js';
+import { SignatureScheme, isSignatureScheme, signatureSchemeName } from './registry.js';
 import type { CertificateVerify, Finished } from './messages/types.js';
 import { concatBytes, constantTimeEqual, utf8 } from './wire/bytes.js';
 import { certificateSpki } from './x509/spki.js';
@@ -59,7 +59,7 @@ export async function checkCertificateVerify(
     throw protocolError('illegal_parameter', `CertificateVerify uses ${signatureSchemeName(message.scheme)}, which the certificate's key cannot sign with`);
   }
   const content = certificateVerifyContent(signer, transcriptHash);
-  const ok = await provider.verify(message.scheme as SignatureScheme, spki, content, message.signature);
+  const ok = isSignatureScheme(message.scheme) && (await provider.verify(message.scheme, spki, content, message.signature));
   if (!ok) throw protocolError('decrypt_error', `${signer} CertificateVerify signature (${signatureSchemeName(message.scheme)}) does not verify`);
 }
 

@@ -10,6 +10,17 @@ function nameTable<T extends Record<string, number>>(table: T): (value: number) 
   return (value) => byValue.get(value) ?? `unknown(0x${value.toString(16).padStart(4, '0')})`;
 }
 
+/**
+ * A type guard for the values of one table. Decoded code points stay plain numbers (a peer may
+ * send any value: GREASE, unassigned, or one we do not implement, and the codecs must carry it
+ * so the state machine can answer it), and only this guard turns one into the table's type, so
+ * a number from the wire cannot reach a key exchange, signer or verifier unchecked.
+ */
+function memberGuard<T extends Record<string, number>>(table: T): (value: number) => value is T[keyof T] {
+  const values = new Set<number>(Object.values(table));
+  return (value): value is T[keyof T] => values.has(value);
+}
+
 export const ContentType = {
   invalid: 0,
   change_cipher_spec: 20,
@@ -100,6 +111,11 @@ export type AlertDescription = (typeof AlertDescription)[keyof typeof AlertDescr
 export type AlertName = keyof typeof AlertDescription;
 export const alertName = nameTable(AlertDescription);
 
+/** Whether `name` is one of ours: alertName gives `unknown(0x…)` for a description we do not list. */
+export function isAlertName(name: string): name is AlertName {
+  return isKeyOf(AlertDescription, name);
+}
+
 export const ProtocolVersion = {
   TLS1_0: 0x0301,
   TLS1_1: 0x0302,
@@ -123,6 +139,7 @@ export const NamedGroup = {
 } as const;
 export type NamedGroup = (typeof NamedGroup)[keyof typeof NamedGroup];
 export const namedGroupName = nameTable(NamedGroup);
+export const isNamedGroup = memberGuard(NamedGroup);
 
 export const CipherSuite = {
   TLS_AES_128_GCM_SHA256: 0x1301,
@@ -154,6 +171,7 @@ export const SignatureScheme = {
 } as const;
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme];
 export const signatureSchemeName = nameTable(SignatureScheme);
+export const isSignatureScheme = memberGuard(SignatureScheme);
 
 export const PskKeyExchangeMode = { psk_ke: 0, psk_dhe_ke: 1 } as const;
 export type PskKeyExchangeMode = (typeof PskKeyExchangeMode)[keyof typeof PskKeyExchangeMode];
@@ -170,5 +188,9 @@ export function isGrease(value: number): boolean {
 
 /** Looks a name up in one of the tables above, for configuration given as strings. */
 export function lookupCode<T extends Record<string, number>>(table: T, name: string): T[keyof T] | undefined {
-  return Object.hasOwn(table, name) ? (table[name] as T[keyof T]) : undefined;
+  return isKeyOf(table, name) ? table[name] : undefined;
+}
+
+function isKeyOf<T extends object>(table: T, name: string): name is Extract<keyof T, string> {
+  return Object.hasOwn(table, name);
 }

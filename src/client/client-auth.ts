@@ -2,7 +2,7 @@ import type { CertifiedKey } from '../config.js';
 import { protocolError } from '../errors.js';
 import type { HandshakeContext } from '../handshake-context.js';
 import * as ext from '../messages/extensions.js';
-import { ExtensionType, HandshakeType, type SignatureScheme, extensionTypeName } from '../registry.js';
+import { ExtensionType, HandshakeType, extensionTypeName } from '../registry.js';
 import type { CertificateRequest } from '../messages/types.js';
 import { certificateVerifyContent } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';
@@ -45,8 +45,8 @@ export async function sendClientCertificate(
   const scheme = certificate?.key.schemes.find((s) => request.schemes.includes(s));
   const entries = certificate && scheme !== undefined ? certificate.chain.map((data) => ({ data, extensions: [] })) : [];
   ctx.sendMessage({ type: HandshakeType.certificate, context: request.context, entries }, transcript);
-  if (entries.length === 0) return undefined;
-  const signature = await certificate!.key.sign(scheme as SignatureScheme, certificateVerifyContent('client', transcript.current()));
-  ctx.sendMessage({ type: HandshakeType.certificate_verify, scheme: scheme!, signature }, transcript);
+  if (!certificate || scheme === undefined || entries.length === 0) return undefined;
+  const signature = await certificate.key.sign(scheme, certificateVerifyContent('client', transcript.current()));
+  ctx.sendMessage({ type: HandshakeType.certificate_verify, scheme, signature }, transcript);
   return scheme;
 }

@@ -6,7 +6,7 @@ import { type HandshakeContext, type HandshakeState, type SessionInfo, expectTyp
 import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension, isHelloRetryRequest } from '../messages/handshake.js';
-import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, extensionTypeName, namedGroupName } from '../registry.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, extensionTypeName, isNamedGroup, namedGroupName } from '../registry.js';
 import type { Certificate, CertificateRequest, ReceivedMessage, ServerHello } from '../messages/types.js';
 import { type ChainVerdict, checkCertificateVerify, checkFinished, verifyPeerChain } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';
@@ -213,13 +213,13 @@ export class ExpectServerHello implements HandshakeState {
     let shares = this.shares;
     if (groupData !== undefined) {
       const group = ext.parseKeyShareHelloRetryRequest(groupData);
-      if (!this.offer.groups.includes(group as never)) {
+      if (!isNamedGroup(group) || !this.offer.groups.includes(group)) {
         throw protocolError('illegal_parameter', `HelloRetryRequest asks for ${namedGroupName(group)}, which was not offered`);
       }
       if (this.shares.some((s) => s.group === group)) {
         throw protocolError('illegal_parameter', `HelloRetryRequest asks for ${namedGroupName(group)}, which already had a share`);
       }
-      const algorithm = this.ctx.provider.keyExchange(group as never);
+      const algorithm = this.ctx.provider.keyExchange(group);
       if (!algorithm) throw protocolError('illegal_parameter', `no key exchange for ${namedGroupName(group)}`);
       const generated = algorithm.generate();
       shares = [isPending(generated) ? await generated : generated];

@@ -1,6 +1,6 @@
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
-import { readExtensions, writeExtensions, writeVector } from './codec.js';
+import { readExtensions, writeExtensions } from './codec.js';
 import { HandshakeType } from '../registry.js';
 import type { Certificate, CertificateEntry, CertificateVerify, Finished } from './types.js';
 
@@ -23,10 +23,10 @@ export function decodeCertificate(r: Reader): Certificate {
 }
 
 export function encodeCertificate(w: Writer, m: Certificate): void {
-  writeVector(w, 1, 0, CONTEXT_MAX, (v) => v.bytes(m.context));
-  writeVector(w, 3, ...CERTIFICATE_LIST, (list) => {
+  w.vector8(0, CONTEXT_MAX, m.context);
+  w.vector24(...CERTIFICATE_LIST, (list) => {
     for (const entry of m.entries) {
-      writeVector(list, 3, ...CERT_DATA, (v) => v.bytes(entry.data));
+      list.vector24(...CERT_DATA, entry.data);
       writeExtensions(list, entry.extensions, ...ENTRY_EXTENSIONS);
     }
   });
@@ -38,7 +38,7 @@ export function decodeCertificateVerify(r: Reader): CertificateVerify {
 }
 
 export function encodeCertificateVerify(w: Writer, m: CertificateVerify): void {
-  w.u16(m.scheme).opaque16(m.signature);
+  w.u16(m.scheme).vector16(0, 0xffff, m.signature);
 }
 
 /**

@@ -4,24 +4,7 @@ import type { Writer } from '../wire/writer.js';
 import { ExtensionType, extensionTypeName } from '../registry.js';
 import type { RawExtension } from './types.js';
 
-/**
- * Pieces shared by the message codecs: a vector writer that enforces the same <min..max> bounds
- * the reader checks, and the generic extension block (RFC 8446 §4.2).
- */
-
-/**
- * The writing twin of `Reader.nested`: a length-prefixed vector whose length must fall in
- * min..max. Building a vector the peer would reject as a decode_error is our own bug, hence an
- * internal error.
- */
-export function writeVector(w: Writer, lengthBytes: 1 | 2 | 3, min: number, max: number, body: (w: Writer) => void): void {
-  const start = w.length;
-  if (lengthBytes === 1) w.vector8(body, max);
-  else if (lengthBytes === 2) w.vector16(body, max);
-  else w.vector24(body, max);
-  const n = w.length - start - lengthBytes;
-  if (n < min) throw internalError(`encoded vector of ${n} bytes is below its minimum ${min}`);
-}
+/** Pieces shared by the message codecs: fixed-size fields and the generic extension block (RFC 8446 §4.2). */
 
 /** A fixed-size field such as Random: a wrong size is a bug in the caller that built it. */
 export function writeFixed(w: Writer, data: Uint8Array, size: number, what: string): void {
@@ -54,8 +37,8 @@ export function readExtensions(r: Reader, min: number, max: number, pskMustBeLas
 
 /** Writes an extension block in list order (the caller keeps pre_shared_key last). */
 export function writeExtensions(w: Writer, extensions: readonly RawExtension[], min: number, max: number): void {
-  writeVector(w, 2, min, max, (v) => {
-    for (const { type, data } of extensions) v.u16(type).opaque16(data);
+  w.vector16(min, max, (v) => {
+    for (const { type, data } of extensions) v.u16(type).vector16(0, 0xffff, data);
   });
 }
 

@@ -2,7 +2,6 @@ import { decodeError, internalError, protocolError } from '../errors.js';
 import { utf8 } from '../wire/bytes.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
-import { writeVector } from './codec.js';
 import { CertificateStatusType, ExtensionType, extensionTypeName } from '../registry.js';
 
 /**
@@ -13,7 +12,8 @@ import { CertificateStatusType, ExtensionType, extensionTypeName } from '../regi
  * it handles (`parseKeyShareClientHello`, `parseKeyShareServerHello`,
  * `parseKeyShareHelloRetryRequest`); a form shared by several messages has one name (ALPN,
  * signature_algorithms and signature_algorithms_cert). Every empty form is
- * `parseEmptyExtension` / `buildEmptyExtension`.
+ * `parseEmptyExtension`. Forms we only receive (status_request, padding) have no builder here:
+ * the tests build them (test/helpers/extension-builders.ts).
  *
  * Parsers check every vector bound and that the body is consumed exactly (decode_error), and
  * the few value rules whose RFC names illegal_parameter. Decoded byte fields are views into
@@ -68,7 +68,7 @@ const buildU16List =
   (min: number, max: number) =>
   (values: readonly number[]): Uint8Array =>
     build((w) =>
-      writeVector(w, 2, min, max, (v) => {
+      w.vector16(min, max, (v) => {
         for (const value of values) v.u16(value);
       }),
     );
@@ -81,10 +81,6 @@ const buildU16List =
  */
 export function parseEmptyExtension(data: Uint8Array): void {
   if (data.length !== 0) throw decodeError('trailing_bytes', `extension body must be empty, got ${data.length} bytes`);
-}
-
-export function buildEmptyExtension(): Uint8Array {
-  return new Uint8Array(0);
 }
 
 // ---------------------------------------------------------------- server_name (RFC 6066 §3)
@@ -128,9 +124,9 @@ function hostNameText(bytes: Uint8Array): string {
 /** `hostName` must already be an ASCII (A-label) DNS name; the connection options check that. */
 export function buildServerNameClientHello(hostName: string): Uint8Array {
   return build((w) =>
-    writeVector(w, 2, 1, 0xffff, (list) => {
+    w.vector16(1, 0xffff, (list) => {
       list.u8(NAME_TYPE_HOST_NAME);
-      writeVector(list, 2, 1, 0xffff, (v) => v.bytes(utf8(hostName)));
+      list.vector16(1, 0xffff, utf8(hostName));
     }),
   );
 }
@@ -156,7 +152,7 @@ function readKeyShareEntry(r: Reader): KeyShareEntry {
 
 function writeKeyShareEntry(w: Writer, entry: KeyShareEntry): void {
   w.u16(entry.group);
-  writeVector(w, 2, 1, 0xffff, (v) => v.bytes(entry.keyExchange));
+  w.vector16(1, 0xffff, entry.keyExchange);
 }
 
 /**
@@ -176,7 +172,7 @@ export function parseKeyShareClientHello(data: Uint8Array): KeyShareEntry[] {
 
 export function buildKeyShareClientHello(entries: readonly KeyShareEntry[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 2, 0, 0xffff, (list) => {
+    w.vector16(0, 0xffff, (list) => {
       for (const entry of entries) writeKeyShareEntry(list, entry);
     }),
   );
@@ -209,7 +205,7 @@ export function parseSupportedVersionsClientHello(data: Uint8Array): number[] {
 
 export function buildSupportedVersionsClientHello(versions: readonly number[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 1, 2, 254, (v) => {
+    w.vector8(2, 254, (v) => {
       for (const version of versions) v.u16(version);
     }),
   );
@@ -232,7 +228,7 @@ export function parseCookie(data: Uint8Array): Uint8Array {
 }
 
 export function buildCookie(cookie: Uint8Array): Uint8Array {
-  return build((w) => writeVector(w, 2, 1, 0xffff, (v) => v.bytes(cookie)));
+  return build((w) => w.vector16(1, 0xffff, cookie));
 }
 
 // ---------------------------------------------------------------- psk_key_exchange_modes (§4.2.9)
@@ -244,7 +240,7 @@ export function parsePskKeyExchangeModes(data: Uint8Array): number[] {
 
 export function buildPskKeyExchangeModes(modes: readonly number[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 1, 1, 0xff, (v) => {
+    w.vector8(1, 0xff, (v) => {
       for (const mode of modes) v.u8(mode);
     }),
   );
@@ -273,14 +269,14 @@ export function parsePreSharedKeyClientHello(data: Uint8Array): OfferedPsks {
 
 export function buildPreSharedKeyClientHello(offer: OfferedPsks): Uint8Array {
   return build((w) => {
-    writeVector(w, 2, 7, 0xffff, (list) => {
+    w.vector16(7, 0xffff, (list) => {
       for (const { identity, obfuscatedTicketAge } of offer.identities) {
-        writeVector(list, 2, 1, 0xffff, (v) => v.bytes(identity));
+        list.vector16(1, 0xffff, identity);
         list.u32(obfuscatedTicketAge);
       }
     });
-    writeVector(w, 2, ...BINDERS, (list) => {
-      for (const binder of offer.binders) writeVector(list, 1, ...BINDER, (v) => v.bytes(binder));
+    w.vector16(...BINDERS, (list) => {
+      for (const binder of offer.binders) list.vector8(...BINDER, binder);
     });
   });
 }
@@ -332,8 +328,8 @@ export function parseAlpn(data: Uint8Array): Uint8Array[] {
 
 export function buildAlpn(protocols: readonly Uint8Array[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 2, 2, 0xffff, (list) => {
-      for (const name of protocols) writeVector(list, 1, 1, 0xff, (v) => v.bytes(name));
+    w.vector16(2, 0xffff, (list) => {
+      for (const name of protocols) list.vector8(1, 0xff, name);
     }),
   );
 }
@@ -373,10 +369,6 @@ export function parseStatusRequestClientHello(data: Uint8Array): StatusRequest {
   }));
 }
 
-export function buildStatusRequestClientHello(request: StatusRequest): Uint8Array {
-  return build((w) => w.u8(request.statusType).opaque16(request.responderIdList).opaque16(request.requestExtensions));
-}
-
 /**
  * CertificateStatus in a CertificateEntry (§4.4.2.1): status_type then OCSPResponse
  * ocsp_response<1..2^24-1>. A status type other than ocsp has no body we could read.
@@ -389,23 +381,12 @@ export function parseStatusRequestCertificateEntry(data: Uint8Array): Uint8Array
   });
 }
 
-export function buildStatusRequestCertificateEntry(ocspResponse: Uint8Array): Uint8Array {
-  return build((w) => {
-    w.u8(CertificateStatusType.ocsp);
-    writeVector(w, 3, 1, 0xffffff, (v) => v.bytes(ocspResponse));
-  });
-}
-
 // ---------------------------------------------------------------- padding (RFC 7685 §3)
 
 /** The padding length. "The client MUST fill the padding extension completely with zero bytes." */
 export function parsePadding(data: Uint8Array): number {
   if (data.some((b) => b !== 0)) throw decodeError('value_out_of_range', 'padding extension contains non-zero bytes');
   return data.length;
-}
-
-export function buildPadding(length: number): Uint8Array {
-  return new Uint8Array(length);
 }
 
 // ---------------------------------------------------------------- certificate_authorities (§4.2.4)
@@ -417,8 +398,8 @@ export function parseCertificateAuthorities(data: Uint8Array): Uint8Array[] {
 
 export function buildCertificateAuthorities(names: readonly Uint8Array[]): Uint8Array {
   return build((w) =>
-    writeVector(w, 2, 3, 0xffff, (list) => {
-      for (const name of names) writeVector(list, 2, 1, 0xffff, (v) => v.bytes(name));
+    w.vector16(3, 0xffff, (list) => {
+      for (const name of names) list.vector16(1, 0xffff, name);
     }),
   );
 }

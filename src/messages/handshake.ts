@@ -2,7 +2,6 @@ import { protocolError } from '../errors.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { decodeCertificate, decodeCertificateVerify, decodeFinished, encodeCertificate, encodeCertificateVerify, encodeFinished } from './authentication.js';
-import { writeVector } from './codec.js';
 import { decodeClientHello, decodeServerHello, encodeClientHello, encodeServerHello } from './hello.js';
 import { decodeKeyUpdate, decodeNewSessionTicket, encodeKeyUpdate, encodeNewSessionTicket } from './post-handshake.js';
 import { HandshakeType, handshakeTypeName } from '../registry.js';
@@ -46,7 +45,7 @@ function codecFor(type: number): BodyCodec<HandshakeMessage> | undefined {
 export function encodeHandshake(message: HandshakeMessage): Uint8Array {
   const w = new Writer();
   w.u8(message.type);
-  writeVector(w, 3, 0, 0xffffff, (body) => codecFor(message.type)!.encode(body, message));
+  w.vector24(0, 0xffffff, (body) => codecFor(message.type)!.encode(body, message));
   return w.finish();
 }
 
@@ -111,6 +110,6 @@ export function decodeHandshake(type: number, body: Uint8Array): HandshakeMessag
  */
 export function messageHash(digest: Uint8Array): Uint8Array {
   const w = new Writer(4 + digest.length);
-  w.u8(HandshakeType.message_hash).opaque24(digest);
+  w.u8(HandshakeType.message_hash).vector24(0, 0xffffff, digest);
   return w.finish();
 }

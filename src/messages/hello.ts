@@ -2,7 +2,7 @@ import { decodeError, internalError } from '../errors.js';
 import { bytesEqual, hexToBytes } from '../wire/bytes.js';
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
-import { readExtensions, writeExtensions, writeFixed, writeVector } from './codec.js';
+import { readExtensions, writeExtensions, writeFixed } from './codec.js';
 import { ExtensionType, HandshakeType } from '../registry.js';
 import type { ClientHello, RawExtension, ServerHello } from './types.js';
 
@@ -73,11 +73,11 @@ export function encodeClientHello(w: Writer, m: ClientHello): void {
   if (short !== undefined) throw internalError(`encoded ClientHello extensions of ${short} bytes are below their minimum 8`);
   w.u16(m.legacyVersion);
   writeFixed(w, m.random, RANDOM_LENGTH, 'random');
-  writeVector(w, 1, 0, SESSION_ID_MAX, (v) => v.bytes(m.legacySessionId));
-  writeVector(w, 2, 2, 0xfffe, (v) => {
+  w.vector8(0, SESSION_ID_MAX, m.legacySessionId);
+  w.vector16(2, 0xfffe, (v) => {
     for (const suite of m.cipherSuites) v.u16(suite);
   });
-  writeVector(w, 1, 1, 0xff, (v) => v.bytes(m.legacyCompressionMethods));
+  w.vector8(1, 0xff, m.legacyCompressionMethods);
   if (m.extensions.length > 0 || m.emptyExtensionBlock) writeExtensions(w, m.extensions, ...EXTENSIONS);
 }
 
@@ -107,7 +107,7 @@ export function decodeServerHello(r: Reader): ServerHello {
 export function encodeServerHello(w: Writer, m: ServerHello): void {
   w.u16(m.legacyVersion);
   writeFixed(w, m.random, RANDOM_LENGTH, 'random');
-  writeVector(w, 1, 0, SESSION_ID_MAX, (v) => v.bytes(m.legacySessionIdEcho));
+  w.vector8(0, SESSION_ID_MAX, m.legacySessionIdEcho);
   w.u16(m.cipherSuite).u8(m.legacyCompressionMethod);
   const short = tls13BlockShortfall(m.extensions, SH_EXTENSIONS_TLS13_MIN);
   if (short !== undefined) throw internalError(`encoded ServerHello extensions of ${short} bytes are below their minimum 6`);

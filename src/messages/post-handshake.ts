@@ -1,7 +1,7 @@
 import { protocolError } from '../errors.js';
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
-import { readExtensions, writeExtensions, writeVector } from './codec.js';
+import { readExtensions, writeExtensions } from './codec.js';
 import { HandshakeType, KeyUpdateRequest } from '../registry.js';
 import type { KeyUpdate, NewSessionTicket } from './types.js';
 
@@ -22,8 +22,8 @@ export function decodeNewSessionTicket(r: Reader): NewSessionTicket {
 
 export function encodeNewSessionTicket(w: Writer, m: NewSessionTicket): void {
   w.u32(m.lifetime).u32(m.ageAdd);
-  writeVector(w, 1, 0, NONCE_MAX, (v) => v.bytes(m.nonce));
-  writeVector(w, 2, ...TICKET, (v) => v.bytes(m.ticket));
+  w.vector8(0, NONCE_MAX, m.nonce);
+  w.vector16(...TICKET, m.ticket);
   writeExtensions(w, m.extensions, ...NST_EXTENSIONS);
 }
 

@@ -26,7 +26,7 @@ const HEADER_LENGTH = 4;
  * chain real peers send (Go and rustls cap it there). Deployments with very long chains raise
  * it with maxHandshakeMessageSize.
  */
-export const DEFAULT_MAX_CERTIFICATE_MESSAGE_SIZE = 0x10000;
+const DEFAULT_MAX_CERTIFICATE_MESSAGE_SIZE = 0x10000;
 
 export class HandshakeReassembler {
   private chunks: Uint8Array[] = [];

@@ -1,6 +1,6 @@
 import type { Reader } from '../wire/reader.js';
 import type { Writer } from '../wire/writer.js';
-import { readExtensions, writeExtensions, writeVector } from './codec.js';
+import { readExtensions, writeExtensions } from './codec.js';
 import { HandshakeType } from '../registry.js';
 import type { CertificateRequest, EncryptedExtensions } from './types.js';
 
@@ -26,6 +26,6 @@ export function decodeCertificateRequest(r: Reader): CertificateRequest {
 }
 
 export function encodeCertificateRequest(w: Writer, m: CertificateRequest): void {
-  writeVector(w, 1, 0, CONTEXT_MAX, (v) => v.bytes(m.context));
+  w.vector8(0, CONTEXT_MAX, m.context);
   writeExtensions(w, m.extensions, ...CR_EXTENSIONS);
 }

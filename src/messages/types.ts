@@ -8,6 +8,11 @@ import type { HandshakeType } from '../registry.js';
  *
  * Byte fields decoded from the wire are views into the received message; a message's `raw`
  * is kept by the handshake layer for the transcript, never re-encoded.
+ *
+ * Code points (cipher suites, groups, schemes) are plain numbers: a peer may send any value
+ * (GREASE, unassigned, one we do not implement) and the codec carries it for the state machine
+ * to answer. A plain number is not a NamedGroup or SignatureScheme, so it reaches a provider
+ * only through the registry's guards (isNamedGroup, isSignatureScheme).
  */
 
 export interface RawExtension {

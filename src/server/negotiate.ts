@@ -5,7 +5,7 @@ import { protocolError } from '../errors.js';
 import { refuseSsl3OrOlder } from '../hello-version.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension } from '../messages/handshake.js';
-import { ExtensionType, ProtocolVersion, type PskKeyExchangeMode, extensionTypeName } from '../registry.js';
+import { ExtensionType, ProtocolVersion, type PskKeyExchangeMode, type SignatureScheme, extensionTypeName } from '../registry.js';
 import type { ClientHello } from '../messages/types.js';
 import { bytesEqual, fromUtf8 } from '../wire/bytes.js';
 import type { PskOffer } from './resumption.js';
@@ -166,7 +166,7 @@ export function chooseCertificate(
   certificates: readonly ServerCertificate[],
   serverName: string | undefined,
   clientSchemes: readonly number[],
-): { certificate: ServerCertificate; scheme: number } {
+): { certificate: ServerCertificate; scheme: SignatureScheme } {
   const byName = certificates.filter((c) => serverName === undefined || !c.serverNames?.length || c.serverNames.some((n) => nameMatches(n, serverName)));
   // A client asking for a name we have no certificate for still gets our default one; it will
   // reject it with a clear error, which beats an opaque handshake_failure.

@@ -5,7 +5,7 @@ import { type HandshakeContext, type HandshakeState, type SessionInfo, expectTyp
 import { KeySchedule, finishedVerifyData, resumptionPsk } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { HELLO_RETRY_REQUEST_RANDOM, encodeHandshake } from '../messages/handshake.js';
-import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, type SignatureScheme } from '../registry.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, type SignatureScheme, isNamedGroup } from '../registry.js';
 import type { Certificate, ClientHello, EncryptedExtensions, RawExtension, ReceivedMessage } from '../messages/types.js';
 import { certificateVerifyContent, checkFinished } from '../peer-auth.js';
 import { Transcript } from '../transcript.js';
@@ -191,7 +191,8 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
   const earlyData = decideEarlyData(server, accepted, psk, alpn?.name, now);
   let dhe: { group: number; publicKey: Uint8Array; sharedSecret: Uint8Array } | undefined;
   if (keyExchange) {
-    const response = provider.keyExchange(keyExchange.group as never)!.respond(keyExchange.clientShare);
+    const algorithm = isNamedGroup(keyExchange.group) ? provider.keyExchange(keyExchange.group) : undefined;
+    const response = algorithm!.respond(keyExchange.clientShare);
     // Awaited only when pending (WebCrypto): a synchronous provider costs no extra microtask.
     dhe = { group: keyExchange.group, ...(isPending(response) ? await response : response) };
   }
@@ -244,7 +245,7 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
     const { certificate, scheme } = credentials;
     const { message, encoded } = certificateMessage(certificate);
     ctx.sendMessage(message, transcript, encoded);
-    const signature = await certificate.key.sign(scheme as SignatureScheme, certificateVerifyContent('server', transcript.current()));
+    const signature = await certificate.key.sign(scheme, certificateVerifyContent('server', transcript.current()));
     ctx.sendMessage({ type: HandshakeType.certificate_verify, scheme, signature }, transcript);
   }
 
@@ -330,7 +331,7 @@ function clientAuthPolicy(server: ResolvedServerConfig, fallback: 'none' | 'opti
   };
 }
 
-async function chooseCredentials(server: ResolvedServerConfig, offer: ClientHelloOffer): Promise<{ certificate: ServerCertificate; scheme: number }> {
+async function chooseCredentials(server: ResolvedServerConfig, offer: ClientHelloOffer): Promise<{ certificate: ServerCertificate; scheme: SignatureScheme }> {
   const { config } = server;
   const candidates = (offer.serverName !== undefined && (await config.certificatesForName?.(offer.serverName))) || config.certificates;
   return chooseCertificate(

@@ -142,17 +142,17 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function encodeState(state: ResumptionState): Uint8Array {
   const w = new Writer(128);
-  w.opaque8(state.psk)
+  w.vector8(32, 64, state.psk)
     .u16(state.cipherSuite)
     .u32(Math.floor(state.issuedAt / 2 ** 32))
     .u32(state.issuedAt >>> 0)
     .u32(state.lifetime)
     .u32(state.ageAdd)
     .u32(state.maxEarlyDataSize)
-    .opaque8(utf8(state.alpnProtocol ?? ''))
-    .opaque16(utf8(state.serverName ?? ''))
-    .vector24((list) => {
-      for (const cert of state.clientCertificates) list.opaque24(cert);
+    .vector8(0, 0xff, utf8(state.alpnProtocol ?? ''))
+    .vector16(0, 0xffff, utf8(state.serverName ?? ''))
+    .vector24(0, 0xffffff, (list) => {
+      for (const cert of state.clientCertificates) list.vector24(1, 0xffffff, cert);
     });
   return w.finish();
 }

@@ -45,6 +45,3 @@ export function nativeBytes(): NativeBytes {
 export function installNativeBytes(implementation: NativeBytes): void {
   current = implementation;
 }
-
-/** The portable conversions, for tests that compare an installed implementation with them. */
-export const portableBytes: NativeBytes = portable;

@@ -1,9 +1,13 @@
 import { internalError } from '../errors.js';
 
+/** What fills a vector: an opaque byte string, or a function that writes its items. */
+export type VectorBody = Uint8Array | ((w: Writer) => void);
+
 /**
  * A growable output buffer with length-prefixed vectors whose lengths are back-patched, so a
- * length can never be forgotten or mis-sized. Exceeding a vector's maximum is our own bug
- * (we never build such messages), hence an internal error rather than a decode error.
+ * length can never be forgotten or mis-sized. Every vector is written with the same <min..max>
+ * bounds the reader checks (RFC 8446 §3.4); leaving them is our own bug (we never build such
+ * messages), hence an internal error rather than a decode error.
  */
 export class Writer {
   private buf: Uint8Array;
@@ -11,10 +15,6 @@ export class Writer {
 
   constructor(initialCapacity = 256) {
     this.buf = new Uint8Array(initialCapacity);
-  }
-
-  get length(): number {
-    return this.pos;
   }
 
   private reserve(n: number): void {
@@ -39,14 +39,6 @@ export class Writer {
     return this;
   }
 
-  u24(v: number): this {
-    this.reserve(3);
-    this.buf[this.pos++] = (v >>> 16) & 0xff;
-    this.buf[this.pos++] = (v >>> 8) & 0xff;
-    this.buf[this.pos++] = v & 0xff;
-    return this;
-  }
-
   u32(v: number): this {
     this.reserve(4);
     this.buf[this.pos++] = (v >>> 24) & 0xff;
@@ -63,41 +55,34 @@ export class Writer {
     return this;
   }
 
-  private prefixed(lengthBytes: 1 | 2 | 3, max: number, body: (w: this) => void): this {
+  /**
+   * The writing twin of `Reader.vector8/16/24` and `Reader.nested`: a vector `<min..max>` whose
+   * length prefix is back-patched once `body` is written. `body` is either the bytes of an
+   * opaque vector or a function that writes the vector's items. A length the peer's reader
+   * would refuse as decode_error means we built a bad message: an internal error, never sent.
+   */
+  vector8(min: number, max: number, body: VectorBody): this {
+    return this.vector(1, min, max, body);
+  }
+
+  vector16(min: number, max: number, body: VectorBody): this {
+    return this.vector(2, min, max, body);
+  }
+
+  vector24(min: number, max: number, body: VectorBody): this {
+    return this.vector(3, min, max, body);
+  }
+
+  private vector(lengthBytes: 1 | 2 | 3, min: number, max: number, body: VectorBody): this {
     const at = this.pos;
     this.reserve(lengthBytes);
     this.pos += lengthBytes;
-    body(this);
+    if (body instanceof Uint8Array) this.bytes(body);
+    else body(this);
     const n = this.pos - at - lengthBytes;
-    if (n > max) throw internalError(`encoded vector of ${n} bytes exceeds its maximum ${max}`);
+    if (n < min || n > max) throw internalError(`encoded vector of ${n} bytes outside ${min}..${max}`);
     for (let i = lengthBytes - 1, v = n; i >= 0; i--, v >>>= 8) this.buf[at + i] = v & 0xff;
     return this;
-  }
-
-  /** A vector with a one-byte length, filled by `body`. */
-  vector8(body: (w: this) => void, max = 0xff): this {
-    return this.prefixed(1, max, body);
-  }
-
-  vector16(body: (w: this) => void, max = 0xffff): this {
-    return this.prefixed(2, max, body);
-  }
-
-  vector24(body: (w: this) => void, max = 0xffffff): this {
-    return this.prefixed(3, max, body);
-  }
-
-  /** opaque<..> shortcuts for a byte string. */
-  opaque8(data: Uint8Array): this {
-    return this.vector8((w) => w.bytes(data));
-  }
-
-  opaque16(data: Uint8Array): this {
-    return this.vector16((w) => w.bytes(data));
-  }
-
-  opaque24(data: Uint8Array): this {
-    return this.vector24((w) => w.bytes(data));
   }
 
   /** A copy of what was written, sized exactly. */

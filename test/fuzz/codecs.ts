@@ -1,5 +1,6 @@
 import { TLSError } from '../../src/errors.js';
 import * as ext from '../../src/messages/extensions.js';
+import { buildEmptyExtension, buildPadding, buildStatusRequestCertificateEntry, buildStatusRequestClientHello } from '../helpers/extension-builders.js';
 import { type ExtensionContext, validateExtension } from '../../src/messages/extensions.js';
 import { decodeHandshake, encodeHandshake } from '../../src/messages/handshake.js';
 import { HandshakeReassembler } from '../../src/messages/reassembler.js';
@@ -188,7 +189,7 @@ export const EXTENSION_FORMS: readonly ExtensionForm<unknown>[] = [
     type: ExtensionType.post_handshake_auth,
     context: 'CH',
     generate: () => undefined,
-    build: () => ext.buildEmptyExtension(),
+    build: () => buildEmptyExtension(),
     parse: ext.parseEmptyExtension,
   }),
   form({
@@ -316,7 +317,7 @@ export const EXTENSION_FORMS: readonly ExtensionForm<unknown>[] = [
     type: ExtensionType.status_request,
     context: 'CH',
     generate: (rng) => ({ statusType: rng.pick([1, rng.below(256)]), responderIdList: opaque(rng, 0, 40), requestExtensions: opaque(rng, 0, 40) }),
-    build: ext.buildStatusRequestClientHello,
+    build: buildStatusRequestClientHello,
     parse: ext.parseStatusRequestClientHello,
   }),
   form({
@@ -324,10 +325,10 @@ export const EXTENSION_FORMS: readonly ExtensionForm<unknown>[] = [
     type: ExtensionType.status_request,
     context: 'CT',
     generate: (rng) => opaque(rng, 1, 200),
-    build: ext.buildStatusRequestCertificateEntry,
+    build: buildStatusRequestCertificateEntry,
     parse: ext.parseStatusRequestCertificateEntry,
   }),
-  form({ name: 'padding', type: ExtensionType.padding, context: 'CH', generate: (rng) => rng.length(0, 300), build: ext.buildPadding, parse: ext.parsePadding }),
+  form({ name: 'padding', type: ExtensionType.padding, context: 'CH', generate: (rng) => rng.length(0, 300), build: buildPadding, parse: ext.parsePadding }),
   form({
     name: 'certificate_authorities',
     type: ExtensionType.certificate_authorities,

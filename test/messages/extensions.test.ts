@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolReason } from '../../src/errors.js';
 import * as ext from '../../src/messages/extensions.js';
+import { buildEmptyExtension, buildPadding, buildStatusRequestCertificateEntry, buildStatusRequestClientHello } from '../helpers/extension-builders.js';
 import type { ExtensionContext } from '../../src/messages/extensions.js';
 import { ExtensionType } from '../../src/registry.js';
 import { bytesToHex, utf8 } from '../../src/wire/bytes.js';
@@ -14,7 +15,7 @@ type Case = [string, string, (data: Uint8Array) => unknown, (value: never) => Ui
 
 const cases: Case[] = [
   ['server_name (CH)', '0009' + '00' + '0006' + text('server'), ext.parseServerNameClientHello, ext.buildServerNameClientHello, 'server'],
-  ['empty body', '', ext.parseEmptyExtension, ext.buildEmptyExtension, undefined],
+  ['empty body', '', ext.parseEmptyExtension, buildEmptyExtension, undefined],
   ['supported_groups', '0004' + '001d0017', ext.parseSupportedGroups, ext.buildSupportedGroups, [0x1d, 0x17]],
   ['signature_algorithms', '0004' + '04030804', ext.parseSignatureAlgorithms, ext.buildSignatureAlgorithms, [0x0403, 0x0804]],
   [
@@ -50,19 +51,19 @@ const cases: Case[] = [
     'status_request (CH)',
     '01' + '0003000101' + '0002abcd',
     ext.parseStatusRequestClientHello,
-    ext.buildStatusRequestClientHello,
+    buildStatusRequestClientHello,
     { statusType: 1, responderIdList: bin(0, 1, 1), requestExtensions: bin(0xab, 0xcd) },
   ],
   [
     'status_request (CH, no responders)',
     '01' + '0000' + '0000',
     ext.parseStatusRequestClientHello,
-    ext.buildStatusRequestClientHello,
+    buildStatusRequestClientHello,
     { statusType: 1, responderIdList: bin(), requestExtensions: bin() },
   ],
-  ['status_request (CertificateEntry)', '01' + '000003' + 'aabbcc', ext.parseStatusRequestCertificateEntry, ext.buildStatusRequestCertificateEntry, bin(0xaa, 0xbb, 0xcc)],
-  ['padding', '000000', ext.parsePadding, ext.buildPadding, 3],
-  ['padding, empty', '', ext.parsePadding, ext.buildPadding, 0],
+  ['status_request (CertificateEntry)', '01' + '000003' + 'aabbcc', ext.parseStatusRequestCertificateEntry, buildStatusRequestCertificateEntry, bin(0xaa, 0xbb, 0xcc)],
+  ['padding', '000000', ext.parsePadding, buildPadding, 3],
+  ['padding, empty', '', ext.parsePadding, buildPadding, 0],
   ['certificate_authorities', '0008' + '0003300100' + '000130', ext.parseCertificateAuthorities, ext.buildCertificateAuthorities, [bin(0x30, 1, 0), bin(0x30)]],
 ];
 
@@ -178,7 +179,7 @@ describe('builders refuse what a peer would reject', () => {
     ['empty cookie', () => ext.buildCookie(bin())],
     ['short binder', () => ext.buildPreSharedKeyClientHello({ identities: [{ identity: bin(1), obfuscatedTicketAge: 0 }], binders: [new Uint8Array(31)] })],
     ['no PSK identities', () => ext.buildPreSharedKeyClientHello({ identities: [], binders: [new Uint8Array(32)] })],
-    ['empty OCSP response', () => ext.buildStatusRequestCertificateEntry(bin())],
+    ['empty OCSP response', () => buildStatusRequestCertificateEntry(bin())],
   ])('%s', (_name, build) => {
     expectAlert(build, 'internal_error');
   });

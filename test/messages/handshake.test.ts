@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TLSError } from '../../src/errors.js';
 import * as ext from '../../src/messages/extensions.js';
+import { buildStatusRequestCertificateEntry } from '../helpers/extension-builders.js';
 import { HELLO_RETRY_REQUEST_RANDOM, decodeHandshake, encodeHandshake, findExtension, isHelloRetryRequest, messageHash } from '../../src/messages/handshake.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme } from '../../src/registry.js';
 import type { Certificate, CertificateVerify, ClientHello, HandshakeMessage, NewSessionTicket, RawExtension, ServerHello } from '../../src/messages/types.js';
@@ -211,7 +212,7 @@ describe('round trips of built messages', () => {
         type: HandshakeType.certificate,
         context: new Uint8Array(0),
         entries: [
-          { data: new Uint8Array([0x30, 0x00]), extensions: [ext4(ExtensionType.status_request, ext.buildStatusRequestCertificateEntry(new Uint8Array([1])))] },
+          { data: new Uint8Array([0x30, 0x00]), extensions: [ext4(ExtensionType.status_request, buildStatusRequestCertificateEntry(new Uint8Array([1])))] },
           { data: new Uint8Array([0x30, 0x01, 0x05]), extensions: [] },
         ],
       },

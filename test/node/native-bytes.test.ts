@@ -1,7 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, test } from 'vitest';
-import { nativeBytes, portableBytes } from '../../src/wire/native-bytes.js';
-import '../../src/node/native-bytes.js';
+import { nativeBytes } from '../../src/wire/native-bytes.js';
+
+// The engine's own conversions, taken before the Node module replaces them as it loads.
+const portableBytes = nativeBytes();
+await import('../../src/node/native-bytes.js');
 
 /**
  * The Node entry swaps the engine's portable byte conversions for Buffer's. Map keys made by one

@@ -7,6 +7,7 @@ import { cipherSuiteParams } from '../../src/crypto/suites.js';
 import type { SessionTicket } from '../../src/handshake-context.js';
 import { type SecretName, trafficKeys } from '../../src/keyschedule.js';
 import * as ext from '../../src/messages/extensions.js';
+import { buildPadding } from '../helpers/extension-builders.js';
 import { decodeHandshake, encodeHandshake } from '../../src/messages/handshake.js';
 import { CipherSuite, ExtensionType, NamedGroup, SignatureScheme } from '../../src/registry.js';
 import type { CertificateVerify, ClientHello, EncryptedExtensions, RawExtension } from '../../src/messages/types.js';
@@ -72,7 +73,7 @@ function nssClientHello(options: { advertiseFfdhe: boolean; sessionTicket: boole
     if (length >= 256 && length < 512) {
       // The padding goes before pre_shared_key, which must stay last.
       const at = hello.extensions.findIndex((e) => e.type === ExtensionType.pre_shared_key);
-      const padding = { type: ExtensionType.padding, data: ext.buildPadding(512 - length - 4) };
+      const padding = { type: ExtensionType.padding, data: buildPadding(512 - length - 4) };
       hello.extensions.splice(at < 0 ? hello.extensions.length : at, 0, padding);
     }
   };
