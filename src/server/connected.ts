@@ -2,7 +2,7 @@ import { TLSError, protocolError } from '../errors.js';
 import type { HandshakeContext, HandshakeState, SessionInfo } from '../handshake-context.js';
 import { HandshakeType, handshakeTypeName } from '../registry.js';
 import type { ReceivedMessage } from '../messages/types.js';
-import { checkFinished } from '../peer-auth.js';
+import { receiveFinished } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';
 import { type ClientAuthPolicy, type ClientIdentity, ExpectClientCertificate, certificateRequest } from './client-auth.js';
 
@@ -88,12 +88,13 @@ class ExpectPostHandshakeFinished implements HandshakeState {
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    if (received.message.type !== HandshakeType.finished) {
-      throw protocolError('unexpected_message', `${handshakeTypeName(received.message.type)} instead of the post-handshake Finished`);
+    const { message, raw } = received;
+    if (message.type !== HandshakeType.finished) {
+      throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} instead of the post-handshake Finished`);
     }
-    this.ctx.trace({ kind: 'message', direction: 'received', message: received.message, raw: received.raw });
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     // RFC 8446 §4.4: after the handshake, Finished is keyed by the current application secret.
-    checkFinished(this.ctx.provider, this.transcript.hash!, received.message, this.ctx.applicationSecret('client'), this.transcript.current());
+    receiveFinished(this.ctx, { message, raw }, 'client', this.transcript.hash!, this.ctx.applicationSecret('client'), this.transcript);
     this.connected.authenticated(this.identity);
     return this.connected;
   }

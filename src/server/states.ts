@@ -7,7 +7,7 @@ import * as ext from '../messages/extensions.js';
 import { HELLO_RETRY_REQUEST_RANDOM, encodeHandshake } from '../messages/handshake.js';
 import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, type SignatureScheme } from '../registry.js';
 import type { Certificate, ClientHello, EncryptedExtensions, RawExtension, ReceivedMessage } from '../messages/types.js';
-import { certificateVerifyContent, checkFinished } from '../peer-auth.js';
+import { certificateVerifyContent, receiveFinished } from '../peer-auth.js';
 import { Transcript } from '../transcript.js';
 import { bytesEqual, utf8, zeroize } from '../wire/bytes.js';
 import { type ClientAuthPolicy, ExpectClientCertificate, certificateRequest } from './client-auth.js';
@@ -399,12 +399,10 @@ class ExpectClientFinished implements HandshakeState {
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    const { message, raw } = expectType(received, HandshakeType.finished, this.name);
+    const finished = expectType(received, HandshakeType.finished, this.name);
     const { suite, transcript, schedule, app, info } = this.finish;
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
-    checkFinished(this.ctx.provider, suite.hash, message, this.finish.clientSecret, transcript.current());
-    this.ctx.trace({ kind: 'verified', what: 'client Finished', ok: true });
-    transcript.update(raw);
+    this.ctx.trace({ kind: 'message', direction: 'received', message: finished.message, raw: finished.raw });
+    receiveFinished(this.ctx, finished, 'client', suite.hash, this.finish.clientSecret, transcript);
     this.ctx.installReadKeys(suite, app.client, 'application');
     const resumptionMaster = schedule.resumptionMasterSecret(transcript.current());
     zeroize(this.finish.clientSecret, this.finish.serverSecret);
