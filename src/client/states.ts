@@ -2,7 +2,7 @@ import { type CipherSuiteParams, type KeyShareSecret, type MaybePromise, isPendi
 import { cipherSuiteParams } from '../crypto/suites.js';
 import { protocolError } from '../errors.js';
 import { refuseSsl3OrOlder } from '../hello-version.js';
-import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
+import { type HandshakeContext, type HandshakeState, expectType, frozenSessionInfo } from '../handshake-context.js';
 import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension, isHelloRetryRequest } from '../messages/handshake.js';
@@ -416,7 +416,7 @@ class ExpectFinished implements HandshakeState {
     const resumptionMaster = schedule.resumptionMasterSecret(transcript.current());
     zeroize(this.hs.clientSecret, this.hs.serverSecret);
 
-    const info: SessionInfo = {
+    const info = frozenSessionInfo({
       version: 'TLSv1.3',
       cipherSuite: suite.suite,
       group: this.hs.group,
@@ -429,7 +429,7 @@ class ExpectFinished implements HandshakeState {
       peerCertificates: this.chain,
       authorized: this.verdict.authorized,
       authorizationError: this.verdict.error,
-    };
+    });
     this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
     return new ClientConnected(this.ctx, suite, resumptionMaster, info, { transcript, certificate: offer.config.certificate }, offer.config.now);
   }

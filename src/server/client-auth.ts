@@ -1,5 +1,5 @@
 import { advertisedSignatureSchemes } from '../crypto/signature-schemes.js';
-import { type HandshakeContext, type HandshakeState, expectType } from '../handshake-context.js';
+import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType, frozenSessionInfo } from '../handshake-context.js';
 import * as ext from '../messages/extensions.js';
 import { ExtensionType, HandshakeType } from '../registry.js';
 import type { CertificateRequest, RawExtension, ReceivedMessage } from '../messages/types.js';
@@ -23,6 +23,22 @@ export interface ClientAuthPolicy {
 /** What the exchange established, for the session info. */
 export interface ClientIdentity extends PeerChain {
   scheme: number;
+}
+
+/**
+ * The session info with the client identity an authentication established, as a new object:
+ * the application may hold the old one (RFC 8446 §4.6.2 authenticates after the handshake).
+ * An empty answer establishes nothing, and the info stays as it was.
+ */
+export function withClientIdentity(info: SessionInfo, identity: ClientIdentity | undefined): SessionInfo {
+  if (!identity) return info;
+  return frozenSessionInfo({
+    ...info,
+    peerCertificates: identity.chain,
+    authorized: identity.verdict.authorized,
+    authorizationError: identity.verdict.error,
+    signatureScheme: identity.scheme,
+  });
 }
 
 export function certificateRequest(policy: ClientAuthPolicy, context: Uint8Array): CertificateRequest {
