@@ -69,7 +69,7 @@ export class ServerConnected implements HandshakeState {
    * The outcome of a post-handshake authentication: new session info when a certificate was
    * accepted (the application may hold the old one, which stays as it was), then the event.
    */
-  authenticated(auth: PostHandshakeAuth, identity: ClientIdentity | undefined): void {
+  private authenticated(auth: PostHandshakeAuth, identity: ClientIdentity | undefined): void {
     auth.info = withClientIdentity(auth.info, identity);
     this.ctx.peerAuthenticated(auth.info);
   }

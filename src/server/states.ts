@@ -187,9 +187,7 @@ async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig,
   const { schedule, secrets, clientEarlySecret } = sendServerHello(ctx, accepted, choices);
   // 3. EncryptedExtensions: what we accepted of the client's offers.
   sendEncryptedExtensions(ctx, server.config, accepted.offer, choices, transcript);
-  // RFC 8446 §4.3.2: a client certificate is asked for in full handshakes only.
-  const clientAuth = choices.credentials ? clientAuthPolicy(server) : undefined;
-  if (clientAuth) ctx.sendMessage(certificateRequest(clientAuth, new Uint8Array(0)), transcript);
+  const clientAuth = sendCertificateRequest(ctx, server, choices, transcript);
   // 4. Certificate and CertificateVerify over the transcript so far (full handshakes only).
   if (choices.credentials) {
     sendCertificate(ctx, choices.credentials.certificate, transcript);
@@ -295,6 +293,16 @@ function sendEncryptedExtensions(ctx: HandshakeContext, config: ServerConfig, of
   if (choices.earlyData === 'accepted') encrypted.extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
   config.customizeEncryptedExtensions?.(encrypted);
   ctx.sendMessage(encrypted, transcript);
+}
+
+/**
+ * RFC 8446 §4.3.2: a client certificate is asked for in full handshakes only, when the policy
+ * says so. Returns the policy its answer is judged by; undefined when we did not ask.
+ */
+function sendCertificateRequest(ctx: HandshakeContext, server: ResolvedServerConfig, choices: ServerChoices, transcript: Transcript): ClientAuthPolicy | undefined {
+  const clientAuth = choices.credentials ? clientAuthPolicy(server) : undefined;
+  if (clientAuth) ctx.sendMessage(certificateRequest(clientAuth, new Uint8Array(0)), transcript);
+  return clientAuth;
 }
 
 /** RFC 8446 §4.4.2: our chain, encoded once per certificate (see certificateMessage). */
