@@ -6,8 +6,6 @@ import type { ClientHello, EncryptedExtensions } from './messages/types.js';
 import { type CipherSuite, type NamedGroup, PskKeyExchangeMode, SignatureScheme } from './registry.js';
 import type { SessionTicket } from './handshake-context.js';
 import type { DerivationObserver, SecretName } from './keyschedule.js';
-import type { AntiReplay } from './server/anti-replay.js';
-import type { TicketStore } from './server/tickets.js';
 import type { CertificateVerifier } from './x509/verifier.js';
 
 /** The default signature schemes, strongest and cheapest-to-verify first. */
@@ -160,11 +158,51 @@ export interface ServerConfig extends CommonConfig {
    */
   maxEarlyDataSize?: number;
   /** Refuses replayed 0-RTT ClientHellos (RFC 8446 §8); shared by a server's connections. */
-  antiReplay?: AntiReplay;
+  antiReplay?: ReplayGuard;
   /** Clock (ms since the epoch) for ticket ages; for tests. */
   now?: () => number;
   /** Last chance to adjust EncryptedExtensions (interop testing); semantics must not change. */
   customizeEncryptedExtensions?: (extensions: EncryptedExtensions) => void;
+}
+
+/**
+ * What a session ticket must remember to resume a session on the server (RFC 8446 §4.6.1);
+ * a TicketStore seals it into the ticket and opens it again.
+ */
+export interface ResumptionState {
+  psk: Uint8Array;
+  cipherSuite: number;
+  /** When the ticket was issued (ms since the epoch). */
+  issuedAt: number;
+  /** Seconds, as announced in the NewSessionTicket. */
+  lifetime: number;
+  ageAdd: number;
+  maxEarlyDataSize: number;
+  alpnProtocol: string | undefined;
+  serverName: string | undefined;
+  /** The client's certificate chain when the original handshake authenticated it. */
+  clientCertificates: readonly Uint8Array[];
+}
+
+/**
+ * ServerConfig.ticketStore: turns resumption state into ticket bytes and back; `open` returns
+ * undefined for any ticket it cannot use (the handshake then goes on as a full one).
+ * src/server/tickets.ts has the stateless implementation.
+ */
+export interface TicketStore {
+  seal(state: ResumptionState): Uint8Array;
+  open(ticket: Uint8Array): ResumptionState | undefined;
+}
+
+/**
+ * ServerConfig.antiReplay: whether 0-RTT data from one ClientHello may be accepted (RFC 8446
+ * §8). `binder` is unique per ClientHello; the ticket age as the client sees it (ms) and the
+ * ticket's issue time let a guard bound the window a replay can fall in. Refusing costs the
+ * client a round trip, never the handshake. src/server/anti-replay.ts has the ClientHello
+ * recording of §8.2.
+ */
+export interface ReplayGuard {
+  admit(binder: Uint8Array, clientTicketAgeMs: number, issuedAt: number, now?: number): boolean;
 }
 
 /** The default schemes a provider can verify, per provider: every connection asks. */

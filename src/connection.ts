@@ -39,7 +39,10 @@ export interface ConnectionEvents {
   session: (ticket: SessionTicket) => void;
   /** Structured trace of the handshake (for --trace). */
   trace: (event: TraceEvent) => void;
-  /** Server: post-handshake client authentication completed (see `session`). */
+  /**
+   * Server: post-handshake client authentication completed; `info` is the session info from
+   * now on (a new object when a certificate was accepted; what 'handshake' gave stays as it was).
+   */
   authenticated: (info: SessionInfo) => void;
 }
 
@@ -746,8 +749,9 @@ export abstract class Connection {
       return this.connection.secrets![side === 'client' ? 'clientApplication' : 'serverApplication'];
     }
 
-    peerAuthenticated(): void {
-      this.connection.emit('authenticated', this.connection.sessionInfo!);
+    peerAuthenticated(info: SessionInfo): void {
+      this.connection.sessionInfo = info;
+      this.connection.emit('authenticated', info);
     }
   };
 

@@ -20,23 +20,37 @@ export interface HandshakeState {
 /** Which keys protect records in one direction. */
 export type Epoch = 'plaintext' | 'early' | 'handshake' | 'application';
 
+/**
+ * What a handshake established. The application may keep it: it never changes. A later
+ * post-handshake authentication makes a new one, reported by the connection's
+ * 'authenticated' event (see frozenSessionInfo).
+ */
 export interface SessionInfo {
-  version: 'TLSv1.3';
-  cipherSuite: number;
+  readonly version: 'TLSv1.3';
+  readonly cipherSuite: number;
   /** The (EC)DHE group; undefined for psk_ke resumption. */
-  group: number | undefined;
+  readonly group: number | undefined;
   /** The scheme of the peer's CertificateVerify; undefined when it sent none. */
-  signatureScheme: number | undefined;
-  alpnProtocol: string | undefined;
-  serverName: string | undefined;
-  helloRetry: boolean;
-  resumed: boolean;
-  earlyData: 'accepted' | 'rejected' | 'not_offered';
+  readonly signatureScheme: number | undefined;
+  readonly alpnProtocol: string | undefined;
+  readonly serverName: string | undefined;
+  readonly helloRetry: boolean;
+  readonly resumed: boolean;
+  readonly earlyData: 'accepted' | 'rejected' | 'not_offered';
   /** The peer's chain as sent, leaf first (DER). */
-  peerCertificates: readonly Uint8Array[];
+  readonly peerCertificates: readonly Uint8Array[];
   /** Whether the peer's chain passed verification. */
-  authorized: boolean;
-  authorizationError: TLSError | undefined;
+  readonly authorized: boolean;
+  readonly authorizationError: TLSError | undefined;
+}
+
+/**
+ * Session info as the state machines hand it out: frozen, with its own frozen copy of the
+ * chain list, so that info the application holds from 'handshake' still describes that
+ * handshake after a post-handshake authentication (which makes a new object).
+ */
+export function frozenSessionInfo(info: SessionInfo): SessionInfo {
+  return Object.freeze({ ...info, peerCertificates: Object.freeze([...info.peerCertificates]) });
 }
 
 /** Structured trace events; the CLI's --trace formats them, nothing listens by default. */
@@ -104,8 +118,11 @@ export interface HandshakeContext {
   sessionTicket(ticket: SessionTicket): void;
   /** The current (post-KeyUpdate) application traffic secret of one side. */
   applicationSecret(side: 'client' | 'server'): Uint8Array;
-  /** Post-handshake authentication of the client finished: the session info was updated. */
-  peerAuthenticated(): void;
+  /**
+   * Post-handshake authentication of the client finished: `info` is the session info from now
+   * on (a new object when a certificate was accepted; the one before stays as it was).
+   */
+  peerAuthenticated(info: SessionInfo): void;
 }
 
 /** A NewSessionTicket the client holds, with the PSK it stands for (RFC 8446 §4.6.1). */

@@ -1,14 +1,14 @@
 import { type CipherSuiteParams, type KeyShareSecret, type MaybePromise, isPending } from '../crypto/provider.js';
 import { cipherSuiteParams } from '../crypto/suites.js';
-import { decodeError, protocolError } from '../errors.js';
+import { protocolError } from '../errors.js';
 import { refuseSsl3OrOlder } from '../hello-version.js';
-import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
+import { type HandshakeContext, type HandshakeState, expectType, frozenSessionInfo } from '../handshake-context.js';
 import { KeySchedule, finishedVerifyData } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension, isHelloRetryRequest } from '../messages/handshake.js';
 import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, extensionTypeName, isNamedGroup, namedGroupName } from '../registry.js';
-import type { Certificate, CertificateRequest, ReceivedMessage, ServerHello } from '../messages/types.js';
-import { type ChainVerdict, checkCertificateVerify, checkFinished, verifyPeerChain } from '../peer-auth.js';
+import type { CertificateRequest, ReceivedMessage, ServerHello } from '../messages/types.js';
+import { type ChainVerdict, receiveCertificate, receiveCertificateVerify, receiveFinished } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';
 import { bytesEqual, fromUtf8, zeroize } from '../wire/bytes.js';
 import { type ClientCertificateRequest, readCertificateRequest, sendClientCertificate } from './client-auth.js';
@@ -29,6 +29,9 @@ const DOWNGRADE_TLS11 = new Uint8Array([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44
 /** Extensions a server may put in ServerHello / HelloRetryRequest (RFC 8446 §4.2 table). */
 const SERVER_HELLO_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.pre_shared_key]);
 const HELLO_RETRY_EXTENSIONS = new Set<number>([ExtensionType.key_share, ExtensionType.supported_versions, ExtensionType.cookie]);
+
+/** A server's Certificate answers no request: its certificate_request_context is empty (RFC 8446 §4.4.2). */
+const NO_CONTEXT = new Uint8Array(0);
 
 /** A ticket offered in the ClientHello, with the key schedule its PSK starts. */
 export interface PskAttempt {
@@ -333,37 +336,24 @@ class ExpectCertificate implements HandshakeState {
       this.hs.transcript.update(raw);
       return this;
     }
-    const { message, raw } = expectType(received, HandshakeType.certificate, this.name);
-    checkServerCertificateMessage(message);
-    this.hs.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
-
-    const chain = message.entries.map((e) => e.data);
+    const certificate = expectType(received, HandshakeType.certificate, this.name);
+    this.ctx.trace({ kind: 'message', direction: 'received', message: certificate.message, raw: certificate.raw });
     const config = this.hs.offer.config;
-    const verdict = await verifyPeerChain(
-      config.verifier,
-      chain,
-      { peerRole: 'server', ...(config.serverName !== undefined ? { serverName: config.serverName } : {}) },
-      config.rejectUnauthorized ?? true,
+    // A server's Certificate is never empty: receiveCertificate throws rather than return undefined.
+    const peer = await receiveCertificate(
       this.ctx,
+      certificate,
+      {
+        peer: 'server',
+        context: NO_CONTEXT,
+        verifier: config.verifier,
+        verification: { peerRole: 'server', ...(config.serverName !== undefined ? { serverName: config.serverName } : {}) },
+        reject: config.rejectUnauthorized ?? true,
+        required: true,
+      },
+      this.hs.transcript,
     );
-    this.ctx.trace({ kind: 'verified', what: 'server certificate chain', ok: verdict.authorized, ...(verdict.error ? { detail: verdict.error.message } : {}) });
-    return new ExpectCertificateVerify(this.ctx, this.hs, this.params, chain, verdict);
-  }
-}
-
-function checkServerCertificateMessage(message: Certificate): void {
-  if (message.context.length !== 0) throw protocolError('illegal_parameter', 'server Certificate has a request context');
-  // RFC 8446 §4.4.2.4: an empty server Certificate is a decode_error.
-  if (message.entries.length === 0) throw decodeError('server sent an empty Certificate');
-  for (const entry of message.entries) {
-    for (const { type } of entry.extensions) {
-      // We request neither OCSP stapling nor SCTs, so any entry extension is unsolicited.
-      if (ext.extensionAllowedIn(type, 'CT') === false) {
-        throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in a CertificateEntry`);
-      }
-      throw unsolicited(type);
-    }
+    return new ExpectCertificateVerify(this.ctx, this.hs, this.params, peer!.chain, peer!.verdict);
   }
 }
 
@@ -379,12 +369,10 @@ class ExpectCertificateVerify implements HandshakeState {
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    const { message, raw } = expectType(received, HandshakeType.certificate_verify, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
-    await checkCertificateVerify(this.ctx.provider, message, this.hs.offer.signatureSchemes, this.chain[0]!, 'server', this.hs.transcript.current());
-    this.ctx.trace({ kind: 'verified', what: 'server CertificateVerify signature', ok: true });
-    this.hs.transcript.update(raw);
-    return new ExpectFinished(this.ctx, this.hs, this.params, this.chain, this.verdict, message.scheme);
+    const verify = expectType(received, HandshakeType.certificate_verify, this.name);
+    this.ctx.trace({ kind: 'message', direction: 'received', message: verify.message, raw: verify.raw });
+    const scheme = await receiveCertificateVerify(this.ctx, verify, 'server', this.hs.offer.signatureSchemes, this.chain[0]!, this.hs.transcript);
+    return new ExpectFinished(this.ctx, this.hs, this.params, this.chain, this.verdict, scheme);
   }
 }
 
@@ -401,15 +389,13 @@ class ExpectFinished implements HandshakeState {
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    const { message, raw } = expectType(received, HandshakeType.finished, this.name);
+    const finished = expectType(received, HandshakeType.finished, this.name);
     const { transcript, schedule, suite, offer } = this.hs;
     const provider = this.ctx.provider;
 
     // 1. The server's Finished covers everything up to its CertificateVerify.
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
-    checkFinished(provider, suite.hash, message, this.hs.serverSecret, transcript.current());
-    this.ctx.trace({ kind: 'verified', what: 'server Finished', ok: true });
-    transcript.update(raw);
+    this.ctx.trace({ kind: 'message', direction: 'received', message: finished.message, raw: finished.raw });
+    receiveFinished(this.ctx, finished, 'server', suite.hash, this.hs.serverSecret, transcript);
 
     // 2. Application secrets over ClientHello..server Finished; the server may already send data.
     schedule.enterMaster();
@@ -430,7 +416,7 @@ class ExpectFinished implements HandshakeState {
     const resumptionMaster = schedule.resumptionMasterSecret(transcript.current());
     zeroize(this.hs.clientSecret, this.hs.serverSecret);
 
-    const info: SessionInfo = {
+    const info = frozenSessionInfo({
       version: 'TLSv1.3',
       cipherSuite: suite.suite,
       group: this.hs.group,
@@ -443,7 +429,7 @@ class ExpectFinished implements HandshakeState {
       peerCertificates: this.chain,
       authorized: this.verdict.authorized,
       authorizationError: this.verdict.error,
-    };
+    });
     this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
     return new ClientConnected(this.ctx, suite, resumptionMaster, info, { transcript, certificate: offer.config.certificate }, offer.config.now);
   }

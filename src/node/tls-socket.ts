@@ -199,11 +199,14 @@ export class TLSSocket extends Duplex {
     this.servername = info.serverName;
   }
 
-  /** A post-handshake authentication finished: the session info now names the client (or still nobody). */
+  /**
+   * A post-handshake authentication finished: the session info now names the client (or still
+   * nobody). It is a new object: what getSessionInfo() returned before stays as it was.
+   */
   private onAuthenticated(info: SessionInfo): void {
     this.onSessionInfo(info);
     this.pendingAuthentications.shift()?.resolve();
-    this.emit('authenticated');
+    this.emit('authenticated', info);
   }
 
   private pauseTransport(): void {
@@ -316,7 +319,7 @@ export class TLSSocket extends Duplex {
    * post-handshake authentication, RFC 8446 §4.6.2; node:tls has no way to do this). Resolves
    * once the client has answered, with `authorized`, `authorizationError` and
    * getPeerCertificate() describing what it sent (an empty answer leaves it unauthenticated),
-   * and emits 'authenticated'. Throws INVALID_ARGUMENT on a client socket, before the
+   * and emits 'authenticated' with the new getSessionInfo(). Throws INVALID_ARGUMENT on a client socket, before the
    * handshake, or when the client did not offer post_handshake_auth; rejects if the
    * connection ends first. The client's bad answer fails the connection like in the handshake.
    */

@@ -1,3 +1,4 @@
+import type { ReplayGuard } from '../config.js';
 import { bytesToHex } from '../wire/bytes.js';
 
 /**
@@ -15,7 +16,7 @@ export interface AntiReplayOptions {
   now?: () => number;
 }
 
-export class AntiReplay {
+export class AntiReplay implements ReplayGuard {
   private readonly windowMs: number;
   private readonly capacity: number;
   private readonly now: () => number;

@@ -1,12 +1,10 @@
 import { advertisedSignatureSchemes } from '../crypto/signature-schemes.js';
-import { protocolError } from '../errors.js';
-import { type HandshakeContext, type HandshakeState, expectType } from '../handshake-context.js';
+import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType, frozenSessionInfo } from '../handshake-context.js';
 import * as ext from '../messages/extensions.js';
-import { ExtensionType, HandshakeType, extensionTypeName } from '../registry.js';
+import { ExtensionType, HandshakeType } from '../registry.js';
 import type { CertificateRequest, RawExtension, ReceivedMessage } from '../messages/types.js';
-import { type ChainVerdict, checkCertificateVerify, verifyPeerChain } from '../peer-auth.js';
+import { type PeerChain, receiveCertificate, receiveCertificateVerify } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';
-import { bytesEqual } from '../wire/bytes.js';
 import type { CertificateVerifier } from '../x509/verifier.js';
 
 /**
@@ -23,10 +21,24 @@ export interface ClientAuthPolicy {
 }
 
 /** What the exchange established, for the session info. */
-export interface ClientIdentity {
-  chain: readonly Uint8Array[];
-  verdict: ChainVerdict;
+export interface ClientIdentity extends PeerChain {
   scheme: number;
+}
+
+/**
+ * The session info with the client identity an authentication established, as a new object:
+ * the application may hold the old one (RFC 8446 §4.6.2 authenticates after the handshake).
+ * An empty answer establishes nothing, and the info stays as it was.
+ */
+export function withClientIdentity(info: SessionInfo, identity: ClientIdentity | undefined): SessionInfo {
+  if (!identity) return info;
+  return frozenSessionInfo({
+    ...info,
+    peerCertificates: identity.chain,
+    authorized: identity.verdict.authorized,
+    authorizationError: identity.verdict.error,
+    signatureScheme: identity.scheme,
+  });
 }
 
 export function certificateRequest(policy: ClientAuthPolicy, context: Uint8Array): CertificateRequest {
@@ -53,25 +65,24 @@ export class ExpectClientCertificate implements HandshakeState {
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    const { message, raw } = expectType(received, HandshakeType.certificate, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
-    if (!bytesEqual(message.context, this.context)) throw protocolError('illegal_parameter', 'client Certificate answers another request context');
-    for (const entry of message.entries) {
-      for (const { type } of entry.extensions) {
-        if (ext.extensionAllowedIn(type, 'CT') === false) throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in a CertificateEntry`);
-        throw protocolError('unsupported_extension', `client sent ${extensionTypeName(type)} in its Certificate, which was not requested`);
-      }
-    }
-    this.transcript.update(raw);
-    if (message.entries.length === 0) {
-      // RFC 8446 §4.4.2.4: with no certificate the server may go on, or abort with certificate_required.
-      if (this.policy.mode === 'require') throw protocolError('certificate_required', 'the client sent no certificate, and one is required');
-      return this.done(undefined);
-    }
-    const chain = message.entries.map((e) => e.data);
-    const verdict = await verifyPeerChain(this.policy.verifier, chain, { peerRole: 'client' }, this.policy.rejectUnauthorized, this.ctx);
-    this.ctx.trace({ kind: 'verified', what: 'client certificate chain', ok: verdict.authorized, ...(verdict.error ? { detail: verdict.error.message } : {}) });
-    return new ExpectClientCertificateVerify(this.ctx, this.policy, this.transcript, chain, verdict, this.done);
+    const certificate = expectType(received, HandshakeType.certificate, this.name);
+    this.ctx.trace({ kind: 'message', direction: 'received', message: certificate.message, raw: certificate.raw });
+    const { policy } = this;
+    const peer = await receiveCertificate(
+      this.ctx,
+      certificate,
+      {
+        peer: 'client',
+        context: this.context,
+        verifier: policy.verifier,
+        verification: { peerRole: 'client' },
+        reject: policy.rejectUnauthorized,
+        required: policy.mode === 'require',
+      },
+      this.transcript,
+    );
+    if (!peer) return this.done(undefined);
+    return new ExpectClientCertificateVerify(this.ctx, this.policy, this.transcript, peer, this.done);
   }
 }
 
@@ -82,17 +93,14 @@ class ExpectClientCertificateVerify implements HandshakeState {
     private readonly ctx: HandshakeContext,
     private readonly policy: ClientAuthPolicy,
     private readonly transcript: Transcript,
-    private readonly chain: readonly Uint8Array[],
-    private readonly verdict: ChainVerdict,
+    private readonly peer: PeerChain,
     private readonly done: (identity: ClientIdentity | undefined) => HandshakeState,
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    const { message, raw } = expectType(received, HandshakeType.certificate_verify, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
-    await checkCertificateVerify(this.ctx.provider, message, this.policy.schemes, this.chain[0]!, 'client', this.transcript.current());
-    this.ctx.trace({ kind: 'verified', what: 'client CertificateVerify signature', ok: true });
-    this.transcript.update(raw);
-    return this.done({ chain: this.chain, verdict: this.verdict, scheme: message.scheme });
+    const verify = expectType(received, HandshakeType.certificate_verify, this.name);
+    this.ctx.trace({ kind: 'message', direction: 'received', message: verify.message, raw: verify.raw });
+    const scheme = await receiveCertificateVerify(this.ctx, verify, 'client', this.policy.schemes, this.peer.chain[0]!, this.transcript);
+    return this.done({ ...this.peer, scheme });
   }
 }

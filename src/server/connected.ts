@@ -2,9 +2,9 @@ import { TLSError, protocolError } from '../errors.js';
 import type { HandshakeContext, HandshakeState, SessionInfo } from '../handshake-context.js';
 import { HandshakeType, handshakeTypeName } from '../registry.js';
 import type { ReceivedMessage } from '../messages/types.js';
-import { checkFinished } from '../peer-auth.js';
+import { receiveFinished } from '../peer-auth.js';
 import type { Transcript } from '../transcript.js';
-import { type ClientAuthPolicy, type ClientIdentity, ExpectClientCertificate, certificateRequest } from './client-auth.js';
+import { type ClientAuthPolicy, type ClientIdentity, ExpectClientCertificate, certificateRequest, withClientIdentity } from './client-auth.js';
 
 /**
  * What post-handshake client authentication needs from the handshake (RFC 8446 §4.6.2); kept
@@ -14,6 +14,7 @@ export interface PostHandshakeAuth {
   policy: ClientAuthPolicy;
   /** Hash state through the client Finished: every request's messages are hashed after it. */
   transcript: Transcript;
+  /** The session info now; each accepted client certificate replaces it with a new object. */
   info: SessionInfo;
   /** Outstanding requests by context; the client answers them in order. */
   pending: { context: Uint8Array; transcript: Transcript }[];
@@ -56,7 +57,7 @@ export class ServerConnected implements HandshakeState {
         auth.policy,
         request.context,
         request.transcript,
-        (identity) => new ExpectPostHandshakeFinished(this.ctx, request.transcript, identity, this),
+        (identity) => new ExpectPostHandshakeFinished(this.ctx, request.transcript, () => this.authenticated(auth, identity), this),
       );
       return expect.handle(received);
     }
@@ -64,16 +65,13 @@ export class ServerConnected implements HandshakeState {
     throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} after the handshake`);
   }
 
-  /** Records the outcome of a post-handshake authentication in the session info. */
-  authenticated(identity: ClientIdentity | undefined): void {
-    const info = this.postHandshake?.info;
-    if (info && identity) {
-      info.peerCertificates = identity.chain;
-      info.authorized = identity.verdict.authorized;
-      info.authorizationError = identity.verdict.error;
-      info.signatureScheme = identity.scheme;
-    }
-    this.ctx.peerAuthenticated();
+  /**
+   * The outcome of a post-handshake authentication: new session info when a certificate was
+   * accepted (the application may hold the old one, which stays as it was), then the event.
+   */
+  private authenticated(auth: PostHandshakeAuth, identity: ClientIdentity | undefined): void {
+    auth.info = withClientIdentity(auth.info, identity);
+    this.ctx.peerAuthenticated(auth.info);
   }
 }
 
@@ -83,18 +81,20 @@ class ExpectPostHandshakeFinished implements HandshakeState {
   constructor(
     private readonly ctx: HandshakeContext,
     private readonly transcript: Transcript,
-    private readonly identity: ClientIdentity | undefined,
+    /** Reports the authentication once the Finished proves the answer is whole. */
+    private readonly authenticated: () => void,
     private readonly connected: ServerConnected,
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    if (received.message.type !== HandshakeType.finished) {
-      throw protocolError('unexpected_message', `${handshakeTypeName(received.message.type)} instead of the post-handshake Finished`);
+    const { message, raw } = received;
+    if (message.type !== HandshakeType.finished) {
+      throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} instead of the post-handshake Finished`);
     }
-    this.ctx.trace({ kind: 'message', direction: 'received', message: received.message, raw: received.raw });
+    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     // RFC 8446 §4.4: after the handshake, Finished is keyed by the current application secret.
-    checkFinished(this.ctx.provider, this.transcript.hash!, received.message, this.ctx.applicationSecret('client'), this.transcript.current());
-    this.connected.authenticated(this.identity);
+    receiveFinished(this.ctx, { message, raw }, 'client', this.transcript.hash!, this.ctx.applicationSecret('client'), this.transcript);
+    this.authenticated();
     return this.connected;
   }
 }

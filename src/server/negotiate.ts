@@ -34,6 +34,14 @@ export interface ClientHelloOffer {
 }
 
 export function readClientHello(hello: ClientHello): ClientHelloOffer {
+  checkClientHelloVersion(hello);
+  const read = readClientHelloExtensions(hello.extensions);
+  checkRequiredExtensions(read);
+  checkKeySharesMatchGroups(read.offer);
+  return read.offer;
+}
+
+function checkClientHelloVersion(hello: ClientHello): void {
   // The version comes first (RFC 8446 §D.2, §D.5): an older client is told protocol_version,
   // not whatever else of TLS 1.3 its hello fails (compression methods, extensions).
   refuseSsl3OrOlder(hello.legacyVersion, 'ClientHello');
@@ -45,7 +53,17 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
   if (hello.legacyCompressionMethods.length !== 1 || hello.legacyCompressionMethods[0] !== 0) {
     throw protocolError('compression_not_null', 'ClientHello compression methods must be exactly [null]');
   }
+}
 
+/** The offer as its extensions state it, with what the presence checks need to know. */
+interface ExtensionsRead {
+  offer: ClientHelloOffer;
+  sawGroups: boolean;
+  sawKeyShare: boolean;
+  pskModes: number[] | undefined;
+}
+
+function readClientHelloExtensions(extensions: ClientHello['extensions']): ExtensionsRead {
   const offer: ClientHelloOffer = {
     serverName: undefined,
     groups: [],
@@ -59,58 +77,65 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
     offersEarlyData: false,
     postHandshakeAuth: false,
   };
-  let sawGroups = false;
-  let sawKeyShare = false;
-  let pskModes: number[] | undefined;
-  for (const { type, data } of hello.extensions) {
+  const read: ExtensionsRead = { offer, sawGroups: false, sawKeyShare: false, pskModes: undefined };
+  for (const { type, data } of extensions) {
     if (ext.extensionAllowedIn(type, 'CH') === false) {
       throw protocolError('extension_not_allowed', `${extensionTypeName(type)} is not allowed in ClientHello`);
     }
-    switch (type) {
-      case ExtensionType.server_name:
-        offer.serverName = ext.parseServerNameClientHello(data);
-        break;
-      case ExtensionType.supported_groups:
-        offer.groups = ext.parseSupportedGroups(data);
-        sawGroups = true;
-        break;
-      case ExtensionType.key_share:
-        offer.keyShares = ext.parseKeyShareClientHello(data);
-        sawKeyShare = true;
-        break;
-      case ExtensionType.signature_algorithms:
-        offer.signatureSchemes = ext.parseSignatureAlgorithms(data);
-        break;
-      case ExtensionType.application_layer_protocol_negotiation:
-        offer.alpnProtocols = ext.parseAlpn(data);
-        break;
-      case ExtensionType.record_size_limit:
-        offer.recordSizeLimit = ext.parseRecordSizeLimit(data);
-        break;
-      case ExtensionType.cookie:
-        offer.cookie = ext.parseCookie(data);
-        break;
-      case ExtensionType.pre_shared_key: {
-        const offered = ext.parsePreSharedKeyClientHello(data);
-        offer.psk = { offered, modes: [], bindersLength: ext.pskBindersLength(offered.binders) };
-        break;
-      }
-      case ExtensionType.post_handshake_auth:
-        ext.parseEmptyExtension(data);
-        offer.postHandshakeAuth = true;
-        break;
-      case ExtensionType.early_data:
-        ext.parseEmptyExtension(data);
-        offer.offersEarlyData = true;
-        break;
-      case ExtensionType.psk_key_exchange_modes:
-        pskModes = ext.parsePskKeyExchangeModes(data);
-        break;
-      default:
-        // Every other extension is validated by its parser when we know it, and ignored.
-        ext.validateExtension(type, data, 'CH');
-    }
+    readClientHelloExtension(read, type, data);
   }
+  return read;
+}
+
+function readClientHelloExtension(read: ExtensionsRead, type: number, data: Uint8Array): void {
+  const { offer } = read;
+  switch (type) {
+    case ExtensionType.server_name:
+      offer.serverName = ext.parseServerNameClientHello(data);
+      break;
+    case ExtensionType.supported_groups:
+      offer.groups = ext.parseSupportedGroups(data);
+      read.sawGroups = true;
+      break;
+    case ExtensionType.key_share:
+      offer.keyShares = ext.parseKeyShareClientHello(data);
+      read.sawKeyShare = true;
+      break;
+    case ExtensionType.signature_algorithms:
+      offer.signatureSchemes = ext.parseSignatureAlgorithms(data);
+      break;
+    case ExtensionType.application_layer_protocol_negotiation:
+      offer.alpnProtocols = ext.parseAlpn(data);
+      break;
+    case ExtensionType.record_size_limit:
+      offer.recordSizeLimit = ext.parseRecordSizeLimit(data);
+      break;
+    case ExtensionType.cookie:
+      offer.cookie = ext.parseCookie(data);
+      break;
+    case ExtensionType.pre_shared_key: {
+      const offered = ext.parsePreSharedKeyClientHello(data);
+      offer.psk = { offered, modes: [], bindersLength: ext.pskBindersLength(offered.binders) };
+      break;
+    }
+    case ExtensionType.post_handshake_auth:
+      ext.parseEmptyExtension(data);
+      offer.postHandshakeAuth = true;
+      break;
+    case ExtensionType.early_data:
+      ext.parseEmptyExtension(data);
+      offer.offersEarlyData = true;
+      break;
+    case ExtensionType.psk_key_exchange_modes:
+      read.pskModes = ext.parsePskKeyExchangeModes(data);
+      break;
+    default:
+      // Every other extension is validated by its parser when we know it, and ignored.
+      ext.validateExtension(type, data, 'CH');
+  }
+}
+
+function checkRequiredExtensions({ offer, sawGroups, sawKeyShare, pskModes }: ExtensionsRead): void {
   // RFC 8446 §9.2: certificate-based handshakes need these, and supported_groups and
   // key_share come together.
   if (offer.signatureSchemes.length === 0) throw protocolError('missing_signature_algorithms', 'ClientHello lacks signature_algorithms');
@@ -120,8 +145,6 @@ export function readClientHello(hello: ClientHello): ClientHelloOffer {
   if (offer.psk && pskModes === undefined) throw protocolError('missing_psk_key_exchange_modes', 'ClientHello offers a PSK without psk_key_exchange_modes');
   if (offer.psk) offer.psk.modes = pskModes!;
   offer.pskModes = pskModes ?? [];
-  checkKeySharesMatchGroups(offer);
-  return offer;
 }
 
 /** RFC 8446 §4.2.8: shares in supported_groups order, at most one per group. */

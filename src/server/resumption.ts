@@ -1,10 +1,10 @@
+import type { ResumptionState, TicketStore } from '../config.js';
 import type { CipherSuiteParams, CryptoProvider } from '../crypto/provider.js';
 import { cipherSuiteParams } from '../crypto/suites.js';
 import { protocolError } from '../errors.js';
 import { KeySchedule, type SecretObserver, finishedVerifyData } from '../keyschedule.js';
 import type * as ext from '../messages/extensions.js';
 import { constantTimeEqual } from '../wire/bytes.js';
-import type { ResumptionState, TicketStore } from './tickets.js';
 
 /**
  * The server's side of PSK resumption (RFC 8446 §4.2.11, §4.6.1): find the first offered

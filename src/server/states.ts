@@ -1,16 +1,16 @@
 import { type ServerCertificate, type ServerConfig, pskModesOf } from '../config.js';
 import { type CipherSuiteParams, type HashName, isPending } from '../crypto/provider.js';
 import { protocolError } from '../errors.js';
-import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType } from '../handshake-context.js';
+import { type HandshakeContext, type HandshakeState, type SessionInfo, expectType, frozenSessionInfo } from '../handshake-context.js';
 import { KeySchedule, finishedVerifyData, resumptionPsk } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { HELLO_RETRY_REQUEST_RANDOM, encodeHandshake } from '../messages/handshake.js';
 import { ExtensionType, HandshakeType, ProtocolVersion, PskKeyExchangeMode, type SignatureScheme, isNamedGroup } from '../registry.js';
 import type { Certificate, ClientHello, EncryptedExtensions, RawExtension, ReceivedMessage } from '../messages/types.js';
-import { certificateVerifyContent, checkFinished } from '../peer-auth.js';
+import { certificateVerifyContent, receiveFinished } from '../peer-auth.js';
 import { Transcript } from '../transcript.js';
 import { bytesEqual, utf8, zeroize } from '../wire/bytes.js';
-import { type ClientAuthPolicy, ExpectClientCertificate, certificateRequest } from './client-auth.js';
+import { type ClientAuthPolicy, ExpectClientCertificate, certificateRequest, withClientIdentity } from './client-auth.js';
 import { ServerConnected } from './connected.js';
 import { type AcceptedPsk, acceptPsk } from './resumption.js';
 import { MAX_TICKET_LIFETIME_SECONDS } from './tickets.js';
@@ -175,129 +175,205 @@ function hashOf(ctx: HandshakeContext, hash: HashName, data: Uint8Array): Uint8A
 }
 
 /**
- * ServerHello, then (protected) EncryptedExtensions, Certificate, CertificateVerify (not when
- * resuming), Finished, and the switch to application keys for sending (RFC 8446 §2).
+ * ServerHello, then (protected) EncryptedExtensions, CertificateRequest (if we ask),
+ * Certificate, CertificateVerify (not when resuming), Finished, and the switch to application
+ * keys for sending (RFC 8446 §2); one step per message, in that order.
  */
 async function serverFlight(ctx: HandshakeContext, server: ResolvedServerConfig, accepted: AcceptedHello): Promise<HandshakeState> {
-  const { config } = server;
-  const { hello, offer, suite, keyExchange, transcript } = accepted;
-  const provider = ctx.provider;
-  const now = (config.now ?? Date.now)();
-
+  const { suite, transcript } = accepted;
   // 1. Everything that can fail on the client's choices is decided before anything is sent.
+  const choices = await chooseServerParameters(ctx, server, accepted);
+  // 2. ServerHello and the handshake secrets.
+  const { schedule, secrets, clientEarlySecret } = sendServerHello(ctx, accepted, choices);
+  // 3. EncryptedExtensions: what we accepted of the client's offers.
+  sendEncryptedExtensions(ctx, server.config, accepted.offer, choices, transcript);
+  const clientAuth = sendCertificateRequest(ctx, server, choices, transcript);
+  // 4. Certificate and CertificateVerify over the transcript so far (full handshakes only).
+  if (choices.credentials) {
+    sendCertificate(ctx, choices.credentials.certificate, transcript);
+    await sendCertificateVerify(ctx, choices.credentials, transcript);
+  }
+  // 5. Finished, then application keys for sending: 0.5-RTT data may follow.
+  const app = sendFinished(ctx, suite, schedule, secrets.server, transcript);
+  const finish: ClientFinishedContext = {
+    suite,
+    schedule,
+    transcript,
+    clientSecret: secrets.client,
+    serverSecret: secrets.server,
+    app,
+    info: handshakeInfo(accepted, choices),
+    pskModes: accepted.offer.pskModes,
+    postHandshakeAuth: accepted.offer.postHandshakeAuth,
+  };
+  return expectClientFlight(ctx, server, finish, clientEarlySecret, choices, clientAuth);
+}
+
+/** What the server settles before it sends anything: each choice that can fail the handshake. */
+interface ServerChoices {
+  psk: AcceptedPsk | undefined;
+  alpn: { wire: Uint8Array; name: string } | undefined;
+  /** The certificate and the scheme it signs with; undefined when resuming. */
+  credentials: Credentials | undefined;
+  earlyData: SessionInfo['earlyData'];
+  /** Our (EC)DHE share and the shared secret; undefined for psk_ke resumption. */
+  dhe: { group: number; publicKey: Uint8Array; sharedSecret: Uint8Array } | undefined;
+}
+
+interface Credentials {
+  certificate: ServerCertificate;
+  scheme: SignatureScheme;
+}
+
+async function chooseServerParameters(ctx: HandshakeContext, server: ResolvedServerConfig, accepted: AcceptedHello): Promise<ServerChoices> {
+  const { config } = server;
+  const { offer, keyExchange } = accepted;
+  const now = (config.now ?? Date.now)();
   const psk = accepted.psk ?? acceptOfferedPsk(ctx, config, accepted);
   const alpn = chooseAlpn(offer.alpnProtocols, (config.alpnProtocols ?? []).map(utf8));
   const credentials = psk ? undefined : await chooseCredentials(server, offer);
   const earlyData = decideEarlyData(server, accepted, psk, alpn?.name, now);
-  let dhe: { group: number; publicKey: Uint8Array; sharedSecret: Uint8Array } | undefined;
+  let dhe: ServerChoices['dhe'];
   if (keyExchange) {
-    const algorithm = isNamedGroup(keyExchange.group) ? provider.keyExchange(keyExchange.group) : undefined;
+    const algorithm = isNamedGroup(keyExchange.group) ? ctx.provider.keyExchange(keyExchange.group) : undefined;
     const response = algorithm!.respond(keyExchange.clientShare);
     // Awaited only when pending (WebCrypto): a synchronous provider costs no extra microtask.
     dhe = { group: keyExchange.group, ...(isPending(response) ? await response : response) };
   }
+  return { psk, alpn, credentials, earlyData, dhe };
+}
 
-  // 2. ServerHello and the handshake secrets.
+/**
+ * RFC 8446 §4.1.3: ServerHello, our change_cipher_spec in compatibility mode (Appendix D.4),
+ * then the handshake secrets and the keys we send the rest of the flight under.
+ */
+function sendServerHello(
+  ctx: HandshakeContext,
+  accepted: AcceptedHello,
+  choices: ServerChoices,
+): { schedule: KeySchedule; secrets: { client: Uint8Array; server: Uint8Array }; clientEarlySecret: Uint8Array | undefined } {
+  const { hello, suite, transcript } = accepted;
+  const { psk, dhe } = choices;
   transcript.selectHash(suite.hash);
-  const schedule = psk?.schedule ?? new KeySchedule(provider, suite.hash, undefined, ctx.onSecret);
+  const schedule = psk?.schedule ?? new KeySchedule(ctx.provider, suite.hash, undefined, ctx.onSecret);
   // The early secret needs the transcript through ClientHello, before ServerHello joins it.
-  const clientEarlySecret = earlyData === 'accepted' ? schedule.clientEarlyTrafficSecret(transcript.current()) : undefined;
-  const serverHelloExtensions: RawExtension[] = [];
-  if (psk) serverHelloExtensions.push({ type: ExtensionType.pre_shared_key, data: ext.buildPreSharedKeyServerHello(psk.identityIndex) });
-  if (dhe) serverHelloExtensions.push({ type: ExtensionType.key_share, data: ext.buildKeyShareServerHello({ group: dhe.group, keyExchange: dhe.publicKey }) });
-  serverHelloExtensions.push({ type: ExtensionType.supported_versions, data: ext.buildSupportedVersionsServerHello(ProtocolVersion.TLS1_3) });
+  const clientEarlySecret = choices.earlyData === 'accepted' ? schedule.clientEarlyTrafficSecret(transcript.current()) : undefined;
+  const extensions: RawExtension[] = [];
+  if (psk) extensions.push({ type: ExtensionType.pre_shared_key, data: ext.buildPreSharedKeyServerHello(psk.identityIndex) });
+  if (dhe) extensions.push({ type: ExtensionType.key_share, data: ext.buildKeyShareServerHello({ group: dhe.group, keyExchange: dhe.publicKey }) });
+  extensions.push({ type: ExtensionType.supported_versions, data: ext.buildSupportedVersionsServerHello(ProtocolVersion.TLS1_3) });
   ctx.sendMessage(
     {
       type: HandshakeType.server_hello,
       legacyVersion: ProtocolVersion.TLS1_2,
-      random: provider.random(32),
+      random: ctx.provider.random(32),
       legacySessionIdEcho: hello.legacySessionId,
       cipherSuite: suite.suite,
       legacyCompressionMethod: 0,
-      extensions: serverHelloExtensions,
+      extensions,
     },
     transcript,
   );
   if (hello.legacySessionId.length > 0 && !accepted.sentChangeCipherSpec) ctx.sendChangeCipherSpec();
   schedule.enterHandshake(dhe?.sharedSecret);
   if (dhe) zeroize(dhe.sharedSecret);
-  const hs = schedule.handshakeTrafficSecrets(transcript.current());
-  ctx.installWriteKeys(suite, hs.server, 'handshake');
+  const secrets = schedule.handshakeTrafficSecrets(transcript.current());
+  ctx.installWriteKeys(suite, secrets.server, 'handshake');
+  return { schedule, secrets, clientEarlySecret };
+}
 
-  // 3. EncryptedExtensions: what we accepted of the client's offers.
+/** RFC 8446 §4.3.1: the answers to the client's offers that need no key exchange. */
+function sendEncryptedExtensions(ctx: HandshakeContext, config: ServerConfig, offer: ClientHelloOffer, choices: ServerChoices, transcript: Transcript): void {
   const encrypted: EncryptedExtensions = { type: HandshakeType.encrypted_extensions, extensions: [] };
   if (offer.serverName !== undefined) encrypted.extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
-  if (alpn) encrypted.extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: ext.buildAlpn([alpn.wire]) });
+  if (choices.alpn) encrypted.extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: ext.buildAlpn([choices.alpn.wire]) });
   if (offer.recordSizeLimit !== undefined) {
     ctx.setPeerRecordSizeLimit(offer.recordSizeLimit);
     encrypted.extensions.push({ type: ExtensionType.record_size_limit, data: ext.buildRecordSizeLimit(config.recordSizeLimit ?? 16385) });
   }
-  if (earlyData === 'accepted') encrypted.extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
+  if (choices.earlyData === 'accepted') encrypted.extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) });
   config.customizeEncryptedExtensions?.(encrypted);
   ctx.sendMessage(encrypted, transcript);
+}
 
-  // RFC 8446 §4.3.2: a client certificate is asked for in full handshakes only.
-  const clientAuth = credentials ? clientAuthPolicy(server) : undefined;
+/**
+ * RFC 8446 §4.3.2: a client certificate is asked for in full handshakes only, when the policy
+ * says so. Returns the policy its answer is judged by; undefined when we did not ask.
+ */
+function sendCertificateRequest(ctx: HandshakeContext, server: ResolvedServerConfig, choices: ServerChoices, transcript: Transcript): ClientAuthPolicy | undefined {
+  const clientAuth = choices.credentials ? clientAuthPolicy(server) : undefined;
   if (clientAuth) ctx.sendMessage(certificateRequest(clientAuth, new Uint8Array(0)), transcript);
+  return clientAuth;
+}
 
-  // 4. Certificate and CertificateVerify over the transcript so far (full handshakes only).
-  if (credentials) {
-    const { certificate, scheme } = credentials;
-    const { message, encoded } = certificateMessage(certificate);
-    ctx.sendMessage(message, transcript, encoded);
-    const signature = await certificate.key.sign(scheme, certificateVerifyContent('server', transcript.current()));
-    ctx.sendMessage({ type: HandshakeType.certificate_verify, scheme, signature }, transcript);
-  }
+/** RFC 8446 §4.4.2: our chain, encoded once per certificate (see certificateMessage). */
+function sendCertificate(ctx: HandshakeContext, certificate: ServerCertificate, transcript: Transcript): void {
+  const { message, encoded } = certificateMessage(certificate);
+  ctx.sendMessage(message, transcript, encoded);
+}
 
-  // 5. Finished, then application keys for sending: 0.5-RTT data may follow.
-  ctx.sendMessage({ type: HandshakeType.finished, verifyData: finishedVerifyData(provider, suite.hash, hs.server, transcript.current()) }, transcript);
+/** RFC 8446 §4.4.3: our signature over the transcript through Certificate. */
+async function sendCertificateVerify(ctx: HandshakeContext, { certificate, scheme }: Credentials, transcript: Transcript): Promise<void> {
+  const signature = await certificate.key.sign(scheme, certificateVerifyContent('server', transcript.current()));
+  ctx.sendMessage({ type: HandshakeType.certificate_verify, scheme, signature }, transcript);
+}
+
+/** RFC 8446 §4.4.4: our Finished, then the application secrets and our application write keys. */
+function sendFinished(ctx: HandshakeContext, suite: CipherSuiteParams, schedule: KeySchedule, serverSecret: Uint8Array, transcript: Transcript): ApplicationSecrets {
+  ctx.sendMessage({ type: HandshakeType.finished, verifyData: finishedVerifyData(ctx.provider, suite.hash, serverSecret, transcript.current()) }, transcript);
   schedule.enterMaster();
   const app = schedule.applicationSecrets(transcript.current());
   ctx.installWriteKeys(suite, app.server, 'application');
+  return app;
+}
 
-  const info: SessionInfo = {
+/** The session info as the handshake leaves it; a client certificate, if asked for, is added later. */
+function handshakeInfo(accepted: AcceptedHello, choices: ServerChoices): SessionInfo {
+  return frozenSessionInfo({
     version: 'TLSv1.3',
-    cipherSuite: suite.suite,
-    group: dhe?.group,
+    cipherSuite: accepted.suite.suite,
+    group: choices.dhe?.group,
     signatureScheme: undefined,
-    alpnProtocol: alpn?.name,
-    serverName: offer.serverName,
+    alpnProtocol: choices.alpn?.name,
+    serverName: accepted.offer.serverName,
     helloRetry: accepted.helloRetry,
-    resumed: psk !== undefined,
-    earlyData,
-    peerCertificates: psk?.state.clientCertificates ?? [],
+    resumed: choices.psk !== undefined,
+    earlyData: choices.earlyData,
+    peerCertificates: choices.psk?.state.clientCertificates ?? [],
     authorized: false,
     authorizationError: undefined,
-  };
-  const finish: ClientFinishedContext = {
-    suite,
-    schedule,
-    transcript,
-    clientSecret: hs.client,
-    serverSecret: hs.server,
-    app,
-    info,
-    pskModes: offer.pskModes,
-    postHandshakeAuth: offer.postHandshakeAuth,
-  };
+  });
+}
+
+/**
+ * What the client sends next: 0-RTT data up to EndOfEarlyData (RFC 8446 §4.2.10), its
+ * certificate if we asked (§4.4.2), its Finished.
+ */
+function expectClientFlight(
+  ctx: HandshakeContext,
+  server: ResolvedServerConfig,
+  finish: ClientFinishedContext,
+  clientEarlySecret: Uint8Array | undefined,
+  choices: ServerChoices,
+  clientAuth: ClientAuthPolicy | undefined,
+): HandshakeState {
+  const { suite } = finish;
   if (clientEarlySecret) {
     // RFC 8446 §4.2.10: read the client's 0-RTT data until EndOfEarlyData.
     ctx.installReadKeys(suite, clientEarlySecret, 'early');
     zeroize(clientEarlySecret);
-    ctx.acceptEarlyData(psk!.state.maxEarlyDataSize);
+    ctx.acceptEarlyData(choices.psk!.state.maxEarlyDataSize);
     return new ExpectEndOfEarlyData(ctx, server, finish);
   }
-  ctx.installReadKeys(suite, hs.client, 'handshake');
+  ctx.installReadKeys(suite, finish.clientSecret, 'handshake');
   if (!clientAuth) return new ExpectClientFinished(ctx, server, finish);
-  return new ExpectClientCertificate(ctx, clientAuth, new Uint8Array(0), transcript, (identity) => {
-    if (identity) {
-      info.peerCertificates = identity.chain;
-      info.authorized = identity.verdict.authorized;
-      info.authorizationError = identity.verdict.error;
-      info.signatureScheme = identity.scheme;
-    }
-    return new ExpectClientFinished(ctx, server, finish);
-  });
+  return new ExpectClientCertificate(
+    ctx,
+    clientAuth,
+    new Uint8Array(0),
+    finish.transcript,
+    (identity) => new ExpectClientFinished(ctx, server, { ...finish, info: withClientIdentity(finish.info, identity) }),
+  );
 }
 
 /**
@@ -331,7 +407,7 @@ function clientAuthPolicy(server: ResolvedServerConfig, fallback: 'none' | 'opti
   };
 }
 
-async function chooseCredentials(server: ResolvedServerConfig, offer: ClientHelloOffer): Promise<{ certificate: ServerCertificate; scheme: SignatureScheme }> {
+async function chooseCredentials(server: ResolvedServerConfig, offer: ClientHelloOffer): Promise<Credentials> {
   const { config } = server;
   const candidates = (offer.serverName !== undefined && (await config.certificatesForName?.(offer.serverName))) || config.certificates;
   return chooseCertificate(
@@ -360,13 +436,15 @@ function decideEarlyData(server: ResolvedServerConfig, accepted: AcceptedHello, 
   return ok ? 'accepted' : 'rejected';
 }
 
+type ApplicationSecrets = { client: Uint8Array; server: Uint8Array; exporter: Uint8Array };
+
 interface ClientFinishedContext {
   suite: CipherSuiteParams;
   schedule: KeySchedule;
   transcript: Transcript;
   clientSecret: Uint8Array;
   serverSecret: Uint8Array;
-  app: { client: Uint8Array; server: Uint8Array; exporter: Uint8Array };
+  app: ApplicationSecrets;
   info: SessionInfo;
   pskModes: readonly number[];
   postHandshakeAuth: boolean;
@@ -400,12 +478,10 @@ class ExpectClientFinished implements HandshakeState {
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    const { message, raw } = expectType(received, HandshakeType.finished, this.name);
+    const finished = expectType(received, HandshakeType.finished, this.name);
     const { suite, transcript, schedule, app, info } = this.finish;
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
-    checkFinished(this.ctx.provider, suite.hash, message, this.finish.clientSecret, transcript.current());
-    this.ctx.trace({ kind: 'verified', what: 'client Finished', ok: true });
-    transcript.update(raw);
+    this.ctx.trace({ kind: 'message', direction: 'received', message: finished.message, raw: finished.raw });
+    receiveFinished(this.ctx, finished, 'client', suite.hash, this.finish.clientSecret, transcript);
     this.ctx.installReadKeys(suite, app.client, 'application');
     const resumptionMaster = schedule.resumptionMasterSecret(transcript.current());
     zeroize(this.finish.clientSecret, this.finish.serverSecret);

@@ -1,36 +1,17 @@
+import type { ResumptionState, TicketStore } from '../config.js';
 import type { AeadCipher, CryptoProvider } from '../crypto/provider.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { fromUtf8, utf8, zeroize } from '../wire/bytes.js';
 
 /**
- * Session tickets on the server (RFC 8446 §4.6.1): what a ticket must remember to resume a
- * session, and the stores that turn it into the opaque ticket bytes and back.
+ * Session tickets on the server (RFC 8446 §4.6.1): the store that turns resumption state
+ * (ResumptionState, declared with the TicketStore interface in config.ts) into opaque ticket
+ * bytes and back.
  */
 
 /** RFC 8446 §4.6.1: no ticket may live longer than seven days. */
 export const MAX_TICKET_LIFETIME_SECONDS = 7 * 24 * 3600;
-
-export interface ResumptionState {
-  psk: Uint8Array;
-  cipherSuite: number;
-  /** When the ticket was issued (ms since the epoch). */
-  issuedAt: number;
-  /** Seconds, as announced in the NewSessionTicket. */
-  lifetime: number;
-  ageAdd: number;
-  maxEarlyDataSize: number;
-  alpnProtocol: string | undefined;
-  serverName: string | undefined;
-  /** The client's certificate chain when the original handshake authenticated it. */
-  clientCertificates: readonly Uint8Array[];
-}
-
-/** Turns resumption state into ticket bytes and back; `open` returns undefined for any ticket it cannot use. */
-export interface TicketStore {
-  seal(state: ResumptionState): Uint8Array;
-  open(ticket: Uint8Array): ResumptionState | undefined;
-}
 
 const FORMAT_VERSION = 1;
 const KEY_ID_LENGTH = 4;

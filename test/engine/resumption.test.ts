@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ClientConnection, ServerConnection } from '../../src/connection.js';
-import type { ClientConfig, ServerConfig } from '../../src/config.js';
+import type { ClientConfig, ResumptionState, ServerConfig } from '../../src/config.js';
 import type { SessionTicket } from '../../src/handshake-context.js';
 import * as ext from '../../src/messages/extensions.js';
 import { decodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
 import { AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup, PskKeyExchangeMode } from '../../src/registry.js';
 import type { ClientHello, EncryptedExtensions } from '../../src/messages/types.js';
 import { AntiReplay } from '../../src/server/anti-replay.js';
-import { type ResumptionState, StatelessTicketStore } from '../../src/server/tickets.js';
+import { StatelessTicketStore } from '../../src/server/tickets.js';
 import { concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { Mitm, mutate, onMessage, onRecord } from '../helpers/mitm.js';
 import { clientConfig, drain, expectAbort, provider, realClientHello, scenario, serverConfig, until } from '../helpers/negative.js';

@@ -3,7 +3,7 @@ import type { Server as NetServer } from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TLSError } from '../../src/errors.js';
-import type { TraceEvent } from '../../src/handshake-context.js';
+import type { SessionInfo, TraceEvent } from '../../src/handshake-context.js';
 import { HandshakeType, PskKeyExchangeMode } from '../../src/registry.js';
 import { connect } from '../../src/node/connect.js';
 import type { PeerCertificate } from '../../src/node/peer-certificate.js';
@@ -291,6 +291,35 @@ describe('post-handshake authentication (TLSSocket.requestClientCertificate)', (
       client.write('unharmed');
       const [echo] = await waitEvent<[Buffer]>(client, 'data');
       expect(echo.toString()).toBe('unharmed');
+      client.end();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "leaves the getSessionInfo() held from before as it was: getSessionInfo(), getPeerCertificate() and 'authenticated' give a new object with the client's certificate",
+    async () => {
+      const { port, next } = await wiretlsServer({ ca: ROOT_PEM });
+      const accepted = next();
+      const client = wiretls(port, CLIENT);
+      await waitEvent(client, 'secureConnect');
+      const socket = await accepted;
+      const held = socket.getSessionInfo()!;
+      const before = { ...held, peerCertificates: held.peerCertificates.map((c) => c.slice()) };
+      expect(held).toMatchObject({ authorized: false, peerCertificates: [] });
+      expect(socket.getPeerCertificate()).toEqual({});
+
+      const event = waitEvent<[SessionInfo]>(socket, 'authenticated');
+      await socket.requestClientCertificate();
+      const [info] = await event;
+      expect(held).toEqual(before);
+      expect(Object.isFrozen(held)).toBe(true);
+      expect(info).not.toBe(held);
+      expect(socket.getSessionInfo()).toBe(info);
+      expect(info).toMatchObject({ authorized: true, resumed: false, cipherSuite: held.cipherSuite });
+      expect(info.peerCertificates).toHaveLength(2);
+      expect(socket.authorized).toBe(true);
+      expect((socket.getPeerCertificate() as PeerCertificate).subject.CN).toBe(CLIENT_CN);
       client.end();
     },
     TIMEOUT,

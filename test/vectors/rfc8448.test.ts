@@ -16,7 +16,7 @@ import { certificateSpki } from '../../src/x509/spki.js';
 import { pinnedLeafVerifier } from '../helpers/fixtures.js';
 import type { ServerConfig } from '../../src/config.js';
 import { AntiReplay } from '../../src/server/anti-replay.js';
-import type { ResumptionState, TicketStore } from '../../src/server/tickets.js';
+import type { ResumptionState, TicketStore } from '../../src/config.js';
 
 /**
  * RFC 8448 replayed through the real client and server state machines: each side is fed the
