@@ -5,6 +5,7 @@
  * (one self-contained page) or `renderText` (a terminal).
  */
 export { ExplainRecorder, RECORDING_LIMITS, type ExplainEvent, type Omitted } from './recorder.js';
-export { explain, type Explanation, type ExplainOptions } from './model.js';
+export { explain, type ExplainOptions } from './model.js';
+export type { Explanation } from './view.js';
 export { renderHtml, type HtmlOptions } from './html.js';
 export { renderText, type TextOptions } from './text.js';

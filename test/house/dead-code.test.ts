@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { exportsOf, importsOf, localUses, type Module, parseModule, ROOT, srcModules, where } from './source.js';
+import { exportsOf, importsOf, localUses, type Module, parseModule, ROOT, SRC, srcModules, where } from './source.js';
 
 /**
  * Issue 12 item 6: no dead or test-only code in src/. Every export of every module under src/
@@ -32,17 +32,10 @@ function publishedEntries(): string[] {
   return [...new Set(entries)].sort();
 }
 
-/**
- * `module#name` for every export that no other module imports and no entry publishes: a value
- * (function, class, constant) anywhere, a type (interface, type alias) only when nothing at all
- * names it, its own module included. An exported type that only describes the parameters or
- * result of an export others use is documentation of that signature, not dead code.
- */
-function unusedExports(modules: readonly Module[], entries: readonly string[]): string[] {
+/** Exported names each module is imported for (`'all'` when any may be used), by `importers`. */
+function usage(importers: readonly Module[], exists: (path: string) => boolean): Map<string, Set<string> | 'all'> {
   const used = new Map<string, Set<string> | 'all'>();
-  for (const entry of entries) used.set(entry, 'all');
-  const exists = (path: string) => modules.some((m) => m.path === path);
-  for (const module of modules) {
+  for (const module of importers) {
     for (const i of importsOf(module, exists)) {
       if (i.target === undefined || i.target === module.path) continue;
       const seen = used.get(i.target);
@@ -51,19 +44,48 @@ function unusedExports(modules: readonly Module[], entries: readonly string[]): 
       else used.set(i.target, new Set([...(seen ?? []), ...i.names]));
     }
   }
+  return used;
+}
+
+const has = (used: Map<string, Set<string> | 'all'>, path: string, name: string) => {
+  const seen = used.get(path);
+  return seen === 'all' || seen?.has(name) === true;
+};
+
+/**
+ * `module#name (where: why)` for every export of `modules` that breaks the rule. An export is
+ * fine when another module under src/ imports it, an entry publishes it, or its own module uses
+ * it and a test imports it (an internal with unit tests of its own). Otherwise it is:
+ * - dead: nothing uses it, not even a test: delete it;
+ * - test-only: only tests use it: move it to test/helpers/;
+ * - a needless export: only its own module uses it: drop `export`.
+ * A type (interface, type alias) its own module names (in the signature of an export others
+ * use, typically) is documentation of that signature, and fine.
+ */
+function unusedExports(modules: readonly Module[], entries: readonly string[], tests: readonly Module[] = []): string[] {
+  const exists = (path: string) => modules.some((m) => m.path === path);
+  const used = usage(modules, exists);
+  const tested = usage(tests, exists);
   const unused: string[] = [];
   for (const module of modules) {
-    const seen = used.get(module.path);
-    if (seen === 'all') continue;
+    if (entries.includes(module.path)) continue;
     for (const [name, exported] of exportsOf(module)) {
-      if (seen?.has(name)) continue;
+      if (has(used, module.path, name)) continue;
       const uses = localUses(module.source, name, exported.node);
-      if (exported.kind === 'type' && uses > 0) continue;
-      const why = uses > 0 ? 'only its own module uses it' : 'nothing uses it';
+      const byTests = has(tested, module.path, name);
+      if (uses > 0 && (byTests || exported.kind === 'type')) continue;
+      const why = uses > 0 ? 'needless export: only its own module uses it' : byTests ? 'test-only: only tests use it' : 'dead: nothing uses it';
       unused.push(`${module.path}#${name} (${where(module, exported.node)}: ${why})`);
     }
   }
   return unused;
+}
+
+/** The test files (test/**), as modules whose paths are relative to src/ ('../test/…'), so their imports resolve into src/. */
+function testModules(): Module[] {
+  const list = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? list(join(dir, e.name)) : /\.(ts|mts|mjs)$/.test(e.name) ? [join(dir, e.name)] : []));
+  return list(join(ROOT, 'test')).map((file) => parseModule(relative(SRC, file).split('\\').join('/'), readFileSync(file, 'utf8')));
 }
 
 const strip = (offender: string) => offender.replace(/ \(.*\)$/, '');
@@ -73,20 +95,23 @@ describe('no dead or test-only exports in src/ (issue 12 item 6)', () => {
     expect(publishedEntries()).toEqual(['cli/main.ts', 'engine.ts', 'index.ts']);
   });
 
-  test('every export is imported by another module under src/ or published', () => {
-    const offenders = unusedExports(srcModules(), publishedEntries()).filter((o) => !(strip(o) in PENDING_DEAD_EXPORTS));
+  test('every export is imported by another module under src/, published, or a unit-tested internal', () => {
+    const offenders = unusedExports(srcModules(), publishedEntries(), testModules()).filter((o) => !(strip(o) in PENDING_DEAD_EXPORTS));
     expect(offenders).toEqual([]);
   });
 
   test('the pending list names only exports that are still unused', () => {
-    const unused = new Set(unusedExports(srcModules(), publishedEntries()).map(strip));
+    const unused = new Set(unusedExports(srcModules(), publishedEntries(), testModules()).map(strip));
     expect(Object.keys(PENDING_DEAD_EXPORTS).filter((key) => !unused.has(key))).toEqual([]);
   });
 
-  test('the check sees an unused export, through named, namespace, re-exported and dynamic imports', () => {
+  test('the check tells dead, test-only and needless exports, through named, namespace, re-exported and dynamic imports', () => {
     const modules = [
       parseModule('entry.ts', "export { a } from './a.js';\nexport const own = 1;\nimport { g } from './b.js';\ng({ y: 1 });"),
-      parseModule('a.ts', "import * as b from './b.js';\nexport const a = b.used + local();\nexport function helperOnlyTestsCall() {}\nexport function local() { return 1; }"),
+      parseModule(
+        'a.ts',
+        "import * as b from './b.js';\nexport const a = b.used + local() + tested();\nexport function helperOnlyTestsCall() {}\nexport function local() { return 1; }\nexport function tested() { return 2; }",
+      ),
       parseModule(
         'b.ts',
         'export const used = 1;\nexport const unusedToo = 2;\nexport type Shape = { x: number };\nexport interface Options { y: number }\nexport function g(o: Options) { return o.y; }',
@@ -94,6 +119,13 @@ describe('no dead or test-only exports in src/ (issue 12 item 6)', () => {
       parseModule('c.ts', "export async function load() { return (await import('./d.js')).d; }"),
       parseModule('d.ts', 'export const d = 1;\nexport const e = 2;'),
     ];
-    expect(unusedExports(modules, ['entry.ts']).map(strip)).toEqual(['a.ts#helperOnlyTestsCall', 'a.ts#local', 'b.ts#unusedToo', 'b.ts#Shape', 'c.ts#load']);
+    const tests = [parseModule('../test/a.test.ts', "import { helperOnlyTestsCall, tested } from '../src/a.js';")];
+    expect(unusedExports(modules, ['entry.ts'], tests)).toEqual([
+      'a.ts#helperOnlyTestsCall (a.ts:3: test-only: only tests use it)',
+      'a.ts#local (a.ts:4: needless export: only its own module uses it)',
+      'b.ts#unusedToo (b.ts:2: dead: nothing uses it)',
+      'b.ts#Shape (b.ts:3: dead: nothing uses it)',
+      'c.ts#load (c.ts:1: dead: nothing uses it)',
+    ]);
   });
 });
