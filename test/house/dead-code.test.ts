@@ -12,10 +12,36 @@ import { exportsOf, importsOf, localUses, type Module, parseModule, ROOT, SRC, s
  */
 
 /**
- * Exports that break the rule today in files other helpers of issue 12 are restructuring; the
- * lead empties this list after merging their branches. Keyed `module#name`, each with its fate.
+ * Exports that break the rule today in files other helpers of issue 12 are restructuring (or, for
+ * cli/trace.ts, editing): the lead empties this list after merging their branches. Keyed
+ * `module#name` (`module#*`: every export of that module), each with its fate.
  */
-const PENDING_DEAD_EXPORTS: Readonly<Record<string, string>> = {};
+const PENDING_DEAD_EXPORTS: Readonly<Record<string, string>> = {
+  'cli/trace.ts#describeMessage': 'drop `export`',
+  'client/client-hello.ts#isIpLiteral': 'drop `export`',
+  'messages/extensions.ts#buildEmptyExtension': 'move to test/helpers/',
+  'messages/extensions.ts#buildStatusRequestClientHello': 'move to test/helpers/',
+  'messages/extensions.ts#buildStatusRequestCertificateEntry': 'move to test/helpers/',
+  'messages/extensions.ts#buildPadding': 'move to test/helpers/',
+  'record/framing.ts#maxFragmentForRecordSizeLimit': 'move to test/helpers/',
+  'record/writer.ts#MAX_DROPPED_CHANGE_CIPHER_SPECS': 'move to test/helpers/ (the limit itself lives in record/change-cipher-spec.ts)',
+  'record/writer.ts#protectedRecords': 'move to test/helpers/',
+  'record/writer.ts#plaintextAlertRecord': 'move to test/helpers/',
+  'record/writer.ts#padToMultipleOf': 'move to test/helpers/',
+  'wire/native-bytes.ts#portableBytes': 'move to test/helpers/',
+  'x509/certificate.ts#KeyUsageBit': 'drop `export`',
+  'x509/certificate.ts#formatGeneralName': 'drop `export`',
+  'x509/certificate.ts#formatName': 'drop `export`',
+  'x509/identity.ts#referenceIdentity': 'drop `export`',
+  'x509/pem.ts#decodeBase64': 'drop `export`',
+  'x509/validate.ts#describePosition': 'drop `export`',
+  // 34 re-exports (parseCertificate, checkIdentity, parsePem, CertificateError, …) that only tests
+  // import from the barrel; engine.ts takes X509Verifier, TrustStore, loadCertificates and
+  // loadPrivateKey. Tests import from the defining modules, the barrel keeps what engine.ts takes.
+  'x509/index.ts#*': 'tests import from the defining modules; drop the re-exports',
+};
+
+const pending = (key: string) => key in PENDING_DEAD_EXPORTS || `${key.slice(0, key.indexOf('#'))}#*` in PENDING_DEAD_EXPORTS;
 
 /** The entry modules under src/ that package.json publishes (exports map and bin). */
 function publishedEntries(): string[] {
@@ -63,7 +89,8 @@ const has = (used: Map<string, Set<string> | 'all'>, path: string, name: string)
  * use, typically) is documentation of that signature, and fine.
  */
 function unusedExports(modules: readonly Module[], entries: readonly string[], tests: readonly Module[] = []): string[] {
-  const exists = (path: string) => modules.some((m) => m.path === path);
+  const paths = new Set(modules.map((m) => m.path));
+  const exists = (path: string) => paths.has(path);
   const used = usage(modules, exists);
   const tested = usage(tests, exists);
   const unused: string[] = [];
@@ -88,6 +115,10 @@ function testModules(): Module[] {
   return list(join(ROOT, 'test')).map((file) => parseModule(relative(SRC, file).split('\\').join('/'), readFileSync(file, 'utf8')));
 }
 
+let cached: string[] | undefined;
+/** Today's offenders in src/, computed once for the tests below. */
+const offendersToday = () => (cached ??= unusedExports(srcModules(), publishedEntries(), testModules()));
+
 const strip = (offender: string) => offender.replace(/ \(.*\)$/, '');
 
 describe('no dead or test-only exports in src/ (issue 12 item 6)', () => {
@@ -96,13 +127,14 @@ describe('no dead or test-only exports in src/ (issue 12 item 6)', () => {
   });
 
   test('every export is imported by another module under src/, published, or a unit-tested internal', () => {
-    const offenders = unusedExports(srcModules(), publishedEntries(), testModules()).filter((o) => !(strip(o) in PENDING_DEAD_EXPORTS));
+    const offenders = offendersToday().filter((o) => !pending(strip(o)));
     expect(offenders).toEqual([]);
   });
 
   test('the pending list names only exports that are still unused', () => {
-    const unused = new Set(unusedExports(srcModules(), publishedEntries(), testModules()).map(strip));
-    expect(Object.keys(PENDING_DEAD_EXPORTS).filter((key) => !unused.has(key))).toEqual([]);
+    const unused = offendersToday().map(strip);
+    const modules = new Set(unused.map((key) => `${key.slice(0, key.indexOf('#'))}#*`));
+    expect(Object.keys(PENDING_DEAD_EXPORTS).filter((key) => !unused.includes(key) && !modules.has(key))).toEqual([]);
   });
 
   test('the check tells dead, test-only and needless exports, through named, namespace, re-exported and dynamic imports', () => {

@@ -182,17 +182,32 @@ function localKind(source: ts.SourceFile, name: string): 'type' | 'value' {
   return 'value';
 }
 
-/** How many times the identifier `name` occurs in `source` outside its own declaration `declaration`. */
-export function localUses(source: ts.SourceFile, name: string, declaration: ts.Node): number {
-  let count = 0;
-  const visit = (node: ts.Node): void => {
-    if (node === declaration) {
-      // Its own name does not count; a recursive reference inside its body would, but is rare enough to ignore.
-      return;
-    }
-    if (ts.isIdentifier(node) && node.text === name) count++;
-    ts.forEachChild(node, visit);
+const identifierCounts = new WeakMap<ts.Node, Map<string, number>>();
+
+/** How often each identifier occurs under `node` (computed once per node). */
+function countIdentifiers(node: ts.Node): Map<string, number> {
+  let counts = identifierCounts.get(node);
+  if (counts) return counts;
+  const found = new Map<string, number>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n)) found.set(n.text, (found.get(n.text) ?? 0) + 1);
+    ts.forEachChild(n, visit);
   };
-  visit(source);
-  return count;
+  visit(node);
+  identifierCounts.set(node, (counts = found));
+  return counts;
+}
+
+/**
+ * How many times the identifier `name` occurs in `source` outside its own declaration
+ * `declaration` (a recursive reference inside its body does not count either).
+ */
+export function localUses(source: ts.SourceFile, name: string, declaration: ts.Node): number {
+  const inside = new Map<string, number>();
+  const visit = (n: ts.Node): void => {
+    if (ts.isIdentifier(n) && n.text === name) inside.set(name, (inside.get(name) ?? 0) + 1);
+    ts.forEachChild(n, visit);
+  };
+  visit(declaration);
+  return (countIdentifiers(source).get(name) ?? 0) - (inside.get(name) ?? 0);
 }
