@@ -9,7 +9,7 @@ import type { DerivationObserver, SecretName } from './keyschedule.js';
 import type { CertificateVerifier } from './x509/verifier.js';
 
 /** The default signature schemes, strongest and cheapest-to-verify first. */
-export const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
+const DEFAULT_SIGNATURE_SCHEMES: readonly SignatureScheme[] = [
   SignatureScheme.ecdsa_secp256r1_sha256,
   SignatureScheme.ed25519,
   SignatureScheme.ecdsa_secp384r1_sha384,

@@ -74,14 +74,14 @@ export function hkdfExpandLabel(provider: CryptoProvider, hash: HashName, secret
 }
 
 /** Derive-Secret (RFC 8446 §7.1), given the transcript hash already computed. */
-export function deriveSecret(provider: CryptoProvider, hash: HashName, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
+function deriveSecret(provider: CryptoProvider, hash: HashName, secret: Uint8Array, label: string, transcriptHash: Uint8Array): Uint8Array {
   return hkdfExpandLabel(provider, hash, secret, label, transcriptHash, hashOutputLength[hash]);
 }
 
 const emptyHashes = new WeakMap<CryptoProvider, Partial<Record<HashName, Uint8Array>>>();
 
 /** Hash of the empty string; computed once per provider and hash (a copy is returned). */
-export function emptyHash(provider: CryptoProvider, hash: HashName): Uint8Array {
+function emptyHash(provider: CryptoProvider, hash: HashName): Uint8Array {
   let known = emptyHashes.get(provider);
   if (known === undefined) emptyHashes.set(provider, (known = {}));
   const digest = (known[hash] ??= provider.hash(hash).digest());

@@ -83,27 +83,67 @@ export async function connectCommand(argv: readonly string[], io: ConnectIo): Pr
   const sessionOut = flagValue(args, 'session-out');
   if (keylogFile) writeFileSync(keylogFile, '', { flag: 'a' });
 
-  // With --json stdout holds the one JSON object, so the trace goes to stderr.
-  const traceOut = json ? io.stderr : io.stdout;
-  const peerChain: Uint8Array[] = [];
   const explainTo = explainTarget(args);
   const explained = explainTo ? new ExplainSession('client', `wiretls connect ${args.positional[0]!}`) : undefined;
+  // With --json stdout holds the one JSON object, so the trace goes to stderr.
+  const { onTrace, peerChain } = traceHandler(flagSet(args, 'trace'), json ? io.stderr : io.stdout, explained);
+  const { socket, failure, received } = await runSession(io, {
+    connectOptions: { ...options, host, port, onTrace, ...(explained ? { onKeyDerivation: explained.recorder.derivation } : {}) },
+    earlyData: options.earlyData,
+    timeoutSeconds,
+    sendText,
+    keylogFile,
+    sessionOut,
+    keyUpdate: flagSet(args, 'key-update'),
+    json,
+  });
+  if (explained) explained.write(explainTo!, socket.getSessionInfo(), { stdout: json ? io.stderr : io.stdout, stderr: io.stderr });
+
+  const classified = failure === undefined ? undefined : classifyError(failure);
+  const report = connectReport(socket, classified, peerChain, received);
+  if (json) io.stdout.write(`${JSON.stringify(report)}\n`);
+  else if (classified) io.stderr.write(`wiretls: ${describeError(classified.error)}\n`);
+  return classified?.status ?? ExitStatus.ok;
+}
+
+/**
+ * The trace listener: feeds --explain's recorder, prints --trace lines to `out`, and keeps the
+ * last Certificate received so a failed handshake's report still names the peer's chain.
+ */
+function traceHandler(trace: boolean, out: NodeJS.WritableStream, explained: ExplainSession | undefined): { onTrace: (event: TraceEvent) => void; peerChain: Uint8Array[] } {
+  const peerChain: Uint8Array[] = [];
   const onTrace = (event: TraceEvent): void => {
     explained?.recorder.trace(event);
     if (event.kind === 'message' && event.direction === 'received' && event.message.type === HandshakeType.certificate) {
       peerChain.splice(0, peerChain.length, ...event.message.entries.map((e) => e.data));
     }
-    const line = flagSet(args, 'trace') ? formatTraceEvent(event, 'client') : undefined;
-    if (line !== undefined) traceOut.write(`${line}\n`);
+    const line = trace ? formatTraceEvent(event, 'client') : undefined;
+    if (line !== undefined) out.write(`${line}\n`);
   };
+  return { onTrace, peerChain };
+}
 
+/** What one connection does, from the command line. */
+interface SessionPlan {
+  connectOptions: Parameters<typeof connect>[0];
+  /** --early-data: sent as 0-RTT, and again as ordinary data if the server refused it. */
+  earlyData: Buffer | undefined;
+  timeoutSeconds: number;
+  sendText: string | undefined;
+  keylogFile: string | undefined;
+  sessionOut: string | undefined;
+  keyUpdate: boolean;
+  json: boolean;
+}
+
+/** Connects, talks until the peer closes, --timeout or an interrupt, and says how it went. */
+async function runSession(io: ConnectIo, plan: SessionPlan): Promise<{ socket: TLSSocket; failure: unknown; received: Buffer[] }> {
   const received: Buffer[] = [];
   let failure: unknown;
-  let socket: TLSSocket | undefined;
+  const socket = connect(plan.connectOptions);
   await new Promise<void>((resolve) => {
     let handshakeDone = false;
     let closing = false;
-    socket = connect({ ...options, host, port, onTrace, ...(explained ? { onKeyDerivation: explained.recorder.derivation } : {}) });
     // Before the handshake the timeout (or an interrupt) is a failure; after it, it just ends
     // the reading, politely: close_notify, then a moment for the peer's before we let go.
     const stop = (beforeHandshake: () => Error): void => {
@@ -111,28 +151,29 @@ export async function connectCommand(argv: readonly string[], io: ConnectIo): Pr
       closing = true;
       if (!handshakeDone) {
         failure ??= beforeHandshake();
-        socket!.destroy();
+        socket.destroy();
         resolve();
         return;
       }
-      socket!.end();
+      socket.end();
       setTimeout(resolve, CLOSE_GRACE_MS).unref();
     };
-    const timer = setTimeout(() => stop(() => Object.assign(new Error(`no TLS session within ${timeoutSeconds} s`), { code: 'TIMEOUT' })), timeoutSeconds * 1000);
+    const timer = setTimeout(() => stop(() => Object.assign(new Error(`no TLS session within ${plan.timeoutSeconds} s`), { code: 'TIMEOUT' })), plan.timeoutSeconds * 1000);
     void io.interrupt?.then(() => stop(() => Object.assign(new Error('interrupted before a TLS session was established'), { code: 'CONNECT_FAILED' })));
+    const { keylogFile, sessionOut } = plan;
     if (keylogFile) socket.on('keylog', (line: Buffer) => appendFileSync(keylogFile, line));
     if (sessionOut) socket.on('session', (session: Buffer) => writeFileSync(sessionOut, session));
     socket.on('secureConnect', () => {
       handshakeDone = true;
       // 0-RTT the server refused was not delivered: it goes again, now as ordinary data.
-      if (options.earlyData && socket!.getSessionInfo()?.earlyData !== 'accepted') socket!.write(options.earlyData);
-      if (flagSet(args, 'key-update')) socket!.updateKeys(true);
-      if (sendText !== undefined) socket!.write(sendText);
-      else io.stdin.pipe(socket!, { end: false });
+      if (plan.earlyData && socket.getSessionInfo()?.earlyData !== 'accepted') socket.write(plan.earlyData);
+      if (plan.keyUpdate) socket.updateKeys(true);
+      if (plan.sendText !== undefined) socket.write(plan.sendText);
+      else io.stdin.pipe(socket, { end: false });
     });
     socket.on('data', (chunk: Buffer) => {
       received.push(chunk);
-      if (!json) io.stdout.write(chunk);
+      if (!plan.json) io.stdout.write(chunk);
     });
     socket.on('error', (error: Error) => {
       // Once we chose to end, how the peer goes away no longer decides the outcome.
@@ -143,13 +184,14 @@ export async function connectCommand(argv: readonly string[], io: ConnectIo): Pr
       resolve();
     });
   });
-  io.stdin.unpipe?.(socket!);
-  socket!.destroy();
-  if (explained) explained.write(explainTo!, socket!.getSessionInfo(), { stdout: json ? io.stderr : io.stdout, stderr: io.stderr });
+  io.stdin.unpipe?.(socket);
+  socket.destroy();
+  return { socket, failure, received };
+}
 
-  const info = socket!.getSessionInfo();
-  const classified = failure === undefined ? undefined : classifyError(failure);
-  const report: ConnectReport = {
+function connectReport(socket: TLSSocket, classified: ReturnType<typeof classifyError> | undefined, peerChain: readonly Uint8Array[], received: readonly Buffer[]): ConnectReport {
+  const info = socket.getSessionInfo();
+  return {
     ok: classified === undefined && info !== undefined,
     version: info ? 'TLSv1.3' : null,
     cipher: info ? cipherSuiteName(info.cipherSuite) : null,
@@ -165,9 +207,6 @@ export async function connectCommand(argv: readonly string[], io: ConnectIo): Pr
     receivedBytes: received.reduce((n, b) => n + b.length, 0),
     error: classified?.error ?? null,
   };
-  if (json) io.stdout.write(`${JSON.stringify(report)}\n`);
-  else if (classified) io.stderr.write(`wiretls: ${describeError(classified.error)}\n`);
-  return classified?.status ?? ExitStatus.ok;
 }
 
 function summarize(chain: readonly Uint8Array[]): ConnectReport['peerCertificates'] {

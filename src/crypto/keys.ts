@@ -143,15 +143,6 @@ export function schemesForKey(key: { type: PublicKeyInfo['type']; curve?: EcCurv
   }
 }
 
-/**
- * The TLS 1.3 signature schemes the key in this SubjectPublicKeyInfo can be used with, in
- * preference order (the server intersects them with the client's signature_algorithms).
- * Throws TLSError(INVALID_ARGUMENT) for a malformed or unsupported key.
- */
-export function schemesForPublicKey(spki: Uint8Array): SignatureScheme[] {
-  return schemesForKey(parseSpki(spki));
-}
-
 /** Whether a verified signature under `scheme` may come from this key (RFC 8446 §4.2.3). */
 export function publicKeyFitsScheme(key: PublicKeyInfo, scheme: number): boolean {
   const algorithm = schemeAlgorithms.get(scheme);

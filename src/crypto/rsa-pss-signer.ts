@@ -17,7 +17,7 @@ type SubtleCrypto = WebCryptoSubtle;
  * Signs with RSA-PSS, salt length = hash length (RFC 8446 §4.2.3). One CryptoKey per hash,
  * imported on first use, because WebCrypto binds the hash at import time.
  */
-export class RsaPssSigner {
+class RsaPssSigner {
   readonly #keys = new Map<HashName, Promise<CryptoKey>>();
 
   constructor(private readonly key: Extract<PrivateKeyInfo, { type: 'rsa' | 'rsa-pss' }>) {}

@@ -167,87 +167,77 @@ function messageMeaning(type: number, retry: boolean): string {
   }
 }
 
+/**
+ * The fields of each handshake message's body, by HandshakeType (RFC 8446 §4): one annotator per
+ * message, each reading its fields in wire order.
+ */
+const MESSAGE_BODIES: Readonly<Partial<Record<number, (w: Walker, retry: boolean) => Region[]>>> = {
+  [HandshakeType.client_hello]: (w) => [
+    w.number(2, 'legacy_version', (v) => `${code(v)} (${protocolVersionName(v)}): frozen; TLS 1.3 is offered in supported_versions`, '§4.1.2'),
+    w.take(32, 'random', '32 random bytes chosen by the client; they also name the connection in key logs', '§4.1.2'),
+    w.vector(1, 'legacy_session_id', 'a random id that makes middleboxes take this for a resumption (compatibility mode)', '§4.1.2', (b) =>
+      b.left ? [b.rest('session id', `${b.left} bytes`)] : [],
+    ),
+    w.vector(2, 'cipher_suites', 'the AEAD + hash pairs the client accepts, in its order of preference', '§4.1.2', (b) =>
+      b.each((i) => i.number(2, 'CipherSuite', (v) => (isGrease(v) ? `GREASE ${code(v)} (RFC 8701)` : cipherSuiteName(v)), '§B.4')),
+    ),
+    w.vector(1, 'legacy_compression_methods', 'always exactly one byte 0: no compression', '§4.1.2', (b) => (b.left ? [b.rest('method', 'null (0)')] : [])),
+    extensions(w, 'CH'),
+  ],
+  [HandshakeType.server_hello]: (w, retry) => [
+    w.number(2, 'legacy_version', (v) => `${code(v)} (${protocolVersionName(v)}); the real version is in supported_versions`, '§4.1.3'),
+    w.take(32, 'random', retry ? 'the fixed value SHA-256("HelloRetryRequest") that marks a HelloRetryRequest' : '32 random bytes chosen by the server', '§4.1.3'),
+    w.vector(1, 'legacy_session_id_echo', "the client's legacy_session_id, echoed", '§4.1.3', (b) => (b.left ? [b.rest('session id', `${b.left} bytes`)] : [])),
+    w.number(2, 'cipher_suite', (v) => `chosen: ${cipherSuiteName(v)}`, '§4.1.3'),
+    w.number(1, 'legacy_compression_method', (v) => (v === 0 ? 'null (0)' : `${v} (must be 0)`), '§4.1.3'),
+    extensions(w, retry ? 'HRR' : 'SH'),
+  ],
+  [HandshakeType.encrypted_extensions]: (w) => [extensions(w, 'EE')],
+  [HandshakeType.certificate_request]: (w) => [
+    w.vector(1, 'certificate_request_context', 'empty during the handshake; names a post-handshake request', '§4.3.2', (b) =>
+      b.left ? [b.rest('context', hex(b.peek(b.left)))] : [],
+    ),
+    extensions(w, 'CR'),
+  ],
+  [HandshakeType.certificate]: (w) => [
+    w.vector(1, 'certificate_request_context', 'empty, or the context of the request this answers', '§4.4.2', (b) => (b.left ? [b.rest('context', hex(b.peek(b.left)))] : [])),
+    w.vector(3, 'certificate_list', 'the chain, leaf first', '§4.4.2', (b) =>
+      b.each((e, i) => ({
+        label: `CertificateEntry ${i}`,
+        meaning: i === 0 ? 'the end-entity (leaf) certificate' : 'an intermediate the sender included',
+        rfc: '§4.4.2',
+        children: [
+          e.vector(3, 'cert_data', 'one X.509 certificate, DER', '§4.4.2', (c) => [
+            c.rest('DER certificate', `${c.left} bytes of ASN.1 (decoded under "certificate and verification")`, 'RFC 5280'),
+          ]),
+          extensions(e, 'CT'),
+        ],
+      })),
+    ),
+  ],
+  [HandshakeType.certificate_verify]: (w) => [
+    w.number(2, 'SignatureScheme algorithm', (v) => signatureSchemeName(v), '§4.4.3'),
+    w.vector(2, 'signature', 'the signature over 64 spaces, a context string, 0 and the transcript hash', '§4.4.3', (b) => [b.rest('signature', `${b.left} bytes`)]),
+  ],
+  [HandshakeType.finished]: (w) => [w.rest('verify_data', 'HMAC(finished_key, transcript hash): proves the sender saw this same handshake', '§4.4.4')],
+  [HandshakeType.new_session_ticket]: (w) => [
+    w.number(4, 'ticket_lifetime', (v) => `${v} s`, '§4.6.1'),
+    w.number(4, 'ticket_age_add', (v) => `${v}: added to the ticket age the client reports, to hide it`, '§4.6.1'),
+    w.vector(1, 'ticket_nonce', 'makes this ticket\'s PSK unique: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce)', '§4.6.1', (b) =>
+      b.left ? [b.rest('nonce', hex(b.peek(b.left)))] : [],
+    ),
+    w.vector(2, 'ticket', "opaque to the client: the server's sealed session state", '§4.6.1', (b) => [b.rest('ticket', `${b.left} bytes`)]),
+    extensions(w, 'NST'),
+  ],
+  [HandshakeType.key_update]: (w) => [
+    w.number(1, 'KeyUpdateRequest request_update', (v) => (v === 1 ? 'update_requested: the peer must update too' : v === 0 ? 'update_not_requested' : `${v} (invalid)`), '§4.6.3'),
+  ],
+  [HandshakeType.end_of_early_data]: () => [],
+};
+
 function messageBody(w: Walker, type: number, retry: boolean): Region[] {
-  switch (type) {
-    case HandshakeType.client_hello:
-      return [
-        w.number(2, 'legacy_version', (v) => `${code(v)} (${protocolVersionName(v)}): frozen; TLS 1.3 is offered in supported_versions`, '§4.1.2'),
-        w.take(32, 'random', '32 random bytes chosen by the client; they also name the connection in key logs', '§4.1.2'),
-        w.vector(1, 'legacy_session_id', 'a random id that makes middleboxes take this for a resumption (compatibility mode)', '§4.1.2', (b) =>
-          b.left ? [b.rest('session id', `${b.left} bytes`)] : [],
-        ),
-        w.vector(2, 'cipher_suites', 'the AEAD + hash pairs the client accepts, in its order of preference', '§4.1.2', (b) =>
-          b.each((i) => i.number(2, 'CipherSuite', (v) => (isGrease(v) ? `GREASE ${code(v)} (RFC 8701)` : cipherSuiteName(v)), '§B.4')),
-        ),
-        w.vector(1, 'legacy_compression_methods', 'always exactly one byte 0: no compression', '§4.1.2', (b) => (b.left ? [b.rest('method', 'null (0)')] : [])),
-        extensions(w, 'CH'),
-      ];
-    case HandshakeType.server_hello:
-      return [
-        w.number(2, 'legacy_version', (v) => `${code(v)} (${protocolVersionName(v)}); the real version is in supported_versions`, '§4.1.3'),
-        w.take(32, 'random', retry ? 'the fixed value SHA-256("HelloRetryRequest") that marks a HelloRetryRequest' : '32 random bytes chosen by the server', '§4.1.3'),
-        w.vector(1, 'legacy_session_id_echo', "the client's legacy_session_id, echoed", '§4.1.3', (b) => (b.left ? [b.rest('session id', `${b.left} bytes`)] : [])),
-        w.number(2, 'cipher_suite', (v) => `chosen: ${cipherSuiteName(v)}`, '§4.1.3'),
-        w.number(1, 'legacy_compression_method', (v) => (v === 0 ? 'null (0)' : `${v} (must be 0)`), '§4.1.3'),
-        extensions(w, retry ? 'HRR' : 'SH'),
-      ];
-    case HandshakeType.encrypted_extensions:
-      return [extensions(w, 'EE')];
-    case HandshakeType.certificate_request:
-      return [
-        w.vector(1, 'certificate_request_context', 'empty during the handshake; names a post-handshake request', '§4.3.2', (b) =>
-          b.left ? [b.rest('context', hex(b.peek(b.left)))] : [],
-        ),
-        extensions(w, 'CR'),
-      ];
-    case HandshakeType.certificate:
-      return [
-        w.vector(1, 'certificate_request_context', 'empty, or the context of the request this answers', '§4.4.2', (b) => (b.left ? [b.rest('context', hex(b.peek(b.left)))] : [])),
-        w.vector(3, 'certificate_list', 'the chain, leaf first', '§4.4.2', (b) =>
-          b.each((e, i) => ({
-            label: `CertificateEntry ${i}`,
-            meaning: i === 0 ? 'the end-entity (leaf) certificate' : 'an intermediate the sender included',
-            rfc: '§4.4.2',
-            children: [
-              e.vector(3, 'cert_data', 'one X.509 certificate, DER', '§4.4.2', (c) => [
-                c.rest('DER certificate', `${c.left} bytes of ASN.1 (decoded under "certificate and verification")`, 'RFC 5280'),
-              ]),
-              extensions(e, 'CT'),
-            ],
-          })),
-        ),
-      ];
-    case HandshakeType.certificate_verify:
-      return [
-        w.number(2, 'SignatureScheme algorithm', (v) => signatureSchemeName(v), '§4.4.3'),
-        w.vector(2, 'signature', 'the signature over 64 spaces, a context string, 0 and the transcript hash', '§4.4.3', (b) => [b.rest('signature', `${b.left} bytes`)]),
-      ];
-    case HandshakeType.finished:
-      return [w.rest('verify_data', 'HMAC(finished_key, transcript hash): proves the sender saw this same handshake', '§4.4.4')];
-    case HandshakeType.new_session_ticket:
-      return [
-        w.number(4, 'ticket_lifetime', (v) => `${v} s`, '§4.6.1'),
-        w.number(4, 'ticket_age_add', (v) => `${v}: added to the ticket age the client reports, to hide it`, '§4.6.1'),
-        w.vector(1, 'ticket_nonce', 'makes this ticket\'s PSK unique: HKDF-Expand-Label(resumption_master_secret, "resumption", nonce)', '§4.6.1', (b) =>
-          b.left ? [b.rest('nonce', hex(b.peek(b.left)))] : [],
-        ),
-        w.vector(2, 'ticket', "opaque to the client: the server's sealed session state", '§4.6.1', (b) => [b.rest('ticket', `${b.left} bytes`)]),
-        extensions(w, 'NST'),
-      ];
-    case HandshakeType.key_update:
-      return [
-        w.number(
-          1,
-          'KeyUpdateRequest request_update',
-          (v) => (v === 1 ? 'update_requested: the peer must update too' : v === 0 ? 'update_not_requested' : `${v} (invalid)`),
-          '§4.6.3',
-        ),
-      ];
-    case HandshakeType.end_of_early_data:
-      return [];
-    default:
-      return [w.rest('body', 'a message TLS 1.3 does not define')];
-  }
+  const body = MESSAGE_BODIES[type];
+  return body ? body(w, retry) : [w.rest('body', 'a message TLS 1.3 does not define')];
 }
 
 function extensions(w: Walker, where: Extensions): Region {
@@ -300,99 +290,102 @@ function extensionMeaning(type: number, where: Extensions): string {
   }
 }
 
+/**
+ * The data of each extension this page decodes, by ExtensionType and the message it is in (RFC
+ * 8446 §4.2 and the RFCs cited): one annotator per extension, each reading its fields in wire
+ * order. An annotator returns undefined where the extension's data in that message is not
+ * decoded here; the data is then shown whole.
+ */
+const EXTENSION_DATA: Readonly<Partial<Record<number, (w: Walker, where: Extensions) => Region[] | undefined>>> = {
+  [ExtensionType.server_name]: (w, where) => {
+    // Only the ClientHello's carries names; the server's answer is empty (RFC 6066 §3).
+    if (where !== 'CH') return undefined;
+    return [
+      w.vector(2, 'server_name_list', 'names', undefined, (l) =>
+        l.each((n) => ({
+          label: 'ServerName',
+          meaning: 'one name',
+          children: [
+            n.number(1, 'name_type', (v) => (v === 0 ? 'host_name (0)' : String(v))),
+            n.vector(2, 'HostName', 'the host name', undefined, (h) => [h.rest('host_name', JSON.stringify(fromUtf8(h.peek(h.left)) ?? ''))]),
+          ],
+        })),
+      ),
+    ];
+  },
+  [ExtensionType.supported_groups]: (w) => [
+    w.vector(2, 'named_group_list', 'groups', '§4.2.7', (l) => l.each((g) => g.number(2, 'NamedGroup', (v) => (isGrease(v) ? `GREASE ${code(v)}` : namedGroupName(v)), '§4.2.7'))),
+  ],
+  [ExtensionType.signature_algorithms]: (w) => signatureSchemeList(w),
+  [ExtensionType.signature_algorithms_cert]: (w) => signatureSchemeList(w),
+  [ExtensionType.key_share]: (w, where) => {
+    if (where === 'HRR') return [w.number(2, 'selected_group', (v) => namedGroupName(v), '§4.2.8')];
+    if (where === 'SH') return [keyShareEntry(w)];
+    return [w.vector(2, 'client_shares', 'one KeyShareEntry per group', '§4.2.8', (l) => l.each((e) => keyShareEntry(e)))];
+  },
+  [ExtensionType.supported_versions]: (w, where) => {
+    if (where === 'CH')
+      return [
+        w.vector(1, 'versions', 'versions', '§4.2.1', (l) =>
+          l.each((v) => v.number(2, 'ProtocolVersion', (x) => (isGrease(x) ? `GREASE ${code(x)}` : protocolVersionName(x)), '§4.2.1')),
+        ),
+      ];
+    return [w.number(2, 'selected_version', (v) => protocolVersionName(v), '§4.2.1')];
+  },
+  [ExtensionType.psk_key_exchange_modes]: (w) => [
+    w.vector(1, 'ke_modes', 'modes', '§4.2.9', (l) =>
+      l.each((m) => m.number(1, 'PskKeyExchangeMode', (v) => (v === 1 ? 'psk_dhe_ke (1): PSK with (EC)DHE' : v === 0 ? 'psk_ke (0): PSK alone' : String(v)), '§4.2.9')),
+    ),
+  ],
+  [ExtensionType.pre_shared_key]: (w, where) => {
+    if (where === 'SH') return [w.number(2, 'selected_identity', (v) => `identity ${v} of those offered`, '§4.2.11')];
+    return [
+      w.vector(2, 'identities', 'the tickets offered', '§4.2.11', (l) =>
+        l.each((i) => ({
+          label: 'PskIdentity',
+          meaning: 'one ticket',
+          rfc: '§4.2.11',
+          children: [
+            i.vector(2, 'identity', 'the ticket as the server issued it', '§4.2.11', (t) => [t.rest('ticket', `${t.left} bytes`)]),
+            i.number(4, 'obfuscated_ticket_age', (v) => `${v}: ticket age in ms + ticket_age_add, mod 2^32`, '§4.2.11'),
+          ],
+        })),
+      ),
+      w.vector(2, 'binders', 'one HMAC per identity, over the ClientHello up to here', '§4.2.11.2', (l) =>
+        l.each((b) =>
+          b.vector(1, 'PskBinderEntry', 'HMAC(finished_key from binder_key, Transcript-Hash(truncated ClientHello))', '§4.2.11.2', (v) => [v.rest('binder', `${v.left} bytes`)]),
+        ),
+      ),
+    ];
+  },
+  [ExtensionType.early_data]: (w, where) => (where === 'NST' ? [w.number(4, 'max_early_data_size', (v) => `${v} bytes of 0-RTT data allowed`, '§4.2.10')] : undefined),
+  [ExtensionType.cookie]: (w) => [w.vector(2, 'cookie', 'opaque to the client', '§4.2.2', (c) => [c.rest('cookie', `${c.left} bytes`)])],
+  [ExtensionType.application_layer_protocol_negotiation]: (w) => [
+    w.vector(2, 'protocol_name_list', 'names', 'RFC 7301 §3.1', (l) =>
+      l.each((p) => p.vector(1, 'ProtocolName', 'one protocol name', 'RFC 7301 §3.1', (n) => [n.rest('name', JSON.stringify(fromUtf8(n.peek(n.left)) ?? ''))])),
+    ),
+  ],
+  [ExtensionType.record_size_limit]: (w) => [w.number(2, 'RecordSizeLimit', (v) => `${v} bytes`, 'RFC 8449 §4')],
+  [ExtensionType.padding]: (w) => [w.rest('zeros', `${w.left} bytes`, 'RFC 7685')],
+  [ExtensionType.certificate_authorities]: (w) => [
+    w.vector(2, 'authorities', 'distinguished names', '§4.2.4', (l) =>
+      l.each((d) => d.vector(2, 'DistinguishedName', 'one CA name, DER', '§4.2.4', (n) => [n.rest('name', `${n.left} bytes`)])),
+    ),
+  ],
+};
+
+/** signature_algorithms and signature_algorithms_cert share one layout (§4.2.3). */
+function signatureSchemeList(w: Walker): Region[] {
+  return [
+    w.vector(2, 'supported_signature_algorithms', 'schemes', '§4.2.3', (l) =>
+      l.each((s) => s.number(2, 'SignatureScheme', (v) => (isGrease(v) ? `GREASE ${code(v)}` : signatureSchemeName(v)), '§4.2.3')),
+    ),
+  ];
+}
+
 function extensionData(w: Walker, type: number, where: Extensions): Region[] {
   if (w.left === 0) return [];
-  switch (type) {
-    case ExtensionType.server_name:
-      if (where !== 'CH') break;
-      return [
-        w.vector(2, 'server_name_list', 'names', undefined, (l) =>
-          l.each((n) => ({
-            label: 'ServerName',
-            meaning: 'one name',
-            children: [
-              n.number(1, 'name_type', (v) => (v === 0 ? 'host_name (0)' : String(v))),
-              n.vector(2, 'HostName', 'the host name', undefined, (h) => [h.rest('host_name', JSON.stringify(fromUtf8(h.peek(h.left)) ?? ''))]),
-            ],
-          })),
-        ),
-      ];
-    case ExtensionType.supported_groups:
-      return [
-        w.vector(2, 'named_group_list', 'groups', '§4.2.7', (l) =>
-          l.each((g) => g.number(2, 'NamedGroup', (v) => (isGrease(v) ? `GREASE ${code(v)}` : namedGroupName(v)), '§4.2.7')),
-        ),
-      ];
-    case ExtensionType.signature_algorithms:
-    case ExtensionType.signature_algorithms_cert:
-      return [
-        w.vector(2, 'supported_signature_algorithms', 'schemes', '§4.2.3', (l) =>
-          l.each((s) => s.number(2, 'SignatureScheme', (v) => (isGrease(v) ? `GREASE ${code(v)}` : signatureSchemeName(v)), '§4.2.3')),
-        ),
-      ];
-    case ExtensionType.key_share:
-      if (where === 'HRR') return [w.number(2, 'selected_group', (v) => namedGroupName(v), '§4.2.8')];
-      if (where === 'SH') return [keyShareEntry(w)];
-      return [w.vector(2, 'client_shares', 'one KeyShareEntry per group', '§4.2.8', (l) => l.each((e) => keyShareEntry(e)))];
-    case ExtensionType.supported_versions:
-      if (where === 'CH')
-        return [
-          w.vector(1, 'versions', 'versions', '§4.2.1', (l) =>
-            l.each((v) => v.number(2, 'ProtocolVersion', (x) => (isGrease(x) ? `GREASE ${code(x)}` : protocolVersionName(x)), '§4.2.1')),
-          ),
-        ];
-      return [w.number(2, 'selected_version', (v) => protocolVersionName(v), '§4.2.1')];
-    case ExtensionType.psk_key_exchange_modes:
-      return [
-        w.vector(1, 'ke_modes', 'modes', '§4.2.9', (l) =>
-          l.each((m) => m.number(1, 'PskKeyExchangeMode', (v) => (v === 1 ? 'psk_dhe_ke (1): PSK with (EC)DHE' : v === 0 ? 'psk_ke (0): PSK alone' : String(v)), '§4.2.9')),
-        ),
-      ];
-    case ExtensionType.pre_shared_key:
-      if (where === 'SH') return [w.number(2, 'selected_identity', (v) => `identity ${v} of those offered`, '§4.2.11')];
-      return [
-        w.vector(2, 'identities', 'the tickets offered', '§4.2.11', (l) =>
-          l.each((i) => ({
-            label: 'PskIdentity',
-            meaning: 'one ticket',
-            rfc: '§4.2.11',
-            children: [
-              i.vector(2, 'identity', 'the ticket as the server issued it', '§4.2.11', (t) => [t.rest('ticket', `${t.left} bytes`)]),
-              i.number(4, 'obfuscated_ticket_age', (v) => `${v}: ticket age in ms + ticket_age_add, mod 2^32`, '§4.2.11'),
-            ],
-          })),
-        ),
-        w.vector(2, 'binders', 'one HMAC per identity, over the ClientHello up to here', '§4.2.11.2', (l) =>
-          l.each((b) =>
-            b.vector(1, 'PskBinderEntry', 'HMAC(finished_key from binder_key, Transcript-Hash(truncated ClientHello))', '§4.2.11.2', (v) => [v.rest('binder', `${v.left} bytes`)]),
-          ),
-        ),
-      ];
-    case ExtensionType.early_data:
-      if (where === 'NST') return [w.number(4, 'max_early_data_size', (v) => `${v} bytes of 0-RTT data allowed`, '§4.2.10')];
-      break;
-    case ExtensionType.cookie:
-      return [w.vector(2, 'cookie', 'opaque to the client', '§4.2.2', (c) => [c.rest('cookie', `${c.left} bytes`)])];
-    case ExtensionType.application_layer_protocol_negotiation:
-      return [
-        w.vector(2, 'protocol_name_list', 'names', 'RFC 7301 §3.1', (l) =>
-          l.each((p) => p.vector(1, 'ProtocolName', 'one protocol name', 'RFC 7301 §3.1', (n) => [n.rest('name', JSON.stringify(fromUtf8(n.peek(n.left)) ?? ''))])),
-        ),
-      ];
-    case ExtensionType.record_size_limit:
-      return [w.number(2, 'RecordSizeLimit', (v) => `${v} bytes`, 'RFC 8449 §4')];
-    case ExtensionType.padding:
-      return [w.rest('zeros', `${w.left} bytes`, 'RFC 7685')];
-    case ExtensionType.certificate_authorities:
-      return [
-        w.vector(2, 'authorities', 'distinguished names', '§4.2.4', (l) =>
-          l.each((d) => d.vector(2, 'DistinguishedName', 'one CA name, DER', '§4.2.4', (n) => [n.rest('name', `${n.left} bytes`)])),
-        ),
-      ];
-    default:
-      break;
-  }
-  return [w.rest('data', `${w.left} bytes`)];
+  return EXTENSION_DATA[type]?.(w, where) ?? [w.rest('data', `${w.left} bytes`)];
 }
 
 function keyShareEntry(w: Walker): Region {

@@ -1,20 +1,5 @@
 import type { Candidate, CertificateRef, ChainReport, ChainStep, PathFailure } from '../x509/chain-report.js';
-import type { Check, Line } from './model.js';
-
-/**
- * The verifier's ChainReport in words: how the chain was built (which issuer was chosen for
- * each certificate, and why), or why none was, then each step in detail. Plain sentences first
- * (`plain`), the searches, paths and identity check as checks to open on demand (`details`).
- */
-export interface ChainView {
-  readonly ok: boolean;
-  readonly title: string;
-  readonly plain: readonly string[];
-  readonly details: readonly Check[];
-  /** How many issuer searches and validated paths `details` holds. */
-  readonly searches: number;
-  readonly paths: number;
-}
+import type { ChainView, Check, Line } from './view.js';
 
 type IssuerStep = Extract<ChainStep, { kind: 'issuer' }>;
 

@@ -4,7 +4,8 @@
  * the config's onKeyDerivation), build the model with `explain`, render it with `renderHtml`
  * (one self-contained page) or `renderText` (a terminal).
  */
-export { ExplainRecorder, RECORDING_LIMITS, type ExplainEvent, type Omitted } from './recorder.js';
-export { explain, type Explanation, type ExplainOptions } from './model.js';
-export { renderHtml, type HtmlOptions } from './html.js';
-export { renderText, type TextOptions } from './text.js';
+export { ExplainRecorder } from './recorder.js';
+export { explain, type ExplainOptions } from './model.js';
+export type { Explanation } from './view.js';
+export { renderHtml } from './html.js';
+export { renderText } from './text.js';

@@ -5,16 +5,17 @@ import type { SessionInfo, TraceEvent } from '../handshake-context.js';
 import { type KeyDerivation, hkdfExpandLabel } from '../keyschedule.js';
 import * as ext from '../messages/extensions.js';
 import { findExtension, isHelloRetryRequest, messageHash } from '../messages/handshake.js';
-import { ContentType, ExtensionType, HandshakeType, alertName, cipherSuiteName, contentTypeName, namedGroupName, signatureSchemeName } from '../registry.js';
+import { ExtensionType, HandshakeType, cipherSuiteName, namedGroupName, signatureSchemeName } from '../registry.js';
 import type { ClientHello, HandshakeMessage } from '../messages/types.js';
 import { certificateVerifyContent } from '../peer-auth.js';
-import { bytesEqual, bytesToHex, concatBytes, fromUtf8 } from '../wire/bytes.js';
+import { bytesEqual, bytesToHex } from '../wire/bytes.js';
 import { parseCertificate } from '../x509/certificate.js';
-import { type MessageStart, annotateAlert, annotatePlaintext, messageName, recordHeader } from './annotate.js';
-import { type ChainView, chainView } from './chain.js';
+import { messageName } from './annotate.js';
+import { chainView } from './chain.js';
 import { HandshakeStream, handshakeContent } from './handshake-stream.js';
 import type { ExplainEvent, Omitted } from './recorder.js';
-import { type Region, Walker } from './regions.js';
+import { type KeyState, type Stream, recordView } from './record-view.js';
+import { type Explanation, type Item, type Line, type RecordView, type Step, type StepId, publicValue, secretValue } from './view.js';
 
 /**
  * The explanation of one connection, built from the engine's trace events and key schedule
@@ -23,99 +24,6 @@ import { type Region, Walker } from './regions.js';
  * second decryption of each record) are checks of what the engine reported: each says
  * whether it matched.
  */
-
-export interface Value {
-  readonly hex: string;
-  /** A redacted page leaves it out. */
-  readonly secret: boolean;
-  /** The NSS key log name, when the value is one the key log has. */
-  readonly keyLog?: string;
-}
-
-export interface Line {
-  readonly label: string;
-  readonly text?: string;
-  readonly value?: Value;
-}
-
-export interface Check {
-  /** undefined: shown for information, nothing to pass or fail. */
-  readonly ok: boolean | undefined;
-  readonly title: string;
-  readonly lines: readonly Line[];
-}
-
-export interface Protection {
-  /** The traffic secret the key and IV came from, by its RFC 8446 §7 name. */
-  readonly secretName: string;
-  readonly sequence: number;
-  readonly key?: Value;
-  readonly iv?: Value;
-  readonly nonce?: Value;
-  /** Inner content type and padding (RFC 8446 §5.2, §5.4); undefined if it did not open. */
-  readonly innerType?: number;
-  readonly paddingLength?: number;
-  /** Whether decrypting again with the key and nonce shown gave the plaintext the engine saw. */
-  readonly rechecked?: boolean;
-  /** TLSInnerPlaintext: content, content type byte, padding. */
-  readonly plain: readonly Region[];
-}
-
-export interface RecordView {
-  readonly index: number;
-  readonly from: 'client' | 'server';
-  readonly title: string;
-  /** The record as on the wire: the leaves concatenate to its bytes. */
-  readonly wire: readonly Region[];
-  readonly length: number;
-  readonly protection?: Protection;
-  readonly note?: string;
-}
-
-export interface Derivation {
-  readonly output: string;
-  readonly operation: KeyDerivation['operation'];
-  /** The step as RFC 8446 §7.1 writes it, with this connection's inputs named. */
-  readonly formula: string;
-  readonly inputs: readonly Line[];
-  readonly value: Value;
-  /** For the diagram: the HKDF label, what the context or IKM was, the secret expanded. */
-  readonly label?: string;
-  readonly input?: string;
-  readonly from?: string;
-}
-
-export interface CertificateView {
-  readonly position: string;
-  readonly lines: readonly Line[];
-}
-
-export type Item =
-  | { readonly kind: 'record'; readonly record: RecordView }
-  | { readonly kind: 'derivation'; readonly derivation: Derivation }
-  | { readonly kind: 'check'; readonly check: Check }
-  | { readonly kind: 'certificate'; readonly certificate: CertificateView }
-  /** How the verifier built (or failed to build) the peer's chain. */
-  | { readonly kind: 'chain'; readonly chain: ChainView };
-
-export type StepId = 'hello' | 'key-share' | 'certificate' | 'keys' | 'finished' | 'after';
-
-export interface Step {
-  readonly id: StepId;
-  readonly title: string;
-  /** Plain words first: what happened in this step of this connection. */
-  readonly summary: string[];
-  readonly items: Item[];
-}
-
-export interface Explanation {
-  readonly title: string;
-  readonly role: 'client' | 'server';
-  readonly outcome: { readonly ok: boolean; readonly text: string };
-  readonly facts: readonly (readonly [string, string])[];
-  readonly steps: readonly Step[];
-  readonly records: readonly RecordView[];
-}
 
 export interface ExplainOptions {
   role: 'client' | 'server';
@@ -148,14 +56,6 @@ const KEY_LOG_NAMES: Record<string, string> = {
   server_application_traffic_secret_0: 'SERVER_TRAFFIC_SECRET_0',
   exporter_master_secret: 'EXPORTER_SECRET',
 };
-
-function secretValue(bytes: Uint8Array, keyLog?: string): Value {
-  return { hex: bytesToHex(bytes), secret: true, ...(keyLog ? { keyLog } : {}) };
-}
-
-function publicValue(bytes: Uint8Array): Value {
-  return { hex: bytesToHex(bytes), secret: false };
-}
 
 interface MessageSeen {
   message: HandshakeMessage;
@@ -206,18 +106,6 @@ class Transcripts {
 
 export function explain(events: readonly ExplainEvent[], options: ExplainOptions): Explanation {
   return new Builder(events, options).build();
-}
-
-/** One direction's handshake stream, and the step of the message it is inside. */
-interface Stream {
-  readonly handshake: HandshakeStream;
-  step?: StepId;
-}
-
-interface KeyState {
-  secretName: string;
-  key?: Uint8Array;
-  iv?: Uint8Array;
 }
 
 class Builder {
@@ -327,7 +215,14 @@ class Builder {
           break;
         case 'record': {
           const direction = event.direction === 'sent' ? 'write' : 'read';
-          const record = this.record(event, keys[direction], streams[event.direction], finishedSeen >= 2);
+          const record = recordView(event, keys[direction], streams[event.direction], finishedSeen >= 2, {
+            role: this.role,
+            from: this.sender(event.direction),
+            provider: this.provider,
+            suite: this.suite,
+            cursor: this.cursor,
+            index: this.records.length,
+          });
           this.records.push(record.view);
           this.add(record.step, { kind: 'record', record: record.view });
           if (record.step !== 'after' && STEP_ORDER.indexOf(record.step) > STEP_ORDER.indexOf(this.cursor)) this.cursor = record.step;
@@ -469,158 +364,6 @@ class Builder {
     if (name === 'derived from handshake_secret') return 'keys';
     if (/early|binder|handshake|derived from early/.test(name)) return 'key-share';
     return 'keys';
-  }
-
-  private record(
-    event: Extract<TraceEvent, { kind: 'record' }>,
-    keys: KeyState | undefined,
-    stream: Stream,
-    handshakeDone: boolean,
-  ): { view: RecordView; step: StepId; finished: number } {
-    const from = this.sender(event.direction);
-    const bytes = event.bytes;
-    const messages: MessageStart[] = [];
-    const w = new Walker(bytes);
-    const protectedRecord = event.sequence !== undefined;
-    const continued = stream.handshake.pending;
-    let wire: Region[];
-    let protection: Protection | undefined;
-    let contentType = bytes[0] ?? 0;
-    let note: string | undefined;
-    let title: string;
-    if (!protectedRecord) {
-      wire = w.all((w) => {
-        const header = recordHeader(w, false);
-        const fragment = w.sub(Math.min(w.left, bytes.length - 5));
-        return [
-          header,
-          {
-            label: 'fragment',
-            meaning: `${contentTypeName(contentType)} content, in the clear`,
-            rfc: '§5.1',
-            children: fragment.all((f) => annotatePlaintext(contentType, f.takeAll(), (content) => stream.handshake.next(content, messages))),
-          },
-        ];
-      });
-    } else {
-      const aead = this.suite && keys?.key ? this.provider.aead(this.suite.aead, keys.key) : undefined;
-      const tagLength = aead?.tagLength ?? 16;
-      wire = w.all((w) => {
-        const header = recordHeader(w, true);
-        const body = w.sub(w.left);
-        const children = body.all((b) => {
-          const out: Region[] = [];
-          if (b.left > tagLength) out.push(b.take(b.left - tagLength, 'encrypted TLSInnerPlaintext', 'content, content type and padding, encrypted', '§5.2'));
-          out.push(b.rest('authentication tag', `${tagLength} bytes: proves the record was not altered`, '§5.2'));
-          return out;
-        });
-        return [
-          header,
-          { label: 'encrypted_record', meaning: `${bytes.length - 5} bytes: AEAD-Encrypt(key, nonce, additional_data = header, TLSInnerPlaintext)`, rfc: '§5.2', children },
-        ];
-      });
-      const sequence = event.sequence!;
-      const nonce = keys?.iv ? nonceFor(keys.iv, sequence) : undefined;
-      let plaintext: Uint8Array | undefined;
-      if (aead && nonce && bytes.length >= 5) {
-        plaintext = aead.open(nonce, bytes.subarray(0, 5), bytes.subarray(5));
-        aead.dispose();
-      }
-      let plain: Region[] = [];
-      let innerType: number | undefined;
-      let paddingLength: number | undefined;
-      let rechecked: boolean | undefined;
-      if (event.inner) {
-        const { type, content } = event.inner;
-        innerType = type;
-        contentType = type;
-        if (plaintext) {
-          rechecked =
-            plaintext.length > content.length &&
-            bytesEqual(plaintext.subarray(0, content.length), content) &&
-            plaintext[content.length] === type &&
-            plaintext.subarray(content.length + 1).every((x) => x === 0);
-          paddingLength = rechecked ? plaintext.length - content.length - 1 : undefined;
-        }
-        const inner = concatBytes(content, new Uint8Array([type]), new Uint8Array(paddingLength ?? 0));
-        const pw = new Walker(inner);
-        plain = pw.all((p) => {
-          const c = p.sub(content.length);
-          const out: Region[] = [
-            {
-              label: 'content',
-              meaning: `${contentTypeName(type)}, ${content.length} bytes`,
-              rfc: '§5.2',
-              children: c.all((cw) => {
-                const data = cw.peek(cw.left);
-                if (type === ContentType.handshake) return stream.handshake.next(cw.takeAll(), messages);
-                if (type === ContentType.alert) return annotateAlert(cw.takeAll());
-                return data.length ? [cw.rest('application data', `${data.length} bytes${printable(data)}`, '§5.2', true)] : [];
-              }),
-            },
-            p.number(1, 'ContentType type', (v) => `${contentTypeName(v)} (${v}): the real content type`, '§5.2'),
-          ];
-          if (p.left > 0) out.push(p.rest('zeros', `${p.left} bytes of padding`, '§5.4'));
-          return out;
-        });
-      } else {
-        note =
-          keys?.secretName.includes('handshake') && this.role === 'server'
-            ? 'did not open with the handshake keys: 0-RTT data the server rejected, skipped unread (RFC 8446 §4.2.10)'
-            : 'did not open (authentication failed)';
-      }
-      protection = {
-        secretName: keys?.secretName ?? 'unknown keys',
-        sequence,
-        ...(keys?.key ? { key: secretValue(keys.key) } : {}),
-        ...(keys?.iv ? { iv: secretValue(keys.iv) } : {}),
-        ...(nonce ? { nonce: secretValue(nonce) } : {}),
-        ...(innerType !== undefined ? { innerType } : {}),
-        ...(paddingLength !== undefined ? { paddingLength } : {}),
-        ...(rechecked !== undefined ? { rechecked } : {}),
-        plain,
-      };
-    }
-
-    // Which of the five steps this record belongs to, by the first message that begins in it.
-    const first = messages[0]?.type;
-    let step: StepId;
-    let finished = 0;
-    for (const m of messages) if (m.type === HandshakeType.finished) finished++;
-    if (first === undefined && continued && stream.step) step = stream.step;
-    else if (first === HandshakeType.client_hello || first === HandshakeType.server_hello) step = 'hello';
-    else if (first === HandshakeType.new_session_ticket || first === HandshakeType.key_update || (first !== undefined && handshakeDone)) step = 'after';
-    else if (
-      first === HandshakeType.encrypted_extensions ||
-      first === HandshakeType.certificate ||
-      first === HandshakeType.certificate_request ||
-      first === HandshakeType.certificate_verify
-    )
-      step = 'certificate';
-    else if (first === HandshakeType.finished || first === HandshakeType.end_of_early_data) step = 'finished';
-    else if (contentType === ContentType.application_data && keys?.secretName.includes('early')) step = 'hello';
-    else if (contentType === ContentType.application_data && event.inner) step = 'after';
-    else step = handshakeDone ? 'after' : this.cursor;
-    if (stream.handshake.pending) stream.step = step;
-
-    const names = messages.map((m) => m.name);
-    if (protectedRecord && !event.inner) title = 'protected record that did not open';
-    else if (contentType === ContentType.handshake) title = names.length ? names.join(' + ') : 'handshake (continued)';
-    else if (contentType === ContentType.alert) {
-      const content = event.inner?.content ?? bytes.subarray(5);
-      title = `alert: ${alertName(content[1] ?? 0)}`;
-    } else if (contentType === ContentType.change_cipher_spec) title = 'change_cipher_spec (compatibility)';
-    else title = `application data${keys?.secretName.includes('early') ? ' (0-RTT)' : ''}`;
-    const view: RecordView = {
-      index: this.records.length,
-      from,
-      title,
-      wire,
-      length: bytes.length,
-      ...(protection ? { protection } : {}),
-      ...(note ? { note } : {}),
-    };
-    return { view, step, finished };
   }
 
   private explainHello(): void {
@@ -878,27 +621,10 @@ class Builder {
   }
 }
 
-/** RFC 8446 §5.3: the 64-bit sequence number, left-padded to the IV's length, XOR the IV. */
-export function nonceFor(iv: Uint8Array, sequence: number): Uint8Array {
-  const nonce = iv.slice();
-  let n = BigInt(sequence);
-  for (let i = nonce.length - 1; i >= nonce.length - 8; i--) {
-    nonce[i]! ^= Number(n & 0xffn);
-    n >>= 8n;
-  }
-  return nonce;
-}
-
 function digestOf(provider: CryptoProvider, hash: HashName, parts: readonly Uint8Array[]): Uint8Array {
   const h = provider.hash(hash);
   for (const p of parts) h.update(p);
   return h.digest();
-}
-
-function printable(data: Uint8Array): string {
-  const text = fromUtf8(data.subarray(0, 64));
-  if (text === undefined || !/^[\x20-\x7e\r\n\t]*$/.test(text)) return '';
-  return `: ${JSON.stringify(text)}${data.length > 64 ? '…' : ''}`;
 }
 
 function safe<T, D>(read: () => T, fallback: D): T | D {

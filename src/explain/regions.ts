@@ -111,17 +111,6 @@ export class Walker {
   }
 }
 
-/** The leaves of a region tree in order: what the hex of a region concatenates from. */
-export function leaves(regions: readonly Region[]): Region[] {
-  const out: Region[] = [];
-  const visit = (r: Region): void => {
-    if (r.children) r.children.forEach(visit);
-    else out.push(r);
-  };
-  regions.forEach(visit);
-  return out;
-}
-
 /** A region with where its bytes lie in the byte string its tree describes. */
 interface Placed {
   readonly region: Region;

@@ -1,5 +1,4 @@
-import type { ChainView } from './chain.js';
-import type { Check, Derivation, Explanation, Item, Line, RecordView, Value } from './model.js';
+import type { ChainView, Check, Derivation, Explanation, Item, Line, RecordView, Value } from './view.js';
 import type { Region } from './regions.js';
 
 /**

@@ -22,7 +22,7 @@ export type ProviderChoice = 'native' | 'noble' | 'webcrypto';
  * behaviour against the browser build, or for running where node:crypto is not the real thing.
  * Any other value is an error rather than a silent fallback.
  */
-export function providerChoice(env: string | undefined = process.env.WIRETLS_PROVIDER): ProviderChoice {
+function providerChoice(env: string | undefined = process.env.WIRETLS_PROVIDER): ProviderChoice {
   switch (env) {
     case undefined:
     case '':

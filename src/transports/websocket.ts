@@ -63,176 +63,205 @@ const ERROR_CLOSE_WAIT_MS = 1_000;
 const DRAIN_POLL_MS = 5;
 
 export function webSocketStreams(ws: WebSocketLike, options: WebSocketStreamOptions = {}): ByteStreams {
-  const writableHighWaterMark = options.writableHighWaterMark ?? DEFAULT_WRITABLE_HIGH_WATER_MARK;
-  ws.binaryType = 'arraybuffer';
-  let readController!: ReadableStreamDefaultController<Uint8Array>;
-  let writeController!: WritableStreamDefaultController;
-  let readableDone = false;
-  let failure: TLSError | undefined;
-  let closed = false;
-  let paused = false;
-  let isOpen = ws.readyState === OPEN;
+  return new WebSocketStreams(ws, options).streams();
+}
 
-  const opened = new Promise<void>((resolve, reject) => {
-    if (ws.readyState === OPEN) resolve();
-    else if (ws.readyState !== CONNECTING) reject(new TLSError('CONNECT_FAILED', 'the WebSocket is already closing or closed'));
-    else {
-      const onOpen = (): void => {
-        ws.removeEventListener('open', onOpen);
-        isOpen = true;
-        resolve();
-      };
-      ws.addEventListener('open', onOpen);
-    }
-  });
-  opened.catch((error: TLSError) => fail(error));
+/**
+ * The two streams' shared state: one socket, one ending. Whatever ends it first (the peer's
+ * close, an error, a text frame, the application's cancel or abort) ends both streams, once,
+ * and takes this adapter's listeners off the socket.
+ */
+class WebSocketStreams {
+  private readonly writableHighWaterMark: number;
+  private readController!: ReadableStreamDefaultController<Uint8Array>;
+  private writeController!: WritableStreamDefaultController;
+  private readableDone = false;
+  private failure: TLSError | undefined;
+  private closed = false;
+  private paused = false;
+  private isOpen: boolean;
+  private readonly opened: Promise<void>;
   /** Settles when the stream has ended or failed (see fail and end). */
-  let settle!: () => void;
-  const settled = new Promise<void>((resolve) => (settle = resolve));
+  private settle!: () => void;
+  private readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
+  /** An error event, kept for the close event that follows it (WHATWG: error, then close). */
+  private socketError: TLSError | undefined;
+  private errorTimer: ReturnType<typeof setTimeout> | undefined;
 
-  function fail(error: TLSError): void {
-    clearTimeout(errorTimer);
-    if (closed) return;
-    closed = true;
-    failure = error;
-    settle();
-    detach();
-    if (!readableDone) {
-      readableDone = true;
-      readController.error(error);
-    }
-    writeController.error(error);
+  constructor(
+    private readonly ws: WebSocketLike,
+    private readonly options: WebSocketStreamOptions,
+  ) {
+    this.writableHighWaterMark = options.writableHighWaterMark ?? DEFAULT_WRITABLE_HIGH_WATER_MARK;
+    ws.binaryType = 'arraybuffer';
+    this.isOpen = ws.readyState === OPEN;
+    this.opened = new Promise<void>((resolve, reject) => {
+      if (ws.readyState === OPEN) resolve();
+      else if (ws.readyState !== CONNECTING) reject(new TLSError('CONNECT_FAILED', 'the WebSocket is already closing or closed'));
+      else {
+        const onOpen = (): void => {
+          ws.removeEventListener('open', onOpen);
+          this.isOpen = true;
+          resolve();
+        };
+        ws.addEventListener('open', onOpen);
+      }
+    });
+    this.opened.catch((error: TLSError) => this.fail(error));
+    ws.addEventListener('message', this.onMessage);
+    ws.addEventListener('close', this.onClose);
+    ws.addEventListener('error', this.onError);
   }
 
-  function end(): void {
-    if (closed) return;
-    closed = true;
-    settle();
-    detach();
-    if (!readableDone) {
-      readableDone = true;
-      readController.close();
-    }
-    writeController.error(new TLSError('CONNECTION_CLOSED', 'the WebSocket is closed'));
+  streams(): ByteStreams {
+    return { readable: this.readable(), writable: this.writable() };
   }
 
-  const onMessage = (event: WebSocketEvent): void => {
-    if (readableDone) return;
+  private fail(error: TLSError): void {
+    clearTimeout(this.errorTimer);
+    if (this.closed) return;
+    this.closed = true;
+    this.failure = error;
+    this.settle();
+    this.detach();
+    if (!this.readableDone) {
+      this.readableDone = true;
+      this.readController.error(error);
+    }
+    this.writeController.error(error);
+  }
+
+  private end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.settle();
+    this.detach();
+    if (!this.readableDone) {
+      this.readableDone = true;
+      this.readController.close();
+    }
+    this.writeController.error(new TLSError('CONNECTION_CLOSED', 'the WebSocket is closed'));
+  }
+
+  private readonly onMessage = (event: WebSocketEvent): void => {
+    if (this.readableDone) return;
     const data = event.data;
     let bytes: Uint8Array;
     if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
     else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     else {
       // A text frame (or a Blob where binaryType was not honoured) is not part of the stream.
-      ws.close(ABORTED, 'binary frames only');
-      fail(new TLSError('CONNECTION_CLOSED', `the WebSocket peer sent a ${typeof data === 'string' ? 'text' : 'non-binary'} message; the byte stream takes binary messages only`));
+      this.ws.close(ABORTED, 'binary frames only');
+      this.fail(
+        new TLSError('CONNECTION_CLOSED', `the WebSocket peer sent a ${typeof data === 'string' ? 'text' : 'non-binary'} message; the byte stream takes binary messages only`),
+      );
       return;
     }
-    readController.enqueue(bytes);
-    if ((readController.desiredSize ?? 0) <= 0 && ws.pause && ws.resume && !paused) {
-      paused = true;
-      ws.pause();
+    this.readController.enqueue(bytes);
+    if ((this.readController.desiredSize ?? 0) <= 0 && this.ws.pause && this.ws.resume && !this.paused) {
+      this.paused = true;
+      this.ws.pause();
     }
   };
-  /** An error event, kept for the close event that follows it (WHATWG: error, then close). */
-  let socketError: TLSError | undefined;
-  let errorTimer: ReturnType<typeof setTimeout> | undefined;
-  const onClose = (event: WebSocketEvent): void => {
-    clearTimeout(errorTimer);
+
+  private readonly onClose = (event: WebSocketEvent): void => {
+    clearTimeout(this.errorTimer);
     const code = typeof event.code === 'number' ? event.code : NO_STATUS;
-    if (socketError === undefined && (code === NORMAL_CLOSURE || code === NO_STATUS)) end();
+    if (this.socketError === undefined && (code === NORMAL_CLOSURE || code === NO_STATUS)) this.end();
     else {
       // The close code and reason say more than an error event (a relay's 1008 refusal can
       // race with our ClientHello and surface as a write error first).
       const reason = typeof event.reason === 'string' && event.reason ? `: ${event.reason}` : '';
-      const detail = socketError ? ` (${socketError.message})` : '';
-      fail(new TLSError(isOpen ? 'CONNECTION_CLOSED' : 'CONNECT_FAILED', `the WebSocket closed with code ${code}${reason}${detail}`, { cause: socketError }));
+      const detail = this.socketError ? ` (${this.socketError.message})` : '';
+      this.fail(new TLSError(this.isOpen ? 'CONNECTION_CLOSED' : 'CONNECT_FAILED', `the WebSocket closed with code ${code}${reason}${detail}`, { cause: this.socketError }));
     }
   };
-  const onError = (event: WebSocketEvent): void => {
+
+  private readonly onError = (event: WebSocketEvent): void => {
     const detail = typeof event.message === 'string' && event.message ? `: ${event.message}` : '';
-    socketError ??= new TLSError(isOpen ? 'CONNECTION_CLOSED' : 'CONNECT_FAILED', `the WebSocket failed${detail}`, { cause: event.error });
+    this.socketError ??= new TLSError(this.isOpen ? 'CONNECTION_CLOSED' : 'CONNECT_FAILED', `the WebSocket failed${detail}`, { cause: event.error });
     // A close event should follow at once; should one never come, the error stands alone.
-    const error = socketError;
-    errorTimer ??= setTimeout(() => fail(error), ERROR_CLOSE_WAIT_MS);
+    const error = this.socketError;
+    this.errorTimer ??= setTimeout(() => this.fail(error), ERROR_CLOSE_WAIT_MS);
   };
-  ws.addEventListener('message', onMessage);
-  ws.addEventListener('close', onClose);
-  ws.addEventListener('error', onError);
-  function detach(): void {
-    ws.removeEventListener('message', onMessage);
-    ws.removeEventListener('close', onClose);
-    ws.removeEventListener('error', onError);
+
+  private detach(): void {
+    this.ws.removeEventListener('message', this.onMessage);
+    this.ws.removeEventListener('close', this.onClose);
+    this.ws.removeEventListener('error', this.onError);
   }
 
-  function closeSocket(code: number, reason?: string): void {
-    if (ws.readyState === CONNECTING || ws.readyState === OPEN) ws.close(code, reason);
+  private closeSocket(code: number, reason?: string): void {
+    if (this.ws.readyState === CONNECTING || this.ws.readyState === OPEN) this.ws.close(code, reason);
   }
 
-  const readable = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        readController = controller;
+  private readable(): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.readController = controller;
+        },
+        pull: () => {
+          if (this.paused) {
+            this.paused = false;
+            this.ws.resume?.();
+          }
+        },
+        cancel: () => {
+          this.readableDone = true;
+          this.closeSocket(NORMAL_CLOSURE);
+          this.end();
+        },
       },
-      pull() {
-        if (paused) {
-          paused = false;
-          ws.resume?.();
-        }
-      },
-      cancel() {
-        readableDone = true;
-        closeSocket(NORMAL_CLOSURE);
-        end();
-      },
-    },
-    { highWaterMark: options.readableHighWaterMark ?? DEFAULT_READABLE_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
-  );
+      { highWaterMark: this.options.readableHighWaterMark ?? DEFAULT_READABLE_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
+    );
+  }
 
   /**
    * Why writing is over. A socket the peer is closing is CLOSING before its close event fires:
    * that event's code and reason (a relay's 1008 refusal) explain more than "closed", so they
    * are waited for, briefly.
    */
-  async function closedError(): Promise<TLSError> {
-    if (!closed) {
+  private async closedError(): Promise<TLSError> {
+    if (!this.closed) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([settled, new Promise((resolve) => (timer = setTimeout(resolve, ERROR_CLOSE_WAIT_MS)))]);
+      await Promise.race([this.settled, new Promise((resolve) => (timer = setTimeout(resolve, ERROR_CLOSE_WAIT_MS)))]);
       clearTimeout(timer);
     }
-    return failure ?? new TLSError('CONNECTION_CLOSED', 'the WebSocket is closed');
+    return this.failure ?? new TLSError('CONNECTION_CLOSED', 'the WebSocket is closed');
   }
 
   /** Resolves once the socket's send queue is below the high-water mark (WHATWG has no event for it). */
-  async function drained(): Promise<void> {
-    while (ws.bufferedAmount > writableHighWaterMark) {
-      if (closed) throw failure ?? new TLSError('CONNECTION_CLOSED', 'the WebSocket is closed');
+  private async drained(): Promise<void> {
+    while (this.ws.bufferedAmount > this.writableHighWaterMark) {
+      if (this.closed) throw this.failure ?? new TLSError('CONNECTION_CLOSED', 'the WebSocket is closed');
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   }
 
-  const writable = new WritableStream<Uint8Array>({
-    start(controller) {
-      writeController = controller;
-    },
-    async write(chunk) {
-      await opened;
-      // A closing browser WebSocket drops sends silently: say so instead.
-      if (closed || ws.readyState !== OPEN) throw await closedError();
-      ws.send(chunk);
-      await drained();
-    },
-    async close() {
-      await opened.catch(noop);
-      // The WebSocket has no half-close: ending the writable ends the socket.
-      closeSocket(NORMAL_CLOSURE);
-    },
-    abort(reason) {
-      closeSocket(ABORTED, 'aborted');
-      fail(reason instanceof TLSError ? reason : new TLSError('CONNECTION_CLOSED', 'the byte stream was aborted', { cause: reason }));
-    },
-  });
-  return { readable, writable };
+  private writable(): WritableStream<Uint8Array> {
+    return new WritableStream<Uint8Array>({
+      start: (controller) => {
+        this.writeController = controller;
+      },
+      write: async (chunk) => {
+        await this.opened;
+        // A closing browser WebSocket drops sends silently: say so instead.
+        if (this.closed || this.ws.readyState !== OPEN) throw await this.closedError();
+        this.ws.send(chunk);
+        await this.drained();
+      },
+      close: async () => {
+        await this.opened.catch(noop);
+        // The WebSocket has no half-close: ending the writable ends the socket.
+        this.closeSocket(NORMAL_CLOSURE);
+      },
+      abort: (reason) => {
+        this.closeSocket(ABORTED, 'aborted');
+        this.fail(reason instanceof TLSError ? reason : new TLSError('CONNECTION_CLOSED', 'the byte stream was aborted', { cause: reason }));
+      },
+    });
+  }
 }
 
 function noop(): void {

@@ -1,10 +1,11 @@
 import { createECDH, createPublicKey, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DerTag, encodeElement, readElement, readRoot } from '../../src/crypto/der.js';
-import { parseSpki, publicKeyFitsScheme, rsaModulusFitsPss, schemesForPublicKey } from '../../src/crypto/keys.js';
+import { parseSpki, publicKeyFitsScheme, rsaModulusFitsPss } from '../../src/crypto/keys.js';
 import { parsePkcs8 } from '../../src/crypto/private-keys.js';
 import { nobleProvider } from '../../src/crypto/noble/index.js';
 import { SignatureScheme } from '../../src/registry.js';
+import { schemesForPublicKey } from '../helpers/keys.js';
 import { concatBytes, utf8 } from '../../src/wire/bytes.js';
 import { hex } from './helpers.js';
 

@@ -10,7 +10,9 @@ import {
 } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parsePkcs8 } from '../../src/crypto/private-keys.js';
-import { ecdsaDerToCompact, nobleProvider, schemesForPublicKey } from '../../src/crypto/noble/index.js';
+import { ecdsaDerToCompact } from '../../src/crypto/keys.js';
+import { nobleProvider } from '../../src/crypto/noble/index.js';
+import { schemesForPublicKey } from '../helpers/keys.js';
 import { VerifyKeyCache, subtleCrypto } from '../../src/crypto/webcrypto-rsa.js';
 import { SignatureScheme } from '../../src/registry.js';
 import { bytesToHex, concatBytes, utf8 } from '../../src/wire/bytes.js';

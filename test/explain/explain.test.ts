@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/explain/html.js';
-import type { Explanation, RecordView } from '../../src/explain/model.js';
+import type { Explanation, RecordView } from '../../src/explain/view.js';
 import type { Region } from '../../src/explain/regions.js';
 import { renderText } from '../../src/explain/text.js';
 import { HandshakeType, NamedGroup, extensionTypeName, isGrease } from '../../src/registry.js';

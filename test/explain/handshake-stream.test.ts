@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type MessageStart, annotateMessages } from '../../src/explain/annotate.js';
 import { HandshakeStream } from '../../src/explain/handshake-stream.js';
-import { type Region, leaves } from '../../src/explain/regions.js';
+import type { Region } from '../../src/explain/regions.js';
+import { leaves } from '../helpers/regions.js';
 import { encodeHandshake } from '../../src/messages/handshake.js';
 import { ExtensionType, HandshakeType } from '../../src/registry.js';
 import { bytesToHex, concatBytes, utf8 } from '../../src/wire/bytes.js';

@@ -1,7 +1,8 @@
 import { ClientConnection, ServerConnection } from '../../src/connection.js';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import type { SessionTicket } from '../../src/handshake-context.js';
-import { type Explanation, explain } from '../../src/explain/model.js';
+import { explain } from '../../src/explain/model.js';
+import type { Explanation } from '../../src/explain/view.js';
 import { ExplainRecorder } from '../../src/explain/recorder.js';
 import { bytesToHex } from '../../src/wire/bytes.js';
 import { clientConfig, drain, provider, serverConfig, until } from '../helpers/negative.js';

@@ -11,6 +11,8 @@
  *   npm run test:mutants                      all mutations
  *   npm run test:mutants -- --only a,b        just those (names as listed)
  *   npm run test:mutants -- --list            the table of mutations, nothing run
+ *   npm run test:mutants -- --check           every mutation still applies (its text occurs once), nothing run;
+ *                                             test/house/mutants.test.ts runs the same check in npm test
  *
  * Exit status 0 only if every mutation run was killed. Not part of `npm test`.
  */
@@ -18,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const RUN_TIMEOUT_MS = 5 * 60_000;
@@ -254,10 +256,33 @@ export const MUTATIONS = [
   },
 ];
 
+/**
+ * What keeps each of `mutations` from applying to the tree at `root`: its file is missing, or its
+ * `find` text occurs other than exactly once (a refactor that moved or duplicated a check would
+ * otherwise let the mutation "survive" unnoticed, or mutate the wrong copy). Empty when all apply.
+ */
+export function checkMutations(mutations = MUTATIONS, root = ROOT) {
+  const problems = [];
+  const names = new Set();
+  for (const m of mutations) {
+    if (names.has(m.name)) problems.push(`mutation ${m.name}: the name is used twice`);
+    names.add(m.name);
+    if (!existsSync(join(root, m.file))) {
+      problems.push(`mutation ${m.name}: ${m.file} does not exist`);
+      continue;
+    }
+    const count = readFileSync(join(root, m.file), 'utf8').split(m.find).length - 1;
+    if (count !== 1) problems.push(`mutation ${m.name}: the text occurs ${count} times in ${m.file}, not once`);
+    for (const test of m.tests) if (!existsSync(join(root, test))) problems.push(`mutation ${m.name}: test file ${test} does not exist`);
+  }
+  return problems;
+}
+
 function parseArgs(argv) {
-  const args = { only: undefined, list: false };
+  const args = { only: undefined, list: false, check: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--list') args.list = true;
+    else if (argv[i] === '--check') args.check = true;
     else if (argv[i] === '--only') args.only = argv[++i].split(',');
     else throw new Error(`unknown argument ${argv[i]}`);
   }
@@ -317,18 +342,19 @@ async function main() {
     for (const m of chosen) console.log(`${m.name.padEnd(24)} ${m.file.padEnd(34)} ${m.disables}`);
     return 0;
   }
+  if (args.check) {
+    const problems = checkMutations(chosen);
+    for (const problem of problems) console.log(problem);
+    console.log(problems.length === 0 ? `all ${chosen.length} mutations apply` : `${problems.length} problems`);
+    return problems.length === 0 ? 0 : 1;
+  }
   const dir = makeCopy();
   const started = Date.now();
   try {
     // Every mutation must apply to today's tree: a check that moved would otherwise "survive" unnoticed.
-    for (const m of chosen) {
-      const text = readFileSync(join(dir, m.file), 'utf8');
-      const count = text.split(m.find).length - 1;
-      if (count !== 1) throw new Error(`mutation ${m.name}: the text occurs ${count} times in ${m.file}, not once`);
-    }
+    const problems = checkMutations(chosen, dir);
+    if (problems.length) throw new Error(problems.join('\n'));
     const allFiles = [...new Set(chosen.flatMap((m) => m.tests))];
-    const missing = allFiles.filter((f) => !existsSync(join(dir, f)));
-    if (missing.length) throw new Error(`test files missing: ${missing.join(', ')}`);
     process.stdout.write(`baseline: ${allFiles.length} test files unmutated ... `);
     const baseline = await runTests(dir, allFiles);
     if (!baseline.passed) {
@@ -369,10 +395,13 @@ async function main() {
   }
 }
 
-main().then(
-  (status) => process.exit(status),
-  (error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(2);
-  },
-);
+// Run only as a program; test/house imports MUTATIONS and checkMutations without running anything.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main().then(
+    (status) => process.exit(status),
+    (error) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(2);
+    },
+  );
+}

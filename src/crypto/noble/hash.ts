@@ -6,7 +6,7 @@ import type { HashContext, HashName } from '../provider.js';
 import { hashOutputLength } from '../provider.js';
 
 /** The three SHA-2 functions TLS 1.3 cipher suites and signature schemes use. */
-export const nobleHashes = { sha256, sha384, sha512 } as const;
+const nobleHashes = { sha256, sha384, sha512 } as const;
 
 type NobleHash = ReturnType<(typeof nobleHashes)[HashName]['create']>;
 

@@ -6,10 +6,6 @@ import { hashContext, hkdfExpand, hkdfExtract, hmacDigest } from './hash.js';
 import { type RandomSource, defaultRandom, keyExchangeWithPrivateKey, nobleGroups, nobleKeyExchange } from './key-exchange.js';
 import { NobleVerifier, importNobleSigningKey } from './signatures.js';
 
-export { HYBRID_PRIVATE_KEY_LENGTH, type RandomSource, defaultRandom, keyExchangeWithPrivateKey } from './key-exchange.js';
-export { ecdsaDerToCompact } from './signatures.js';
-export { schemesForPublicKey } from '../keys.js';
-
 export interface NobleProviderOptions {
   /**
    * Replaces the CSPRNG: random(), every ephemeral private key and the ML-KEM encapsulation

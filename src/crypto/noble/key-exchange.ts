@@ -8,7 +8,6 @@ import type { SyncKeyExchangeAlgorithm } from '../provider.js';
 import { defaultRandom } from '../random.js';
 import { montgomeryGroup } from './montgomery.js';
 
-export { HYBRID_PRIVATE_KEY_LENGTH } from '../hybrid.js';
 export type { RandomSource } from '../key-exchange.js';
 export { defaultRandom } from '../random.js';
 

@@ -7,7 +7,6 @@ import { bytesEqual } from '../../wire/bytes.js';
 import { type PublicKeyInfo, curveFieldLength, ecdsaDerToCompact, parseSpki, publicKeyFitsScheme, schemesForKey } from '../keys.js';
 import { type PrivateKeyInfo, parsePkcs8, unusableSigningKey } from '../private-keys.js';
 
-export { ecdsaDerToCompact } from '../keys.js';
 import type { SigningKey } from '../provider.js';
 import { type EcCurve, schemeAlgorithms } from '../signature-schemes.js';
 import { rsaSigning } from '../rsa-pss-signer.js';

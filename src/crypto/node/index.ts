@@ -8,7 +8,6 @@ import { nodeHashContext, nodeHkdfExpand, nodeHkdfExtract, nodeHmac } from './ha
 import { nodeKeyExchange, nodeKeyExchangeWithPrivateKey } from './key-exchange.js';
 import { NodeVerifier, importNodeSigningKey } from './signatures.js';
 
-export { nodeKeyExchangeWithPrivateKey } from './key-exchange.js';
 export { NodeVerifier } from './signatures.js';
 
 export interface NodeProviderOptions {
@@ -39,7 +38,7 @@ let poolAt = 0;
  * requests are served from a 4 KiB block drawn at once. Every byte is handed out once and
  * wiped from the block as it leaves, so the block never holds anything already given away.
  */
-export function nodeRandom(length: number): Uint8Array {
+function nodeRandom(length: number): Uint8Array {
   if (length > SMALL_REQUEST) return randomFillSync(new Uint8Array(length));
   if (poolAt + length > pool.length) {
     pool = randomFillSync(new Uint8Array(POOL_SIZE));
