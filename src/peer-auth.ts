@@ -203,7 +203,7 @@ export interface ChainVerdict {
  * failure like any other, which `reject` turns into a fatal alert. When the trace is listened
  * to, the verifier's report of how it decided is traced before the verdict is acted on.
  */
-export async function verifyPeerChain(
+async function verifyPeerChain(
   verifier: CertificateVerifier | undefined,
   chain: readonly Uint8Array[],
   context: VerificationContext,

@@ -56,7 +56,7 @@ function short(bytes: Uint8Array, max = 16): string {
   return bytes.length > max ? `${hex}… (${bytes.length} bytes)` : hex || '(empty)';
 }
 
-export function describeMessage(message: HandshakeMessage): Field[] {
+function describeMessage(message: HandshakeMessage): Field[] {
   switch (message.type) {
     case 1:
       return [

@@ -112,6 +112,6 @@ function defaultShareGroups(groups: readonly NamedGroup[]): NamedGroup[] {
   return [first];
 }
 
-export function isIpLiteral(name: string): boolean {
+function isIpLiteral(name: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.includes(':');
 }

@@ -15,7 +15,7 @@ export type ReferenceIdentity =
   | { readonly type: 'invalid'; readonly text: string; readonly reason: string };
 
 /** Classifies and normalises the name the client asked for. */
-export function referenceIdentity(serverName: string): ReferenceIdentity {
+function referenceIdentity(serverName: string): ReferenceIdentity {
   const ip = parseIpAddress(serverName);
   if (ip) return { type: 'ip', bytes: ip, text: serverName };
   let name = serverName.endsWith('.') ? serverName.slice(0, -1) : serverName;

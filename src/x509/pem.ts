@@ -67,7 +67,7 @@ export function parsePem(text: string, sourceName: string): PemBlock[] {
   return blocks;
 }
 
-export function decodeBase64(body: string, sourceName: string, what: string): Uint8Array {
+function decodeBase64(body: string, sourceName: string, what: string): Uint8Array {
   if (body.length === 0) throw badInput(sourceName, `${what} is empty`);
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw badInput(sourceName, `${what} contains characters that are not base64`);
   if (body.length % 4 !== 0) throw badInput(sourceName, `${what} has truncated base64 (${body.length} characters is not a multiple of 4)`);

@@ -235,7 +235,7 @@ function ekuName(oid: string): string {
   return { [OID.serverAuth]: 'serverAuth', [OID.clientAuth]: 'clientAuth', [OID.anyExtendedKeyUsage]: 'anyExtendedKeyUsage' }[oid] ?? oid;
 }
 
-export function describePosition(cert: ParsedCertificate | CertificateSummary, index: number, pathLength: number): string {
+function describePosition(cert: ParsedCertificate | CertificateSummary, index: number, pathLength: number): string {
   const role = index === 0 ? (pathLength === 1 ? 'pinned certificate' : 'leaf') : index === pathLength - 1 ? 'trust anchor' : 'intermediate';
   return `certificate ${index} (${role}) "${cert.subject}"`;
 }

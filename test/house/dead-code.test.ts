@@ -17,28 +17,11 @@ import { exportsOf, importsOf, localUses, type Module, parseModule, ROOT, SRC, s
  * `module#name` (`module#*`: every export of that module), each with its fate.
  */
 const PENDING_DEAD_EXPORTS: Readonly<Record<string, string>> = {
-  'cli/trace.ts#describeMessage': 'drop `export`',
-  'client/client-hello.ts#isIpLiteral': 'drop `export`',
-  'messages/extensions.ts#buildEmptyExtension': 'move to test/helpers/',
-  'messages/extensions.ts#buildStatusRequestClientHello': 'move to test/helpers/',
-  'messages/extensions.ts#buildStatusRequestCertificateEntry': 'move to test/helpers/',
-  'messages/extensions.ts#buildPadding': 'move to test/helpers/',
   'record/framing.ts#maxFragmentForRecordSizeLimit': 'move to test/helpers/',
   'record/writer.ts#MAX_DROPPED_CHANGE_CIPHER_SPECS': 'move to test/helpers/ (the limit itself lives in record/change-cipher-spec.ts)',
   'record/writer.ts#protectedRecords': 'move to test/helpers/',
   'record/writer.ts#plaintextAlertRecord': 'move to test/helpers/',
   'record/writer.ts#padToMultipleOf': 'move to test/helpers/',
-  'wire/native-bytes.ts#portableBytes': 'move to test/helpers/',
-  'x509/certificate.ts#KeyUsageBit': 'drop `export`',
-  'x509/certificate.ts#formatGeneralName': 'drop `export`',
-  'x509/certificate.ts#formatName': 'drop `export`',
-  'x509/identity.ts#referenceIdentity': 'drop `export`',
-  'x509/pem.ts#decodeBase64': 'drop `export`',
-  'x509/validate.ts#describePosition': 'drop `export`',
-  // 34 re-exports (parseCertificate, checkIdentity, parsePem, CertificateError, …) that only tests
-  // import from the barrel; engine.ts takes X509Verifier, TrustStore, loadCertificates and
-  // loadPrivateKey. Tests import from the defining modules, the barrel keeps what engine.ts takes.
-  'x509/index.ts#*': 'tests import from the defining modules; drop the re-exports',
 };
 
 const pending = (key: string) => key in PENDING_DEAD_EXPORTS || `${key.slice(0, key.indexOf('#'))}#*` in PENDING_DEAD_EXPORTS;

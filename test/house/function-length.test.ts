@@ -17,19 +17,6 @@ const MAX_FUNCTION_LINES = 80;
  */
 const DATA_TABLES: Readonly<Record<string, string>> = {};
 
-/**
- * Too long today, split by other helpers of issue 12 on their branches; the lead empties this
- * list after merging them. `path:name` → the helper's task.
- */
-const PENDING_SPLITS: Readonly<Record<string, string>> = {
-  'x509/certificate.ts:constructor': 'ParsedCertificate: one reader per extension, chosen by OID (item 5)',
-  'x509/validate.ts:validatePath': 'x509 split',
-  'x509/x509-verifier.ts:evaluate': 'x509 split',
-  'crypto/der.ts:derReader': 'a DER reader module of its own (item 5)',
-  'server/states.ts:serverFlight': 'named steps ServerHello … Finished, as Go does (item 5)',
-  'server/negotiate.ts:readClientHello': 'server split',
-};
-
 /** A readable name for a function: its own, its variable's or property's, or the class member's. */
 function nameOf(node: ts.FunctionLikeDeclaration): string {
   if (ts.isConstructorDeclaration(node)) return 'constructor';
@@ -64,16 +51,16 @@ function longFunctions(module: Module, max = MAX_FUNCTION_LINES): LongFunction[]
 const allLong = () => srcModules().flatMap((m) => longFunctions(m));
 
 describe('no function in src/ over 80 lines (issue 12)', () => {
-  test('every long function is a data table or pending a split', () => {
+  test('every long function is a data table', () => {
     const offenders = allLong()
-      .filter((f) => !(f.key in DATA_TABLES) && !(f.key in PENDING_SPLITS))
+      .filter((f) => !(f.key in DATA_TABLES))
       .map((f) => `${f.key} (line ${f.line}, ${f.lines} lines)`);
     expect(offenders).toEqual([]);
   });
 
-  test('the lists name only functions that are still too long', () => {
+  test('the data-table list names only functions that are still too long', () => {
     const long = new Set(allLong().map((f) => f.key));
-    expect(Object.keys({ ...DATA_TABLES, ...PENDING_SPLITS }).filter((key) => !long.has(key))).toEqual([]);
+    expect(Object.keys(DATA_TABLES).filter((key) => !long.has(key))).toEqual([]);
   });
 
   test('the measure: first token to closing brace, a factory with its closures, each nested function on its own', () => {

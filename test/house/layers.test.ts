@@ -36,27 +36,6 @@ const LAYERS: readonly (readonly string[])[] = [
 /** The only groups that may import `node:` modules (DESIGN.md: everything else runs on any runtime). */
 const NODE_ONLY_GROUPS: readonly string[] = ['cli', 'node', 'crypto/node', 'index.ts'];
 
-/**
- * Imports that break the rule today, fixed by other helpers of issue 12 on their branches; the
- * lead empties these after merging them. `from -> to` (module paths) → the fix.
- */
-const PENDING_UPWARD: Readonly<Record<string, string>> = {
-  'config.ts -> server/anti-replay.ts': 'item 5: the anti-replay interface declared in config.ts, implemented in server/',
-  'config.ts -> server/tickets.ts': 'item 5: the ticket-store interface declared in config.ts, implemented in server/',
-};
-
-/**
- * Cycles today (each as its modules, sorted), to be broken; the lead empties this after merging.
- * - x509: item 5 (a DER reader module of its own, summaries in a types module), another helper.
- * - crypto/webcrypto: key-exchange.ts loads private-key-import.ts with import() (kept out of the
- *   main chunk), which imports the EcdhSpec and EphemeralKey types back; a types module would
- *   break it. Nobody owns it in issue 12's round: named in the report.
- */
-const PENDING_CYCLES: readonly (readonly string[])[] = [
-  ['crypto/webcrypto/key-exchange.ts', 'crypto/webcrypto/private-key-import.ts'],
-  ['x509/certificate-error.ts', 'x509/certificate.ts', 'x509/identity.ts'],
-];
-
 function groupOf(path: string): string {
   if (path.startsWith('crypto/node/')) return 'crypto/node';
   return path.includes('/') ? path.slice(0, path.indexOf('/')) : path;
@@ -137,20 +116,12 @@ describe('layers: dependencies point down, no cycles (DESIGN.md)', () => {
     for (const m of srcModules()) expect(() => layerOf(groupOf(m.path)), m.path).not.toThrow();
   });
 
-  test('no import points up or sideways, but those pending', () => {
-    expect(upwardImports(srcModules()).filter((edge) => !(edge in PENDING_UPWARD))).toEqual([]);
+  test('no import points up or sideways', () => {
+    expect(upwardImports(srcModules())).toEqual([]);
   });
 
-  test('no import cycle, but those pending', () => {
-    const pending = new Set(PENDING_CYCLES.map((c) => c.join(' ')));
-    expect(importCycles(srcModules()).filter((c) => !pending.has(c.join(' ')))).toEqual([]);
-  });
-
-  test('the pending lists name only what is still there', () => {
-    const upward = new Set(upwardImports(srcModules()));
-    expect(Object.keys(PENDING_UPWARD).filter((edge) => !upward.has(edge))).toEqual([]);
-    const cycles = new Set(importCycles(srcModules()).map((c) => c.join(' ')));
-    expect(PENDING_CYCLES.map((c) => c.join(' ')).filter((c) => !cycles.has(c))).toEqual([]);
+  test('no import cycle', () => {
+    expect(importCycles(srcModules())).toEqual([]);
   });
 
   // test/package checks everything src/engine.ts reaches (type-only and dynamic imports, Buffer,

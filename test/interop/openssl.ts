@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { ClientConfig, ServerConfig } from '../../src/config.js';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../src/registry.js';
-import { TrustStore, X509Verifier } from '../../src/x509/index.js';
+import { TrustStore } from '../../src/x509/truststore.js';
+import { X509Verifier } from '../../src/x509/x509-verifier.js';
 import { type ServerKeyKind, pkiPath, serverChain, serverKey } from '../helpers/fixtures.js';
 import { type Spawned, start } from '../helpers/processes.js';
 import { testProvider } from '../helpers/provider.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Candidate, ChainReport, ChainStep } from '../../src/x509/chain-report.js';
 import { chainView, shortName } from '../../src/explain/chain.js';
-import { TrustStore, X509Verifier, type X509VerificationResult } from '../../src/x509/index.js';
+import { TrustStore } from '../../src/x509/truststore.js';
+import { X509Verifier, type X509VerificationResult } from '../../src/x509/x509-verifier.js';
 import type { VerificationContext } from '../../src/x509/verifier.js';
 import type { CertificateError } from '../../src/x509/certificate-error.js';
 import { NOW, ca, leaf as issueLeaf, simplePki, testKey, type TestCert } from './pki.js';

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { TrustStore, X509Verifier, type X509VerificationResult, type X509VerifierOptions } from '../../src/x509/index.js';
+import { TrustStore } from '../../src/x509/truststore.js';
+import { X509Verifier, type X509VerificationResult, type X509VerifierOptions } from '../../src/x509/x509-verifier.js';
 import type { VerificationContext } from '../../src/x509/verifier.js';
 import { CertificateError, type CertificateCheck, type CertificateErrorCode } from '../../src/x509/certificate-error.js';
 import { NOW, type TestCert } from './pki.js';

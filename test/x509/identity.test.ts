@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { formatIpAddress, matchesDnsName, parseIpAddress } from '../../src/x509/index.js';
+import { matchesDnsName } from '../../src/x509/identity.js';
+import { formatIpAddress, parseIpAddress } from '../../src/x509/ip-address.js';
 import { expectFailure, expectOk, verifyChain } from './helpers.js';
 import { simplePki } from './pki.js';
 

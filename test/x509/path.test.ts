@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { loadCertificates } from '../../src/x509/index.js';
+import { loadCertificates } from '../../src/x509/pem.js';
 import { expectFailure, expectOk, verifyChain } from './helpers.js';
 import { NOW, allKeyTypes, ca, issue, leaf, simplePki, testKey, type KeyType, type SigAlg } from './pki.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, X509Certificate } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { describePrivateKey, encodePem, loadCertificates, loadPrivateKey, parsePem } from '../../src/x509/index.js';
+import { describePrivateKey, encodePem, loadCertificates, loadPrivateKey, parsePem } from '../../src/x509/pem.js';
 import { TLSError } from '../../src/errors.js';
 
 const pki = (file: string) => readFileSync(new URL(`../../test-vectors/pki/${file}`, import.meta.url));

@@ -2,18 +2,13 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { describe, expect, test } from 'vitest';
 import { TLSError } from '../../src/errors.js';
-import {
-  CertificateError,
-  TrustStore,
-  WebCryptoSignatureChecker,
-  X509Verifier,
-  certificateAlert,
-  encodePem,
-  loadCertificates,
-  parseCertificate,
-  type CertificateVerifier,
-  type X509VerifierOptions,
-} from '../../src/x509/index.js';
+import { CertificateError, certificateAlert } from '../../src/x509/certificate-error.js';
+import { parseCertificate } from '../../src/x509/certificate.js';
+import { encodePem, loadCertificates } from '../../src/x509/pem.js';
+import { WebCryptoSignatureChecker } from '../../src/x509/signature.js';
+import { TrustStore } from '../../src/x509/truststore.js';
+import type { CertificateVerifier } from '../../src/x509/verifier.js';
+import { X509Verifier, type X509VerifierOptions } from '../../src/x509/x509-verifier.js';
 import { ParsedCertificate } from '../../src/x509/certificate.js';
 import { ProviderSignatureChecker } from '../../src/x509/provider-signature.js';
 import { type SignatureChecker, certSignatureAlgorithm } from '../../src/x509/signature.js';
