@@ -118,7 +118,6 @@ export class ExpectServerHello implements HandshakeState {
     // 4. Handshake secrets over ClientHello..ServerHello.
     this.transcript.selectHash(suite.hash);
     this.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
     const schedule = resumed ? this.psk!.schedule : new KeySchedule(this.ctx.provider, suite.hash, undefined, this.ctx.onSecret);
     schedule.enterHandshake(sharedSecret);
     if (sharedSecret) zeroize(sharedSecret);
@@ -230,7 +229,6 @@ export class ExpectServerHello implements HandshakeState {
     this.transcript.selectHash(suite.hash);
     this.transcript.replaceWithMessageHash();
     this.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: retry, raw });
 
     const compat = this.offer.legacySessionId.length > 0;
     if (compat && !this.sentChangeCipherSpec) this.ctx.sendChangeCipherSpec();
@@ -306,7 +304,6 @@ class ExpectEncryptedExtensions implements HandshakeState {
       throw protocolError('illegal_parameter', "server accepted early data with another suite or ALPN protocol than the ticket's");
     }
     this.hs.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     // A resumed session is authenticated by the PSK: Finished follows directly (RFC 8446 §2.2).
     if (this.hs.resumed) {
       const verdict = { authorized: this.hs.resumed.ticket.authorized, error: undefined };
@@ -328,7 +325,6 @@ class ExpectCertificate implements HandshakeState {
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     if (received.message.type === HandshakeType.certificate_request && !this.hs.certificateRequest) {
       const { message, raw } = received as ReceivedMessage<CertificateRequest>;
-      this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
       this.hs.certificateRequest = readCertificateRequest(message, false);
       this.hs.transcript.update(raw);
       return this;
@@ -336,7 +332,6 @@ class ExpectCertificate implements HandshakeState {
     const { message, raw } = expectType(received, HandshakeType.certificate, this.name);
     checkServerCertificateMessage(message);
     this.hs.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
 
     const chain = message.entries.map((e) => e.data);
     const config = this.hs.offer.config;
@@ -380,7 +375,6 @@ class ExpectCertificateVerify implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = expectType(received, HandshakeType.certificate_verify, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     await checkCertificateVerify(this.ctx.provider, message, this.hs.offer.signatureSchemes, this.chain[0]!, 'server', this.hs.transcript.current());
     this.ctx.trace({ kind: 'verified', what: 'server CertificateVerify signature', ok: true });
     this.hs.transcript.update(raw);
@@ -406,7 +400,6 @@ class ExpectFinished implements HandshakeState {
     const provider = this.ctx.provider;
 
     // 1. The server's Finished covers everything up to its CertificateVerify.
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     checkFinished(provider, suite.hash, message, this.hs.serverSecret, transcript.current());
     this.ctx.trace({ kind: 'verified', what: 'server Finished', ok: true });
     transcript.update(raw);

@@ -54,7 +54,6 @@ export class ExpectClientCertificate implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = expectType(received, HandshakeType.certificate, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     if (!bytesEqual(message.context, this.context)) throw protocolError('illegal_parameter', 'client Certificate answers another request context');
     for (const entry of message.entries) {
       for (const { type } of entry.extensions) {
@@ -89,7 +88,6 @@ class ExpectClientCertificateVerify implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = expectType(received, HandshakeType.certificate_verify, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     await checkCertificateVerify(this.ctx.provider, message, this.policy.schemes, this.chain[0]!, 'client', this.transcript.current());
     this.ctx.trace({ kind: 'verified', what: 'client CertificateVerify signature', ok: true });
     this.transcript.update(raw);

@@ -40,7 +40,6 @@ export class ExpectClientHello implements HandshakeState {
     const { message: hello, raw } = expectType(received, HandshakeType.client_hello, this.name);
     const transcript = new Transcript(this.ctx.provider);
     transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
 
     const offer = readClientHello(hello);
     const suite = chooseCipherSuite(hello.cipherSuites, this.server.cipherSuites);
@@ -99,7 +98,6 @@ class ExpectSecondClientHello implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message: hello, raw } = expectType(received, HandshakeType.client_hello, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
     const offer = readClientHello(hello);
     // The binder covers message_hash(ClientHello1), the HelloRetryRequest and this ClientHello
     // up to its binders (RFC 8446 §4.2.11.2).
@@ -381,8 +379,7 @@ class ExpectEndOfEarlyData implements HandshakeState {
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    const { message, raw } = expectType(received, HandshakeType.end_of_early_data, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+    const { raw } = expectType(received, HandshakeType.end_of_early_data, this.name);
     this.finish.transcript.update(raw);
     this.ctx.installReadKeys(this.finish.suite, this.finish.clientSecret, 'handshake');
     return new ExpectClientFinished(this.ctx, this.server, this.finish);
@@ -401,7 +398,6 @@ class ExpectClientFinished implements HandshakeState {
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = expectType(received, HandshakeType.finished, this.name);
     const { suite, transcript, schedule, app, info } = this.finish;
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     checkFinished(this.ctx.provider, suite.hash, message, this.finish.clientSecret, transcript.current());
     this.ctx.trace({ kind: 'verified', what: 'client Finished', ok: true });
     transcript.update(raw);
