@@ -30,6 +30,21 @@ export function earlyDataSkipBudget(maxEarlyDataSize: number): number {
   return Math.max(MAX_SKIPPED_EARLY_DATA, maxEarlyDataSize + 256 * (Math.ceil(maxEarlyDataSize / MAX_PLAINTEXT_LENGTH) + 1));
 }
 
+/**
+ * A peer that goes away is an event, not a place in our code, and a common one (clients drop
+ * connections without close_notify all the time): its error carries no stack trace, which
+ * saves capturing one, and formatting it when a stream's destroy() reads error.stack.
+ */
+function transportClosedError(message: string): TLSError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new TLSError('CONNECTION_CLOSED', message);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** What the connection does with the records that are not handshake messages. */
 export interface InboundHandler {
   /** The content of an alert record (not yet checked). */
@@ -100,10 +115,6 @@ export class InboundRecords {
     return this.deframer.bufferedBytes;
   }
 
-  get partialRecordBytes(): number {
-    return this.deframer.partialRecordBytes;
-  }
-
   /**
    * Reads records until a handshake message is complete and returns it, or returns undefined
    * once the records received so far are used up (or reading stopped). Alerts and application
@@ -167,6 +178,18 @@ export class InboundRecords {
     this.keysChangedInStep = true;
     // Application keys are installed after the peer's Finished: the window has passed.
     if (epoch === 'application') this.changeCipherSpec = 'closed';
+  }
+
+  /**
+   * The transport closed before close_notify: a truncation attack or a crash, which the
+   * application must not mistake for a clean end (RFC 8446 §6.1). `established`: whether the
+   * handshake had completed.
+   */
+  endOfInput(established: boolean): TLSError {
+    const where = established ? 'without close_notify' : 'during the handshake';
+    const cut = this.deframer.partialRecordBytes;
+    const truncated = cut > 0 ? ` (${cut} bytes of a record cut off)` : '';
+    return transportClosedError(`transport closed ${where}${truncated}`);
   }
 
   /** A handshake state starts on a message; see handshakeStepEnded. */
