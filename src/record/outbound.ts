@@ -78,8 +78,9 @@ export class OutboundRecords {
     this.plaintextVersion = ProtocolVersion.TLS1_2;
   }
 
-  /** Application data (0-RTT included) under the current key. */
+  /** Application data (0-RTT included) under the current key; none after close_notify. */
   sendData(data: Uint8Array): void {
+    if (this.closeNotifySent) return;
     this.sendProtected(ContentType.application_data, data);
   }
 
@@ -98,10 +99,16 @@ export class OutboundRecords {
     else for (const record of plaintextRecords(ContentType.alert, body)) this.sendPlaintext(record);
   }
 
-  /** Sends close_notify; from here on nothing is sent, queued handshake messages included. */
+  /**
+   * Sends close_notify; from here on nothing is sent (RFC 8446 §6.1): not the handshake
+   * messages still queued, not a change_cipher_spec or Finished of a handshake that completes
+   * later, not data written before the handshake and held until then.
+   */
   close(): void {
-    this.closeNotifySent = true;
+    this.pending = [];
+    this.pendingLength = 0;
     this.sendAlert(AlertDescription.close_notify);
+    this.closeNotifySent = true;
   }
 
   /** Our records go under new keys from the next one on (queued messages go first). */
@@ -165,6 +172,7 @@ export class OutboundRecords {
 
   /** Protects one record and sends it; the trace sees it first, while its buffer is ours. */
   private sendRecord(type: number, content: Uint8Array): void {
+    if (this.closeNotifySent) return;
     const protector = this.protector!;
     if (!this.host.tracing) {
       this.host.send(protectedRecord(protector, type, content, this.maxFragment));
@@ -178,6 +186,7 @@ export class OutboundRecords {
 
   /** Sends an unprotected record (hellos, change_cipher_spec, alerts before keys). */
   private sendPlaintext(record: Uint8Array): void {
+    if (this.closeNotifySent) return;
     if (this.host.tracing) this.host.trace({ kind: 'record', direction: 'sent', bytes: record });
     this.host.send(record);
   }
