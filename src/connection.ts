@@ -15,17 +15,18 @@ import { ServerConnected } from './server/connected.js';
 import { ExpectClientHello } from './server/states.js';
 import type { TrafficKeys } from './traffic-keys.js';
 
-/**
- * The sans-I/O TLS 1.3 connection: feed it transport bytes with `receive`, write application
- * data with `write`, and it calls `send` with bytes for the transport and reports what
- * happens through the other events. It owns the record layer and hands handshake messages to
- * the client or server state machine.
- */
-
 export type { ConnectionEvents } from './connection-context.js';
 
 export type ConnectionState = 'handshaking' | 'connected' | 'closed';
 
+/**
+ * The sans-I/O TLS 1.3 connection: feed it transport bytes with `receive`, write application
+ * data with `write`, and it calls `send` with bytes for the transport and reports what
+ * happens through the other events. It orchestrates: records come in through
+ * record/inbound.ts and go out through record/outbound.ts, each handshake message goes to
+ * the client or server state machine (through handshake-driver.ts), and events go to the
+ * application.
+ */
 export abstract class Connection {
   private readonly listeners = connectionListeners();
   private readonly inbound: InboundRecords;
