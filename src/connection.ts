@@ -65,10 +65,6 @@ export abstract class Connection {
     return this;
   }
 
-  private emit<K extends keyof ConnectionEvents>(event: K, ...args: Parameters<ConnectionEvents[K]>): void {
-    this.listeners.emit(event, ...args);
-  }
-
   get state(): ConnectionState {
     if (this.failure || (this.outbound.closed && this.peerClosed)) return 'closed';
     return this.sessionInfo ? 'connected' : 'handshaking';
@@ -173,7 +169,7 @@ export abstract class Connection {
       }
       this.peerClosed = true;
       this.inbound.stop();
-      this.emit('end');
+      this.listeners.emit('end');
       return;
     }
     // RFC 8446 §6: user_canceled is a warning that a close_notify follows; every other alert
@@ -189,7 +185,7 @@ export abstract class Connection {
     const message = decodeHandshake(type, body);
     // Traced once, here, before any state judges it: the trace of a failed handshake shows the
     // message that failed it, then the failure.
-    if (this.listeners.has('trace')) this.emit('trace', { kind: 'message', direction: 'received', message, raw });
+    if (this.listeners.has('trace')) this.listeners.emit('trace', { kind: 'message', direction: 'received', message, raw });
     if (message.type === HandshakeType.client_hello) {
       if (this.common.onSecret) this.parts.clientRandom = message.random.slice();
       if (this.role === 'server') this.inbound.clientHelloReceived(message.extensions.some((e) => e.type === ExtensionType.early_data));
@@ -278,8 +274,8 @@ export abstract class Connection {
     this.outbound.dispose();
     this.inbound.dispose();
     this.keys.forget();
-    this.emit('trace', { kind: 'failed', error: tlsError });
-    this.emit('error', tlsError);
+    this.listeners.emit('trace', { kind: 'failed', error: tlsError });
+    this.listeners.emit('error', tlsError);
   }
 
   // ---- the state machines' view --------------------------------------------------------
@@ -292,7 +288,7 @@ export abstract class Connection {
   private handshakeCompleted(info: SessionInfo): void {
     this.sessionInfo = info;
     this.outbound.flush();
-    this.emit('handshake', info);
+    this.listeners.emit('handshake', info);
     const queued = this.queuedWrites;
     this.queuedWrites = [];
     for (const data of queued) this.outbound.sendData(data);

@@ -49,11 +49,6 @@ export class OutboundRecords {
     return this.closeNotifySent;
   }
 
-  /** Whether records are protected (a key is installed). */
-  get protecting(): boolean {
-    return this.protector !== undefined;
-  }
-
   /** Queues an encoded handshake message; it goes out with the next flush. */
   queueHandshake(raw: Uint8Array): void {
     this.pending.push(raw);
