@@ -3,6 +3,7 @@ import { protocolError, type TLSError } from './errors.js';
 import { handshakeTypeName } from './registry.js';
 import type { HandshakeMessage, ReceivedMessage } from './messages/types.js';
 import type { SecretName, SecretObserver } from './keyschedule.js';
+import type { Epoch, RecordTraceEvent } from './record/trace.js';
 import type { Transcript } from './transcript.js';
 import type { ChainReport } from './x509/chain-report.js';
 
@@ -17,8 +18,7 @@ export interface HandshakeState {
   handle(received: ReceivedMessage): Promise<HandshakeState>;
 }
 
-/** Which keys protect records in one direction. */
-export type Epoch = 'plaintext' | 'early' | 'handshake' | 'application';
+export type { Epoch } from './record/trace.js';
 
 /**
  * What a handshake established. The application may keep it: it never changes. A later
@@ -55,18 +55,17 @@ export function frozenSessionInfo(info: SessionInfo): SessionInfo {
 
 /** Structured trace events; the CLI's --trace formats them, nothing listens by default. */
 export type TraceEvent =
+  /**
+   * A handshake message: sent when a state (or the record layer, for KeyUpdate) queues it;
+   * received once, right after it was decoded and before any state checked it.
+   */
   | { kind: 'message'; direction: 'sent' | 'received'; message: HandshakeMessage; raw: Uint8Array }
   | { kind: 'keys'; direction: 'read' | 'write'; epoch: Epoch }
   /** A secret was derived; the name only; values go to the key log alone. */
   | { kind: 'secret'; name: SecretName }
   | { kind: 'verified'; what: string; ok: boolean; detail?: string }
-  /**
-   * One record exactly as on the wire (lent for the call), traced before it is judged.
-   * Protected records carry their sequence number under their key, and the inner plaintext
-   * when it was sealed or opened (content type and content, padding removed); a received
-   * one that did not open has no `inner`.
-   */
-  | { kind: 'record'; direction: 'sent' | 'received'; bytes: Uint8Array; sequence?: number; inner?: { type: number; content: Uint8Array } }
+  /** One record exactly as on the wire, traced before it is judged: see RecordTraceEvent. */
+  | RecordTraceEvent
   /** The connection failed: the reason, after the alert (if any) was sent. */
   | { kind: 'failed'; error: TLSError }
   /**

@@ -29,7 +29,6 @@ export class ClientConnected implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = received;
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     switch (message.type) {
       case HandshakeType.key_update:
         this.ctx.peerKeyUpdate(message.requestUpdate === 1);

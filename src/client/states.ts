@@ -121,7 +121,6 @@ export class ExpectServerHello implements HandshakeState {
     // 4. Handshake secrets over ClientHello..ServerHello.
     this.transcript.selectHash(suite.hash);
     this.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
     const schedule = resumed ? this.psk!.schedule : new KeySchedule(this.ctx.provider, suite.hash, undefined, this.ctx.onSecret);
     schedule.enterHandshake(sharedSecret);
     if (sharedSecret) zeroize(sharedSecret);
@@ -233,7 +232,6 @@ export class ExpectServerHello implements HandshakeState {
     this.transcript.selectHash(suite.hash);
     this.transcript.replaceWithMessageHash();
     this.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: retry, raw });
 
     const compat = this.offer.legacySessionId.length > 0;
     if (compat && !this.sentChangeCipherSpec) this.ctx.sendChangeCipherSpec();
@@ -309,7 +307,6 @@ class ExpectEncryptedExtensions implements HandshakeState {
       throw protocolError('illegal_parameter', "server accepted early data with another suite or ALPN protocol than the ticket's");
     }
     this.hs.transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     // A resumed session is authenticated by the PSK: Finished follows directly (RFC 8446 §2.2).
     if (this.hs.resumed) {
       const verdict = { authorized: this.hs.resumed.ticket.authorized, error: undefined };
@@ -331,13 +328,11 @@ class ExpectCertificate implements HandshakeState {
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     if (received.message.type === HandshakeType.certificate_request && !this.hs.certificateRequest) {
       const { message, raw } = received as ReceivedMessage<CertificateRequest>;
-      this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
       this.hs.certificateRequest = readCertificateRequest(message, false);
       this.hs.transcript.update(raw);
       return this;
     }
     const certificate = expectType(received, HandshakeType.certificate, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: certificate.message, raw: certificate.raw });
     const config = this.hs.offer.config;
     // A server's Certificate is never empty: receiveCertificate throws rather than return undefined.
     const peer = await receiveCertificate(
@@ -370,7 +365,6 @@ class ExpectCertificateVerify implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const verify = expectType(received, HandshakeType.certificate_verify, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: verify.message, raw: verify.raw });
     const scheme = await receiveCertificateVerify(this.ctx, verify, 'server', this.hs.offer.signatureSchemes, this.chain[0]!, this.hs.transcript);
     return new ExpectFinished(this.ctx, this.hs, this.params, this.chain, this.verdict, scheme);
   }
@@ -394,7 +388,6 @@ class ExpectFinished implements HandshakeState {
     const provider = this.ctx.provider;
 
     // 1. The server's Finished covers everything up to its CertificateVerify.
-    this.ctx.trace({ kind: 'message', direction: 'received', message: finished.message, raw: finished.raw });
     receiveFinished(this.ctx, finished, 'server', suite.hash, this.hs.serverSecret, transcript);
 
     // 2. Application secrets over ClientHello..server Finished; the server may already send data.

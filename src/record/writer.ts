@@ -3,7 +3,7 @@ import { type AlertDescription, type AlertLevel, ContentType, ProtocolVersion } 
 import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, writeRecordHeader } from './framing.js';
 import type { RecordProtector } from './protection.js';
 
-// The connection takes everything it sends from here, change_cipher_spec included.
+// The outbound record layer takes everything it sends from here, change_cipher_spec included.
 export { MAX_DROPPED_CHANGE_CIPHER_SPECS, changeCipherSpecRecord, checkChangeCipherSpec } from './change-cipher-spec.js';
 
 /**
@@ -72,13 +72,28 @@ export function protectedRecords(protector: RecordProtector, type: number, data:
   const records: Uint8Array[] = [];
   let offset = 0;
   do {
-    const length = Math.min(maxFragment, data.length - offset);
-    const room = maxFragment - length;
-    const paddingLength = padding ? Math.min(padding(length, room), room) : 0;
-    records.push(protector.protect(type, data.subarray(offset, offset + length), paddingLength));
-    offset += length;
+    const fragment = data.subarray(offset, offset + maxFragment);
+    records.push(sealFragment(protector, type, fragment, maxFragment, padding));
+    offset += fragment.length;
   } while (offset < data.length);
   return records;
+}
+
+/**
+ * One protected record holding `fragment` (at most `maxFragment` bytes) plus the padding the
+ * policy asks for, as far as the record has room: the record-at-a-time form of
+ * protectedRecords, for a sender that checks the key's usage limit between records.
+ */
+export function protectedRecord(protector: RecordProtector, type: number, fragment: Uint8Array, maxFragment = MAX_PLAINTEXT_LENGTH, padding?: PaddingPolicy): Uint8Array {
+  checkCommon(type, fragment, maxFragment);
+  if (fragment.length > maxFragment) throw internalError(`a ${fragment.length}-byte fragment exceeds the maximum ${maxFragment}`);
+  return sealFragment(protector, type, fragment, maxFragment, padding);
+}
+
+function sealFragment(protector: RecordProtector, type: number, fragment: Uint8Array, maxFragment: number, padding: PaddingPolicy | undefined): Uint8Array {
+  const room = maxFragment - fragment.length;
+  const paddingLength = padding ? Math.min(padding(fragment.length, room), room) : 0;
+  return protector.protect(type, fragment, paddingLength);
 }
 
 /** The two bytes of an alert message (RFC 8446 §6): level, then description. */

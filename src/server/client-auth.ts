@@ -66,7 +66,6 @@ export class ExpectClientCertificate implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const certificate = expectType(received, HandshakeType.certificate, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: certificate.message, raw: certificate.raw });
     const { policy } = this;
     const peer = await receiveCertificate(
       this.ctx,
@@ -99,7 +98,6 @@ class ExpectClientCertificateVerify implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const verify = expectType(received, HandshakeType.certificate_verify, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: verify.message, raw: verify.raw });
     const scheme = await receiveCertificateVerify(this.ctx, verify, 'client', this.policy.schemes, this.peer.chain[0]!, this.transcript);
     return this.done({ ...this.peer, scheme });
   }

@@ -42,9 +42,8 @@ export class ServerConnected implements HandshakeState {
   }
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    const { message, raw } = received;
+    const { message } = received;
     if (message.type === HandshakeType.key_update) {
-      this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
       this.ctx.peerKeyUpdate(message.requestUpdate === 1);
       return this;
     }
@@ -61,7 +60,6 @@ export class ServerConnected implements HandshakeState {
       );
       return expect.handle(received);
     }
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} after the handshake`);
   }
 
@@ -91,7 +89,6 @@ class ExpectPostHandshakeFinished implements HandshakeState {
     if (message.type !== HandshakeType.finished) {
       throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} instead of the post-handshake Finished`);
     }
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
     // RFC 8446 §4.4: after the handshake, Finished is keyed by the current application secret.
     receiveFinished(this.ctx, { message, raw }, 'client', this.transcript.hash!, this.ctx.applicationSecret('client'), this.transcript);
     this.authenticated();

@@ -40,7 +40,6 @@ export class ExpectClientHello implements HandshakeState {
     const { message: hello, raw } = expectType(received, HandshakeType.client_hello, this.name);
     const transcript = new Transcript(this.ctx.provider);
     transcript.update(raw);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
 
     const offer = readClientHello(hello);
     const suite = chooseCipherSuite(hello.cipherSuites, this.server.cipherSuites);
@@ -99,7 +98,6 @@ class ExpectSecondClientHello implements HandshakeState {
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message: hello, raw } = expectType(received, HandshakeType.client_hello, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message: hello, raw });
     const offer = readClientHello(hello);
     // The binder covers message_hash(ClientHello1), the HelloRetryRequest and this ClientHello
     // up to its binders (RFC 8446 §4.2.11.2).
@@ -460,8 +458,7 @@ class ExpectEndOfEarlyData implements HandshakeState {
   ) {}
 
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
-    const { message, raw } = expectType(received, HandshakeType.end_of_early_data, this.name);
-    this.ctx.trace({ kind: 'message', direction: 'received', message, raw });
+    const { raw } = expectType(received, HandshakeType.end_of_early_data, this.name);
     this.finish.transcript.update(raw);
     this.ctx.installReadKeys(this.finish.suite, this.finish.clientSecret, 'handshake');
     return new ExpectClientFinished(this.ctx, this.server, this.finish);
@@ -480,7 +477,6 @@ class ExpectClientFinished implements HandshakeState {
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const finished = expectType(received, HandshakeType.finished, this.name);
     const { suite, transcript, schedule, app, info } = this.finish;
-    this.ctx.trace({ kind: 'message', direction: 'received', message: finished.message, raw: finished.raw });
     receiveFinished(this.ctx, finished, 'client', suite.hash, this.finish.clientSecret, transcript);
     this.ctx.installReadKeys(suite, app.client, 'application');
     const resumptionMaster = schedule.resumptionMasterSecret(transcript.current());

@@ -11,6 +11,7 @@ import {
   padToMultipleOf,
   plaintextAlertRecord,
   plaintextRecords,
+  protectedRecord,
   protectedRecords,
 } from '../../src/record/writer.js';
 import { nodeAead } from './node-aead.js';
@@ -77,6 +78,27 @@ describe('plaintextRecords (RFC 8446 §5.1)', () => {
     expectAlert(() => plaintextRecords(alert, Uint8Array.of(2, 40, 2, 40)), 'internal_error');
     expectAlert(() => plaintextRecords(handshake, filled(5), MAX_PLAINTEXT_LENGTH + 1), 'internal_error');
     expectAlert(() => plaintextRecords(handshake, filled(5), 0), 'internal_error');
+  });
+});
+
+describe('protectedRecord (one record at a time, as the outbound record layer sends)', () => {
+  it('builds the same records as protectedRecords, padding included', () => {
+    const a = protectorPair();
+    const b = protectorPair();
+    const data = filled(2500);
+    const options = { maxFragment: 1000, padding: padToMultipleOf(64) };
+    const whole = protectedRecords(a.writer, appData, data, options);
+    const oneByOne = [0, 1000, 2000].map((at) => protectedRecord(b.writer, appData, data.subarray(at, at + 1000), 1000, options.padding));
+    expect(oneByOne.map((r) => Array.from(r))).toEqual(whole.map((r) => Array.from(r)));
+    expectBytes(concat(receive(a.reader, oneByOne).map((r) => r.content)), data);
+  });
+
+  it('refuses a fragment over the maximum, an empty handshake record and a malformed alert (internal_error)', () => {
+    const { writer } = protectorPair();
+    expectAlert(() => protectedRecord(writer, handshake, filled(1001), 1000), 'internal_error');
+    expectAlert(() => protectedRecord(writer, handshake, new Uint8Array(0)), 'internal_error');
+    expectAlert(() => protectedRecord(writer, alert, Uint8Array.of(1, 0, 0)), 'internal_error');
+    expect(writer.recordsProtected, 'nothing was sealed').toBe(0);
   });
 });
 
