@@ -4,7 +4,7 @@ import { MAX_PLAINTEXT_LENGTH, RECORD_HEADER_LENGTH, writeRecordHeader } from '.
 import type { RecordProtector } from './protection.js';
 
 // The outbound record layer takes everything it sends from here, change_cipher_spec included.
-export { MAX_DROPPED_CHANGE_CIPHER_SPECS, changeCipherSpecRecord, checkChangeCipherSpec } from './change-cipher-spec.js';
+export { changeCipherSpecRecord } from './change-cipher-spec.js';
 
 /**
  * Cutting outgoing data into records (RFC 8446 §5.1): TLSPlaintext records before keys are
@@ -22,16 +22,6 @@ export type LegacyRecordVersion = typeof ProtocolVersion.TLS1_0 | typeof Protoco
  * §5.4). `room` is how much padding still fits in the record; larger answers are cut to it.
  */
 export type PaddingPolicy = (contentLength: number, room: number) => number;
-
-export interface ProtectedRecordOptions {
-  /**
-   * Most content plus padding per record: 2^14 by default; with the peer's record_size_limit
-   * use maxFragmentForRecordSizeLimit (limit - 1, the type byte counts in TLS 1.3).
-   */
-  maxFragment?: number;
-  /** Default: no padding. */
-  padding?: PaddingPolicy;
-}
 
 /**
  * Frames handshake, alert or change_cipher_spec bytes as TLSPlaintext records of at most
@@ -60,29 +50,9 @@ export function plaintextRecords(type: number, data: Uint8Array, maxFragment = M
 }
 
 /**
- * Cuts handshake, alert or application data into protected records under `protector`, each
- * holding at most `maxFragment` bytes of content plus padding. Empty application data still
- * makes one (empty) record, which RFC 8446 §5.4 allows as cover traffic. Only the record
- * buffers are allocated.
- */
-export function protectedRecords(protector: RecordProtector, type: number, data: Uint8Array, options: ProtectedRecordOptions = {}): Uint8Array[] {
-  const maxFragment = options.maxFragment ?? MAX_PLAINTEXT_LENGTH;
-  const padding = options.padding;
-  checkCommon(type, data, maxFragment);
-  const records: Uint8Array[] = [];
-  let offset = 0;
-  do {
-    const fragment = data.subarray(offset, offset + maxFragment);
-    records.push(sealFragment(protector, type, fragment, maxFragment, padding));
-    offset += fragment.length;
-  } while (offset < data.length);
-  return records;
-}
-
-/**
  * One protected record holding `fragment` (at most `maxFragment` bytes) plus the padding the
- * policy asks for, as far as the record has room: the record-at-a-time form of
- * protectedRecords, for a sender that checks the key's usage limit between records.
+ * policy asks for, as far as the record has room. One record at a time, so that the sender can
+ * check the key's usage limit between records.
  */
 export function protectedRecord(protector: RecordProtector, type: number, fragment: Uint8Array, maxFragment = MAX_PLAINTEXT_LENGTH, padding?: PaddingPolicy): Uint8Array {
   checkCommon(type, fragment, maxFragment);
@@ -99,17 +69,6 @@ function sealFragment(protector: RecordProtector, type: number, fragment: Uint8A
 /** The two bytes of an alert message (RFC 8446 §6): level, then description. */
 export function alertMessage(level: AlertLevel, description: AlertDescription): Uint8Array {
   return Uint8Array.of(level, description);
-}
-
-/** An alert as a TLSPlaintext record, for before any keys are installed. */
-export function plaintextAlertRecord(level: AlertLevel, description: AlertDescription): Uint8Array {
-  return plaintextRecords(ContentType.alert, alertMessage(level, description))[0]!;
-}
-
-/** Pads each record's content up to a multiple of `block` bytes (as far as the record allows). */
-export function padToMultipleOf(block: number): PaddingPolicy {
-  if (!Number.isInteger(block) || block < 1) throw internalError(`padding block ${block} must be a positive integer`);
-  return (contentLength) => (block - (contentLength % block)) % block;
 }
 
 function checkCommon(type: number, data: Uint8Array, maxFragment: number): void {

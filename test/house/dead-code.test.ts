@@ -16,13 +16,7 @@ import { exportsOf, importsOf, localUses, type Module, parseModule, ROOT, SRC, s
  * cli/trace.ts, editing): the lead empties this list after merging their branches. Keyed
  * `module#name` (`module#*`: every export of that module), each with its fate.
  */
-const PENDING_DEAD_EXPORTS: Readonly<Record<string, string>> = {
-  'record/framing.ts#maxFragmentForRecordSizeLimit': 'move to test/helpers/',
-  'record/writer.ts#MAX_DROPPED_CHANGE_CIPHER_SPECS': 'move to test/helpers/ (the limit itself lives in record/change-cipher-spec.ts)',
-  'record/writer.ts#protectedRecords': 'move to test/helpers/',
-  'record/writer.ts#plaintextAlertRecord': 'move to test/helpers/',
-  'record/writer.ts#padToMultipleOf': 'move to test/helpers/',
-};
+const PENDING_DEAD_EXPORTS: Readonly<Record<string, string>> = {};
 
 const pending = (key: string) => key in PENDING_DEAD_EXPORTS || `${key.slice(0, key.indexOf('#'))}#*` in PENDING_DEAD_EXPORTS;
 

@@ -21,14 +21,16 @@ const LAYERS: readonly (readonly string[])[] = [
   ['engine.ts'], // the portable entry: re-exports the engine and the transports
   ['transports', 'explain'], // around the engine: Web Streams / WebSockets; the explain view of trace events
   ['connection.ts'], // the sans-I/O Connection
+  ['connection-context.ts', 'handshake-driver.ts'], // the state machines' view of it; one handshake step at a time
   ['client', 'server'], // the state machines
-  ['config.ts', 'peer-auth.ts', 'hello-version.ts'], // what the state machines share
+  ['config.ts', 'peer-auth.ts', 'hello-version.ts', 'traffic-keys.ts'], // what the state machines share; the keys each record direction uses
   ['handshake-context.ts'], // what a state may do to its connection, trace events
   ['transcript.ts'],
-  ['messages', 'record', 'keyschedule.ts', 'x509'],
+  ['record'], // the record layer's two directions hand handshake bytes to the reassembler and frame encoded messages
+  ['messages', 'keyschedule.ts', 'x509'],
   ['crypto/node'],
   ['crypto'],
-  ['wire'],
+  ['wire', 'listeners.ts'],
   ['errors.ts'],
   ['registry.ts'], // code points ↔ names; imports nothing (the ground floor)
 ];

@@ -3,17 +3,9 @@ import { AlertDescription, AlertLevel, ContentType } from '../../src/registry.js
 import { Deframer } from '../../src/record/deframer.js';
 import { MAX_PLAINTEXT_LENGTH, innerPlaintextLimitFor, maxFragmentForRecordSizeLimit } from '../../src/record/framing.js';
 import { RecordProtector } from '../../src/record/protection.js';
-import {
-  alertMessage,
-  changeCipherSpecRecord,
-  checkChangeCipherSpec,
-  MAX_DROPPED_CHANGE_CIPHER_SPECS,
-  padToMultipleOf,
-  plaintextAlertRecord,
-  plaintextRecords,
-  protectedRecord,
-  protectedRecords,
-} from '../../src/record/writer.js';
+import { MAX_DROPPED_CHANGE_CIPHER_SPECS, checkChangeCipherSpec } from '../../src/record/change-cipher-spec.js';
+import { alertMessage, changeCipherSpecRecord, plaintextRecords, protectedRecord } from '../../src/record/writer.js';
+import { padToMultipleOf, plaintextAlertRecord, protectedRecords } from '../helpers/records.js';
 import { nodeAead } from './node-aead.js';
 import { concat, expectAlert, expectBytes, filled } from './support.js';
 
