@@ -205,7 +205,10 @@ export const PROTOCOL_REASONS = {
   early_data_parameters_mismatch: 'illegal_parameter',
 
   // Authentication (§4.4).
-  /** A certificate_request_context that is not what the request said (§4.3.2, §4.4.2). */
+  /**
+   * A certificate_request_context that breaks its rule: empty in a CertificateRequest during the
+   * handshake and not after it (§4.3.2), echoed exactly by the Certificate that answers (§4.4.2).
+   */
   request_context_mismatch: 'illegal_parameter',
   /** A client that sends no certificate where one is required (§4.4.2.4). */
   client_certificate_missing: 'certificate_required',
