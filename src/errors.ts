@@ -190,7 +190,6 @@ export const PROTOCOL_REASONS = {
   hello_retry_suite_changed: 'illegal_parameter',
   /** A second ClientHello that changes more than §4.1.2 allows. */
   second_client_hello_changed: 'illegal_parameter',
-  second_client_hello_drops_suite: 'illegal_parameter',
   /** early_data in the second ClientHello (§4.2.10). */
   early_data_after_hello_retry: 'illegal_parameter',
   /** A second ClientHello lacking one share for exactly the requested group (§4.1.2). */

@@ -106,7 +106,8 @@ class ExpectSecondClientHello implements HandshakeState {
     const binderHash = offer.psk ? this.transcript.currentWith(raw.subarray(0, raw.length - offer.psk.bindersLength)) : undefined;
     this.transcript.update(raw);
 
-    // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the retried parts.
+    // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the retried parts. Its
+    // cipher suites are the first's, so the suite we chose from them is still offered.
     if (
       !bytesEqual(hello.random, this.first.random) ||
       !bytesEqual(hello.legacySessionId, this.first.legacySessionId) ||
@@ -115,7 +116,6 @@ class ExpectSecondClientHello implements HandshakeState {
     ) {
       throw protocolError('second_client_hello_changed', 'second ClientHello differs from the first');
     }
-    if (!hello.cipherSuites.includes(this.suite.suite)) throw protocolError('second_client_hello_drops_suite', 'second ClientHello drops the chosen suite');
     if (offer.offersEarlyData) throw protocolError('early_data_after_hello_retry', 'early_data in the second ClientHello');
     if (this.cookie !== undefined && (offer.cookie === undefined || !bytesEqual(offer.cookie, this.cookie))) {
       throw protocolError('cookie_not_echoed', 'second ClientHello does not echo the cookie');
