@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import * as ext from '../../src/messages/extensions.js';
 import { HELLO_RETRY_REQUEST_RANDOM, encodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../../src/registry.js';
 import type { ClientHello, RawExtension, ServerHello } from '../../src/messages/types.js';
 import { mutate, onMessage, onRecord, only } from '../helpers/mitm.js';
-import { expectAbort, scenario } from '../helpers/negative.js';
+import { expectAbort, provider, scenario } from '../helpers/negative.js';
 
 /**
  * Negotiation failures (RFC 8446 §4.1, §4.2): versions, suites, groups and key shares,
@@ -312,6 +313,15 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
       ],
     });
     expectAbort(s, 'client', 'illegal_parameter', 'hello_retry_unoffered_group');
+  });
+
+  it('client: HelloRetryRequest for an offered group its provider then has no key exchange for → illegal_parameter', async () => {
+    // Configuration refuses a group the provider does not list, so only a provider whose list
+    // and keyExchange() disagree gets here: it lists secp384r1 but cannot do it.
+    const lacking: CryptoProvider = Object.create(provider);
+    lacking.keyExchange = (group) => (group === NamedGroup.secp384r1 ? undefined : provider.keyExchange(group));
+    const s = await scenario({ ...RETRY, client: { ...RETRY.client, provider: lacking } });
+    expectAbort(s, 'client', 'illegal_parameter', 'hello_retry_group_unavailable');
   });
 
   it('client: HelloRetryRequest that would change nothing (no key_share, no cookie) → illegal_parameter', async () => {
