@@ -265,10 +265,10 @@ export class TLSError extends Error {
 /** A malformed message: lengths that overrun, values out of range, trailing bytes. */
 export function decodeError(reason: DecodeReason, message: string): TLSError;
 /**
- * TRANSITION (issue 12 item 3, first wave): the old form without a reason, kept only so the
- * files the second wave converts (connection.ts, client/, server/states.ts,
- * server/client-auth.ts, server/connected.ts, peer-auth.ts, handshake-context.ts) still
- * compile. The second wave removes this overload.
+ * TRANSITION (issue 12 item 3): the old form without a reason, kept only so connection.ts
+ * and handshake-context.ts, converted after the record layer is split out of them, still
+ * compile; removed with their conversion (the second wave did client/, server/ and
+ * peer-auth.ts).
  * @deprecated name the rule: decodeError(reason, message)
  */
 export function decodeError(message: string): TLSError;
@@ -280,8 +280,8 @@ export function decodeError(reasonOrMessage: string, message?: string): TLSError
 /** A well-formed message that breaks a protocol rule; PROTOCOL_REASONS gives the alert. */
 export function protocolError(reason: ProtocolReason, message: string): TLSError;
 /**
- * TRANSITION (issue 12 item 3, first wave): the old form naming only the alert, kept for the
- * files the second wave converts (see decodeError above); removed with them. Reason names are
+ * TRANSITION (issue 12 item 3): the old form naming only the alert, kept for connection.ts
+ * and handshake-context.ts (see decodeError above); removed with their conversion. Reason names are
  * never alert names, so the two forms cannot be confused.
  * @deprecated name the rule: protocolError(reason, message)
  */
