@@ -190,7 +190,6 @@ export const PROTOCOL_REASONS = {
   hello_retry_suite_changed: 'illegal_parameter',
   /** A second ClientHello that changes more than §4.1.2 allows. */
   second_client_hello_changed: 'illegal_parameter',
-  second_client_hello_drops_suite: 'illegal_parameter',
   /** early_data in the second ClientHello (§4.2.10). */
   early_data_after_hello_retry: 'illegal_parameter',
   /** A second ClientHello lacking one share for exactly the requested group (§4.1.2). */
@@ -205,7 +204,10 @@ export const PROTOCOL_REASONS = {
   early_data_parameters_mismatch: 'illegal_parameter',
 
   // Authentication (§4.4).
-  /** A certificate_request_context that is not what the request said (§4.3.2, §4.4.2). */
+  /**
+   * A certificate_request_context that breaks its rule: empty in a CertificateRequest during the
+   * handshake and not after it (§4.3.2), echoed exactly by the Certificate that answers (§4.4.2).
+   */
   request_context_mismatch: 'illegal_parameter',
   /** A client that sends no certificate where one is required (§4.4.2.4). */
   client_certificate_missing: 'certificate_required',
@@ -263,10 +265,10 @@ export class TLSError extends Error {
 /** A malformed message: lengths that overrun, values out of range, trailing bytes. */
 export function decodeError(reason: DecodeReason, message: string): TLSError;
 /**
- * TRANSITION (issue 12 item 3, first wave): the old form without a reason, kept only so the
- * files the second wave converts (connection.ts, client/, server/states.ts,
- * server/client-auth.ts, server/connected.ts, peer-auth.ts, handshake-context.ts) still
- * compile. The second wave removes this overload.
+ * TRANSITION (issue 12 item 3): the old form without a reason, kept only so connection.ts
+ * and handshake-context.ts, converted after the record layer is split out of them, still
+ * compile; removed with their conversion (the second wave did client/, server/ and
+ * peer-auth.ts).
  * @deprecated name the rule: decodeError(reason, message)
  */
 export function decodeError(message: string): TLSError;
@@ -278,8 +280,8 @@ export function decodeError(reasonOrMessage: string, message?: string): TLSError
 /** A well-formed message that breaks a protocol rule; PROTOCOL_REASONS gives the alert. */
 export function protocolError(reason: ProtocolReason, message: string): TLSError;
 /**
- * TRANSITION (issue 12 item 3, first wave): the old form naming only the alert, kept for the
- * files the second wave converts (see decodeError above); removed with them. Reason names are
+ * TRANSITION (issue 12 item 3): the old form naming only the alert, kept for connection.ts
+ * and handshake-context.ts (see decodeError above); removed with their conversion. Reason names are
  * never alert names, so the two forms cannot be confused.
  * @deprecated name the rule: protocolError(reason, message)
  */

@@ -61,8 +61,8 @@ export async function receiveCertificate(
   if (message.entries.length === 0) {
     // RFC 8446 §4.4.2.4: an empty server Certificate is a decode_error; with no client
     // certificate the server may go on, or abort with certificate_required.
-    if (expected.peer === 'server') throw decodeError('server sent an empty Certificate');
-    if (expected.required) throw protocolError('certificate_required', 'the client sent no certificate, and one is required');
+    if (expected.peer === 'server') throw decodeError('empty_certificate_list', 'server sent an empty Certificate');
+    if (expected.required) throw protocolError('client_certificate_missing', 'the client sent no certificate, and one is required');
     return undefined;
   }
   const chain = message.entries.map((e) => e.data);
@@ -78,8 +78,8 @@ export async function receiveCertificate(
 function checkCertificateContext(message: Certificate, expected: CertificateExpectation): void {
   if (bytesEqual(message.context, expected.context)) return;
   throw expected.peer === 'server'
-    ? protocolError('illegal_parameter', 'server Certificate has a request context')
-    : protocolError('illegal_parameter', 'client Certificate answers another request context');
+    ? protocolError('request_context_mismatch', 'server Certificate has a request context')
+    : protocolError('request_context_mismatch', 'client Certificate answers another request context');
 }
 
 /**
@@ -90,10 +90,10 @@ function checkCertificateContext(message: Certificate, expected: CertificateExpe
 function checkCertificateEntries(message: Certificate, peer: Peer): void {
   for (const entry of message.entries) {
     for (const { type } of entry.extensions) {
-      if (ext.extensionAllowedIn(type, 'CT') === false) throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in a CertificateEntry`);
+      if (ext.extensionAllowedIn(type, 'CT') === false) throw protocolError('extension_not_allowed', `${extensionTypeName(type)} is not allowed in a CertificateEntry`);
       throw peer === 'server'
-        ? protocolError('unsupported_extension', `server sent ${extensionTypeName(type)}, which the client did not offer`)
-        : protocolError('unsupported_extension', `client sent ${extensionTypeName(type)} in its Certificate, which was not requested`);
+        ? protocolError('unsolicited_extension', `server sent ${extensionTypeName(type)}, which the client did not offer`)
+        : protocolError('unsolicited_extension', `client sent ${extensionTypeName(type)} in its Certificate, which was not requested`);
     }
   }
 }
@@ -161,7 +161,7 @@ export async function checkCertificateVerify(
   // RFC 8446 §4.4.3: the scheme must be one we offered in signature_algorithms, and never
   // PKCS#1 v1.5 or SHA-1, which TLS 1.3 allows only in certificates (§4.2.3).
   if (!offeredSchemes.includes(message.scheme) || !TLS13_CERTIFICATE_VERIFY_SCHEMES.has(message.scheme)) {
-    throw protocolError('illegal_parameter', `CertificateVerify uses ${signatureSchemeName(message.scheme)}, which was not offered`);
+    throw protocolError('unoffered_signature_scheme', `CertificateVerify uses ${signatureSchemeName(message.scheme)}, which was not offered`);
   }
   // §4.2.3 ties a scheme to a key: ECDSA schemes name the curve, rsa_pss_rsae_* need an
   // rsaEncryption key and rsa_pss_pss_* an RSASSA-PSS one (within its parameters). A scheme
@@ -169,11 +169,11 @@ export async function checkCertificateVerify(
   // signature that fails to verify is decrypt_error.
   const spki = certificateSpki(leafCertificate);
   if (!publicKeyFitsScheme(peerKey(spki), message.scheme)) {
-    throw protocolError('illegal_parameter', `CertificateVerify uses ${signatureSchemeName(message.scheme)}, which the certificate's key cannot sign with`);
+    throw protocolError('signature_scheme_key_mismatch', `CertificateVerify uses ${signatureSchemeName(message.scheme)}, which the certificate's key cannot sign with`);
   }
   const content = certificateVerifyContent(signer, transcriptHash);
   const ok = isSignatureScheme(message.scheme) && (await provider.verify(message.scheme, spki, content, message.signature));
-  if (!ok) throw protocolError('decrypt_error', `${signer} CertificateVerify signature (${signatureSchemeName(message.scheme)}) does not verify`);
+  if (!ok) throw protocolError('bad_certificate_verify_signature', `${signer} CertificateVerify signature (${signatureSchemeName(message.scheme)}) does not verify`);
 }
 
 /** The leaf's key; one we cannot use is a certificate we cannot use (RFC 8446 §6.2). */
@@ -188,9 +188,9 @@ function peerKey(spki: Uint8Array): PublicKeyInfo {
 
 /** Compares the peer's Finished in constant time (RFC 8446 §4.4.4). */
 export function checkFinished(provider: CryptoProvider, hash: HashName, message: Finished, peerHandshakeSecret: Uint8Array, transcriptHash: Uint8Array): void {
-  if (message.verifyData.length !== hashOutputLength[hash]) throw decodeError('Finished has the wrong length');
+  if (message.verifyData.length !== hashOutputLength[hash]) throw decodeError('finished_wrong_length', 'Finished has the wrong length');
   const expected = finishedVerifyData(provider, hash, peerHandshakeSecret, transcriptHash);
-  if (!constantTimeEqual(expected, message.verifyData)) throw protocolError('decrypt_error', 'peer Finished does not verify');
+  if (!constantTimeEqual(expected, message.verifyData)) throw protocolError('finished_mismatch', 'peer Finished does not verify');
 }
 
 export interface ChainVerdict {

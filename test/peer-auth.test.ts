@@ -1,8 +1,8 @@
 import { createPrivateKey, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TLSError } from '../src/errors.js';
+import { type ProtocolReason, TLSError } from '../src/errors.js';
 import { finishedVerifyData } from '../src/keyschedule.js';
-import { HandshakeType, SignatureScheme } from '../src/registry.js';
+import { type AlertName, HandshakeType, SignatureScheme } from '../src/registry.js';
 import type { CertificateVerify } from '../src/messages/types.js';
 import { certificateVerifyContent, checkCertificateVerify, checkFinished } from '../src/peer-auth.js';
 import { certificateSpki } from '../src/x509/spki.js';
@@ -18,7 +18,8 @@ const provider = testProvider();
 const S = SignatureScheme;
 const TRANSCRIPT = new Uint8Array(32).fill(0x5a);
 
-async function expectRefusal(promise: Promise<unknown> | (() => unknown), alert: string): Promise<void> {
+/** Refused with `alert`, and by the rule `reason`: another check with the same alert fails the test. */
+async function expectRefusal(promise: Promise<unknown> | (() => unknown), alert: AlertName, reason: ProtocolReason): Promise<void> {
   let error: unknown;
   try {
     await (typeof promise === 'function' ? promise() : promise);
@@ -26,7 +27,7 @@ async function expectRefusal(promise: Promise<unknown> | (() => unknown), alert:
     error = e;
   }
   expect(error, `expected ${alert}`).toBeInstanceOf(TLSError);
-  expect((error as TLSError).alert).toBe(alert);
+  expect({ alert: (error as TLSError).alert, reason: (error as TLSError).reason }, (error as TLSError).message).toEqual({ alert, reason });
 }
 
 async function p256Verify(signer: 'server' | 'client' = 'server', transcript = TRANSCRIPT): Promise<CertificateVerify> {
@@ -43,15 +44,27 @@ describe('checkCertificateVerify (RFC 8446 §4.4.3)', () => {
   });
 
   it('a valid, fitting signature with a scheme that was not offered → illegal_parameter', async () => {
-    await expectRefusal(checkCertificateVerify(provider, await p256Verify(), [S.ed25519, S.rsa_pss_rsae_sha256], leaf, 'server', TRANSCRIPT), 'illegal_parameter');
+    await expectRefusal(
+      checkCertificateVerify(provider, await p256Verify(), [S.ed25519, S.rsa_pss_rsae_sha256], leaf, 'server', TRANSCRIPT),
+      'illegal_parameter',
+      'unoffered_signature_scheme',
+    );
   });
 
   it('a signature over another transcript → decrypt_error', async () => {
-    await expectRefusal(checkCertificateVerify(provider, await p256Verify('server', new Uint8Array(32)), [S.ecdsa_secp256r1_sha256], leaf, 'server', TRANSCRIPT), 'decrypt_error');
+    await expectRefusal(
+      checkCertificateVerify(provider, await p256Verify('server', new Uint8Array(32)), [S.ecdsa_secp256r1_sha256], leaf, 'server', TRANSCRIPT),
+      'decrypt_error',
+      'bad_certificate_verify_signature',
+    );
   });
 
   it("the client's context string where the server's belongs → decrypt_error", async () => {
-    await expectRefusal(checkCertificateVerify(provider, await p256Verify('client'), [S.ecdsa_secp256r1_sha256], leaf, 'server', TRANSCRIPT), 'decrypt_error');
+    await expectRefusal(
+      checkCertificateVerify(provider, await p256Verify('client'), [S.ecdsa_secp256r1_sha256], leaf, 'server', TRANSCRIPT),
+      'decrypt_error',
+      'bad_certificate_verify_signature',
+    );
   });
 
   it('a valid PKCS#1 v1.5 signature, even with rsa_pkcs1_sha256 configured as offered → illegal_parameter (§4.2.3)', async () => {
@@ -61,7 +74,11 @@ describe('checkCertificateVerify (RFC 8446 §4.4.3)', () => {
     const message: CertificateVerify = { type: HandshakeType.certificate_verify, scheme: S.rsa_pkcs1_sha256, signature };
     // The signature itself is good: the provider verifies PKCS#1 for certificates.
     expect(await provider.verify(S.rsa_pkcs1_sha256, certificateSpki(rsaLeaf), certificateVerifyContent('server', TRANSCRIPT), signature)).toBe(true);
-    await expectRefusal(checkCertificateVerify(provider, message, [S.rsa_pkcs1_sha256, S.rsa_pss_rsae_sha256], rsaLeaf, 'server', TRANSCRIPT), 'illegal_parameter');
+    await expectRefusal(
+      checkCertificateVerify(provider, message, [S.rsa_pkcs1_sha256, S.rsa_pss_rsae_sha256], rsaLeaf, 'server', TRANSCRIPT),
+      'illegal_parameter',
+      'unoffered_signature_scheme',
+    );
   });
 });
 
@@ -75,17 +92,22 @@ describe('checkFinished (RFC 8446 §4.4.4)', () => {
   });
 
   it('verify_data of another transcript → decrypt_error', async () => {
-    await expectRefusal(() => checkFinished(provider, 'sha256', finished(finishedVerifyData(provider, 'sha256', secret, new Uint8Array(32))), secret, TRANSCRIPT), 'decrypt_error');
+    await expectRefusal(
+      () => checkFinished(provider, 'sha256', finished(finishedVerifyData(provider, 'sha256', secret, new Uint8Array(32))), secret, TRANSCRIPT),
+      'decrypt_error',
+      'finished_mismatch',
+    );
   });
 
   it('verify_data under another secret → decrypt_error', async () => {
     await expectRefusal(
       () => checkFinished(provider, 'sha256', finished(finishedVerifyData(provider, 'sha256', new Uint8Array(32), TRANSCRIPT)), secret, TRANSCRIPT),
       'decrypt_error',
+      'finished_mismatch',
     );
   });
 
   it('the right verify_data with a byte more → decode_error', async () => {
-    await expectRefusal(() => checkFinished(provider, 'sha256', finished(Uint8Array.of(...good, 0)), secret, TRANSCRIPT), 'decode_error');
+    await expectRefusal(() => checkFinished(provider, 'sha256', finished(Uint8Array.of(...good, 0)), secret, TRANSCRIPT), 'decode_error', 'finished_wrong_length');
   });
 });

@@ -17,17 +17,17 @@ export function readCertificateRequest(message: CertificateRequest, postHandshak
   // RFC 8446 §4.3.2: the context is empty in the handshake and names the request after it.
   if (postHandshake ? message.context.length === 0 : message.context.length !== 0) {
     throw protocolError(
-      'illegal_parameter',
+      'request_context_mismatch',
       postHandshake ? 'post-handshake CertificateRequest without a context' : 'CertificateRequest context must be empty during the handshake',
     );
   }
   let schemes: number[] | undefined;
   for (const { type, data } of message.extensions) {
-    if (ext.extensionAllowedIn(type, 'CR') === false) throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in CertificateRequest`);
+    if (ext.extensionAllowedIn(type, 'CR') === false) throw protocolError('extension_not_allowed', `${extensionTypeName(type)} is not allowed in CertificateRequest`);
     if (type === ExtensionType.signature_algorithms) schemes = ext.parseSignatureAlgorithms(data);
     else ext.validateExtension(type, data, 'CR');
   }
-  if (!schemes) throw protocolError('missing_extension', 'CertificateRequest lacks signature_algorithms');
+  if (!schemes) throw protocolError('missing_signature_algorithms', 'CertificateRequest lacks signature_algorithms');
   return { context: message.context, schemes };
 }
 

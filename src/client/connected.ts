@@ -40,7 +40,7 @@ export class ClientConnected implements HandshakeState {
         await this.answerCertificateRequest(message, raw);
         return this;
       default:
-        throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} after the handshake`);
+        throw protocolError('unexpected_handshake_message', `${handshakeTypeName(message.type)} after the handshake`);
     }
   }
 
@@ -51,7 +51,7 @@ export class ClientConnected implements HandshakeState {
    */
   private async answerCertificateRequest(message: CertificateRequest, raw: Uint8Array): Promise<void> {
     const { certificate } = this.postHandshake;
-    if (!certificate) throw protocolError('unexpected_message', 'post-handshake CertificateRequest without post_handshake_auth');
+    if (!certificate) throw protocolError('post_handshake_auth_not_offered', 'post-handshake CertificateRequest without post_handshake_auth');
     const request = readCertificateRequest(message, true);
     const transcript = this.postHandshake.transcript.fork();
     transcript.update(raw);
@@ -61,12 +61,12 @@ export class ClientConnected implements HandshakeState {
   }
 
   private acceptTicket(message: NewSessionTicket): void {
-    if (message.lifetime > MAX_TICKET_LIFETIME) throw protocolError('illegal_parameter', 'ticket lifetime exceeds seven days');
+    if (message.lifetime > MAX_TICKET_LIFETIME) throw protocolError('ticket_lifetime_too_long', 'ticket lifetime exceeds seven days');
     let maxEarlyDataSize = 0;
     for (const { type, data } of message.extensions) {
       if (type === ExtensionType.early_data) maxEarlyDataSize = ext.parseEarlyDataNewSessionTicket(data);
       else if (ext.extensionAllowedIn(type, 'NST') === false) {
-        throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in NewSessionTicket`);
+        throw protocolError('extension_not_allowed', `${extensionTypeName(type)} is not allowed in NewSessionTicket`);
       }
       // Unknown extensions in NewSessionTicket are ignored (RFC 8446 §4.6.1).
     }

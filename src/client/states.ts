@@ -97,9 +97,9 @@ export class ExpectServerHello implements HandshakeState {
     if (versionData === undefined) {
       const tail = hello.random.subarray(24);
       if (bytesEqual(tail, DOWNGRADE_TLS12) || bytesEqual(tail, DOWNGRADE_TLS11)) {
-        throw protocolError('illegal_parameter', 'server signals a downgrade from TLS 1.3 (RFC 8446 §4.1.3)');
+        throw protocolError('downgrade_detected', 'server signals a downgrade from TLS 1.3 (RFC 8446 §4.1.3)');
       }
-      throw protocolError('protocol_version', 'server does not support TLS 1.3');
+      throw protocolError('tls13_not_supported', 'server does not support TLS 1.3');
     }
     checkSelectedVersion(ext.parseSupportedVersionsServerHello(versionData));
     this.checkCommonFields(hello);
@@ -109,7 +109,7 @@ export class ExpectServerHello implements HandshakeState {
     // 2. The suite, repeated from a HelloRetryRequest if there was one.
     const suite = this.offeredSuite(hello.cipherSuite);
     if (this.retriedSuite !== undefined && hello.cipherSuite !== this.retriedSuite) {
-      throw protocolError('illegal_parameter', 'ServerHello cipher suite differs from the HelloRetryRequest');
+      throw protocolError('hello_retry_suite_changed', 'ServerHello cipher suite differs from the HelloRetryRequest');
     }
     const resumed = this.acceptedPsk(hello, suite);
 
@@ -153,14 +153,14 @@ export class ExpectServerHello implements HandshakeState {
     const shareData = findExtension(hello.extensions, ExtensionType.key_share);
     if (shareData === undefined) {
       if (resumed && this.offer.pskModes.includes(PskKeyExchangeMode.psk_ke)) return { group: undefined, completed: undefined };
-      throw protocolError('missing_extension', 'ServerHello has no key_share');
+      throw protocolError('missing_key_share', 'ServerHello has no key_share');
     }
     if (resumed && !this.offer.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke)) {
-      throw protocolError('illegal_parameter', 'ServerHello resumes with (EC)DHE (psk_dhe_ke), which was not offered');
+      throw protocolError('unoffered_psk_mode', 'ServerHello resumes with (EC)DHE (psk_dhe_ke), which was not offered');
     }
     const serverShare = ext.parseKeyShareServerHello(shareData);
     const ours = this.shares.find((s) => s.group === serverShare.group);
-    if (!ours) throw protocolError('illegal_parameter', `ServerHello key share for ${namedGroupName(serverShare.group)} answers none of ours`);
+    if (!ours) throw protocolError('unoffered_key_share_group', `ServerHello key share for ${namedGroupName(serverShare.group)} answers none of ours`);
     return { group: serverShare.group, completed: ours.complete(serverShare.keyExchange) };
   }
 
@@ -169,10 +169,10 @@ export class ExpectServerHello implements HandshakeState {
     const data = findExtension(hello.extensions, ExtensionType.pre_shared_key);
     if (data === undefined) return false;
     if (!this.psk || (this.retriedSuite !== undefined && !this.pskKeptAfterRetry)) {
-      throw protocolError('unsupported_extension', 'ServerHello selects a PSK that was not offered');
+      throw protocolError('unsolicited_extension', 'ServerHello selects a PSK that was not offered');
     }
-    if (ext.parsePreSharedKeyServerHello(data) !== 0) throw protocolError('illegal_parameter', 'ServerHello selects a PSK identity that was not offered');
-    if (suite.hash !== this.psk.resumption.suite.hash) throw protocolError('illegal_parameter', "ServerHello suite does not match the PSK's hash");
+    if (ext.parsePreSharedKeyServerHello(data) !== 0) throw protocolError('unoffered_psk_identity', 'ServerHello selects a PSK identity that was not offered');
+    if (suite.hash !== this.psk.resumption.suite.hash) throw protocolError('psk_hash_mismatch', "ServerHello suite does not match the PSK's hash");
     return true;
   }
 
@@ -184,24 +184,24 @@ export class ExpectServerHello implements HandshakeState {
 
   private checkCommonFields(hello: ServerHello): void {
     if (!bytesEqual(hello.legacySessionIdEcho, this.offer.legacySessionId)) {
-      throw protocolError('illegal_parameter', 'ServerHello legacy_session_id_echo does not echo ours');
+      throw protocolError('session_id_not_echoed', 'ServerHello legacy_session_id_echo does not echo ours');
     }
-    if (hello.legacyCompressionMethod !== 0) throw protocolError('illegal_parameter', 'ServerHello compression method is not null');
+    if (hello.legacyCompressionMethod !== 0) throw protocolError('compression_not_null', 'ServerHello compression method is not null');
   }
 
   private offeredSuite(suite: number): CipherSuiteParams {
     const params = cipherSuiteParams.get(suite);
     if (!params || !this.offer.cipherSuites.includes(suite)) {
-      throw protocolError('illegal_parameter', `server chose cipher suite 0x${suite.toString(16)}, which was not offered`);
+      throw protocolError('unoffered_cipher_suite', `server chose cipher suite 0x${suite.toString(16)}, which was not offered`);
     }
     return params;
   }
 
   /** RFC 8446 §4.1.4: answer once, with a share for the requested group and the cookie. */
   private async handleHelloRetryRequest(retry: ServerHello, raw: Uint8Array): Promise<HandshakeState> {
-    if (this.retriedSuite !== undefined) throw protocolError('unexpected_message', 'a second HelloRetryRequest');
+    if (this.retriedSuite !== undefined) throw protocolError('second_hello_retry', 'a second HelloRetryRequest');
     const versionData = findExtension(retry.extensions, ExtensionType.supported_versions);
-    if (versionData === undefined) throw protocolError('protocol_version', 'HelloRetryRequest without supported_versions');
+    if (versionData === undefined) throw protocolError('missing_supported_versions', 'HelloRetryRequest without supported_versions');
     checkSelectedVersion(ext.parseSupportedVersionsServerHello(versionData));
     checkLegacyVersion(retry);
     checkExtensionsAllowed(retry.extensions, HELLO_RETRY_EXTENSIONS, 'HelloRetryRequest');
@@ -210,19 +210,19 @@ export class ExpectServerHello implements HandshakeState {
     const groupData = findExtension(retry.extensions, ExtensionType.key_share);
     const cookieData = findExtension(retry.extensions, ExtensionType.cookie);
     if (groupData === undefined && cookieData === undefined) {
-      throw protocolError('illegal_parameter', 'HelloRetryRequest would not change the ClientHello');
+      throw protocolError('hello_retry_changes_nothing', 'HelloRetryRequest would not change the ClientHello');
     }
     let shares = this.shares;
     if (groupData !== undefined) {
       const group = ext.parseKeyShareHelloRetryRequest(groupData);
       if (!isNamedGroup(group) || !this.offer.groups.includes(group)) {
-        throw protocolError('illegal_parameter', `HelloRetryRequest asks for ${namedGroupName(group)}, which was not offered`);
+        throw protocolError('hello_retry_unoffered_group', `HelloRetryRequest asks for ${namedGroupName(group)}, which was not offered`);
       }
       if (this.shares.some((s) => s.group === group)) {
-        throw protocolError('illegal_parameter', `HelloRetryRequest asks for ${namedGroupName(group)}, which already had a share`);
+        throw protocolError('hello_retry_group_already_shared', `HelloRetryRequest asks for ${namedGroupName(group)}, which already had a share`);
       }
       const algorithm = this.ctx.provider.keyExchange(group);
-      if (!algorithm) throw protocolError('illegal_parameter', `no key exchange for ${namedGroupName(group)}`);
+      if (!algorithm) throw protocolError('hello_retry_group_unavailable', `no key exchange for ${namedGroupName(group)}`);
       const generated = algorithm.generate();
       shares = [isPending(generated) ? await generated : generated];
     }
@@ -275,7 +275,7 @@ class ExpectEncryptedExtensions implements HandshakeState {
           const chosen = ext.parseAlpn(data);
           // RFC 7301 §3.1: exactly one name, which must be one we offered.
           if (chosen.length !== 1 || !offer.alpnProtocols.some((p) => bytesEqual(p, chosen[0]!))) {
-            throw protocolError('illegal_parameter', 'server selected an ALPN protocol that was not offered');
+            throw protocolError('unoffered_alpn_protocol', 'server selected an ALPN protocol that was not offered');
           }
           params.alpnProtocol = fromUtf8(chosen[0]!);
           break;
@@ -284,7 +284,7 @@ class ExpectEncryptedExtensions implements HandshakeState {
           if (!this.hs.earlyDataSent) throw unsolicited(type);
           ext.parseEmptyExtension(data);
           // RFC 8446 §4.2.10: early data is accepted only together with our (first) PSK.
-          if (!this.hs.resumed) throw protocolError('illegal_parameter', 'server accepted early data without selecting our PSK');
+          if (!this.hs.resumed) throw protocolError('early_data_without_psk', 'server accepted early data without selecting our PSK');
           params.earlyDataAccepted = true;
           break;
         case ExtensionType.record_size_limit: {
@@ -296,7 +296,7 @@ class ExpectEncryptedExtensions implements HandshakeState {
           // RFC 8446 §4.2: a known extension that has no place in EncryptedExtensions is
           // illegal_parameter; one we never offered is unsupported_extension.
           if (ext.extensionAllowedIn(type, 'EE') === false) {
-            throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in EncryptedExtensions`);
+            throw protocolError('extension_not_allowed', `${extensionTypeName(type)} is not allowed in EncryptedExtensions`);
           }
           throw unsolicited(type);
       }
@@ -304,7 +304,7 @@ class ExpectEncryptedExtensions implements HandshakeState {
     // RFC 8446 §4.2.10: our 0-RTT data was sent for the ticket's suite and ALPN protocol.
     const ticket = this.hs.resumed?.ticket;
     if (params.earlyDataAccepted && (ticket!.cipherSuite !== this.hs.suite.suite || ticket!.alpnProtocol !== params.alpnProtocol)) {
-      throw protocolError('illegal_parameter', "server accepted early data with another suite or ALPN protocol than the ticket's");
+      throw protocolError('early_data_parameters_mismatch', "server accepted early data with another suite or ALPN protocol than the ticket's");
     }
     this.hs.transcript.update(raw);
     // A resumed session is authenticated by the PSK: Finished follows directly (RFC 8446 §2.2).
@@ -430,7 +430,7 @@ class ExpectFinished implements HandshakeState {
 
 function checkSelectedVersion(version: number): void {
   if (version !== ProtocolVersion.TLS1_3) {
-    throw protocolError('illegal_parameter', `server selected version 0x${version.toString(16)}, which was not offered`);
+    throw protocolError('unoffered_version', `server selected version 0x${version.toString(16)}, which was not offered`);
   }
 }
 
@@ -440,7 +440,7 @@ function checkSelectedVersion(version: number): void {
  */
 function checkLegacyVersion(hello: ServerHello): void {
   if (hello.legacyVersion !== ProtocolVersion.TLS1_2) {
-    throw protocolError('illegal_parameter', `ServerHello legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, '0')}, not 0x0303`);
+    throw protocolError('invalid_legacy_version', `ServerHello legacy_version is 0x${hello.legacyVersion.toString(16).padStart(4, '0')}, not 0x0303`);
   }
 }
 
@@ -448,7 +448,7 @@ function checkExtensionsAllowed(extensions: readonly { type: number }[], allowed
   for (const { type } of extensions) {
     if (!allowed.has(type)) {
       if (ext.extensionAllowedIn(type, where === 'ServerHello' ? 'SH' : 'HRR') === false && ext.isKnownExtension(type)) {
-        throw protocolError('illegal_parameter', `${extensionTypeName(type)} is not allowed in ${where}`);
+        throw protocolError('extension_not_allowed', `${extensionTypeName(type)} is not allowed in ${where}`);
       }
       throw unsolicited(type);
     }
@@ -457,5 +457,5 @@ function checkExtensionsAllowed(extensions: readonly { type: number }[], allowed
 
 /** RFC 8446 §4.2: a reply extension the client never offered is unsupported_extension. */
 function unsolicited(type: number) {
-  return protocolError('unsupported_extension', `server sent ${extensionTypeName(type)}, which the client did not offer`);
+  return protocolError('unsolicited_extension', `server sent ${extensionTypeName(type)}, which the client did not offer`);
 }

@@ -60,7 +60,7 @@ export class ServerConnected implements HandshakeState {
       );
       return expect.handle(received);
     }
-    throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} after the handshake`);
+    throw protocolError('unexpected_handshake_message', `${handshakeTypeName(message.type)} after the handshake`);
   }
 
   /**
@@ -87,7 +87,7 @@ class ExpectPostHandshakeFinished implements HandshakeState {
   async handle(received: ReceivedMessage): Promise<HandshakeState> {
     const { message, raw } = received;
     if (message.type !== HandshakeType.finished) {
-      throw protocolError('unexpected_message', `${handshakeTypeName(message.type)} instead of the post-handshake Finished`);
+      throw protocolError('unexpected_handshake_message', `${handshakeTypeName(message.type)} instead of the post-handshake Finished`);
     }
     // RFC 8446 §4.4: after the handshake, Finished is keyed by the current application secret.
     receiveFinished(this.ctx, { message, raw }, 'client', this.transcript.hash!, this.ctx.applicationSecret('client'), this.transcript);

@@ -104,23 +104,23 @@ class ExpectSecondClientHello implements HandshakeState {
     const binderHash = offer.psk ? this.transcript.currentWith(raw.subarray(0, raw.length - offer.psk.bindersLength)) : undefined;
     this.transcript.update(raw);
 
-    // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the retried parts.
+    // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the retried parts. Its
+    // cipher suites are the first's, so the suite we chose from them is still offered.
     if (
       !bytesEqual(hello.random, this.first.random) ||
       !bytesEqual(hello.legacySessionId, this.first.legacySessionId) ||
       hello.cipherSuites.length !== this.first.cipherSuites.length ||
       hello.cipherSuites.some((s, i) => s !== this.first.cipherSuites[i])
     ) {
-      throw protocolError('illegal_parameter', 'second ClientHello differs from the first');
+      throw protocolError('second_client_hello_changed', 'second ClientHello differs from the first');
     }
-    if (!hello.cipherSuites.includes(this.suite.suite)) throw protocolError('illegal_parameter', 'second ClientHello drops the chosen suite');
-    if (offer.offersEarlyData) throw protocolError('illegal_parameter', 'early_data in the second ClientHello');
+    if (offer.offersEarlyData) throw protocolError('early_data_after_hello_retry', 'early_data in the second ClientHello');
     if (this.cookie !== undefined && (offer.cookie === undefined || !bytesEqual(offer.cookie, this.cookie))) {
-      throw protocolError('illegal_parameter', 'second ClientHello does not echo the cookie');
+      throw protocolError('cookie_not_echoed', 'second ClientHello does not echo the cookie');
     }
-    if (this.cookie === undefined && offer.cookie !== undefined) throw protocolError('illegal_parameter', 'cookie that was never sent');
+    if (this.cookie === undefined && offer.cookie !== undefined) throw protocolError('cookie_not_sent', 'cookie that was never sent');
     const share = offer.keyShares.length === 1 && offer.keyShares[0]!.group === this.group ? offer.keyShares[0]! : undefined;
-    if (!share) throw protocolError('illegal_parameter', 'second ClientHello lacks exactly one share for the requested group');
+    if (!share) throw protocolError('hello_retry_key_share_mismatch', 'second ClientHello lacks exactly one share for the requested group');
     return serverFlight(this.ctx, this.server, {
       hello,
       offer,

@@ -81,7 +81,7 @@ describe('a PKCS#1 v1.5 CertificateVerify is still refused (§4.4.3)', { timeout
       server: { certificates: [certificate], signatureSchemes: [S.rsa_pkcs1_sha256, S.rsa_pss_rsae_sha256] },
       client: { verifier: pinnedLeafVerifier(certificate.chain[0]!) },
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_signature_scheme');
     expect(s.client.error!.message).toContain('rsa_pkcs1_sha256');
   });
 

@@ -39,11 +39,11 @@ const MISFITS: [string, ServerKeyKind, SignatureScheme, SignatureScheme][] = [
 describe('a scheme that does not fit the certificate key → illegal_parameter', { timeout: 20_000 }, () => {
   for (const [what, kind, claims, signsAs] of MISFITS) {
     it(`client: the server's CertificateVerify uses ${what}`, async () => {
-      expectAbort(await serverSigning(kind, { claims, signsAs }), 'client', 'illegal_parameter');
+      expectAbort(await serverSigning(kind, { claims, signsAs }), 'client', 'illegal_parameter', 'signature_scheme_key_mismatch');
     });
 
     it(`server: the client's CertificateVerify uses ${what}`, async () => {
-      expectAbort(await clientSigning(kind, { claims, signsAs }), 'server', 'illegal_parameter');
+      expectAbort(await clientSigning(kind, { claims, signsAs }), 'server', 'illegal_parameter', 'signature_scheme_key_mismatch');
     });
   }
 });
@@ -54,7 +54,7 @@ describe('a scheme that was not offered → illegal_parameter', { timeout: 20_00
       client: { signatureSchemes: [S.ed25519, S.ecdsa_secp256r1_sha256] },
       edits: [mutate('server', HandshakeType.certificate_verify, (cv) => void (cv.scheme = S.rsa_pss_rsae_sha256))],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_signature_scheme');
   });
 
   it("server: the client's CertificateVerify names a scheme outside the CertificateRequest's", async () => {
@@ -64,7 +64,7 @@ describe('a scheme that was not offered → illegal_parameter', { timeout: 20_00
       server: { clientAuth: 'require', verifier: pinnedLeafVerifier(certificate.chain[0]!), signatureSchemes: [S.ecdsa_secp256r1_sha256, S.ed25519] },
       edits: [mutate('client', HandshakeType.certificate_verify, (cv) => void (cv.scheme = S.ecdsa_secp384r1_sha384))],
     });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'unoffered_signature_scheme');
   });
 
   it("server: the client's CertificateVerify uses rsa_pkcs1_sha256 (certificates only, §4.2.3)", async () => {
@@ -74,27 +74,27 @@ describe('a scheme that was not offered → illegal_parameter', { timeout: 20_00
       server: { clientAuth: 'require', verifier: pinnedLeafVerifier(certificate.chain[0]!) },
       edits: [mutate('client', HandshakeType.certificate_verify, (cv) => void (cv.scheme = S.rsa_pkcs1_sha256))],
     });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'unoffered_signature_scheme');
   });
 });
 
 describe('only a signature that does not verify → decrypt_error', { timeout: 20_000 }, () => {
   it('client: a fitting scheme, but the server key signs other content', async () => {
-    expectAbort(await serverSigning('rsa2048', { content: (c) => c.map((b) => b ^ 1) }), 'client', 'decrypt_error');
+    expectAbort(await serverSigning('rsa2048', { content: (c) => c.map((b) => b ^ 1) }), 'client', 'decrypt_error', 'bad_certificate_verify_signature');
   });
 
   it("client: the right content and scheme, signed by another P-256 key than the certificate's", async () => {
     const otherKey = await provider.importSigningKey(pkcs8('client-ecdsa-p256-key.pem'));
-    expectAbort(await serverSigning('ecdsa-p256', { signer: otherKey }), 'client', 'decrypt_error');
+    expectAbort(await serverSigning('ecdsa-p256', { signer: otherKey }), 'client', 'decrypt_error', 'bad_certificate_verify_signature');
   });
 
   it("server: the right content and scheme, signed by another P-256 key than the client certificate's", async () => {
     const certificate = await clientCertificateOf({ signer: await signingKey('ecdsa-p256') });
     const s = await scenario({ client: { certificate }, server: { clientAuth: 'require', verifier: pinnedLeafVerifier(certificate.chain[0]!) } });
-    expectAbort(s, 'server', 'decrypt_error');
+    expectAbort(s, 'server', 'decrypt_error', 'bad_certificate_verify_signature');
   });
 
   it('server: a fitting scheme, but the client key signs other content', async () => {
-    expectAbort(await clientSigning('ecdsa-p384', { content: (c) => c.map((b) => b ^ 1) }), 'server', 'decrypt_error');
+    expectAbort(await clientSigning('ecdsa-p384', { content: (c) => c.map((b) => b ^ 1) }), 'server', 'decrypt_error', 'bad_certificate_verify_signature');
   });
 });

@@ -39,7 +39,7 @@ describe('client certificates', () => {
 
   it('require: no certificate → certificate_required', async () => {
     const { client, server } = await connect({ clientAuth: 'require' }, {});
-    expect(server.error).toMatchObject({ code: 'PROTOCOL_ERROR', alert: 'certificate_required' });
+    expect(server.error).toMatchObject({ code: 'PROTOCOL_ERROR', alert: 'certificate_required', reason: 'client_certificate_missing' });
     expect(client.error).toMatchObject({ code: 'ALERT_RECEIVED', alert: 'certificate_required' });
   });
 

@@ -82,7 +82,7 @@ describe('over the syntactic maximum → decode_error (§6), on the header', { t
 
   it('client: a Finished of 33 bytes under a SHA-256 suite → decode_error (exactly Hash.length)', async () => {
     const s = await scenario({ edits: [onMessage('server', HandshakeType.finished, () => [Uint8Array.of(HandshakeType.finished, 0, 0, 33, ...new Uint8Array(33))])] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'finished_wrong_length');
   });
 
   it('client: EncryptedExtensions declaring 2^16 + 2 bytes → decode_error', async () => {

@@ -30,12 +30,12 @@ function corruptFirstRecord(from: Side, epoch: 'handshake' | 'application'): Rec
 describe('Finished (§4.4.4)', { timeout: 15_000 }, () => {
   it('client: a bit flipped in the server verify_data, correctly protected → decrypt_error', async () => {
     const s = await scenario({ edits: [mutate('server', HandshakeType.finished, (f) => void (f.verifyData = flipBit(f.verifyData, 0)))] });
-    expectAbort(s, 'client', 'decrypt_error');
+    expectAbort(s, 'client', 'decrypt_error', 'finished_mismatch');
   });
 
   it('server: a bit flipped in the client verify_data, correctly protected → decrypt_error', async () => {
     const s = await scenario({ edits: [mutate('client', HandshakeType.finished, (f) => void (f.verifyData = flipBit(f.verifyData, -1)))] });
-    expectAbort(s, 'server', 'decrypt_error');
+    expectAbort(s, 'server', 'decrypt_error', 'finished_mismatch');
   });
 });
 
@@ -83,7 +83,7 @@ describe('record protection (§5.2)', { timeout: 15_000 }, () => {
 describe('CertificateVerify (§4.4.3)', { timeout: 15_000 }, () => {
   it('client: a bit flipped in the signature → decrypt_error', async () => {
     const s = await scenario({ edits: [mutate('server', HandshakeType.certificate_verify, (cv) => void (cv.signature = flipBit(cv.signature, 10)))] });
-    expectAbort(s, 'client', 'decrypt_error');
+    expectAbort(s, 'client', 'decrypt_error', 'bad_certificate_verify_signature');
   });
 
   it('client: a scheme it did not offer → illegal_parameter', async () => {
@@ -91,7 +91,7 @@ describe('CertificateVerify (§4.4.3)', { timeout: 15_000 }, () => {
       client: { signatureSchemes: [SignatureScheme.ed25519, SignatureScheme.ecdsa_secp256r1_sha256] },
       edits: [mutate('server', HandshakeType.certificate_verify, (cv) => void (cv.scheme = SignatureScheme.rsa_pss_rsae_sha256))],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_signature_scheme');
   });
 
   it('client: an offered scheme that does not fit the certificate key (ECDSA for an Ed25519 key) → illegal_parameter (§4.2.3)', async () => {
@@ -99,12 +99,12 @@ describe('CertificateVerify (§4.4.3)', { timeout: 15_000 }, () => {
       client: { signatureSchemes: [SignatureScheme.ed25519, SignatureScheme.ecdsa_secp256r1_sha256] },
       edits: [mutate('server', HandshakeType.certificate_verify, (cv) => void (cv.scheme = SignatureScheme.ecdsa_secp256r1_sha256))],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'signature_scheme_key_mismatch');
   });
 
   it('client: an empty signature → decrypt_error', async () => {
     const s = await scenario({ edits: [mutate('server', HandshakeType.certificate_verify, (cv) => void (cv.signature = new Uint8Array(0)))] });
-    expectAbort(s, 'client', 'decrypt_error');
+    expectAbort(s, 'client', 'decrypt_error', 'bad_certificate_verify_signature');
   });
 
   it('server: the client accepts no scheme the server key can sign with → handshake_failure', async () => {
@@ -116,26 +116,26 @@ describe('CertificateVerify (§4.4.3)', { timeout: 15_000 }, () => {
 describe('server Certificate (§4.4.2)', { timeout: 15_000 }, () => {
   it('client: an empty certificate_list → decode_error', async () => {
     const s = await scenario({ edits: [mutate('server', HandshakeType.certificate, (c) => void (c.entries = []))] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'empty_certificate_list');
   });
 
   it('client: a non-empty certificate_request_context → illegal_parameter', async () => {
     const s = await scenario({ edits: [mutate('server', HandshakeType.certificate, (c) => void (c.context = Uint8Array.of(1)))] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'request_context_mismatch');
   });
 
   it('client: an OCSP status in a CertificateEntry it did not request → unsupported_extension', async () => {
     const s = await scenario({
       edits: [mutate('server', HandshakeType.certificate, (c) => void c.entries[0]!.extensions.push({ type: ExtensionType.status_request, data: Uint8Array.of(1, 0, 0, 1, 0) }))],
     });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('client: key_share in a CertificateEntry → illegal_parameter', async () => {
     const s = await scenario({
       edits: [mutate('server', HandshakeType.certificate, (c) => void c.entries[0]!.extensions.push({ type: ExtensionType.key_share, data: Uint8Array.of(0, 0x1d) }))],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'extension_not_allowed');
   });
 
   it('client: a leaf that is not DER, with rejectUnauthorized false → bad_certificate', async () => {

@@ -36,7 +36,7 @@ describe('unlisted groups from the server', { timeout: 15_000 }, () => {
         ...RETRY,
         edits: [editServerHello(true, (hrr) => void (hrr.extensions = replaceExtension(hrr.extensions, ExtensionType.key_share, ext.buildKeyShareHelloRetryRequest(group))))],
       });
-      expectAbort(s, 'client', 'illegal_parameter');
+      expectAbort(s, 'client', 'illegal_parameter', 'hello_retry_unoffered_group');
       expect(s.ends.client.errors.map((e) => e.message)).toEqual([expect.stringContaining('which was not offered')]);
     });
 
@@ -49,7 +49,7 @@ describe('unlisted groups from the server', { timeout: 15_000 }, () => {
           }),
         ],
       });
-      expectAbort(s, 'client', 'illegal_parameter');
+      expectAbort(s, 'client', 'illegal_parameter', 'unoffered_key_share_group');
       expect(s.ends.client.errors.map((e) => e.message)).toEqual([expect.stringContaining('answers none of ours')]);
     });
   }

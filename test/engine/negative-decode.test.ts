@@ -200,22 +200,22 @@ describe('ServerHello (the client decides)', { timeout: 15_000 }, () => {
 
   it('server_name, which belongs to ClientHello and EncryptedExtensions → illegal_parameter (RFC 8446 §4.2)', async () => {
     const s = await scenario({ edits: [addToServerHello({ type: ExtensionType.server_name, data: new Uint8Array(0) })] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'extension_not_allowed');
   });
 
   it('cookie, which belongs to HelloRetryRequest → illegal_parameter', async () => {
     const s = await scenario({ edits: [addToServerHello({ type: ExtensionType.cookie, data: ext.buildCookie(Uint8Array.of(1)) })] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'extension_not_allowed');
   });
 
   it('an extension the client does not know → unsupported_extension', async () => {
     const s = await scenario({ edits: [addToServerHello({ type: UNKNOWN_EXTENSION, data: new Uint8Array(0) })] });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('pre_shared_key although the client offered no PSK → unsupported_extension', async () => {
     const s = await scenario({ edits: [addToServerHello({ type: ExtensionType.pre_shared_key, data: Uint8Array.of(0, 0) })] });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 });
 
@@ -244,7 +244,7 @@ describe('protected server messages (the client decides)', { timeout: 15_000 }, 
 
   it('EncryptedExtensions with key_share, which belongs to the hellos → illegal_parameter', async () => {
     const s = await scenario({ server: addToEncryptedExtensions({ type: ExtensionType.key_share, data: Uint8Array.of(0, 0x1d, 0, 1, 1) }) });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'extension_not_allowed');
   });
 
   it('EncryptedExtensions acknowledging server_name the client never sent → unsupported_extension', async () => {
@@ -252,12 +252,12 @@ describe('protected server messages (the client decides)', { timeout: 15_000 }, 
       client: { serverName: undefined },
       server: addToEncryptedExtensions({ type: ExtensionType.server_name, data: new Uint8Array(0) }),
     });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('EncryptedExtensions with an extension the client does not know → unsupported_extension', async () => {
     const s = await scenario({ server: addToEncryptedExtensions({ type: UNKNOWN_EXTENSION, data: new Uint8Array(0) }) });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('Certificate whose certificate_list length overruns → decode_error', async () => {
@@ -281,7 +281,7 @@ describe('protected server messages (the client decides)', { timeout: 15_000 }, 
 
   it('Finished one byte short → decode_error', async () => {
     const s = await scenario({ edits: [serverBody(HandshakeType.finished, (body) => body.slice(0, -1))] });
-    expectAbort(s, 'client', 'decode_error');
+    expectAbort(s, 'client', 'decode_error', 'finished_wrong_length');
   });
 });
 
@@ -309,13 +309,13 @@ describe('post-handshake messages (the client decides)', { timeout: 15_000 }, ()
   it('NewSessionTicket with a lifetime over seven days → illegal_parameter', async () => {
     const s = await scenario({ edits: [serverSends(ticket({ lifetime: 7 * 24 * 3600 + 1 }))] });
     await afterHandshake(s, () => s.server.write(Uint8Array.of(1)));
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'ticket_lifetime_too_long');
   });
 
   it('NewSessionTicket with key_share, which has no place there → illegal_parameter', async () => {
     const s = await scenario({ edits: [serverSends(ticket({ extensions: [{ type: ExtensionType.key_share, data: Uint8Array.of(0, 0x1d) }] }))] });
     await afterHandshake(s, () => s.server.write(Uint8Array.of(1)));
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'extension_not_allowed');
   });
 
   it('KeyUpdate with request_update 2 → illegal_parameter', async () => {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import * as ext from '../../src/messages/extensions.js';
 import { HELLO_RETRY_REQUEST_RANDOM, encodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../../src/registry.js';
 import type { ClientHello, RawExtension, ServerHello } from '../../src/messages/types.js';
 import { mutate, onMessage, onRecord, only } from '../helpers/mitm.js';
-import { expectAbort, scenario } from '../helpers/negative.js';
+import { expectAbort, provider, scenario } from '../helpers/negative.js';
 
 /**
  * Negotiation failures (RFC 8446 §4.1, §4.2): versions, suites, groups and key shares,
@@ -67,7 +68,7 @@ describe('versions', { timeout: 15_000 }, () => {
 
   it('client: ServerHello without supported_versions (a TLS 1.2 ServerHello) → protocol_version', async () => {
     const s = await scenario({ edits: [serverHello((sh) => void (sh.extensions = without(sh.extensions, ExtensionType.supported_versions)))] });
-    expectAbort(s, 'client', 'protocol_version');
+    expectAbort(s, 'client', 'protocol_version', 'tls13_not_supported');
   });
 
   it('client: ServerHello selecting TLS 1.2 in supported_versions → illegal_parameter', async () => {
@@ -78,7 +79,7 @@ describe('versions', { timeout: 15_000 }, () => {
         ),
       ],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_version');
   });
 
   for (const [name, last] of [
@@ -96,7 +97,7 @@ describe('versions', { timeout: 15_000 }, () => {
           }),
         ],
       });
-      expectAbort(s, 'client', 'illegal_parameter');
+      expectAbort(s, 'client', 'illegal_parameter', 'downgrade_detected');
     });
   }
 });
@@ -143,12 +144,12 @@ describe('cipher suites, groups and key shares', { timeout: 15_000 }, () => {
       client: { cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256] },
       edits: [serverHello((sh) => void (sh.cipherSuite = CipherSuite.TLS_AES_256_GCM_SHA384))],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_cipher_suite');
   });
 
   it('client: ServerHello choosing an unknown suite → illegal_parameter', async () => {
     const s = await scenario({ edits: [serverHello((sh) => void (sh.cipherSuite = 0x13ff))] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_cipher_suite');
   });
 
   it('client: ServerHello key share for a group the client sent no share for → illegal_parameter', async () => {
@@ -161,28 +162,28 @@ describe('cipher suites, groups and key shares', { timeout: 15_000 }, () => {
         }),
       ],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_key_share_group');
   });
 
   it('client: ServerHello without key_share → missing_extension', async () => {
     const s = await scenario({ edits: [serverHello((sh) => void (sh.extensions = without(sh.extensions, ExtensionType.key_share)))] });
-    expectAbort(s, 'client', 'missing_extension');
+    expectAbort(s, 'client', 'missing_extension', 'missing_key_share');
   });
 
   it('client: ServerHello that does not echo legacy_session_id → illegal_parameter', async () => {
     const s = await scenario({ edits: [serverHello((sh) => void (sh.legacySessionIdEcho = new Uint8Array(32).fill(7)))] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'session_id_not_echoed');
   });
 
   it('client: ServerHello with a compression method other than null → illegal_parameter', async () => {
     const s = await scenario({ edits: [serverHello((sh) => void (sh.legacyCompressionMethod = 1))] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'compression_not_null');
   });
 
   for (const version of [0x0304, 0x0301, 0x0302]) {
     it(`client: TLS 1.3 ServerHello with legacy_version 0x${version.toString(16).padStart(4, '0')} → illegal_parameter (§4.1.3)`, async () => {
       const s = await scenario({ edits: [serverHello((sh) => void (sh.legacyVersion = version))] });
-      expectAbort(s, 'client', 'illegal_parameter');
+      expectAbort(s, 'client', 'illegal_parameter', 'invalid_legacy_version');
     });
   }
 });
@@ -301,7 +302,7 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
       ...RETRY,
       edits: [helloRetryRequest((hrr) => void (hrr.extensions = replaceExtension(hrr.extensions, ExtensionType.key_share, ext.buildKeyShareHelloRetryRequest(NamedGroup.x25519))))],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'hello_retry_group_already_shared');
   });
 
   it('client: HelloRetryRequest asking for a group it never offered → illegal_parameter', async () => {
@@ -311,12 +312,21 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
         helloRetryRequest((hrr) => void (hrr.extensions = replaceExtension(hrr.extensions, ExtensionType.key_share, ext.buildKeyShareHelloRetryRequest(NamedGroup.secp521r1)))),
       ],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'hello_retry_unoffered_group');
+  });
+
+  it('client: HelloRetryRequest for an offered group its provider then has no key exchange for → illegal_parameter', async () => {
+    // Configuration refuses a group the provider does not list, so only a provider whose list
+    // and keyExchange() disagree gets here: it lists secp384r1 but cannot do it.
+    const lacking: CryptoProvider = Object.create(provider);
+    lacking.keyExchange = (group) => (group === NamedGroup.secp384r1 ? undefined : provider.keyExchange(group));
+    const s = await scenario({ ...RETRY, client: { ...RETRY.client, provider: lacking } });
+    expectAbort(s, 'client', 'illegal_parameter', 'hello_retry_group_unavailable');
   });
 
   it('client: HelloRetryRequest that would change nothing (no key_share, no cookie) → illegal_parameter', async () => {
     const s = await scenario({ ...RETRY, edits: [helloRetryRequest((hrr) => void (hrr.extensions = without(hrr.extensions, ExtensionType.key_share)))] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'hello_retry_changes_nothing');
   });
 
   it('client: a second HelloRetryRequest → unexpected_message', async () => {
@@ -333,17 +343,17 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
         ),
       ],
     });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'second_hello_retry');
   });
 
   it('client: HelloRetryRequest without supported_versions → protocol_version', async () => {
     const s = await scenario({ ...RETRY, edits: [helloRetryRequest((hrr) => void (hrr.extensions = without(hrr.extensions, ExtensionType.supported_versions)))] });
-    expectAbort(s, 'client', 'protocol_version');
+    expectAbort(s, 'client', 'protocol_version', 'missing_supported_versions');
   });
 
   it('client: HelloRetryRequest with legacy_version 0x0304 → illegal_parameter (§4.1.3)', async () => {
     const s = await scenario({ ...RETRY, edits: [helloRetryRequest((hrr) => void (hrr.legacyVersion = 0x0304))] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'invalid_legacy_version');
   });
 
   it('client: ServerHello after a HelloRetryRequest with a different suite → illegal_parameter', async () => {
@@ -357,7 +367,7 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
         ),
       ],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'hello_retry_suite_changed');
   });
 
   it('client: HelloRetryRequest choosing a suite it did not offer → illegal_parameter', async () => {
@@ -366,17 +376,17 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
       client: { ...RETRY.client, cipherSuites: [CipherSuite.TLS_AES_128_GCM_SHA256] },
       edits: [helloRetryRequest((hrr) => void (hrr.cipherSuite = CipherSuite.TLS_AES_256_GCM_SHA384))],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_cipher_suite');
   });
 
   it('client: HelloRetryRequest with pre_shared_key, which has no place there → illegal_parameter', async () => {
     const s = await scenario({ ...RETRY, edits: [helloRetryRequest((hrr) => void hrr.extensions.push({ type: ExtensionType.pre_shared_key, data: Uint8Array.of(0, 0) }))] });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'extension_not_allowed');
   });
 
   it('client: HelloRetryRequest with an extension it does not know → unsupported_extension', async () => {
     const s = await scenario({ ...RETRY, edits: [helloRetryRequest((hrr) => void hrr.extensions.push({ type: 0x7a7a, data: new Uint8Array(0) }))] });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('server: something other than a ClientHello after its HelloRetryRequest → unexpected_message', async () => {
@@ -394,17 +404,17 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
 
   it('server: second ClientHello with a cookie although the HelloRetryRequest had none → illegal_parameter', async () => {
     const s = await scenario({ ...RETRY, edits: [secondClientHello((ch) => void ch.extensions.push({ type: ExtensionType.cookie, data: ext.buildCookie(Uint8Array.of(1)) }))] });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'cookie_not_sent');
   });
 
   it('server: second ClientHello offering early_data → illegal_parameter (§4.2.10)', async () => {
     const s = await scenario({ ...RETRY, edits: [secondClientHello((ch) => void ch.extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) }))] });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'early_data_after_hello_retry');
   });
 
   it('server: second ClientHello with a different random → illegal_parameter', async () => {
     const s = await scenario({ ...RETRY, edits: [secondClientHello((ch) => void (ch.random = ch.random.map((b) => b ^ 0xff)))] });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'second_client_hello_changed');
   });
 
   it('server: second ClientHello that does not echo the cookie → illegal_parameter', async () => {
@@ -413,7 +423,7 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
       server: { ...RETRY.server, helloRetryCookie: () => new Uint8Array([9, 8, 7, 6]) },
       edits: [secondClientHello((ch) => void (ch.extensions = without(ch.extensions, ExtensionType.cookie)))],
     });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'cookie_not_echoed');
   });
 
   it('server: second ClientHello with a different cookie → illegal_parameter', async () => {
@@ -422,7 +432,7 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
       server: { ...RETRY.server, helloRetryCookie: () => new Uint8Array([9, 8, 7, 6]) },
       edits: [secondClientHello((ch) => void (ch.extensions = replaceExtension(ch.extensions, ExtensionType.cookie, ext.buildCookie(new Uint8Array([9, 8, 7, 5])))))],
     });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'cookie_not_echoed');
   });
 
   it('server: second ClientHello still without a share for the requested group → illegal_parameter', async () => {
@@ -430,12 +440,12 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
       ...RETRY,
       edits: [secondClientHello((ch) => void (ch.extensions = replaceExtension(ch.extensions, ExtensionType.key_share, ext.buildKeyShareClientHello([]))))],
     });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'hello_retry_key_share_mismatch');
   });
 
   it('server: second ClientHello with different cipher suites → illegal_parameter', async () => {
     const s = await scenario({ ...RETRY, edits: [secondClientHello((ch) => void ch.cipherSuites.reverse())] });
-    expectAbort(s, 'server', 'illegal_parameter');
+    expectAbort(s, 'server', 'illegal_parameter', 'second_client_hello_changed');
   });
 });
 
@@ -444,7 +454,7 @@ describe('record_size_limit in EncryptedExtensions (RFC 8449)', { timeout: 15_00
     const s = await scenario({
       server: { customizeEncryptedExtensions: (ee) => void ee.extensions.push({ type: ExtensionType.record_size_limit, data: ext.buildRecordSizeLimit(1000) }) },
     });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('client: record_size_limit below 64 → illegal_parameter', async () => {
@@ -471,7 +481,7 @@ describe('ALPN (RFC 7301)', { timeout: 15_000 }, () => {
           void ee.extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data: ext.buildAlpn([new TextEncoder().encode('h2')]) }),
       },
     });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('client: server selects a protocol the client did not offer → illegal_parameter', async () => {
@@ -482,7 +492,7 @@ describe('ALPN (RFC 7301)', { timeout: 15_000 }, () => {
           void (ee.extensions = [{ type: ExtensionType.application_layer_protocol_negotiation, data: ext.buildAlpn([new TextEncoder().encode('spdy/3')]) }]),
       },
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_alpn_protocol');
   });
 });
 

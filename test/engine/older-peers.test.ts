@@ -140,7 +140,7 @@ describe('older servers get protocol_version (RFC 8446 §4.1.3, §D.1)', () => {
     it(`client: a TLS 1.2 ServerHello with its own session id and ${what} → protocol_version`, async () => {
       const p = await loneClient();
       await feed(p, plaintextRecord(ContentType.handshake, tls12ServerHello(extensions)));
-      expectLoneAbort(p, 'protocol_version');
+      expectLoneAbort(p, 'protocol_version', 'tls13_not_supported');
     });
   }
 
@@ -150,7 +150,7 @@ describe('older servers get protocol_version (RFC 8446 §4.1.3, §D.1)', () => {
       p,
       plaintextRecord(ContentType.handshake, tls12ServerHello(block([RENEGOTIATION_INFO, Uint8Array.of(0)]), Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01))),
     );
-    expectLoneAbort(p, 'illegal_parameter');
+    expectLoneAbort(p, 'illegal_parameter', 'downgrade_detected');
   });
 
   it('the codec stays strict for TLS 1.3: supported_versions alone cut to a 5-byte block → decode_error', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ClientConnection, ServerConnection } from '../../src/connection.js';
 import type { ClientConfig, ResumptionState, ServerConfig } from '../../src/config.js';
 import type { SessionTicket } from '../../src/handshake-context.js';
+import type { ProtocolReason } from '../../src/errors.js';
 import * as ext from '../../src/messages/extensions.js';
 import { decodeHandshake, isHelloRetryRequest } from '../../src/messages/handshake.js';
 import { AlertDescription, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup, PskKeyExchangeMode } from '../../src/registry.js';
@@ -454,7 +455,7 @@ describe('psk_ke resumption (RFC 8446 §4.2.9): only when both sides list it', (
         }),
       ],
     });
-    expectAbort(s, 'client', 'missing_extension');
+    expectAbort(s, 'client', 'missing_extension', 'missing_key_share');
   });
 
   it('client: a resumed ServerHello with a key share when only psk_ke was offered → illegal_parameter', async () => {
@@ -466,7 +467,7 @@ describe('psk_ke resumption (RFC 8446 §4.2.9): only when both sides list it', (
       ch.extensions.find((e) => e.type === ExtensionType.psk_key_exchange_modes)!.data = ext.buildPskKeyExchangeModes([KE, DHE]);
     };
     const s = await scenario({ client: { session: ticket, pskKeyExchangeModes: [KE], customizeClientHello: bothOnTheWire }, server });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_psk_mode');
   });
 
   it('refuses pskKeyExchangeModes that are empty, unknown or repeated', async () => {
@@ -838,7 +839,7 @@ describe('negative: tickets the server cannot use → a full handshake, never an
  * only from the transport. So: the client fails with `alert` and sent it (the man in the middle
  * reads it under the early keys), and the server fails when the transport closes.
  */
-async function expectClientAbortUnderEarlyKeys(options: Parameters<typeof scenario>[0], alert: 'illegal_parameter'): Promise<void> {
+async function expectClientAbortUnderEarlyKeys(options: Parameters<typeof scenario>[0], alert: 'illegal_parameter', reason: ProtocolReason): Promise<void> {
   const mitm = new Mitm(provider).use(...(options?.edits ?? []));
   const client = new ClientConnection(clientConfig({ onSecret: mitm.observeFrom('client'), ...options?.client }));
   const server = new ServerConnection(await serverConfig({ onSecret: mitm.observeFrom('server'), ...options?.server }));
@@ -846,7 +847,7 @@ async function expectClientAbortUnderEarlyKeys(options: Parameters<typeof scenar
   client.start();
   await until(() => client.error !== undefined, 'the client to fail');
   await drain(client, server);
-  expect({ code: client.error!.code, alert: client.error!.alert }, client.error!.message).toEqual({ code: 'PROTOCOL_ERROR', alert });
+  expect({ code: client.error!.code, alert: client.error!.alert, reason: client.error!.reason }, client.error!.message).toEqual({ code: 'PROTOCOL_ERROR', alert, reason });
   expect(ends.client.errors).toHaveLength(1);
   expect(mitm.alertsFrom('client')).toEqual([AlertDescription[alert]]);
   expect(mitm.recordsFrom('client').at(-1)).toBe(ContentType.alert);
@@ -899,7 +900,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
         }),
       ],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'unoffered_psk_identity');
   });
 
   it('client: ServerHello accepting the PSK with a suite of another hash → illegal_parameter', async () => {
@@ -910,7 +911,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
       server,
       edits: [mutate('server', HandshakeType.server_hello, (sh) => void (sh.cipherSuite = CipherSuite.TLS_AES_256_GCM_SHA384))],
     });
-    expectAbort(s, 'client', 'illegal_parameter');
+    expectAbort(s, 'client', 'illegal_parameter', 'psk_hash_mismatch');
   });
 
   it('client: ServerHello with pre_shared_key after a HelloRetryRequest whose suite dropped the PSK → unsupported_extension', async () => {
@@ -933,7 +934,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
         }),
       ],
     });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('client: early_data in EncryptedExtensions of a resumption without 0-RTT → unsupported_extension', async () => {
@@ -943,14 +944,14 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
       client: { session: ticket },
       server: { ...server, customizeEncryptedExtensions: (ee) => void ee.extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) }) },
     });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('client: early_data in EncryptedExtensions of a full handshake → unsupported_extension', async () => {
     const s = await scenario({
       server: { customizeEncryptedExtensions: (ee) => void ee.extensions.push({ type: ExtensionType.early_data, data: new Uint8Array(0) }) },
     });
-    expectAbort(s, 'client', 'unsupported_extension');
+    expectAbort(s, 'client', 'unsupported_extension', 'unsolicited_extension');
   });
 
   it('client: early_data accepted in EncryptedExtensions although the server did not select the PSK → illegal_parameter', async () => {
@@ -965,6 +966,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
         },
       },
       'illegal_parameter',
+      'early_data_without_psk',
     );
   });
 
@@ -981,6 +983,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
         },
       },
       'illegal_parameter',
+      'early_data_parameters_mismatch',
     );
   });
 
@@ -997,6 +1000,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
         },
       },
       'illegal_parameter',
+      'early_data_parameters_mismatch',
     );
   });
 

@@ -453,7 +453,7 @@ describe.concurrent('openssl s_client → wiretls server: client certificates in
     async () => {
       await withClient(await mutualConfig({ clientAuth: 'require' }), [], async (run) => {
         const error = await run.peer.waitForError();
-        expect(error).toMatchObject({ code: 'PROTOCOL_ERROR', alert: 'certificate_required' });
+        expect(error).toMatchObject({ code: 'PROTOCOL_ERROR', alert: 'certificate_required', reason: 'client_certificate_missing' });
         expect(run.peer.connection.session).toBeUndefined();
         await run.client.waitFor(/alert certificate required[^\n]*SSL alert number 116/);
         expect(await run.client.exited).not.toBe(0);

@@ -18,7 +18,11 @@ describe('TLS 1.2-only OpenSSL → protocol_version', () => {
     try {
       const peer = await server.accept();
       const error = await peer.waitForError();
-      expect({ code: error.code, alert: error.alert }, error.message).toEqual({ code: 'PROTOCOL_ERROR', alert: 'protocol_version' });
+      expect({ code: error.code, alert: error.alert, reason: error.reason }, error.message).toEqual({
+        code: 'PROTOCOL_ERROR',
+        alert: 'protocol_version',
+        reason: 'tls13_not_supported',
+      });
       await client.waitFor(/alert protocol version/i);
     } finally {
       client.stop();

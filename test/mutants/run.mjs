@@ -33,8 +33,8 @@ export const MUTATIONS = [
   {
     name: 'cv-signature',
     file: 'src/peer-auth.ts',
-    find: "if (!ok) throw protocolError('decrypt_error'",
-    replace: "if (false) throw protocolError('decrypt_error'",
+    find: "if (!ok) throw protocolError('bad_certificate_verify_signature'",
+    replace: "if (false) throw protocolError('bad_certificate_verify_signature'",
     disables: 'CertificateVerify signature verification (any signature accepted), both sides',
     tests: ['test/peer-auth.test.ts', 'test/engine/certificate-verify.test.ts', 'test/engine/negative-auth.test.ts'],
   },

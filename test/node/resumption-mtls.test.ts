@@ -218,7 +218,7 @@ describe('mutual TLS', () => {
       const client = nodeClient(port);
       const clientError = waitError(client);
       const [error] = await refused;
-      expect(error.alert).toBe('certificate_required');
+      expect({ alert: error.alert, reason: error.reason }).toEqual({ alert: 'certificate_required', reason: 'client_certificate_missing' });
       expect((await clientError).message).toMatch(/certificate required/i);
 
       const lenient = await wiretlsServer({ requestCert: true, ca: ROOT_PEM, rejectUnauthorized: false });
