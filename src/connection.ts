@@ -158,7 +158,7 @@ export abstract class Connection {
   }
 
   private processAlert(content: Uint8Array): void {
-    if (content.length !== 2) throw decodeError('alert record must hold exactly one alert');
+    if (content.length !== 2) throw decodeError('malformed_alert', 'alert record must hold exactly one alert');
     const description = content[1]!;
     if (description === AlertDescription.close_notify) {
       // RFC 8446 §6.1: the peer will send nothing more. Before our handshake completed that
@@ -182,7 +182,7 @@ export abstract class Connection {
   /** Hands one decoded message to the current state; the connection is busy until it answers. */
   private dispatchHandshake({ type, body, raw }: AssembledMessage): void {
     const state = this.driver.state;
-    if (!state) throw protocolError('unexpected_message', 'handshake message before the handshake started');
+    if (!state) throw protocolError('unexpected_handshake_message', 'handshake message before the handshake started');
     const message = decodeHandshake(type, body);
     // Traced once, here, before any state judges it: the trace of a failed handshake shows the
     // message that failed it, then the failure.

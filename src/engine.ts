@@ -9,7 +9,7 @@
 export { ClientConnection, ServerConnection, Connection, type ConnectionEvents, type ConnectionState } from './connection.js';
 export type { ClientConfig, ServerConfig, ServerCertificate, CommonConfig } from './config.js';
 export type { SessionInfo, SessionTicket, TraceEvent } from './handshake-context.js';
-export { PROTOCOL_REASONS, type ProtocolReason, TLSError, type TLSErrorCode } from './errors.js';
+export { PROTOCOL_REASONS, type ProtocolReason, TLSError, type TLSErrorCode, isProtocolReason } from './errors.js';
 export { CipherSuite, NamedGroup, SignatureScheme, AlertDescription } from './registry.js';
 
 // Crypto providers. defaultProvider() here is webcryptoProvider(); the Node entry's is the native one.

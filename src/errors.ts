@@ -263,32 +263,13 @@ export class TLSError extends Error {
 }
 
 /** A malformed message: lengths that overrun, values out of range, trailing bytes. */
-export function decodeError(reason: DecodeReason, message: string): TLSError;
-/**
- * TRANSITION (issue 12 item 3): the old form without a reason, kept only so connection.ts
- * and handshake-context.ts, converted after the record layer is split out of them, still
- * compile; removed with their conversion (the second wave did client/, server/ and
- * peer-auth.ts).
- * @deprecated name the rule: decodeError(reason, message)
- */
-export function decodeError(message: string): TLSError;
-export function decodeError(reasonOrMessage: string, message?: string): TLSError {
-  if (message !== undefined && isProtocolReason(reasonOrMessage)) return new TLSError('PROTOCOL_ERROR', message, { reason: reasonOrMessage });
-  return new TLSError('PROTOCOL_ERROR', message ?? reasonOrMessage, { alert: 'decode_error' });
+export function decodeError(reason: DecodeReason, message: string): TLSError {
+  return new TLSError('PROTOCOL_ERROR', message, { reason });
 }
 
 /** A well-formed message that breaks a protocol rule; PROTOCOL_REASONS gives the alert. */
-export function protocolError(reason: ProtocolReason, message: string): TLSError;
-/**
- * TRANSITION (issue 12 item 3): the old form naming only the alert, kept for connection.ts
- * and handshake-context.ts (see decodeError above); removed with their conversion. Reason names are
- * never alert names, so the two forms cannot be confused.
- * @deprecated name the rule: protocolError(reason, message)
- */
-export function protocolError(alert: AlertName, message: string): TLSError;
-export function protocolError(reasonOrAlert: ProtocolReason | AlertName, message: string): TLSError {
-  if (isProtocolReason(reasonOrAlert)) return new TLSError('PROTOCOL_ERROR', message, { reason: reasonOrAlert });
-  return new TLSError('PROTOCOL_ERROR', message, { alert: reasonOrAlert });
+export function protocolError(reason: ProtocolReason, message: string): TLSError {
+  return new TLSError('PROTOCOL_ERROR', message, { reason });
 }
 
 export function alertReceived(description: number): TLSError {

@@ -152,7 +152,7 @@ export interface TrafficSecrets {
 /** The state machine decides whether a message is allowed here; anything else is unexpected. */
 export function expectType<T extends HandshakeMessage['type']>(received: ReceivedMessage, type: T, state: string): ReceivedMessage<Extract<HandshakeMessage, { type: T }>> {
   if (received.message.type !== type) {
-    throw protocolError('unexpected_message', `${state}: received ${handshakeTypeName(received.message.type)}, expected ${handshakeTypeName(type)}`);
+    throw protocolError('unexpected_handshake_message', `${state}: received ${handshakeTypeName(received.message.type)}, expected ${handshakeTypeName(type)}`);
   }
   return received as ReceivedMessage<Extract<HandshakeMessage, { type: T }>>;
 }

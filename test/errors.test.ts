@@ -24,29 +24,12 @@ function reasonsThrownInSource(): Set<string> {
   return used;
 }
 
-/**
- * TRANSITION (issue 12 item 3): the record-layer rules of connection.ts, converted by the
- * lead after the record layer is split out of it. Until then they are in the table and
- * thrown nowhere; each must stay unused, so converting one fails this test until it leaves
- * the list, and the list goes when it is empty.
- */
-const AWAITING_RECORD_LAYER_SPLIT: readonly ProtocolReason[] = [
-  'malformed_alert',
-  'unexpected_change_cipher_spec',
-  'unprotected_record',
-  'application_data_before_handshake',
-  'application_data_under_handshake_keys',
-  'interleaved_application_data',
-  'handshake_spans_key_change',
-  'too_much_early_data',
-];
-
 describe('PROTOCOL_REASONS', () => {
   it('maps every reason to a real alert, and names no reason like an alert', () => {
     expect(reasons.length).toBeGreaterThan(50);
     for (const reason of reasons) {
       expect(AlertDescription[PROTOCOL_REASONS[reason]], reason).toBeTypeOf('number');
-      // The transition overloads tell a reason from an alert by name; they must never meet.
+      // A reason is never an alert's name, so logs and JSON cannot confuse the two.
       expect(Object.hasOwn(AlertDescription, reason), `${reason} is also an alert name`).toBe(false);
       expect(reason).toMatch(/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/);
     }
@@ -60,9 +43,8 @@ describe('PROTOCOL_REASONS', () => {
 
   it('every reason is thrown somewhere in src/: the table holds no dead rule', () => {
     const used = reasonsThrownInSource();
-    const unused = reasons.filter((reason) => !used.has(reason) && !AWAITING_RECORD_LAYER_SPLIT.includes(reason));
+    const unused = reasons.filter((reason) => !used.has(reason));
     expect(unused, 'reasons in PROTOCOL_REASONS that src/ never throws').toEqual([]);
-    for (const reason of AWAITING_RECORD_LAYER_SPLIT) expect(used.has(reason), `${reason} is thrown now: take it off the list`).toBe(false);
     // The scan itself finds what it should: a reason thrown in each layer.
     for (const reason of ['length_overrun', 'record_decrypt_failed', 'invalid_key_share', 'downgrade_detected', 'finished_mismatch']) expect(used.has(reason), reason).toBe(true);
   });
@@ -122,16 +104,5 @@ describe('TLSError.reason', () => {
     expect(JSON.parse(JSON.stringify(protocolError('psk_binder_mismatch', 'b')))).toMatchObject({ alert: 'decrypt_error', reason: 'psk_binder_mismatch' });
     const certificate = new CertificateError('CERT_EXPIRED', 'validity', 'expired', { depth: 0 });
     expect(certificate.toJSON()).toMatchObject({ code: 'CERT_EXPIRED', alert: 'certificate_expired', reason: null, check: 'validity', depth: 0 });
-  });
-
-  it('TRANSITION: the alert-only forms the second wave removes still work, with no reason', () => {
-    const legacy = protocolError('illegal_parameter', 'old form');
-    expect({ code: legacy.code, alert: legacy.alert, reason: legacy.reason }).toEqual({ code: 'PROTOCOL_ERROR', alert: 'illegal_parameter', reason: undefined });
-    const legacyDecode = decodeError('old decode form');
-    expect({ alert: legacyDecode.alert, reason: legacyDecode.reason, message: legacyDecode.message }).toEqual({
-      alert: 'decode_error',
-      reason: undefined,
-      message: 'old decode form',
-    });
   });
 });

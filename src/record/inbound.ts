@@ -200,7 +200,7 @@ export class InboundRecords {
   /** RFC 8446 §5.1: a handshake message must not span a key change. */
   handshakeStepEnded(): void {
     if (this.keysChangedInStep && this.reassembler.hasPartial) {
-      throw protocolError('unexpected_message', 'handshake message spans a key change');
+      throw protocolError('handshake_spans_key_change', 'handshake message spans a key change');
     }
   }
 
@@ -210,7 +210,7 @@ export class InboundRecords {
     if (type === ContentType.change_cipher_spec) {
       // RFC 8446 §5: one byte 0x01, between the first ClientHello and the peer's Finished,
       // is dropped; any other change_cipher_spec is unexpected.
-      if (this.changeCipherSpec !== 'open') throw protocolError('unexpected_message', 'change_cipher_spec outside the handshake');
+      if (this.changeCipherSpec !== 'open') throw protocolError('unexpected_change_cipher_spec', 'change_cipher_spec outside the handshake');
       checkChangeCipherSpec(fragment, this.droppedChangeCipherSpecs++);
       return;
     }
@@ -223,7 +223,7 @@ export class InboundRecords {
         this.handler.alert(fragment);
         return;
       }
-      if (type !== ContentType.application_data) throw protocolError('unexpected_message', 'unprotected record after keys were installed');
+      if (type !== ContentType.application_data) throw protocolError('unprotected_record', 'unprotected record after keys were installed');
       const opened = this.unprotect(this.protector, record);
       if (opened) this.deliver(opened.type, opened.content);
       return;
@@ -232,7 +232,7 @@ export class InboundRecords {
       // RFC 8446 §4.2.10: after a HelloRetryRequest, 0-RTT records before the second
       // ClientHello are dropped unread.
       if (this.skipEarlyData(fragment.length)) return;
-      throw protocolError('unexpected_message', 'application data before the handshake');
+      throw protocolError('application_data_before_handshake', 'application data before the handshake');
     }
     this.deliver(type, fragment);
   }
@@ -252,7 +252,7 @@ export class InboundRecords {
       // the allowance it is more early data than the server allowed: unexpected_message.
       if (error instanceof TLSError && error.alert === 'bad_record_mac' && this.epoch === 'handshake' && this.earlyDataToSkip > 0) {
         if (this.skipEarlyData(record.fragment.length)) return undefined;
-        throw protocolError('unexpected_message', 'more rejected 0-RTT data than max_early_data_size');
+        throw protocolError('too_much_early_data', 'more rejected 0-RTT data than max_early_data_size');
       }
       throw error;
     }
@@ -267,7 +267,7 @@ export class InboundRecords {
   private deliver(contentType: number, content: Uint8Array): void {
     switch (contentType) {
       case ContentType.handshake:
-        if (content.length === 0) throw protocolError('unexpected_message', 'empty handshake record');
+        if (content.length === 0) throw protocolError('empty_record', 'empty handshake record');
         this.reassembler.push(content);
         return;
       case ContentType.alert:
@@ -275,20 +275,20 @@ export class InboundRecords {
         return;
       case ContentType.application_data:
         if (this.epoch === 'early') this.countEarlyData(content.length);
-        else if (this.epoch !== 'application') throw protocolError('unexpected_message', 'application data under handshake keys');
+        else if (this.epoch !== 'application') throw protocolError('application_data_under_handshake_keys', 'application data under handshake keys');
         // RFC 8446 §5.1: "if a handshake message is split over two or more records, there MUST
         // NOT be any other records between them".
-        if (this.reassembler.hasPartial) throw protocolError('unexpected_message', 'application data inside a fragmented handshake message');
+        if (this.reassembler.hasPartial) throw protocolError('interleaved_application_data', 'application data inside a fragmented handshake message');
         if (content.length > 0) this.handler.data(content);
         return;
       default:
-        throw protocolError('unexpected_message', `unexpected content type ${contentType} in a protected record`);
+        throw protocolError('invalid_inner_content_type', `unexpected content type ${contentType} in a protected record`);
     }
   }
 
   /** RFC 8446 §4.2.10: more 0-RTT data than we allowed is unexpected_message. */
   private countEarlyData(length: number): void {
-    if (length > this.earlyDataAllowed) throw protocolError('unexpected_message', 'more 0-RTT data than max_early_data_size');
+    if (length > this.earlyDataAllowed) throw protocolError('too_much_early_data', 'more 0-RTT data than max_early_data_size');
     this.earlyDataAllowed -= length;
   }
 

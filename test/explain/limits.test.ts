@@ -42,7 +42,7 @@ describe('explain recordings are bounded', () => {
     }
     expect(recorder.events).toHaveLength(RECORDING_LIMITS.events);
     expect(recorder.omitted.events).toBe(50);
-    recorder.trace({ kind: 'failed', error: protocolError('unexpected_message', 'too many KeyUpdates') });
+    recorder.trace({ kind: 'failed', error: protocolError('unexpected_handshake_message', 'too many KeyUpdates') });
     expect(recorder.events.at(-1)).toMatchObject({ kind: 'trace', event: { kind: 'failed' } });
   });
 });
