@@ -399,7 +399,7 @@ describe('HelloRetryRequest and the second ClientHello', { timeout: 15_000 }, ()
         ),
       ],
     });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('server: second ClientHello with a cookie although the HelloRetryRequest had none → illegal_parameter', async () => {

@@ -56,43 +56,43 @@ function rememberClientHello(): { edit: RecordEdit; hello: () => Uint8Array } {
 describe('the client receives', { timeout: 15_000 }, () => {
   it('EncryptedExtensions instead of ServerHello → unexpected_message', async () => {
     const s = await scenario({ edits: [replace('server', HandshakeType.server_hello, encryptedExtensions)] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('a ClientHello instead of ServerHello → unexpected_message', async () => {
     const ch = rememberClientHello();
     const s = await scenario({ edits: [ch.edit, replace('server', HandshakeType.server_hello, ch.hello)] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('ServerHello and EncryptedExtensions in one plaintext record (a message spanning the key change, §5.1) → unexpected_message', async () => {
     const s = await scenario({ edits: [after('server', HandshakeType.server_hello, encryptedExtensions)] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'handshake_spans_key_change');
   });
 
   it('Certificate missing: CertificateVerify right after EncryptedExtensions → unexpected_message', async () => {
     const s = await scenario({ edits: [drop('server', HandshakeType.certificate)] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('Finished instead of CertificateVerify → unexpected_message', async () => {
     const s = await scenario({ edits: [drop('server', HandshakeType.certificate_verify)] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('KeyUpdate before the handshake is over (after EncryptedExtensions) → unexpected_message', async () => {
     const s = await scenario({ edits: [after('server', HandshakeType.encrypted_extensions, keyUpdate)] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('NewSessionTicket before the server Finished → unexpected_message', async () => {
     const s = await scenario({ edits: [after('server', HandshakeType.certificate_verify, newSessionTicket)] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('application data under handshake keys, before the server Finished → unexpected_message', async () => {
     const s = await scenario({ edits: [beforeProtectedHandshake('server', applicationData('too early'))] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'application_data_under_handshake_keys');
   });
 
   it('a ServerHello after the handshake → unexpected_message', async () => {
@@ -122,19 +122,19 @@ describe('the client receives', { timeout: 15_000 }, () => {
       ],
     });
     await afterHandshake(s, () => s.server.write(Uint8Array.of(1)));
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'interleaved_application_data');
     expect(s.ends.client.received, 'the interleaved data is not delivered').toEqual([]);
   });
 
   it('NewSessionTicket in the same record as the server Finished (spanning the key change) → unexpected_message', async () => {
     const s = await scenario({ edits: [after('server', HandshakeType.finished, newSessionTicket)] });
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'handshake_spans_key_change');
   });
 
   it('KeyUpdate followed by another message in the same record (spanning the key change) → unexpected_message', async () => {
     const s = await scenario({ edits: [nextRecordIs('server', () => concatBytes(keyUpdate(), newSessionTicket()))] });
     await afterHandshake(s, () => s.server.write(Uint8Array.of(1)));
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'handshake_spans_key_change');
   });
 
   it('a handshake message of a type TLS 1.3 does not have (hello_verify_request) → unexpected_message', async () => {
@@ -148,7 +148,7 @@ describe('the server receives', { timeout: 15_000 }, () => {
   it('a second ClientHello without HelloRetryRequest, protected, in place of Finished → unexpected_message', async () => {
     const ch = rememberClientHello();
     const s = await scenario({ edits: [ch.edit, replace('client', HandshakeType.finished, ch.hello)] });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('a second ClientHello without HelloRetryRequest, in the clear right after the first → unexpected_message', async () => {
@@ -159,34 +159,34 @@ describe('the server receives', { timeout: 15_000 }, () => {
         ),
       ],
     });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unprotected_record');
   });
 
   it('KeyUpdate before the handshake is over (instead of Finished) → unexpected_message', async () => {
     const s = await scenario({ edits: [replace('client', HandshakeType.finished, keyUpdate)] });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('KeyUpdate in the same record as the client Finished (spanning the key change) → unexpected_message', async () => {
     const s = await scenario({ edits: [after('client', HandshakeType.finished, keyUpdate)] });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'handshake_spans_key_change');
   });
 
   it('EndOfEarlyData although no early data was offered → unexpected_message', async () => {
     const s = await scenario({ edits: [replace('client', HandshakeType.finished, () => encodeHandshake({ type: HandshakeType.end_of_early_data }))] });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('a client Certificate nobody asked for → unexpected_message', async () => {
     const s = await scenario({
       edits: [replace('client', HandshakeType.finished, () => encodeHandshake({ type: HandshakeType.certificate, context: new Uint8Array(0), entries: [] }))],
     });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unexpected_handshake_message');
   });
 
   it('application data under handshake keys, before the client Finished → unexpected_message', async () => {
     const s = await scenario({ edits: [beforeProtectedHandshake('client', applicationData('too early'))] });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'application_data_under_handshake_keys');
   });
 
   it('a ClientHello after the handshake → unexpected_message', async () => {

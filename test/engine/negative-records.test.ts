@@ -114,7 +114,7 @@ describe('bytes that are not TLS (the deframer)', { timeout: 15_000 }, () => {
   it('server: application data in the clear before the ClientHello → unexpected_message', async () => {
     const server = await loneServer();
     await feed(server, concatBytes(header(ContentType.application_data, 4), text('data')));
-    expectLoneAbort(server, 'unexpected_message');
+    expectLoneAbort(server, 'unexpected_message', 'application_data_before_handshake');
   });
 
   it('server: an empty plaintext handshake record → unexpected_message', async () => {
@@ -126,7 +126,7 @@ describe('bytes that are not TLS (the deframer)', { timeout: 15_000 }, () => {
   it('client: an alert record of three bytes → decode_error', async () => {
     const client = await loneClient();
     await feed(client, plaintextRecord(ContentType.alert, Uint8Array.of(2, 40, 0)));
-    expectLoneAbort(client, 'decode_error');
+    expectLoneAbort(client, 'decode_error', 'malformed_alert');
   });
 });
 
@@ -143,7 +143,7 @@ describe('inner plaintext (§5.4)', { timeout: 15_000 }, () => {
 
   it('server: a plaintext record after keys (a handshake record in the clear) → unexpected_message', async () => {
     const s = await clientRecordAfterHandshake({ type: ContentType.handshake, content: Uint8Array.of(HandshakeType.key_update, 0, 0, 1, 0), plaintext: true });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unprotected_record');
   });
 });
 
@@ -187,18 +187,18 @@ describe('change_cipher_spec (§5, Appendix D.4)', { timeout: 15_000 }, () => {
 
   it('server: change_cipher_spec after the handshake → unexpected_message', async () => {
     const s = await clientRecordAfterHandshake(ccs(1));
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unexpected_change_cipher_spec');
   });
 
   it('client: change_cipher_spec after the handshake → unexpected_message', async () => {
     const s = await serverRecordAfterHandshake(ccs(1));
-    expectAbort(s, 'client', 'unexpected_message');
+    expectAbort(s, 'client', 'unexpected_message', 'unexpected_change_cipher_spec');
   });
 
   it('server: change_cipher_spec before the ClientHello → unexpected_message', async () => {
     const server = await loneServer();
     await feed(server, plaintextRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
-    expectLoneAbort(server, 'unexpected_message');
+    expectLoneAbort(server, 'unexpected_message', 'unexpected_change_cipher_spec');
   });
 
   it('server: change_cipher_spec inside a protected record → unexpected_message', async () => {

@@ -52,7 +52,7 @@ describe('alerts from the peer', { timeout: 15_000 }, () => {
   it('once the client’s protected records arrive, an alert in the clear is unexpected_message', async () => {
     const s = await scenario();
     await afterHandshake(s, () => s.server.receive(plaintextAlert('handshake_failure')));
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'unprotected_record');
   });
 });
 

@@ -865,7 +865,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
     const [ticket] = await ticketsFrom(server);
     // The client is made to believe it may send 5000 bytes; the server allowed 100.
     const s = await scenario({ client: { session: { ...ticket!, maxEarlyDataSize: 5000 }, earlyData: provider.random(1000) }, server });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'too_much_early_data');
     expect(s.ends.server.received).toEqual([]);
   });
 
@@ -882,7 +882,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
         ),
       ],
     });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'too_much_early_data');
     expect(joined(s.ends.server.received).length).toBe(60);
   });
 
@@ -1012,7 +1012,7 @@ describe('negative: 0-RTT and PSK protocol violations', () => {
       client: { alpnProtocols: ['http/1.1'], session: { ...ticket!, maxEarlyDataSize: 40_000 }, earlyData: provider.random(40_000) },
       server: { ...server, alpnProtocols: ['http/1.1'] },
     });
-    expectAbort(s, 'server', 'unexpected_message');
+    expectAbort(s, 'server', 'unexpected_message', 'too_much_early_data');
     expect(s.ends.server.received).toEqual([]);
   });
 

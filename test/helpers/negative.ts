@@ -108,9 +108,12 @@ function soleError(s: Scenario, side: Side): TLSError {
   return connection.error!;
 }
 
-/** What a detector's error must say: its code, and for a protocol error the rule, when given. */
-function expected(codeOrReason: TLSErrorCode | ProtocolReason | undefined): { code: TLSErrorCode; reason?: ProtocolReason } {
-  if (codeOrReason === undefined) return { code: 'PROTOCOL_ERROR' };
+/**
+ * What a detector's error must say: a protocol error is named by its rule (the reason, which
+ * implies PROTOCOL_ERROR), any other failure by its code; so a test passes only when the rule
+ * it is about fired, not another one sending the same alert.
+ */
+function expected(codeOrReason: Exclude<TLSErrorCode, 'PROTOCOL_ERROR'> | ProtocolReason): { code: TLSErrorCode; reason?: ProtocolReason } {
   return isProtocolReason(codeOrReason) ? { code: 'PROTOCOL_ERROR', reason: codeOrReason } : { code: codeOrReason };
 }
 
@@ -121,7 +124,7 @@ function expected(codeOrReason: TLSErrorCode | ProtocolReason | undefined): { co
  * failed with ALERT_RECEIVED naming the same alert and sent no alert back. Both are closed,
  * each with exactly one error event.
  */
-export function expectAbort(s: Scenario, detector: Side, alert: AlertName, codeOrReason?: TLSErrorCode | ProtocolReason): void {
+export function expectAbort(s: Scenario, detector: Side, alert: AlertName, codeOrReason: Exclude<TLSErrorCode, 'PROTOCOL_ERROR'> | ProtocolReason): void {
   const peer = other(detector);
   const detected = soleError(s, detector);
   const { code, reason } = expected(codeOrReason);
@@ -187,11 +190,11 @@ export function plaintextAlert(alert: AlertName): Uint8Array {
  * `alert` (and the rule `reason`, when given), one error event, closed, and that alert in the
  * clear as its last record.
  */
-export function expectLoneAbort(p: Probe<Connection>, alert: AlertName, reason?: ProtocolReason): void {
+export function expectLoneAbort(p: Probe<Connection>, alert: AlertName, reason: ProtocolReason): void {
   const error = p.connection.error;
   expect(error, 'the connection failed').toBeDefined();
   expect({ code: error!.code, alert: error!.alert }, error!.message).toEqual({ code: 'PROTOCOL_ERROR', alert });
-  if (reason !== undefined) expect(error!.reason, error!.message).toBe(reason);
+  expect(error!.reason, error!.message).toBe(reason);
   expect(p.errors).toEqual([error]);
   expect(p.connection.state).toBe('closed');
   expect(p.sent.at(-1)).toEqual(plaintextAlert(alert));
