@@ -8,7 +8,7 @@ import { encodeHandshake } from './messages/handshake.js';
 import type { HandshakeMessage } from './messages/types.js';
 import { InboundRecords } from './record/inbound.js';
 import { OutboundRecords } from './record/outbound.js';
-import { HandshakeType } from './registry.js';
+import { AlertDescription, HandshakeType } from './registry.js';
 import { TrafficKeys } from './traffic-keys.js';
 import type { Transcript } from './transcript.js';
 
@@ -115,6 +115,26 @@ export function connectionParts(role: 'client' | 'server', config: CommonConfig,
     clientRandom: UNKNOWN_CLIENT_RANDOM,
     events: [],
   };
+}
+
+/**
+ * The connection failed with `error`: its alert goes to the peer when `sendAlert` allows and
+ * one is due, then every part lets go of its keys, queues and the step's unreported events.
+ */
+export function failParts(parts: ConnectionParts, error: TLSError, sendAlert: boolean): void {
+  const { outbound, inbound, keys } = parts;
+  // After our close_notify the peer expects nothing more from us, an alert included.
+  if (sendAlert && !outbound.closed && error.code !== 'ALERT_RECEIVED' && error.alert !== undefined) {
+    try {
+      outbound.sendAlert(AlertDescription[error.alert]);
+    } catch {
+      // The alert is a courtesy; the error the connection reports is what matters.
+    }
+  }
+  parts.events.length = 0;
+  outbound.dispose();
+  inbound.dispose();
+  keys.forget();
 }
 
 /**

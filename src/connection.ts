@@ -1,6 +1,6 @@
 import { startClientHandshake } from './client/start.js';
 import { type ClientConfig, type CommonConfig, type ServerConfig, resolveCommon } from './config.js';
-import { type ConnectionEvents, ConnectionContext, type ConnectionParts, connectionListeners, connectionParts } from './connection-context.js';
+import { type ConnectionEvents, ConnectionContext, type ConnectionParts, connectionListeners, connectionParts, failParts } from './connection-context.js';
 import type { MaybePromise } from './crypto/provider.js';
 import { TLSError, alertReceived, asTLSError, decodeError, protocolError } from './errors.js';
 import { EventDelivery } from './event-delivery.js';
@@ -33,7 +33,8 @@ export abstract class Connection {
   private readonly inbound: InboundRecords;
   private readonly outbound: OutboundRecords;
   private readonly keys: TrafficKeys;
-  private readonly driver = new HandshakeDriver({ stepDone: () => this.stepDone(), stepFailed: (error) => this.stepFailed(error) });
+  /** The state machine's current state, one step at a time. */
+  protected readonly driver = new HandshakeDriver({ stepDone: () => this.stepDone(), stepFailed: (error) => this.stepFailed(error) });
   /** transportClosed() was called: no more bytes will come. */
   private transportEnded = false;
   /** The peer sent close_notify: it will send nothing more. */
@@ -267,19 +268,8 @@ export abstract class Connection {
     if (this.failure) return;
     const tlsError = asTLSError(error);
     this.failure = tlsError;
-    // After our close_notify the peer expects nothing more from us, an alert included.
-    if (sendAlert && !this.outbound.closed && tlsError.code !== 'ALERT_RECEIVED' && tlsError.alert !== undefined) {
-      try {
-        this.outbound.sendAlert(AlertDescription[tlsError.alert]);
-      } catch {
-        // The alert is a courtesy; the error below is what matters.
-      }
-    }
-    this.parts.events.length = 0;
+    failParts(this.parts, tlsError, sendAlert);
     this.delivery.drop();
-    this.outbound.dispose();
-    this.inbound.dispose();
-    this.keys.forget();
     this.listeners.emit('trace', { kind: 'failed', error: tlsError });
     this.listeners.emit('error', tlsError);
   }
@@ -288,14 +278,6 @@ export abstract class Connection {
 
   protected handshakeContext(): HandshakeContext {
     return new ConnectionContext(this.parts);
-  }
-
-  protected currentState(): HandshakeState | undefined {
-    return this.driver.state;
-  }
-
-  protected setHandshakeState(state: HandshakeState): void {
-    this.driver.state = state;
   }
 
   /**
@@ -347,7 +329,7 @@ export class ServerConnection extends Connection {
     super('server', config, earlyDataSkipBudget(config.maxEarlyDataSize ?? 0));
     const resolved = resolveCommon(config);
     if (config.certificates.length === 0) throw new TLSError('INVALID_ARGUMENT', 'a server needs at least one certificate');
-    this.setHandshakeState(new ExpectClientHello(this.handshakeContext(), { config, ...resolved }));
+    this.driver.state = new ExpectClientHello(this.handshakeContext(), { config, ...resolved });
   }
 
   /**
@@ -355,7 +337,7 @@ export class ServerConnection extends Connection {
    * the 'authenticated' event reports the result. The client must have offered it.
    */
   requestClientCertificate(): void {
-    const state = this.currentState();
+    const state = this.driver.state;
     if (!(state instanceof ServerConnected) || this.error) throw new TLSError('INVALID_ARGUMENT', 'client authentication needs an established connection');
     state.requestCertificate();
     this.flush();
