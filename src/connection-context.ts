@@ -119,7 +119,7 @@ export function connectionParts(role: 'client' | 'server', config: CommonConfig,
 
 /**
  * The connection failed with `error`: its alert goes to the peer when `sendAlert` allows and
- * one is due, then every part lets go of its keys, queues and the step's unreported events.
+ * one is due, then every part lets go of its keys and queues.
  */
 export function failParts(parts: ConnectionParts, error: TLSError, sendAlert: boolean): void {
   const { outbound, inbound, keys } = parts;
@@ -131,7 +131,6 @@ export function failParts(parts: ConnectionParts, error: TLSError, sendAlert: bo
       // The alert is a courtesy; the error the connection reports is what matters.
     }
   }
-  parts.events.length = 0;
   outbound.dispose();
   inbound.dispose();
   keys.forget();

@@ -33,7 +33,7 @@ export abstract class Connection {
   private readonly inbound: InboundRecords;
   private readonly outbound: OutboundRecords;
   private readonly keys: TrafficKeys;
-  /** The state machine's current state, one step at a time. */
+  /** Runs the state machine one step at a time; the subclasses set and read its state. */
   protected readonly driver = new HandshakeDriver({ stepDone: () => this.stepDone(), stepFailed: (error) => this.stepFailed(error) });
   /** transportClosed() was called: no more bytes will come. */
   private transportEnded = false;
@@ -269,7 +269,7 @@ export abstract class Connection {
     const tlsError = asTLSError(error);
     this.failure = tlsError;
     failParts(this.parts, tlsError, sendAlert);
-    this.delivery.drop();
+    this.delivery.drop(this.parts.events.splice(0));
     this.listeners.emit('trace', { kind: 'failed', error: tlsError });
     this.listeners.emit('error', tlsError);
   }

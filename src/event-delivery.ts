@@ -35,9 +35,13 @@ export class EventDelivery {
     else this.held.push(data.slice());
   }
 
-  /** The connection failed: what was held is never sent. */
-  drop(): void {
+  /**
+   * The connection failed: what was held is never sent, and the events of the step that failed
+   * it are not delivered; a state's `afterwards` step is still told, so that it cleans up.
+   */
+  drop(events: readonly StepEvent[]): void {
     this.held = [];
+    for (const event of events) if (event.kind === 'handshake') event.afterwards?.(false);
   }
 
   /**
