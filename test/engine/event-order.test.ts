@@ -136,6 +136,32 @@ describe("'handshake' after the state change", { timeout: 15_000 }, () => {
     expect(sent).not.toContain('new_session_ticket');
   });
 
+  it('client: close() on handshake sends the held write, then close_notify, then nothing', async () => {
+    const c = new ClientConnection(clientConfig({}));
+    const s = new ServerConnection(await serverConfig(tickets()));
+    let closed = false;
+    let afterClose = 0;
+    c.on('send', () => {
+      if (closed) afterClose++;
+    });
+    c.on('handshake', () => {
+      c.close();
+      closed = true;
+    });
+    const sessions: SessionTicket[] = [];
+    c.on('session', (t) => sessions.push(t));
+    const ends = pipe(c, s);
+    c.write(utf8('held until the handshake'));
+    c.start();
+    await until(() => ends.server.ended || c.error !== undefined || s.error !== undefined, "the server's end");
+    await drain(c, s);
+    expect(c.error ?? s.error).toBeUndefined();
+    expect(concatBytes(...ends.server.received)).toEqual(utf8('held until the handshake'));
+    expect(afterClose).toBe(0);
+    // Reading goes on after our close_notify: the tickets that follow still arrive.
+    expect(sessions).toHaveLength(2);
+  });
+
   it('server: requestClientCertificate() on handshake asks at once; the CertificateRequest precedes the tickets', async () => {
     const configs = await mutualConfigs();
     const c = new ClientConnection(configs.client);
