@@ -8,7 +8,7 @@ import { encodeHandshake } from './messages/handshake.js';
 import type { HandshakeMessage } from './messages/types.js';
 import { InboundRecords } from './record/inbound.js';
 import { OutboundRecords } from './record/outbound.js';
-import { HandshakeType } from './registry.js';
+import { AlertDescription, HandshakeType } from './registry.js';
 import { TrafficKeys } from './traffic-keys.js';
 import type { Transcript } from './transcript.js';
 
@@ -35,6 +35,17 @@ export interface ConnectionEvents {
   authenticated: (info: SessionInfo) => void;
 }
 
+/**
+ * What a handshake step did that the application hears of. The step only records it (in
+ * ConnectionParts.events); the connection delivers it once the next state is in place, so no
+ * listener runs while the state machine is between states (see event-delivery.ts).
+ */
+export type StepEvent =
+  /** `afterwards`: see HandshakeContext.complete (the server sends its tickets then). */
+  | { kind: 'handshake'; info: SessionInfo; afterwards: ((open: boolean) => void) | undefined }
+  | { kind: 'session'; ticket: SessionTicket }
+  | { kind: 'authenticated'; info: SessionInfo };
+
 /** The parts of a connection its state machine drives; made once per connection. */
 export interface ConnectionParts {
   readonly config: CommonConfig;
@@ -44,12 +55,8 @@ export interface ConnectionParts {
   readonly keys: TrafficKeys;
   /** A ClientHello was sent or received: its random names the connection in key logs. */
   clientRandom: Uint8Array;
-  /** The handshake completed: the connection delivers 'handshake' and the writes it held back. */
-  complete(info: SessionInfo): void;
-  /** Post-handshake authentication ended: `info` is the session info from now on. */
-  authenticated(info: SessionInfo): void;
-  /** What was negotiated, once it was. */
-  readonly session: SessionInfo | undefined;
+  /** What the step in progress did for the application, in order; delivered after it. */
+  readonly events: StepEvent[];
 }
 
 /** Until a ClientHello names the connection; and for good when no key log wants the name. */
@@ -74,9 +81,6 @@ export interface PartsOwner {
   readonly listeners: Listeners<ConnectionEvents>;
   /** The content of a received alert record (not yet checked). */
   alert(content: Uint8Array): void;
-  complete(info: SessionInfo): void;
-  authenticated(info: SessionInfo): void;
-  readonly session: SessionInfo | undefined;
 }
 
 /** The record layer's two directions and the traffic keys, wired to the owner's events. */
@@ -109,12 +113,27 @@ export function connectionParts(role: 'client' | 'server', config: CommonConfig,
     outbound,
     keys,
     clientRandom: UNKNOWN_CLIENT_RANDOM,
-    complete: (info) => owner.complete(info),
-    authenticated: (info) => owner.authenticated(info),
-    get session() {
-      return owner.session;
-    },
+    events: [],
   };
+}
+
+/**
+ * The connection failed with `error`: its alert goes to the peer when `sendAlert` allows and
+ * one is due, then every part lets go of its keys and queues.
+ */
+export function failParts(parts: ConnectionParts, error: TLSError, sendAlert: boolean): void {
+  const { outbound, inbound, keys } = parts;
+  // After our close_notify the peer expects nothing more from us, an alert included.
+  if (sendAlert && !outbound.closed && error.code !== 'ALERT_RECEIVED' && error.alert !== undefined) {
+    try {
+      outbound.sendAlert(AlertDescription[error.alert]);
+    } catch {
+      // The alert is a courtesy; the error the connection reports is what matters.
+    }
+  }
+  outbound.dispose();
+  inbound.dispose();
+  keys.forget();
 }
 
 /**
@@ -194,9 +213,9 @@ export class ConnectionContext implements HandshakeContext {
     if (config.recordSizeLimit !== undefined) inbound.limitRecordSize(config.recordSizeLimit);
   }
 
-  complete(info: SessionInfo, secrets: TrafficSecrets): void {
+  complete(info: SessionInfo, secrets: TrafficSecrets, afterwards?: (open: boolean) => void): void {
     this.parts.keys.established(secrets);
-    this.parts.complete(info);
+    this.parts.events.push({ kind: 'handshake', info, afterwards });
   }
 
   trace(event: TraceEvent): void {
@@ -214,7 +233,7 @@ export class ConnectionContext implements HandshakeContext {
   }
 
   sessionTicket(ticket: SessionTicket): void {
-    this.parts.listeners.emit('session', ticket);
+    this.parts.events.push({ kind: 'session', ticket });
   }
 
   applicationSecret(side: 'client' | 'server'): Uint8Array {
@@ -222,6 +241,6 @@ export class ConnectionContext implements HandshakeContext {
   }
 
   peerAuthenticated(info: SessionInfo): void {
-    this.parts.authenticated(info);
+    this.parts.events.push({ kind: 'authenticated', info });
   }
 }

@@ -1,8 +1,9 @@
 import { startClientHandshake } from './client/start.js';
 import { type ClientConfig, type CommonConfig, type ServerConfig, resolveCommon } from './config.js';
-import { type ConnectionEvents, ConnectionContext, type ConnectionParts, connectionListeners, connectionParts } from './connection-context.js';
+import { type ConnectionEvents, ConnectionContext, type ConnectionParts, connectionListeners, connectionParts, failParts } from './connection-context.js';
 import type { MaybePromise } from './crypto/provider.js';
 import { TLSError, alertReceived, asTLSError, decodeError, protocolError } from './errors.js';
+import { EventDelivery } from './event-delivery.js';
 import type { HandshakeContext, HandshakeState, SessionInfo } from './handshake-context.js';
 import { HandshakeDriver } from './handshake-driver.js';
 import { decodeHandshake } from './messages/handshake.js';
@@ -32,16 +33,17 @@ export abstract class Connection {
   private readonly inbound: InboundRecords;
   private readonly outbound: OutboundRecords;
   private readonly keys: TrafficKeys;
-  private readonly driver = new HandshakeDriver({ stepDone: () => this.stepDone(), stepFailed: (error) => this.stepFailed(error) });
+  /** Runs the state machine one step at a time; the subclasses set and read its state. */
+  protected readonly driver = new HandshakeDriver({ stepDone: () => this.stepDone(), stepFailed: (error) => this.stepFailed(error) });
   /** transportClosed() was called: no more bytes will come. */
   private transportEnded = false;
   /** The peer sent close_notify: it will send nothing more. */
   private peerClosed = false;
-  private queuedWrites: Uint8Array[] = [];
-  private sessionInfo: SessionInfo | undefined;
   private failure: TLSError | undefined;
   /** What the state machine drives (see ConnectionContext). */
   private readonly parts: ConnectionParts;
+  /** Events after each step, the session info the application was given, writes held until then. */
+  private readonly delivery: EventDelivery;
 
   protected constructor(
     readonly role: 'client' | 'server',
@@ -49,16 +51,16 @@ export abstract class Connection {
     earlyDataSkipLimit = 0,
   ) {
     const connection = this;
-    this.parts = connectionParts(role, common, earlyDataSkipLimit, {
-      listeners: this.listeners,
-      alert: (content) => this.processAlert(content),
-      complete: (info) => this.handshakeCompleted(info),
-      authenticated: (info) => this.peerAuthenticated(info),
-      get session() {
-        return connection.sessionInfo;
-      },
-    });
+    this.parts = connectionParts(role, common, earlyDataSkipLimit, { listeners: this.listeners, alert: (content) => this.processAlert(content) });
     ({ inbound: this.inbound, outbound: this.outbound, keys: this.keys } = this.parts);
+    this.delivery = new EventDelivery({
+      listeners: this.listeners,
+      outbound: this.outbound,
+      get failed() {
+        return connection.failure !== undefined;
+      },
+      fail: (error) => this.fail(error),
+    });
   }
 
   on<K extends keyof ConnectionEvents>(event: K, listener: ConnectionEvents[K]): this {
@@ -68,12 +70,12 @@ export abstract class Connection {
 
   get state(): ConnectionState {
     if (this.failure || (this.outbound.closed && this.peerClosed)) return 'closed';
-    return this.sessionInfo ? 'connected' : 'handshaking';
+    return this.session ? 'connected' : 'handshaking';
   }
 
-  /** What was negotiated; undefined until the handshake completes. */
+  /** What was negotiated; undefined until the handshake completes ('handshake' is delivered). */
   get session(): SessionInfo | undefined {
-    return this.sessionInfo;
+    return this.delivery.session;
   }
 
   get error(): TLSError | undefined {
@@ -112,7 +114,7 @@ export abstract class Connection {
    * queued behind a handshake step in progress (a NewSessionTicket, say) need copies.
    */
   receiveBorrowed(bytes: Uint8Array): void {
-    if (!this.sessionInfo) {
+    if (!this.session) {
       // A copy whatever `bytes` is: on a Buffer, slice() would be another view.
       this.receive(new Uint8Array(bytes));
       return;
@@ -135,7 +137,7 @@ export abstract class Connection {
 
   private checkTransportEnd(): void {
     if (!this.transportEnded || this.driver.busy || this.failure || this.peerClosed) return;
-    this.fail(this.inbound.endOfInput(this.sessionInfo !== undefined), false);
+    this.fail(this.inbound.endOfInput(this.session !== undefined), false);
   }
 
   /** Reads what was received, one handshake message at a time; stops while a step is pending. */
@@ -164,7 +166,7 @@ export abstract class Connection {
       // RFC 8446 §6.1: the peer will send nothing more. Before our handshake completed that
       // means it never will: a failure to report, not an end of data to wait past (the later
       // transportClosed would be ignored and the handshake would hang).
-      if (!this.sessionInfo) {
+      if (!this.session) {
         this.fail(new TLSError('CONNECTION_CLOSED', 'peer sent close_notify during the handshake'), false);
         return;
       }
@@ -196,11 +198,18 @@ export abstract class Connection {
     this.driver.handle(state, { message, raw });
   }
 
+  /** The next state is in place: what the step did reaches the application now, then the next message. */
   private stepDone(): void {
     try {
       this.inbound.handshakeStepEnded();
     } catch (error) {
       this.fail(error);
+    }
+    const events = this.parts.events.splice(0);
+    try {
+      this.delivery.deliver(events);
+    } finally {
+      this.driver.eventsDelivered();
     }
     this.pump();
   }
@@ -215,15 +224,11 @@ export abstract class Connection {
 
   // ---- output --------------------------------------------------------------------------
 
-  /** Queues application data; before the handshake completes it is held until then. */
+  /** Sends application data; before the handshake completes it is held until then. */
   write(data: Uint8Array): void {
     if (this.failure) throw this.failure;
     if (this.outbound.closed || this.driver.closeDeferred) throw new TLSError('CONNECTION_CLOSED', 'write after close');
-    if (!this.sessionInfo) {
-      this.queuedWrites.push(data.slice());
-      return;
-    }
-    this.outbound.sendData(data);
+    this.delivery.write(data);
   }
 
   /** Sends close_notify: we will write no more. Reading goes on until the peer closes. */
@@ -263,18 +268,8 @@ export abstract class Connection {
     if (this.failure) return;
     const tlsError = asTLSError(error);
     this.failure = tlsError;
-    // After our close_notify the peer expects nothing more from us, an alert included.
-    if (sendAlert && !this.outbound.closed && tlsError.code !== 'ALERT_RECEIVED' && tlsError.alert !== undefined) {
-      try {
-        this.outbound.sendAlert(AlertDescription[tlsError.alert]);
-      } catch {
-        // The alert is a courtesy; the error below is what matters.
-      }
-    }
-    this.queuedWrites = [];
-    this.outbound.dispose();
-    this.inbound.dispose();
-    this.keys.forget();
+    failParts(this.parts, tlsError, sendAlert);
+    this.delivery.drop(this.parts.events.splice(0));
     this.listeners.emit('trace', { kind: 'failed', error: tlsError });
     this.listeners.emit('error', tlsError);
   }
@@ -285,35 +280,11 @@ export abstract class Connection {
     return new ConnectionContext(this.parts);
   }
 
-  /** The state machine completed the handshake: 'handshake', then the writes held back until now. */
-  private handshakeCompleted(info: SessionInfo): void {
-    this.sessionInfo = info;
-    this.outbound.flush();
-    this.listeners.emit('handshake', info);
-    const queued = this.queuedWrites;
-    this.queuedWrites = [];
-    for (const data of queued) this.outbound.sendData(data);
-  }
-
-  /** Post-handshake authentication made a new session info; the one 'handshake' gave is kept as it was. */
-  private peerAuthenticated(info: SessionInfo): void {
-    this.sessionInfo = info;
-    this.listeners.emit('authenticated', info);
-  }
-
-  protected currentState(): HandshakeState | undefined {
-    return this.driver.state;
-  }
-
-  protected setHandshakeState(state: HandshakeState): void {
-    this.driver.state = state;
-  }
-
   /**
    * Client: sends the first flight the state machine built and enters its first state. When the
    * flight is still pending (a provider whose key generation is asynchronous, as WebCrypto's
    * is), the connection is busy until it goes out: received bytes wait in the deframer, writes
-   * in queuedWrites and a close() until after the ClientHello, so nothing overtakes it.
+   * in EventDelivery and a close() until after the ClientHello, so nothing overtakes it.
    */
   protected startHandshake(first: () => MaybePromise<HandshakeState>): void {
     this.driver.start(first, (state, closeNow) => this.enterFirstState(state, closeNow));
@@ -358,7 +329,7 @@ export class ServerConnection extends Connection {
     super('server', config, earlyDataSkipBudget(config.maxEarlyDataSize ?? 0));
     const resolved = resolveCommon(config);
     if (config.certificates.length === 0) throw new TLSError('INVALID_ARGUMENT', 'a server needs at least one certificate');
-    this.setHandshakeState(new ExpectClientHello(this.handshakeContext(), { config, ...resolved }));
+    this.driver.state = new ExpectClientHello(this.handshakeContext(), { config, ...resolved });
   }
 
   /**
@@ -366,7 +337,7 @@ export class ServerConnection extends Connection {
    * the 'authenticated' event reports the result. The client must have offered it.
    */
   requestClientCertificate(): void {
-    const state = this.currentState();
+    const state = this.driver.state;
     if (!(state instanceof ServerConnected) || this.error) throw new TLSError('INVALID_ARGUMENT', 'client authentication needs an established connection');
     state.requestCertificate();
     this.flush();

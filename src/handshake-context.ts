@@ -106,20 +106,26 @@ export interface HandshakeContext {
   acceptEarlyData(maxBytes: number): void;
   /** The peer's RFC 8449 limit on our records' inner plaintext. */
   setPeerRecordSizeLimit(limit: number): void;
-  /** The handshake is done: application data may flow; `secrets` serve KeyUpdate and exporters. */
-  complete(info: SessionInfo, secrets: TrafficSecrets): void;
+  /**
+   * The handshake is done: application data may flow; `secrets` serve KeyUpdate and exporters.
+   * The application hears of it once the step is over. `afterwards` is the state's own next
+   * step, run once 'handshake' has been delivered (`open`: whether we may still send, not so
+   * after a close() or a failure in the listener), so what the listener writes goes first.
+   */
+  complete(info: SessionInfo, secrets: TrafficSecrets, afterwards?: (open: boolean) => void): void;
   trace(event: TraceEvent): void;
   /** Whether anyone listens to the trace: events that cost work to build are made only then. */
   readonly tracing: boolean;
   /** The peer moved to its next traffic secret; answer if it asked us to (RFC 8446 §4.6.3). */
   peerKeyUpdate(updateRequested: boolean): void;
-  /** A ticket the server issued, ready to resume with. */
+  /** A ticket the server issued, ready to resume with; reported once the step is over. */
   sessionTicket(ticket: SessionTicket): void;
   /** The current (post-KeyUpdate) application traffic secret of one side. */
   applicationSecret(side: 'client' | 'server'): Uint8Array;
   /**
    * Post-handshake authentication of the client finished: `info` is the session info from now
-   * on (a new object when a certificate was accepted; the one before stays as it was).
+   * on (a new object when a certificate was accepted; the one before stays as it was),
+   * reported once the step is over.
    */
   peerAuthenticated(info: SessionInfo): void;
 }

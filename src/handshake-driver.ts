@@ -6,13 +6,15 @@ import type { ReceivedMessage } from './messages/types.js';
  * What the driver is doing besides waiting for a message. While a handshake step or the
  * client's first flight is pending (a signature, a WebCrypto key exchange), the connection
  * reads nothing more and holds writes back, so nothing is read or sent under keys that are
- * not installed yet; a close() during the first flight waits for it.
+ * not installed yet; a close() during the first flight waits for it. Once a step's next state
+ * is in place the connection delivers the step's events ('step_events'): bytes a listener
+ * feeds in meanwhile wait until it is done, so no other step starts inside a listener.
  */
-type Work = 'idle' | 'handshake_step' | 'first_flight' | 'first_flight_then_close';
+type Work = 'idle' | 'handshake_step' | 'step_events' | 'first_flight' | 'first_flight_then_close';
 
 /** What the connection does when a step ends. */
 export interface DriverHost {
-  /** The step ended (the next state is in place) or the first flight is ready to go out. */
+  /** The step ended: the next state is in place; call eventsDelivered() once its events are out. */
   stepDone(): void;
   /** The step (or the first flight) threw or rejected. */
   stepFailed(error: unknown): void;
@@ -59,6 +61,11 @@ export class HandshakeDriver {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** The events of the step just ended reached the application: the next message may be read. */
+  eventsDelivered(): void {
+    if (this.work === 'step_events') this.work = 'idle';
+  }
+
   notifyIdle(): void {
     if (this.work !== 'idle') return;
     const waiters = this.idleWaiters;
@@ -72,7 +79,7 @@ export class HandshakeDriver {
     state.handle(received).then(
       (next) => {
         this.current = next;
-        this.work = 'idle';
+        this.work = 'step_events';
         this.host.stepDone();
       },
       (error: unknown) => {

@@ -481,13 +481,16 @@ class ExpectClientFinished implements HandshakeState {
     this.ctx.installReadKeys(suite, app.client, 'application');
     const resumptionMaster = schedule.resumptionMasterSecret(transcript.current());
     zeroize(this.finish.clientSecret, this.finish.serverSecret);
-    this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter });
-    this.issueTickets(resumptionMaster);
-    zeroize(resumptionMaster);
-    // Now, not a turn later: whatever the application wrote on 'handshake' is on its way, and
-    // the tickets then follow it in the same transport write (OpenSSL orders them so too: the
-    // client gets the first data before it spends time on the tickets).
-    this.ctx.flush();
+    // The tickets go once 'handshake' has been delivered, and now, not a turn later: whatever
+    // the application wrote there is on its way, and the tickets follow it in the same transport
+    // write (OpenSSL orders them so too: the client gets the first data before it spends time
+    // on the tickets). None after a close() on 'handshake'.
+    const afterwards = (open: boolean): void => {
+      if (open) this.issueTickets(resumptionMaster);
+      zeroize(resumptionMaster);
+      this.ctx.flush();
+    };
+    this.ctx.complete(info, { suite, clientApplication: app.client, serverApplication: app.server, exporter: app.exporter }, afterwards);
     // Past this point the transcript matters only to post-handshake authentication.
     const postHandshake = this.finish.postHandshakeAuth ? { policy: clientAuthPolicy(this.server, 'optional')!, transcript, info, pending: [] } : undefined;
     return new ServerConnected(this.ctx, postHandshake);

@@ -21,6 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['engine.ts'], // the portable entry: re-exports the engine and the transports
   ['transports', 'explain'], // around the engine: Web Streams / WebSockets; the explain view of trace events
   ['connection.ts'], // the sans-I/O Connection
+  ['event-delivery.ts'], // what a handshake step did, delivered to the application after it
   ['connection-context.ts', 'handshake-driver.ts'], // the state machines' view of it; one handshake step at a time
   ['client', 'server'], // the state machines
   ['config.ts', 'peer-auth.ts', 'hello-version.ts', 'traffic-keys.ts'], // what the state machines share; the keys each record direction uses
