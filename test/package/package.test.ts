@@ -21,13 +21,15 @@ const SRC = join(ROOT, 'src');
 
 /**
  * The main chunk (the entry and every chunk it imports statically, each gzipped on its own, as
- * a browser fetches them) of the browser app below, minified. Issue 14's target is 50 KiB; this
- * build measures 50.8 KiB (49.6 KiB gzipped as one file): the target is missed, and the README
- * says by how much. The budget sits just above the measurement, so that growth is a decision
- * and not an accident. Issue 12's error reasons (PROTOCOL_REASONS, one name per protocol rule)
- * added 1.0 KiB: 51.8 KiB measured with them.
+ * a browser fetches them) of the browser app below, minified. Issue 14's target is 50 KiB;
+ * issue 14's build measured 50.8 KiB: missed, and the README says by how much. Issue 12's
+ * redesign added 2.9 KiB, measured merge by merge: the error reasons (one name per protocol
+ * rule, in PROTOCOL_REASONS) 1.2, the record layer's split into classes with named methods
+ * (which a minifier cannot shorten) 1.0, the x509 and handshake splits 0.6, event delivery
+ * after a step 0.2; 53.7 KiB measured. The budget sits just above the measurement, so that
+ * growth is a decision and not an accident.
  */
-const MAIN_CHUNK_GZIP_BUDGET = 52.5 * 1024;
+const MAIN_CHUNK_GZIP_BUDGET = 54 * 1024;
 
 /**
  * A browser client of the kind issue 14 sizes (x25519/P-256/AES-GCM, ECDSA and RSA
