@@ -8,6 +8,7 @@ import type { HandshakeContext, HandshakeState, SessionInfo } from './handshake-
 import { HandshakeDriver } from './handshake-driver.js';
 import { decodeHandshake } from './messages/handshake.js';
 import type { AssembledMessage } from './messages/reassembler.js';
+import type { HandshakeMessage } from './messages/types.js';
 import type { RecordBufferPool } from './record/buffer-pool.js';
 import { type InboundRecords, earlyDataSkipBudget } from './record/inbound.js';
 import type { OutboundRecords } from './record/outbound.js';
@@ -185,10 +186,17 @@ export abstract class Connection {
   private dispatchHandshake({ type, body, raw }: AssembledMessage): void {
     const state = this.driver.state;
     if (!state) throw protocolError('unexpected_handshake_message', 'handshake message before the handshake started');
-    const message = decodeHandshake(type, body);
     // Traced once, here, before any state judges it: the trace of a failed handshake shows the
-    // message that failed it, then the failure.
-    if (this.listeners.has('trace')) this.listeners.emit('trace', { kind: 'message', direction: 'received', message, raw });
+    // message that failed it (as bytes, when it does not even decode), then the failure.
+    const tracing = this.listeners.has('trace');
+    let message: HandshakeMessage;
+    try {
+      message = decodeHandshake(type, body);
+    } catch (error) {
+      if (tracing) this.listeners.emit('trace', { kind: 'undecodable', direction: 'received', type, raw });
+      throw error;
+    }
+    if (tracing) this.listeners.emit('trace', { kind: 'message', direction: 'received', message, raw });
     if (message.type === HandshakeType.client_hello) {
       if (this.common.onSecret) this.parts.clientRandom = message.random.slice();
       if (this.role === 'server') this.inbound.clientHelloReceived(message.extensions.some((e) => e.type === ExtensionType.early_data));

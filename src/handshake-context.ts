@@ -60,6 +60,11 @@ export type TraceEvent =
    * received once, right after it was decoded and before any state checked it.
    */
   | { kind: 'message'; direction: 'sent' | 'received'; message: HandshakeMessage; raw: Uint8Array }
+  /**
+   * A received handshake message that does not decode (its codec refused it): its bytes, traced
+   * before the failure it causes, so that a trace still shows what caused the failure.
+   */
+  | { kind: 'undecodable'; direction: 'received'; type: number; raw: Uint8Array }
   | { kind: 'keys'; direction: 'read' | 'write'; epoch: Epoch }
   /** A secret was derived; the name only; values go to the key log alone. */
   | { kind: 'secret'; name: SecretName }

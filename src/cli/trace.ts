@@ -27,10 +27,11 @@ export function formatTraceEvent(event: TraceEvent, role: 'client' | 'server'): 
       return undefined;
     case 'failed':
       return `  ✗   ${describeError(event.error)}`;
+    case 'undecodable':
+      return `${arrow(event.direction, role)}  ${handshakeTitle(event.type).padEnd(FIELD_WIDTH + 2)}${event.raw.length} bytes, not decodable: ${short(event.raw, 32)}`;
     case 'message': {
-      const arrow = event.direction === 'sent' ? (role === 'client' ? 'C → S' : 'S → C') : role === 'client' ? 'S → C' : 'C → S';
       const title = messageTitle(event.message);
-      const lines = [`${arrow}  ${title.padEnd(FIELD_WIDTH + 2)}${event.raw.length} bytes`];
+      const lines = [`${arrow(event.direction, role)}  ${title.padEnd(FIELD_WIDTH + 2)}${event.raw.length} bytes`];
       for (const [field, value] of describeMessage(event.message)) lines.push(`        ${field.padEnd(FIELD_WIDTH)}${value}`);
       return lines.join('\n');
     }
@@ -43,10 +44,18 @@ export function formatTraceEvent(event: TraceEvent, role: 'client' | 'server'): 
   }
 }
 
+function arrow(direction: 'sent' | 'received', role: 'client' | 'server'): string {
+  return (direction === 'sent') === (role === 'client') ? 'C → S' : 'S → C';
+}
+
 function messageTitle(message: HandshakeMessage): string {
   if (message.type === 2 && isHelloRetryRequest(message)) return 'HelloRetryRequest';
-  const name = handshakeTypeName(message.type);
-  return name.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+  return handshakeTitle(message.type);
+}
+
+/** client_hello → ClientHello. */
+function handshakeTitle(type: number): string {
+  return handshakeTypeName(type).replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }
 
 type Field = [string, string];

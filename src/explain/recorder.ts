@@ -83,6 +83,8 @@ function copyEvent(event: TraceEvent): TraceEvent {
     case 'message':
       // The decoded message's fields are views of `raw`'s buffer, which the engine keeps.
       return { ...event, raw: event.raw.slice() };
+    case 'undecodable':
+      return { ...event, raw: event.raw.slice() };
     default:
       return event;
   }

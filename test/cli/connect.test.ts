@@ -410,7 +410,10 @@ describe.concurrent('wiretls connect names the rule a misbehaving server broke',
 
       const traced = await runCli(['connect', `127.0.0.1:${port}`, '--ca', ROOT, '--trace', '--timeout', '10']);
       expect(traced.status).toBe(3);
-      expect(traced.stdout).toMatch(/✗ {3}PROTOCOL_ERROR \(illegal_parameter\) \[duplicate_extension\]: duplicate supported_versions extension/);
+      // The ServerHello does not decode, so the trace shows its bytes, then the failure it caused.
+      expect(traced.stdout).toMatch(
+        /S → C {2}ServerHello +\d+ bytes, not decodable: 02[0-9a-f]{6}0303[0-9a-f]+…[^\n]*\n {2}✗ {3}PROTOCOL_ERROR \(illegal_parameter\) \[duplicate_extension\]: duplicate supported_versions extension/,
+      );
       expect(expectOneLine(traced.stderr)).toMatch(/^wiretls: PROTOCOL_ERROR \(illegal_parameter\) \[duplicate_extension\]: /);
     },
     TIMEOUT,

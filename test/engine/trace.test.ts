@@ -39,7 +39,8 @@ function recordTrace(connection: Connection): Recorded {
     if (event.kind === 'message') {
       recorded.messages.push({ direction: event.direction, type: handshakeTypeName(event.message.type), raw: bytesToHex(event.raw) });
       recorded.events.push(`${event.direction} ${handshakeTypeName(event.message.type)}`);
-    } else if (event.kind === 'failed') recorded.events.push(`failed ${event.error.alert ?? event.error.code}`);
+    } else if (event.kind === 'undecodable') recorded.events.push(`undecodable ${handshakeTypeName(event.type)} ${event.raw.length}`);
+    else if (event.kind === 'failed') recorded.events.push(`failed ${event.error.alert ?? event.error.code}`);
   });
   return recorded;
 }
@@ -86,6 +87,22 @@ describe('a received handshake message is traced once, before it is checked', { 
     const r = await traced({}, {}, [cookieInEncryptedExtensions]);
     expect(r.client.error?.alert).toBe('illegal_parameter');
     expect(r.trace.client.events.slice(-3)).toEqual(['received server_hello', 'received encrypted_extensions', 'failed illegal_parameter']);
+  });
+
+  it('client: an EncryptedExtensions that does not decode (an extension twice) → its bytes are traced, then the failure', async () => {
+    let length = 0;
+    const twice = mutate('server', HandshakeType.encrypted_extensions, (m) => {
+      // RFC 8446 §4.2: no extension type may appear twice in one block; the codec refuses it.
+      m.extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) }, { type: ExtensionType.server_name, data: new Uint8Array(0) });
+    });
+    const r = await traced({}, {}, [twice], (c) =>
+      c.on('trace', (event) => {
+        if (event.kind === 'undecodable') length = event.raw.length;
+      }),
+    );
+    expect(r.client.error).toMatchObject({ alert: 'illegal_parameter', reason: 'duplicate_extension' });
+    expect(length).toBeGreaterThan(4);
+    expect(r.trace.client.events.slice(-3)).toEqual(['received server_hello', `undecodable encrypted_extensions ${length}`, 'failed illegal_parameter']);
   });
 
   it('server: a ClientHello without supported_versions → the trace shows it received, then the failure', async () => {
